@@ -1,0 +1,2 @@
+/* classify.c: being written. */
+typedef int ea_placeholder_classify;

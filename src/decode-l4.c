@@ -1,0 +1,2 @@
+/* decode-l4.c: being written. */
+typedef int ea_placeholder_decode_l4;

@@ -1,0 +1,2 @@
+/* decode.c: being written. */
+typedef int ea_placeholder_decode;

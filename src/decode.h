@@ -1,0 +1,45 @@
+/* decode.h: from a link-layer frame to a struct ea_packet (decode-*.c). */
+#ifndef EA_DECODE_H
+#define EA_DECODE_H
+
+#include "packet.h"
+#include "stats.h"
+
+enum ea_decode_rc {
+    EA_DECODE_OK = 0,        /* p->t and friends are filled in */
+    EA_DECODE_NOT_IP,        /* ARP and the like: counted in stats->non_ip */
+    EA_DECODE_MALFORMED,     /* counted in stats->malformed[kind] */
+    EA_DECODE_FRAG_HELD,     /* an IP fragment kept for reassembly */
+    EA_DECODE_UNSUPPORTED,   /* link type or protocol we do not decode */
+};
+
+struct ea_decoder;
+
+/*
+ * Creates a decoder with its own fragment reassembly table: at most
+ * 'frag_max' datagrams pending, each dropped after 'frag_timeout_ns' of
+ * packet time. Returns NULL on out-of-memory. Free with ea_decoder_free.
+ */
+struct ea_decoder *ea_decoder_new(unsigned frag_max, uint64_t frag_timeout_ns);
+
+/* Frees the decoder and any fragments it holds. NULL is a no-op. */
+void ea_decoder_free(struct ea_decoder *d);
+
+/*
+ * Decodes p->data (p->caplen bytes, link type p->dlt, time p->ts_ns) and fills
+ * in the rest of *p. Counts what it sees in *st. Never reads past caplen.
+ * When a reassembled datagram is returned, p->l3 and p->payload point into the
+ * decoder's buffer, valid until the next call.
+ */
+enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea_stats *st);
+
+/* Decoding entry points of each layer, for the unit tests and for each other. */
+enum ea_decode_rc ea_decode_ethernet(struct ea_decoder *d, struct ea_packet *p,
+                                     const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+enum ea_decode_rc ea_decode_ip(struct ea_decoder *d, struct ea_packet *p,
+                               const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+
+/* Formats an address of the tuple ("192.0.2.1", "2001:db8::1") into buf. */
+const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size);
+
+#endif

@@ -1,0 +1,2 @@
+/* defrag.c: being written. */
+typedef int ea_placeholder_defrag;

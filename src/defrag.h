@@ -1,0 +1,1 @@
+/* defrag.h: being written. */

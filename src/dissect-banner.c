@@ -1,0 +1,2 @@
+/* dissect-banner.c: being written. */
+typedef int ea_placeholder_dissect_banner;

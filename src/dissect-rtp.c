@@ -1,0 +1,2 @@
+/* dissect-rtp.c: being written. */
+typedef int ea_placeholder_dissect_rtp;

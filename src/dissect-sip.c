@@ -1,0 +1,2 @@
+/* dissect-sip.c: being written. */
+typedef int ea_placeholder_dissect_sip;

@@ -1,0 +1,2 @@
+/* dissect-stun.c: being written. */
+typedef int ea_placeholder_dissect_stun;

@@ -1,0 +1,41 @@
+/* dissect-stun.h: STUN/TURN (RFC 5389, RFC 8489, RFC 8656) and Microsoft MS-TURN. */
+#ifndef EA_DISSECT_STUN_H
+#define EA_DISSECT_STUN_H
+
+#include "dissect.h"
+
+/* Message classes, as bits of ea_stun_info.classes. */
+#define EA_STUN_REQUEST    0x1
+#define EA_STUN_INDICATION 0x2
+#define EA_STUN_SUCCESS    0x4
+#define EA_STUN_ERROR      0x8
+
+struct ea_stun_info {
+    uint8_t msturn;             /* MS-TURN: no magic cookie, MAGIC-COOKIE attr 0x000F first */
+    uint8_t ms_attrs;           /* Microsoft attributes seen (MS-Version 0x8008, ...) */
+    uint32_t ms_version;        /* MS-Version value when present */
+    uint8_t classes;            /* EA_STUN_* seen */
+    uint16_t first_method;      /* method of the first message (0x001 Binding, 0x003 Allocate, ...) */
+    uint16_t methods;           /* bit per method number < 16 seen */
+    uint32_t messages[2];       /* STUN messages per direction */
+    uint32_t requests[2];       /* requests per direction */
+    uint32_t responses[2];      /* success or error responses per direction */
+    uint8_t channel_data;       /* TURN ChannelData (RFC 8656 12.4) seen */
+    uint8_t malformed;
+};
+
+/*
+ * Parses one STUN message (a UDP datagram, or one framed message on TCP).
+ * Returns DONE when data holds a well-formed STUN or MS-TURN message (and
+ * counts it in info), NOT_MINE otherwise. Never reads past len.
+ */
+enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *data, size_t len);
+
+/* 1 when the message is a response (success or error) class. */
+int ea_stun_is_response(const uint8_t *data, size_t len);
+
+/* Printable method name: "binding", "allocate", "refresh", "send", "data",
+   "create-permission", "channel-bind", or "unknown". */
+const char *ea_stun_method_name(uint16_t method);
+
+#endif

@@ -1,0 +1,2 @@
+/* dissect-tls.c: being written. */
+typedef int ea_placeholder_dissect_tls;

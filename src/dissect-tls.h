@@ -1,0 +1,60 @@
+/* dissect-tls.h: TLS handshake facts (RFC 5246, RFC 8446) for the mutual-TLS check. */
+#ifndef EA_DISSECT_TLS_H
+#define EA_DISSECT_TLS_H
+
+#include "dissect.h"
+
+enum ea_mtls {
+    EA_MTLS_NONE = 0,        /* not a TLS flow */
+    EA_MTLS_NO,              /* handshake seen, no client certificate */
+    EA_MTLS_YES,             /* CertificateRequest and a non-empty client Certificate */
+    EA_MTLS_UNVERIFIABLE,    /* TLS 1.3, resumed session, or handshake not captured */
+};
+
+const char *ea_mtls_name(enum ea_mtls m);   /* "no", "yes", "unverifiable", "" */
+
+#define EA_SNI_CAP 255
+#define EA_ALPN_CAP 63
+
+struct ea_tls_info {
+    uint16_t client_version;      /* ClientHello legacy_version */
+    uint16_t version;             /* negotiated: supported_versions in ServerHello, else its version */
+    uint8_t client_hello;         /* 1 once a ClientHello was parsed */
+    uint8_t server_hello;
+    uint8_t server_cert;          /* server sent Certificate */
+    uint8_t cert_request;         /* server sent CertificateRequest (TLS <= 1.2) */
+    uint8_t server_hello_done;
+    uint8_t client_cert;          /* client sent a Certificate message */
+    uint8_t client_cert_nonempty; /* ... with at least one certificate */
+    uint8_t ccs[2];               /* ChangeCipherSpec seen per direction */
+    uint8_t resumed;              /* abbreviated handshake: CCS straight after ServerHello */
+    uint8_t app_data;             /* application_data record seen */
+    uint8_t malformed;            /* a record or handshake message did not parse */
+    uint8_t str_truncated;        /* SNI or ALPN was cut to its cap */
+    char sni[EA_SNI_CAP + 1];     /* server_name (RFC 6066), sanitised */
+    char alpn[EA_ALPN_CAP + 1];   /* ALPN protocols offered by the client, comma-joined */
+};
+
+struct ea_tls_state;
+
+/* Per-flow reassembly state; NULL on out-of-memory. Free with ea_tls_state_free. */
+struct ea_tls_state *ea_tls_state_new(void);
+void ea_tls_state_free(struct ea_tls_state *st);   /* NULL is a no-op */
+
+/*
+ * Feeds in-order TCP stream bytes of direction 'dir'. Handshake records are
+ * reassembled per direction (bounded buffer); parsing of a direction stops at
+ * its ChangeCipherSpec. Returns NOT_MINE when the stream does not start with
+ * a TLS record, DONE once both sides' handshakes are past the point where
+ * the mutual-TLS answer is known, else NEED_MORE. 'info' is caller-owned.
+ */
+enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
+                           int dir, const uint8_t *data, size_t len);
+
+/* The mutual-TLS answer from what was seen so far. */
+enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info);
+
+/* 1 when data starts like a TLS handshake record (0x16 0x03 0x00..0x04). */
+int ea_tls_probe(const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,1 @@
+/* flow-table.h: being written. */

@@ -1,0 +1,2 @@
+/* flow.c: being written. */
+typedef int ea_placeholder_flow;

@@ -1,0 +1,115 @@
+/* flow.h: one bidirectional flow and what is known about it. */
+#ifndef EA_FLOW_H
+#define EA_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "packet.h"
+#include "dissect-tls.h"
+#include "dissect-sip.h"
+#include "dissect-xmpp.h"
+#include "dissect-stun.h"
+#include "dissect-rtp.h"
+#include "dissect-banner.h"
+
+/* The fixed application vocabulary (docs/labels); EA_APP_NDPI means "use nDPI's name". */
+enum ea_app {
+    EA_APP_UNKNOWN = 0,
+    EA_APP_SIP,
+    EA_APP_SIP_TLS,
+    EA_APP_XMPP_S2S,
+    EA_APP_XMPP_C2S,
+    EA_APP_STUN,
+    EA_APP_MSTURN,
+    EA_APP_RTP,
+    EA_APP_RTCP,
+    EA_APP_TLS,
+    EA_APP_HTTP,
+    EA_APP_SSH,
+    EA_APP_DNS,
+    EA_APP_NDPI,
+    EA_APP__COUNT
+};
+
+/* How the label was reached. */
+enum ea_label_src { EA_SRC_NONE = 0, EA_SRC_DISSECTOR, EA_SRC_NDPI, EA_SRC_PORT };
+
+/* TCP opening, as seen from the initiator's SYN. */
+enum ea_tcp_open {
+    EA_OPEN_NONE = 0,       /* not TCP */
+    EA_OPEN_MIDSTREAM,      /* no SYN seen: joined an existing connection */
+    EA_OPEN_SYN,            /* SYN only, never answered */
+    EA_OPEN_SYN_RST,        /* SYN answered by RST */
+    EA_OPEN_SYNACK,         /* SYN-ACK seen, final ACK not (yet) */
+    EA_OPEN_ESTABLISHED,
+};
+
+enum ea_tcp_close { EA_CLOSE_OPEN = 0, EA_CLOSE_FIN, EA_CLOSE_RST };
+
+struct ea_inspect;   /* classify.c's per-flow working state, freed once decided */
+
+struct ea_flow {
+    /* flow-table links */
+    struct ea_flow *hnext;
+    struct ea_flow *lru_prev, *lru_next;
+    uint32_t hash;
+    uint8_t in_table;
+
+    uint64_t id;                  /* 1-based, in order of first packet */
+    struct ea_tuple key;          /* oriented: src is the initiator */
+    uint16_t vlan_outer;
+    uint8_t encap;
+
+    uint64_t first_ns, last_ns;
+    uint64_t first_frame, last_frame;
+    uint64_t pkts[2];             /* [0] initiator -> responder, [1] back */
+    uint64_t bytes[2];            /* wire bytes (IP layer and up) */
+    uint64_t payload[2];          /* L4 payload bytes */
+
+    /* TCP */
+    uint8_t open;                 /* enum ea_tcp_open */
+    uint8_t close;                /* enum ea_tcp_close */
+    uint8_t initiator_inferred;   /* no SYN, or UDP turned round: the initiator is a guess */
+    uint8_t turned;               /* client and server were swapped after the first packet */
+    uint16_t syns;                /* SYNs from the initiator (retransmissions included) */
+    uint16_t rsts[2];
+
+    /* ICMP errors that quote this flow */
+    uint16_t icmp_errors;
+    uint8_t icmp_type, icmp_code;
+    uint64_t icmp_frame;
+
+    /* classification */
+    uint8_t app;                  /* enum ea_app */
+    uint8_t app_src;              /* enum ea_label_src */
+    uint8_t decided;              /* deep inspection finished */
+    uint16_t ndpi_master, ndpi_app;   /* nDPI protocol ids (0 = unknown) */
+    uint8_t ndpi_guessed;
+    void *ndpi_flow;              /* owned, freed once decided (ndpi-glue.c) */
+    struct ea_inspect *insp;      /* owned, freed once decided (classify.c) */
+
+    /* facts from the dissectors; each owned, NULL until that dissector matched */
+    struct ea_tls_info *tls;
+    struct ea_sip_info *sip;
+    struct ea_xmpp_info *xmpp;
+    struct ea_stun_info *stun;
+    struct ea_rtp_info *rtp;
+    struct ea_banner_info *banner;
+
+    /* policy result (policy.c) */
+    uint8_t verdict;              /* enum ea_verdict */
+    uint8_t reason;               /* enum ea_reason */
+    uint32_t rule_mask[2];        /* bit per rule index: rules satisfied / would have satisfied */
+    char *reason_text;            /* owned, plain words */
+};
+
+/* Label text: "sip", "xmpp-s2s", ... For EA_APP_NDPI the caller uses nDPI's name. */
+const char *ea_app_name(enum ea_app a);
+const char *ea_label_src_name(enum ea_label_src s);
+const char *ea_tcp_open_name(enum ea_tcp_open o);
+const char *ea_tcp_close_name(enum ea_tcp_close c);
+
+/* Frees a flow and everything it owns (not its table links). NULL is a no-op. */
+void ea_flow_free(struct ea_flow *f);
+
+#endif

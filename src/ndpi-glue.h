@@ -1,0 +1,1 @@
+/* ndpi-glue.h: being written. */

@@ -1,0 +1,2 @@
+/* options.c: being written. */
+typedef int ea_placeholder_options;

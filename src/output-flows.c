@@ -1,0 +1,2 @@
+/* output-flows.c: being written. */
+typedef int ea_placeholder_output_flows;

@@ -1,0 +1,1 @@
+/* output-flows.h: being written. */

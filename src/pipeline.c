@@ -1,0 +1,2 @@
+/* pipeline.c: being written. */
+typedef int ea_placeholder_pipeline;

@@ -1,0 +1,2 @@
+/* policy.c: being written. */
+typedef int ea_placeholder_policy;

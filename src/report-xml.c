@@ -1,0 +1,2 @@
+/* report-xml.c: being written. */
+typedef int ea_placeholder_report_xml;

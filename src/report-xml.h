@@ -1,0 +1,1 @@
+/* report-xml.h: being written. */

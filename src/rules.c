@@ -1,0 +1,2 @@
+/* rules.c: being written. */
+typedef int ea_placeholder_rules;

@@ -1,0 +1,105 @@
+/* rules.h: the edge port matrix as data: rules files, roles and site files. */
+#ifndef EA_RULES_H
+#define EA_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* At most this many rules in all loaded files (flows keep a bit per rule). */
+#define EA_MAX_RULES 64
+/* At most this many roles, "any" included (flows keep a bit per role). */
+#define EA_MAX_ROLES 32
+
+/* The protocol a rule requires. */
+enum ea_rule_proto {
+    EA_RP_SIP = 0,     /* SIP (over TLS / mutual TLS when security says so) */
+    EA_RP_XMPP,        /* XMPP server-to-server (jabber:server), STARTTLS allowed */
+    EA_RP_STUN,        /* STUN or MS-TURN */
+    EA_RP_RTP,         /* RTP/RTCP (RFC 4571 on TCP) or STUN connectivity checks */
+    EA_RP__COUNT
+};
+
+enum ea_rule_sec { EA_SEC_NONE = 0, EA_SEC_TLS, EA_SEC_MTLS };
+
+const char *ea_rule_proto_name(enum ea_rule_proto p);   /* "sip", "xmpp", "stun", "rtp" */
+const char *ea_rule_sec_name(enum ea_rule_sec s);       /* "none", "tls", "mtls" */
+
+struct ea_cidr {
+    uint8_t family;          /* 4 or 6 */
+    uint8_t prefix;          /* bits */
+    uint8_t addr[16];        /* network address, host bits zeroed */
+};
+
+struct ea_role {
+    char *name;              /* owned */
+    bool audited;            /* an audited host: edge-access, edge-internal */
+    bool builtin_any;        /* the built-in role "any": every address */
+    struct ea_cidr *cidrs;   /* owned array */
+    size_t ncidrs;
+};
+
+struct ea_rule {
+    char *id;                /* stable id, e.g. "sipfed-edge-out" (owned) */
+    char *table;             /* the seed table it comes from (owned) */
+    char *note;              /* the seed's note (owned) */
+    char *seed_wording;      /* the seed's own words where the rule narrows them, else NULL */
+    char *narrowed_why;      /* why it was narrowed, else NULL */
+    enum ea_rule_proto proto;
+    enum ea_rule_sec sec;
+    uint8_t transport;       /* 6 TCP or 17 UDP */
+    uint16_t port_lo, port_hi;
+    int src_role;            /* index into ruleset roles: the initiator */
+    int dst_role;            /* the responder */
+    char *file;              /* the file it came from (owned) */
+    int line;
+};
+
+struct ea_ruleset {
+    struct ea_rule rules[EA_MAX_RULES];
+    size_t nrules;
+    struct ea_role roles[EA_MAX_ROLES];
+    size_t nroles;           /* roles[0] is always "any" */
+};
+
+/* An empty ruleset holding only the built-in role "any". NULL on out-of-memory. */
+struct ea_ruleset *ea_ruleset_new(void);
+
+/* Frees the ruleset and all it owns. NULL is a no-op. */
+void ea_ruleset_free(struct ea_ruleset *rs);
+
+/*
+ * Loads a rules file, validated against rules.rng (found in 'schema_dir'),
+ * and appends its roles and rules. On error returns -1 and writes one line,
+ * "FILE:LINE: cause", into err; the ruleset is left as it was before the
+ * call. Duplicate rule ids across files are an error.
+ */
+int ea_ruleset_load_rules(struct ea_ruleset *rs, const char *path, const char *schema_dir,
+                          char *err, size_t errlen);
+
+/*
+ * Loads a site file (validated against site.rng) mapping role names to
+ * addresses and CIDRs. Unknown role names are an error. Same error contract.
+ */
+int ea_ruleset_load_site(struct ea_ruleset *rs, const char *path, const char *schema_dir,
+                         char *err, size_t errlen);
+
+/* Applies one "--role NAME=CIDR[,CIDR...]" argument. Same error contract ("--role: cause"). */
+int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, size_t errlen);
+
+/* Index of the role with that name, or -1. */
+int ea_ruleset_role_index(const struct ea_ruleset *rs, const char *name);
+
+/* Parses "192.0.2.0/24", "2001:db8::1" (host prefix when no length). 0 on success. */
+int ea_cidr_parse(const char *s, struct ea_cidr *out);
+
+/* 1 when the address (family 4 or 6) is inside the CIDR. */
+int ea_cidr_contains(const struct ea_cidr *c, uint8_t family, const uint8_t *addr);
+
+/* Bit i set when the address belongs to role i ("any", bit 0, always set). */
+uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const uint8_t *addr);
+
+/* 1 when the role has addresses (or is "any"). */
+int ea_role_configured(const struct ea_role *r);
+
+#endif

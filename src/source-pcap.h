@@ -1,0 +1,1 @@
+/* source-pcap.h: being written. */

@@ -1,0 +1,26 @@
+/* util-str.h: capped, sanitised copies of strings taken from packets. */
+#ifndef EA_UTIL_STR_H
+#define EA_UTIL_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest string kept from a packet (bytes, before the terminating NUL). */
+#define EA_STR_CAP 255
+
+/*
+ * Copies at most 'cap' bytes of src[0..n) into dst (which holds cap + 1
+ * bytes), always NUL-terminated. The result is valid UTF-8: invalid
+ * sequences and control characters (C0, DEL, C1) become U+FFFD, and a
+ * multi-byte character is never cut in half. Returns 1 when the input had
+ * to be cut to fit, else 0. dst is caller-owned; src is only read.
+ */
+int ea_str_sanitize(char *dst, size_t cap, const uint8_t *src, size_t n);
+
+/* Case-insensitive prefix test over raw bytes; 1 when data starts with lit. */
+int ea_bytes_prefix_ci(const uint8_t *data, size_t len, const char *lit);
+
+/* Safe formatted append into a fixed buffer; never overflows, always NUL. */
+void ea_str_append(char *dst, size_t size, const char *src);
+
+#endif

@@ -1,0 +1,6 @@
+/* test-dissect-stun.c: unit tests (being written). */
+#include "tests.h"
+
+void ea_test_add_dissect_stun(void)
+{
+}

@@ -1,0 +1,27 @@
+/* tests.h: suite registration of each CUnit test file. */
+#ifndef EA_TESTS_H
+#define EA_TESTS_H
+
+#include <CUnit/CUnit.h>
+
+void ea_test_add_util(void);
+void ea_test_add_decode(void);
+void ea_test_add_flow_table(void);
+void ea_test_add_dissect_tls(void);
+void ea_test_add_dissect_sip(void);
+void ea_test_add_dissect_xmpp(void);
+void ea_test_add_dissect_stun(void);
+void ea_test_add_dissect_rtp(void);
+void ea_test_add_dissect_banner(void);
+void ea_test_add_rules(void);
+void ea_test_add_policy(void);
+
+/* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
+#define EA_SUITE(name, ...) do {                                         \
+        CU_pSuite s_ = CU_add_suite((name), NULL, NULL);                   \
+        CU_TestInfo t_[] = { __VA_ARGS__, CU_TEST_INFO_NULL };            \
+        for (CU_TestInfo *i_ = t_; s_ && i_->pName; i_++)                 \
+            CU_add_test(s_, i_->pName, i_->pTestFunc);                    \
+    } while (0)
+
+#endif
