@@ -1,2 +1,613 @@
-/* dissect-tls.c: being written. */
-typedef int ea_placeholder_dissect_tls;
+/* dissect-tls.c: TLS record and handshake reassembly for the mutual-TLS check (RFC 5246, RFC 8446). */
+#include <stdlib.h>
+#include <string.h>
+#include "dissect-tls.h"
+#include "util-bytes.h"
+#include "util-str.h"
+
+/* RFC 5246 6.2.1 / RFC 8446 5.1: record content types. */
+#define CT_CCS        20
+#define CT_ALERT      21
+#define CT_HANDSHAKE  22
+#define CT_APPDATA    23
+#define CT_HEARTBEAT  24   /* RFC 6520 */
+
+/* RFC 5246 7.4 / RFC 8446 4: handshake message types. */
+#define HS_CLIENT_HELLO     1
+#define HS_SERVER_HELLO     2
+#define HS_CERTIFICATE      11
+#define HS_CERT_REQUEST     13
+#define HS_SERVER_DONE      14
+#define HS_CLIENT_KX        16
+
+/* Extension types: RFC 6066 3, RFC 7301 3.1, RFC 8446 4.2.1. */
+#define EXT_SERVER_NAME        0
+#define EXT_ALPN               16
+#define EXT_SUPPORTED_VERSIONS 43
+
+#define REC_HDR 5
+#define REC_MAX (16384 + 2048)   /* RFC 5246 6.2.3: 2^14 + 2048 for ciphertext */
+#define HS_HDR 4
+#define HELLO_CAP 16384          /* longest Client/ServerHello body kept */
+#define CERT_KEEP 3              /* Certificate: only the 24-bit certificate_list length */
+
+/* RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest. */
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* One direction of the stream: record header, record body, handshake message. */
+struct tls_dir {
+    uint8_t hdr[REC_HDR];      /* record header being collected */
+    uint8_t hdr_have;
+    uint8_t rec_type;
+    uint8_t ccs_byte;          /* body of a ChangeCipherSpec record */
+    uint8_t started;           /* first record header accepted */
+    uint8_t stopped;           /* encrypted from here (or broken): bytes are ignored */
+    uint8_t ccs_pending;       /* client CCS that may be TLS 1.3 middlebox compatibility */
+    uint8_t kx;                /* client sent ClientKeyExchange: full handshake */
+    uint8_t hellos;            /* ClientHellos parsed (a second one follows a HelloRetryRequest) */
+    uint32_t rec_left;         /* body bytes of the current record still to come */
+
+    uint8_t hs_hdr[HS_HDR];    /* handshake message header being collected */
+    uint8_t hs_hdr_have;
+    uint8_t hs_in_body;        /* header complete, body bytes under way */
+    uint8_t hs_type;
+    uint32_t hs_len;
+    uint32_t hs_left;
+    uint8_t *keep;             /* owned: the part of the body we parse */
+    uint32_t keep_len, keep_have;
+};
+
+struct ea_tls_state {
+    struct tls_dir d[2];
+    uint8_t offered13;         /* ClientHello listed TLS 1.3 in supported_versions */
+    uint8_t rc;                /* enum ea_dis_rc, sticky once not NEED_MORE */
+};
+
+struct ea_tls_state *ea_tls_state_new(void)
+{
+    return calloc(1, sizeof(struct ea_tls_state));
+}
+
+void ea_tls_state_free(struct ea_tls_state *st)
+{
+    if (!st)
+        return;
+    free(st->d[0].keep);
+    free(st->d[1].keep);
+    free(st);
+}
+
+const char *ea_mtls_name(enum ea_mtls m)
+{
+    switch (m) {
+    case EA_MTLS_NO: return "no";
+    case EA_MTLS_YES: return "yes";
+    case EA_MTLS_UNVERIFIABLE: return "unverifiable";
+    default: return "";
+    }
+}
+
+/* TLS 1.3 and its drafts (0x7fxx) hide the rest of the handshake. */
+static int is_tls13(uint16_t v)
+{
+    return v == 0x0304 || (v >> 8) == 0x7f;
+}
+
+/* Record header sanity shared by the probe and the feed (RFC 5246 6.2.1). */
+static int version_ok(uint8_t major, uint8_t minor)
+{
+    return major == 3 && minor <= 4;
+}
+
+int ea_tls_probe(const uint8_t *data, size_t len)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, data, len);
+    /* RFC 5246 6.2.1: type(1) version(2) length(2); length checked when present. */
+    uint8_t type = ea_cur_u8(&c);
+    uint8_t major = ea_cur_u8(&c);
+    uint8_t minor = ea_cur_u8(&c);
+    if (c.err || type != CT_HANDSHAKE || !version_ok(major, minor))
+        return 0;
+    if (ea_cur_left(&c) < 2)
+        return 1;
+    uint16_t rlen = ea_cur_be16(&c);
+    return rlen > 0 && rlen <= REC_MAX;
+}
+
+/* Whether the first n bytes of a direction's first record header can still be TLS. */
+static int first_prefix_ok(const uint8_t *h, size_t n, int dir)
+{
+    /* The server may refuse a ClientHello with a cleartext alert. */
+    if (n >= 1 && h[0] != CT_HANDSHAKE && !(dir == EA_DIR_S2C && h[0] == CT_ALERT))
+        return 0;
+    if (n >= 3 && !version_ok(h[1], h[2]))
+        return 0;
+    if (n >= 5) {
+        uint32_t rlen = (uint32_t)h[3] << 8 | h[4];
+        if (rlen == 0 || rlen > REC_MAX)
+            return 0;
+    }
+    return 1;
+}
+
+/* Stops parsing of one direction; a malformed stream ends the whole dissection. */
+static void dir_stop(struct tls_dir *d)
+{
+    d->stopped = 1;
+    free(d->keep);
+    d->keep = NULL;
+    d->keep_len = d->keep_have = 0;
+}
+
+static void set_malformed(struct ea_tls_info *info, struct tls_dir *d)
+{
+    info->malformed = 1;
+    dir_stop(d);
+}
+
+/* RFC 6066 3: ServerNameList, first host_name (type 0) kept. */
+static int parse_sni(struct ea_tls_info *info, struct ea_cur *e)
+{
+    uint16_t list_len = ea_cur_be16(e);
+    struct ea_cur l = ea_cur_sub(e, list_len);
+    int have = 0;
+    while (!l.err && ea_cur_left(&l) > 0) {
+        uint8_t name_type = ea_cur_u8(&l);
+        uint16_t n = ea_cur_be16(&l);
+        const uint8_t *name = ea_cur_ptr(&l, n);
+        if (l.err)
+            break;
+        if (name_type == 0 && !have && n > 0) {
+            if (ea_str_sanitize(info->sni, EA_SNI_CAP, name, n))
+                info->str_truncated = 1;
+            have = 1;
+        }
+    }
+    return !(e->err || l.err);
+}
+
+/* Appends n bytes to raw (capacity cap), keeping what fits; 1 when cut. */
+static int raw_append(uint8_t *raw, size_t cap, size_t *len, const uint8_t *p, size_t n)
+{
+    size_t room = cap - *len;
+    size_t k = n < room ? n : room;
+    memcpy(raw + *len, p, k);
+    *len += k;
+    return k < n;
+}
+
+/* RFC 7301 3.1: ProtocolNameList of 8-bit-length names, joined with commas. */
+static int parse_alpn(struct ea_tls_info *info, struct ea_cur *e)
+{
+    /* Sanitising never shrinks a string, so more than the cap would be cut anyway. */
+    uint8_t raw[EA_ALPN_CAP + 1];
+    size_t raw_len = 0;
+    int cut = 0;
+    uint16_t list_len = ea_cur_be16(e);
+    struct ea_cur l = ea_cur_sub(e, list_len);
+    while (!l.err && ea_cur_left(&l) > 0) {
+        uint8_t n = ea_cur_u8(&l);
+        const uint8_t *name = ea_cur_ptr(&l, n);
+        if (l.err || n == 0 || cut)
+            continue;
+        if (raw_len)
+            cut = raw_append(raw, sizeof(raw), &raw_len, (const uint8_t *)",", 1);
+        if (!cut)
+            cut = raw_append(raw, sizeof(raw), &raw_len, name, n);
+    }
+    if (ea_str_sanitize(info->alpn, EA_ALPN_CAP, raw, raw_len) || cut)
+        info->str_truncated = 1;
+    return !(e->err || l.err);
+}
+
+/* RFC 8446 4.2.1: ClientHello form, an 8-bit-length list of versions. */
+static int parse_client_versions(struct ea_tls_state *st, struct ea_cur *e)
+{
+    uint8_t n = ea_cur_u8(e);
+    struct ea_cur l = ea_cur_sub(e, n);
+    while (!l.err && ea_cur_left(&l) >= 2) {
+        if (is_tls13(ea_cur_be16(&l)))
+            st->offered13 = 1;
+    }
+    return !(e->err || l.err);
+}
+
+/*
+ * RFC 5246 7.4.1.2 / RFC 8446 4.1.2 ClientHello:
+ *   legacy_version(2) random(32) session_id<0..32> cipher_suites<2..2^16-2>
+ *   compression_methods<1..2^8-1> extensions<0..2^16-1> (absent in old clients)
+ * Returns 0 when the body does not parse.
+ */
+static int parse_client_hello(struct ea_tls_state *st, struct ea_tls_info *info,
+                              const uint8_t *b, size_t n)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, n);
+    uint16_t version = ea_cur_be16(&c);
+    ea_cur_skip(&c, 32);
+    uint8_t sid_len = ea_cur_u8(&c);
+    if (sid_len > 32)
+        return 0;
+    ea_cur_skip(&c, sid_len);
+    uint16_t cs_len = ea_cur_be16(&c);
+    if (cs_len < 2 || (cs_len & 1))
+        return 0;
+    ea_cur_skip(&c, cs_len);
+    uint8_t comp_len = ea_cur_u8(&c);
+    if (comp_len < 1)
+        return 0;
+    ea_cur_skip(&c, comp_len);
+    if (c.err)
+        return 0;
+    info->client_version = version;
+    if (ea_cur_left(&c) > 0) {
+        /* RFC 8446 4.2: type(2) length(2) data, filling the block exactly. */
+        uint16_t ext_len = ea_cur_be16(&c);
+        struct ea_cur x = ea_cur_sub(&c, ext_len);
+        if (c.err || ea_cur_left(&c) != 0)
+            return 0;
+        while (ea_cur_left(&x) > 0) {
+            uint16_t type = ea_cur_be16(&x);
+            uint16_t len = ea_cur_be16(&x);
+            struct ea_cur e = ea_cur_sub(&x, len);
+            int ok = 1;
+            if (x.err)
+                return 0;
+            if (type == EXT_SERVER_NAME)
+                ok = parse_sni(info, &e);
+            else if (type == EXT_ALPN)
+                ok = parse_alpn(info, &e);
+            else if (type == EXT_SUPPORTED_VERSIONS)
+                ok = parse_client_versions(st, &e);
+            if (!ok)
+                return 0;
+        }
+    }
+    info->client_hello = 1;
+    return 1;
+}
+
+/*
+ * RFC 5246 7.4.1.3 / RFC 8446 4.1.3 ServerHello:
+ *   legacy_version(2) random(32) session_id<0..32> cipher_suite(2)
+ *   compression_method(1) extensions<0..2^16-1> (optional before TLS 1.3)
+ * A HelloRetryRequest has the same layout and a fixed random; it is noted
+ * but never taken as the negotiated version. Returns 0 when it does not parse.
+ */
+static int parse_server_hello(struct ea_tls_info *info, const uint8_t *b, size_t n)
+{
+    struct ea_cur c;
+    uint16_t selected = 0;
+    ea_cur_init(&c, b, n);
+    uint16_t version = ea_cur_be16(&c);
+    const uint8_t *random = ea_cur_ptr(&c, 32);
+    uint8_t sid_len = ea_cur_u8(&c);
+    if (sid_len > 32)
+        return 0;
+    ea_cur_skip(&c, sid_len);
+    ea_cur_skip(&c, 2 + 1);
+    if (c.err)
+        return 0;
+    if (ea_cur_left(&c) > 0) {
+        uint16_t ext_len = ea_cur_be16(&c);
+        struct ea_cur x = ea_cur_sub(&c, ext_len);
+        if (c.err || ea_cur_left(&c) != 0)
+            return 0;
+        while (ea_cur_left(&x) > 0) {
+            uint16_t type = ea_cur_be16(&x);
+            uint16_t len = ea_cur_be16(&x);
+            struct ea_cur e = ea_cur_sub(&x, len);
+            if (x.err)
+                return 0;
+            /* RFC 8446 4.2.1: the server form is the single selected_version. */
+            if (type == EXT_SUPPORTED_VERSIONS) {
+                if (len != 2)
+                    return 0;
+                selected = ea_cur_be16(&e);
+            }
+        }
+    }
+    if (memcmp(random, hrr_random, sizeof(hrr_random)) == 0) {
+        info->hello_retry = 1;
+        return 1;
+    }
+    info->server_hello = 1;
+    info->version = selected ? selected : version;
+    return 1;
+}
+
+/*
+ * RFC 5246 7.4.2 / 7.4.6 Certificate: certificate_list<0..2^24-1>, which
+ * must fill the message. Only its length is kept (b holds up to 3 bytes).
+ */
+static int parse_certificate(struct ea_tls_info *info, int dir,
+                             const uint8_t *b, size_t n, uint32_t msg_len)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, n);
+    uint32_t list_len = ea_cur_be24(&c);
+    if (c.err || list_len + 3 != msg_len)
+        return 0;
+    if (dir == EA_DIR_S2C) {
+        info->server_cert = 1;
+    } else {
+        info->client_cert = 1;
+        info->client_cert_nonempty = list_len > 0;
+    }
+    return 1;
+}
+
+/* A whole handshake message (body possibly cut to keep_len) has arrived. */
+static void hs_message(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
+{
+    struct tls_dir *d = &st->d[dir];
+    int ok = 1;
+
+    switch (d->hs_type) {
+    case HS_CLIENT_HELLO:
+        ok = dir == EA_DIR_C2S && parse_client_hello(st, info, d->keep, d->keep_have);
+        if (ok && d->hellos < UINT8_MAX)
+            d->hellos++;
+        break;
+    case HS_SERVER_HELLO:
+        ok = dir == EA_DIR_S2C && parse_server_hello(info, d->keep, d->keep_have);
+        break;
+    case HS_CERTIFICATE:
+        ok = parse_certificate(info, dir, d->keep, d->keep_have, d->hs_len);
+        break;
+    case HS_CERT_REQUEST:
+        ok = dir == EA_DIR_S2C;
+        if (ok)
+            info->cert_request = 1;
+        break;
+    case HS_SERVER_DONE:
+        /* RFC 5246 7.4.5: struct { } ServerHelloDone. */
+        ok = dir == EA_DIR_S2C && d->hs_len == 0;
+        if (ok)
+            info->server_hello_done = 1;
+        break;
+    case HS_CLIENT_KX:
+        ok = dir == EA_DIR_C2S;
+        if (ok)
+            d->kx = 1;
+        break;
+    default:
+        break;   /* not needed for the answer */
+    }
+    free(d->keep);
+    d->keep = NULL;
+    d->keep_len = d->keep_have = 0;
+    d->hs_in_body = 0;
+    d->hs_hdr_have = 0;
+    if (!ok)
+        set_malformed(info, d);
+}
+
+/* RFC 5246 7.4 / RFC 8446 4: msg_type(1) length(3) body; starts one message. */
+static void hs_begin(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
+{
+    struct tls_dir *d = &st->d[dir];
+    struct ea_cur c;
+    ea_cur_init(&c, d->hs_hdr, HS_HDR);
+    d->hs_type = ea_cur_u8(&c);
+    d->hs_len = ea_cur_be24(&c);
+    d->hs_left = d->hs_len;
+    d->hs_in_body = 1;
+    d->keep_len = 0;
+    if (d->hs_type == HS_CLIENT_HELLO || d->hs_type == HS_SERVER_HELLO) {
+        if (d->hs_len > HELLO_CAP) {
+            set_malformed(info, d);
+            return;
+        }
+        d->keep_len = d->hs_len;
+    } else if (d->hs_type == HS_CERTIFICATE) {
+        d->keep_len = d->hs_len < CERT_KEEP ? d->hs_len : CERT_KEEP;
+    }
+    if (d->keep_len) {
+        d->keep = malloc(d->keep_len);
+        if (!d->keep)
+            d->keep_len = 0;   /* parsed as empty: reported malformed, never a crash */
+    }
+    if (d->hs_left == 0)
+        hs_message(st, info, dir);
+}
+
+/* Handshake record bytes: messages may span records or share one. */
+static void hs_feed(struct ea_tls_state *st, struct ea_tls_info *info, int dir,
+                    struct ea_cur *c)
+{
+    struct tls_dir *d = &st->d[dir];
+    while (ea_cur_left(c) > 0 && !d->stopped) {
+        if (!d->hs_in_body) {
+            d->hs_hdr[d->hs_hdr_have++] = ea_cur_u8(c);
+            if (d->hs_hdr_have == HS_HDR)
+                hs_begin(st, info, dir);
+            continue;
+        }
+        size_t take = ea_cur_left(c);
+        if (take > d->hs_left)
+            take = d->hs_left;
+        const uint8_t *p = ea_cur_ptr(c, take);
+        if (!p)
+            break;
+        if (d->keep_have < d->keep_len) {
+            size_t room = d->keep_len - d->keep_have;
+            size_t n = take < room ? take : room;
+            memcpy(d->keep + d->keep_have, p, n);
+            d->keep_have += (uint32_t)n;
+        }
+        d->hs_left -= (uint32_t)take;
+        if (d->hs_left == 0)
+            hs_message(st, info, dir);
+    }
+}
+
+/* The client's CCS counts once TLS <= 1.2 is certain; resumed if no key exchange preceded it. */
+static void client_ccs(struct ea_tls_state *st, struct ea_tls_info *info)
+{
+    struct tls_dir *d = &st->d[EA_DIR_C2S];
+    info->ccs[EA_DIR_C2S] = 1;
+    if (info->client_hello && !d->kx && !info->client_cert && !is_tls13(info->version))
+        info->resumed = 1;   /* RFC 5246 7.3: abbreviated handshake has no ClientKeyExchange */
+    dir_stop(d);
+}
+
+/* A complete ChangeCipherSpec record (RFC 5246 7.1: one byte of value 1). */
+static void on_ccs(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
+{
+    struct tls_dir *d = &st->d[dir];
+    if (d->ccs_byte != 1) {
+        set_malformed(info, d);
+        return;
+    }
+    if (dir == EA_DIR_S2C) {
+        /* RFC 8446 D.4: a dummy CCS may follow a HelloRetryRequest. */
+        if (info->hello_retry && !info->server_hello)
+            return;
+        info->ccs[EA_DIR_S2C] = 1;
+        if (info->server_hello && !info->server_cert && !info->server_hello_done &&
+            !is_tls13(info->version))
+            info->resumed = 1;
+        dir_stop(d);
+        return;
+    }
+    /* Client: a dummy CCS after a HelloRetryRequest comes before the second ClientHello. */
+    if (info->hello_retry && d->hellos < 2)
+        return;
+    /*
+     * A client offering TLS 1.3 may send a dummy CCS before the server has
+     * been heard (RFC 8446 D.4); the next record tells: application_data means
+     * TLS 1.3, a handshake record is TLS <= 1.2's encrypted Finished.
+     */
+    if (st->offered13 && !d->kx && !info->client_cert &&
+        !(info->server_hello && !is_tls13(info->version))) {
+        d->ccs_pending = 1;
+        return;
+    }
+    client_ccs(st, info);
+}
+
+/* A complete record header (RFC 5246 6.2.1): type(1) version(2) length(2). */
+static void record_begin(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
+{
+    struct tls_dir *d = &st->d[dir];
+    struct ea_cur c;
+    ea_cur_init(&c, d->hdr, REC_HDR);
+    uint8_t type = ea_cur_u8(&c);
+    uint8_t major = ea_cur_u8(&c);
+    uint8_t minor = ea_cur_u8(&c);
+    uint16_t len = ea_cur_be16(&c);
+    int hs_partial = d->hs_in_body || d->hs_hdr_have > 0;
+
+    d->started = 1;
+    info->record_seen = 1;
+    d->rec_type = type;
+    d->rec_left = len;
+    d->ccs_byte = 0;
+    if (type < CT_CCS || type > CT_HEARTBEAT || !version_ok(major, minor) || len > REC_MAX ||
+        (len == 0 && type != CT_APPDATA) ||           /* RFC 5246 6.2.1: no empty fragments */
+        (hs_partial && type != CT_HANDSHAKE) ||       /* RFC 8446 5.1: no interleaving */
+        (type == CT_CCS && len != 1)) {
+        set_malformed(info, d);
+        return;
+    }
+    if (d->ccs_pending) {
+        d->ccs_pending = 0;
+        if (type != CT_APPDATA) {
+            client_ccs(st, info);
+            return;
+        }
+    }
+    if (type == CT_APPDATA) {
+        info->app_data = 1;
+        dir_stop(d);
+    } else if (type == CT_ALERT) {
+        info->alert = 1;
+    }
+}
+
+/* Whether the mutual-TLS answer can no longer change. */
+static int answer_final(const struct ea_tls_state *st, const struct ea_tls_info *info)
+{
+    return (info->server_hello && is_tls13(info->version)) || info->resumed ||
+           info->ccs[EA_DIR_C2S] || info->app_data || info->malformed ||
+           (st->d[0].stopped && st->d[1].stopped);
+}
+
+enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
+                           int dir, const uint8_t *data, size_t len)
+{
+    if (!st || !info)
+        return EA_DIS_NOT_MINE;
+    if (st->rc != EA_DIS_NEED_MORE || (dir != EA_DIR_C2S && dir != EA_DIR_S2C))
+        return (enum ea_dis_rc)st->rc;
+
+    struct tls_dir *d = &st->d[dir];
+    struct ea_cur c;
+    ea_cur_init(&c, data, len);
+    while (ea_cur_left(&c) > 0 && !d->stopped) {
+        if (d->hdr_have < REC_HDR) {
+            d->hdr[d->hdr_have++] = ea_cur_u8(&c);
+            if (!d->started && !first_prefix_ok(d->hdr, d->hdr_have, dir)) {
+                st->rc = EA_DIS_NOT_MINE;
+                goto out;
+            }
+            if (d->hdr_have < REC_HDR)
+                continue;
+            record_begin(st, info, dir);
+            if (d->stopped || d->rec_left > 0)
+                continue;
+            d->hdr_have = 0;   /* empty application_data record */
+            continue;
+        }
+        size_t take = ea_cur_left(&c);
+        if (take > d->rec_left)
+            take = d->rec_left;
+        struct ea_cur body = ea_cur_sub(&c, take);
+        if (d->rec_type == CT_HANDSHAKE)
+            hs_feed(st, info, dir, &body);
+        else if (d->rec_type == CT_CCS)
+            d->ccs_byte = ea_cur_u8(&body);
+        d->rec_left -= (uint32_t)take;
+        if (d->rec_left == 0 && !d->stopped) {
+            d->hdr_have = 0;
+            if (d->rec_type == CT_CCS)
+                on_ccs(st, info, dir);
+        }
+        if (answer_final(st, info))
+            break;
+    }
+    if (answer_final(st, info))
+        st->rc = EA_DIS_DONE;
+out:
+    return (enum ea_dis_rc)st->rc;
+}
+
+enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info)
+{
+    if (!info || !info->record_seen)
+        return EA_MTLS_NONE;
+    /* RFC 8446 4.3.2: TLS 1.3 encrypts CertificateRequest and the client's Certificate. */
+    if (info->hello_retry || (info->server_hello && is_tls13(info->version)))
+        return EA_MTLS_UNVERIFIABLE;
+    if (info->resumed)
+        return EA_MTLS_UNVERIFIABLE;   /* the certificate was exchanged in an earlier session */
+    /* RFC 5246 7.4.6: a cleartext client Certificate is only sent on request. */
+    if (info->client_cert_nonempty)
+        return EA_MTLS_YES;
+    if (!info->client_hello)
+        return EA_MTLS_UNVERIFIABLE;   /* joined mid-stream */
+    if (info->client_cert)
+        return EA_MTLS_NO;             /* requested, and declined with an empty list */
+    if (info->ccs[EA_DIR_C2S])
+        return EA_MTLS_NO;             /* full handshake finished without a Certificate */
+    if (!info->server_hello)
+        return EA_MTLS_UNVERIFIABLE;
+    if (!info->cert_request && (info->server_hello_done || info->ccs[EA_DIR_S2C]))
+        return EA_MTLS_NO;
+    return EA_MTLS_UNVERIFIABLE;
+}

@@ -33,6 +33,9 @@ struct ea_tls_info {
     uint8_t str_truncated;        /* SNI or ALPN was cut to its cap */
     char sni[EA_SNI_CAP + 1];     /* server_name (RFC 6066), sanitised */
     char alpn[EA_ALPN_CAP + 1];   /* ALPN protocols offered by the client, comma-joined */
+    uint8_t record_seen;          /* at least one TLS record header was accepted */
+    uint8_t hello_retry;          /* server sent a HelloRetryRequest (TLS 1.3 only) */
+    uint8_t alert;                /* a cleartext alert record was seen */
 };
 
 struct ea_tls_state;
