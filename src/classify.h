@@ -1,1 +1,39 @@
-/* classify.h: being written. */
+/* classify.h: label each flow from the project's dissectors, then nDPI, then the port. */
+#ifndef EA_CLASSIFY_H
+#define EA_CLASSIFY_H
+
+#include "flow.h"
+#include "stats.h"
+
+/* Payload-carrying packets inspected per flow before inspection stops. */
+#define EA_INSPECT_MAX_PACKETS 40
+
+struct ea_classifier;
+
+/* NULL on out-of-memory or when nDPI cannot start. 'st' is borrowed. */
+struct ea_classifier *ea_classifier_new(struct ea_stats *st);
+void ea_classifier_free(struct ea_classifier *c);    /* NULL is a no-op */
+
+/*
+ * Inspects one packet of a flow that is not yet decided (a no-op once it
+ * is). 'dir' is 0 for initiator -> responder. May turn the flow round when
+ * its first packet is clearly a reply; *dir is updated then.
+ */
+void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
+                        const struct ea_packet *p);
+
+/* Ends inspection: asks nDPI for its last word, sets the final label, frees the working state. */
+void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f);
+
+/* Frees a flow's working state without a verdict (used by ea_flow_free). */
+void ea_classify_release(struct ea_flow *f);
+
+/* Printable nDPI name of the flow ("TLS", "Unknown"), into buf. */
+const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,
+                                  char *buf, size_t len);
+
+/* The label text: our vocabulary, or nDPI's name for EA_APP_NDPI. */
+const char *ea_classify_label(struct ea_classifier *c, const struct ea_flow *f,
+                              char *buf, size_t len);
+
+#endif

@@ -42,4 +42,32 @@ enum ea_decode_rc ea_decode_ip(struct ea_decoder *d, struct ea_packet *p,
 /* Formats an address of the tuple ("192.0.2.1", "2001:db8::1") into buf. */
 const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size);
 
+/* Most encapsulations (VLAN tags, MPLS stacks, GRE, ERSPAN, IP-in-IP) crossed. */
+#define EA_DECODE_MAX_DEPTH 8
+
+/*
+ * Layer entry points the decode-*.c files call on each other (not for other
+ * modules). 'depth' counts encapsulations already crossed; len is captured
+ * bytes, wire_len what the enclosing header claims. Each counts what it
+ * flags as malformed in *st and returns the decode result.
+ */
+enum ea_decode_rc ea_decode_ethertype(struct ea_decoder *d, struct ea_packet *p, uint16_t type,
+                                      const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
+                                 const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+enum ea_decode_rc ea_decode_ipv6(struct ea_decoder *d, struct ea_packet *p,
+                                 const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+enum ea_decode_rc ea_decode_gre(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
+                                uint32_t len, uint32_t wire_len, struct ea_stats *st, int depth);
+/* Dispatches on p->t.proto: IP-in-IP, GRE, TCP, UDP, ICMP, or opaque. */
+enum ea_decode_rc ea_decode_ipproto(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
+                                    uint32_t len, uint32_t wire_len, struct ea_stats *st, int depth);
+/* Takes b as the payload of a protocol we do not look into (ports 0). */
+enum ea_decode_rc ea_decode_opaque(struct ea_packet *p, const uint8_t *b, uint32_t len,
+                                   uint32_t wire_len);
+/* Counts one malformed packet of the given kind; returns EA_DECODE_MALFORMED. */
+enum ea_decode_rc ea_decode_mal(struct ea_stats *st, enum ea_mal kind);
+/* The decoder's fragment table (defrag.h). */
+struct ea_defrag *ea_decoder_defrag(struct ea_decoder *d);
+
 #endif

@@ -39,4 +39,13 @@ void ea_rtp_tcp_state_free(struct ea_rtp_tcp_state *st);  /* NULL is a no-op */
 enum ea_dis_rc ea_rtp_tcp_feed(struct ea_rtp_tcp_state *st, struct ea_rtp_info *info,
                                int dir, const uint8_t *data, size_t len);
 
+/*
+ * STUN facts (RFC 6544 connectivity checks, MS-TURN) collected from inside the
+ * framing, so a caller can label a framed STUN flow that never turns into
+ * media. Borrowed: owned by st, valid until ea_rtp_tcp_state_free. NULL st
+ * gives NULL.
+ */
+struct ea_stun_info;
+const struct ea_stun_info *ea_rtp_tcp_stun(const struct ea_rtp_tcp_state *st);
+
 #endif

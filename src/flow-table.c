@@ -1,2 +1,312 @@
-/* flow-table.c: being written. */
-typedef int ea_placeholder_flow_table;
+/* flow-table.c: bounded bidirectional flow table, symmetric hash, LRU eviction, packet-time expiry. */
+#include <stdlib.h>
+#include <string.h>
+#include "flow-table.h"
+
+struct ea_flow_table {
+    struct ea_flow **buckets;
+    uint32_t nbuckets;          /* power of two */
+    uint32_t count;
+    uint64_t next_id;
+    struct ea_flow *lru_head;   /* most recently seen */
+    struct ea_flow *lru_tail;   /* least recently seen */
+    struct ea_flow_limits lim;
+    struct ea_stats *st;        /* borrowed */
+    ea_flow_end_fn on_end;
+    void *ctx;
+};
+
+void ea_flow_limits_default(struct ea_flow_limits *l)
+{
+    l->max_flows = 262144;
+    l->tcp_idle_ns = 3600ULL * 1000000000ULL;   /* long-lived SIP/XMPP connections */
+    l->tcp_closed_ns = 30ULL * 1000000000ULL;
+    l->udp_idle_ns = 180ULL * 1000000000ULL;    /* media and STUN keep-alives */
+}
+
+/* FNV-1a over the bytes of one endpoint, so that the hash can be made symmetric. */
+static uint32_t endpoint_hash(const uint8_t *addr, uint16_t port)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 16; i++) {
+        h ^= addr[i];
+        h *= 16777619u;
+    }
+    h ^= port & 0xff;
+    h *= 16777619u;
+    h ^= port >> 8;
+    h *= 16777619u;
+    return h;
+}
+
+uint32_t ea_tuple_hash(const struct ea_tuple *t)
+{
+    /* Adding the two endpoint hashes is order-independent: both directions meet. */
+    uint32_t h = endpoint_hash(t->src, t->sport) + endpoint_hash(t->dst, t->dport);
+    h ^= (uint32_t)t->proto << 16 ^ t->vlan ^ (uint32_t)t->family << 24;
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h;
+}
+
+/* 0: same direction, 1: reverse direction, -1: different flow. */
+static int tuple_match(const struct ea_tuple *k, const struct ea_tuple *t)
+{
+    if (k->family != t->family || k->proto != t->proto || k->vlan != t->vlan)
+        return -1;
+    if (k->sport == t->sport && k->dport == t->dport &&
+        !memcmp(k->src, t->src, 16) && !memcmp(k->dst, t->dst, 16))
+        return 0;
+    if (k->sport == t->dport && k->dport == t->sport &&
+        !memcmp(k->src, t->dst, 16) && !memcmp(k->dst, t->src, 16))
+        return 1;
+    return -1;
+}
+
+struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct ea_stats *st,
+                                        ea_flow_end_fn on_end, void *ctx)
+{
+    struct ea_flow_table *ft = calloc(1, sizeof(*ft));
+    if (!ft)
+        return NULL;
+    ft->lim = *l;
+    if (ft->lim.max_flows == 0)
+        ft->lim.max_flows = 1;
+    /* About one bucket per flow, capped so a huge cap does not preallocate much. */
+    uint32_t n = 1024;
+    while (n < ft->lim.max_flows && n < (1u << 22))
+        n <<= 1;
+    ft->buckets = calloc(n, sizeof(*ft->buckets));
+    if (!ft->buckets) {
+        free(ft);
+        return NULL;
+    }
+    ft->nbuckets = n;
+    ft->next_id = 1;
+    ft->st = st;
+    ft->on_end = on_end;
+    ft->ctx = ctx;
+    return ft;
+}
+
+static void lru_unlink(struct ea_flow_table *ft, struct ea_flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        ft->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        ft->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push_head(struct ea_flow_table *ft, struct ea_flow *f)
+{
+    f->lru_prev = NULL;
+    f->lru_next = ft->lru_head;
+    if (ft->lru_head)
+        ft->lru_head->lru_prev = f;
+    ft->lru_head = f;
+    if (!ft->lru_tail)
+        ft->lru_tail = f;
+}
+
+void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f)
+{
+    if (ft->lru_head == f)
+        return;
+    lru_unlink(ft, f);
+    lru_push_head(ft, f);
+}
+
+/* Takes a flow out of the table and hands it to on_end. */
+static void remove_flow(struct ea_flow_table *ft, struct ea_flow *f, const char *why)
+{
+    struct ea_flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = f->hnext;
+    f->hnext = NULL;
+    lru_unlink(ft, f);
+    f->in_table = 0;
+    ft->count--;
+    if (ft->on_end)
+        ft->on_end(f, why, ft->ctx);
+    else
+        ea_flow_free(f);
+}
+
+void ea_flow_table_free(struct ea_flow_table *ft)
+{
+    if (!ft)
+        return;
+    struct ea_flow *f = ft->lru_head;
+    while (f) {
+        struct ea_flow *next = f->lru_next;
+        ea_flow_free(f);
+        f = next;
+    }
+    free(ft->buckets);
+    free(ft);
+}
+
+struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir)
+{
+    uint32_t h = ea_tuple_hash(t);
+    for (struct ea_flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->hnext) {
+        if (f->hash != h)
+            continue;
+        int d = tuple_match(&f->key, t);
+        if (d >= 0) {
+            if (dir)
+                *dir = d;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Ports that offer a service: a packet from one of these to an ephemeral port is a reply. */
+static int service_port(uint16_t p)
+{
+    switch (p) {
+    case 22: case 53: case 80: case 123: case 443: case 3478: case 3479: case 5060:
+    case 5061: case 5222: case 5223: case 5269: case 23456:
+        return 1;
+    default:
+        return p < 1024;
+    }
+}
+
+void ea_flow_turn(struct ea_flow *f)
+{
+    struct ea_tuple k = f->key;
+    memcpy(f->key.src, k.dst, 16);
+    memcpy(f->key.dst, k.src, 16);
+    f->key.sport = k.dport;
+    f->key.dport = k.sport;
+    uint64_t t;
+    t = f->pkts[0]; f->pkts[0] = f->pkts[1]; f->pkts[1] = t;
+    t = f->bytes[0]; f->bytes[0] = f->bytes[1]; f->bytes[1] = t;
+    t = f->payload[0]; f->payload[0] = f->payload[1]; f->payload[1] = t;
+    uint16_t r = f->rsts[0]; f->rsts[0] = f->rsts[1]; f->rsts[1] = r;
+    f->turned = !f->turned;
+}
+
+/* Evicts the least recently seen flow to make room. */
+static void evict_one(struct ea_flow_table *ft)
+{
+    if (!ft->lru_tail)
+        return;
+    ft->st->flows_evicted++;
+    remove_flow(ft, ft->lru_tail, "evicted");
+}
+
+struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_packet *p, int *dir)
+{
+    struct ea_flow *f = ea_flow_table_find(ft, &p->t, dir);
+    if (f)
+        return f;
+
+    while (ft->count >= ft->lim.max_flows)
+        evict_one(ft);
+
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->key = p->t;
+    f->hash = ea_tuple_hash(&p->t);
+    f->id = ft->next_id++;
+    f->vlan_outer = p->vlan_outer;
+    f->encap = p->encap;
+    f->first_ns = f->last_ns = p->ts_ns;
+    f->first_frame = f->last_frame = p->frame;
+    *dir = 0;
+
+    if (p->t.proto == 6) {
+        uint8_t fl = p->tcp_flags;
+        if ((fl & EA_TH_SYN) && !(fl & EA_TH_ACK)) {
+            f->open = EA_OPEN_SYN;
+        } else if ((fl & EA_TH_SYN) && (fl & EA_TH_ACK)) {
+            /* The SYN was not captured; the SYN-ACK's receiver opened it. */
+            f->open = EA_OPEN_SYNACK;
+            f->initiator_inferred = 1;
+            ea_flow_turn(f);
+            f->turned = 0;
+            *dir = 1;
+        } else {
+            f->open = EA_OPEN_MIDSTREAM;
+            f->initiator_inferred = 1;
+            if (service_port(p->t.sport) && !service_port(p->t.dport)) {
+                ea_flow_turn(f);
+                f->turned = 0;
+                *dir = 1;
+            }
+        }
+    } else if (p->t.sport && p->t.dport && service_port(p->t.sport) &&
+               !service_port(p->t.dport)) {
+        /* A UDP reply seen before its request. */
+        f->initiator_inferred = 1;
+        ea_flow_turn(f);
+        f->turned = 0;
+        *dir = 1;
+    }
+
+    uint32_t b = f->hash & (ft->nbuckets - 1);
+    f->hnext = ft->buckets[b];
+    ft->buckets[b] = f;
+    f->in_table = 1;
+    lru_push_head(ft, f);
+    ft->count++;
+    ft->st->flows_created++;
+    if (ft->count > ft->st->flows_active_peak)
+        ft->st->flows_active_peak = ft->count;
+    return f;
+}
+
+static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flow *f)
+{
+    if (f->key.proto != 6)
+        return ft->lim.udp_idle_ns;
+    if (f->close != EA_CLOSE_OPEN || f->open == EA_OPEN_SYN || f->open == EA_OPEN_SYN_RST)
+        return ft->lim.tcp_closed_ns;
+    return ft->lim.tcp_idle_ns;
+}
+
+void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
+{
+    uint64_t min_to = ft->lim.tcp_closed_ns;
+    if (ft->lim.udp_idle_ns < min_to)
+        min_to = ft->lim.udp_idle_ns;
+    if (ft->lim.tcp_idle_ns < min_to)
+        min_to = ft->lim.tcp_idle_ns;
+    /* From the idle end; flows nearer the head were seen more recently than any
+       flow that is still within the shortest timeout. */
+    struct ea_flow *f = ft->lru_tail;
+    while (f) {
+        struct ea_flow *prev = f->lru_prev;
+        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
+        if (idle < min_to)
+            break;
+        if (idle >= flow_timeout(ft, f)) {
+            ft->st->flows_expired++;
+            remove_flow(ft, f, "expired");
+        }
+        f = prev;
+    }
+}
+
+void ea_flow_table_flush(struct ea_flow_table *ft)
+{
+    while (ft->lru_tail)
+        remove_flow(ft, ft->lru_tail, "flushed");
+}
+
+uint32_t ea_flow_table_count(const struct ea_flow_table *ft)
+{
+    return ft->count;
+}

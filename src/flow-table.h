@@ -1,1 +1,63 @@
-/* flow-table.h: being written. */
+/* flow-table.h: bounded bidirectional flow table with a symmetric hash and LRU eviction. */
+#ifndef EA_FLOW_TABLE_H
+#define EA_FLOW_TABLE_H
+
+#include "flow.h"
+#include "stats.h"
+
+struct ea_flow_limits {
+    uint32_t max_flows;          /* flows held at once; the least recently seen go first */
+    uint64_t tcp_idle_ns;        /* idle timeout of an open TCP flow, in packet time */
+    uint64_t tcp_closed_ns;      /* idle timeout once FIN or RST was seen */
+    uint64_t udp_idle_ns;        /* idle timeout of UDP and other flows */
+};
+
+void ea_flow_limits_default(struct ea_flow_limits *l);
+
+/*
+ * Called for every flow that leaves the table (expired, evicted or flushed).
+ * Ownership of the flow passes to the callback, which must eventually free it
+ * with ea_flow_free (or keep it). 'why' is "expired", "evicted" or "flushed".
+ */
+typedef void (*ea_flow_end_fn)(struct ea_flow *f, const char *why, void *ctx);
+
+struct ea_flow_table;
+
+/* NULL on out-of-memory. The table keeps 'st' (borrowed) for its counters. */
+struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct ea_stats *st,
+                                        ea_flow_end_fn on_end, void *ctx);
+
+/* Frees the table and every flow still in it (without calling on_end). NULL is a no-op. */
+void ea_flow_table_free(struct ea_flow_table *ft);
+
+/*
+ * Finds or creates the flow of packet p. *dir is set to 0 when p travels
+ * initiator -> responder, 1 otherwise. A new flow's initiator is the sender
+ * of its first packet, except that a lone SYN-ACK or a packet from a
+ * well-known service port to an ephemeral one starts the flow turned round
+ * (initiator_inferred set). Returns NULL only on out-of-memory. The flow
+ * stays owned by the table.
+ */
+struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_packet *p, int *dir);
+
+/* Finds the flow a tuple belongs to (either direction), or NULL. */
+struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir);
+
+/* Marks the flow as just seen (moves it to the LRU head). */
+void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f);
+
+/* Hands every flow idle since before now - timeout to on_end. */
+void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns);
+
+/* Hands every flow to on_end, oldest first. */
+void ea_flow_table_flush(struct ea_flow_table *ft);
+
+uint32_t ea_flow_table_count(const struct ea_flow_table *ft);
+
+/* Swaps initiator and responder of a flow in place (counters too). */
+void ea_flow_turn(struct ea_flow *f);
+
+/* Symmetric hash of a tuple: both directions give the same value. */
+uint32_t ea_tuple_hash(const struct ea_tuple *t);
+
+#endif

@@ -1,2 +1,63 @@
-/* flow.c: being written. */
-typedef int ea_placeholder_flow;
+/* flow.c: flow labels and freeing what a flow owns. */
+#include <stdlib.h>
+#include "flow.h"
+#include "classify.h"
+
+static const char *const app_names[EA_APP__COUNT] = {
+    [EA_APP_UNKNOWN] = "unknown", [EA_APP_SIP] = "sip", [EA_APP_SIP_TLS] = "sip-tls",
+    [EA_APP_XMPP_S2S] = "xmpp-s2s", [EA_APP_XMPP_C2S] = "xmpp-c2s", [EA_APP_STUN] = "stun",
+    [EA_APP_MSTURN] = "msturn", [EA_APP_RTP] = "rtp", [EA_APP_RTCP] = "rtcp",
+    [EA_APP_TLS] = "tls", [EA_APP_HTTP] = "http", [EA_APP_SSH] = "ssh", [EA_APP_DNS] = "dns",
+    [EA_APP_NDPI] = "ndpi",
+};
+
+const char *ea_app_name(enum ea_app a)
+{
+    return (unsigned)a < EA_APP__COUNT ? app_names[a] : "unknown";
+}
+
+const char *ea_label_src_name(enum ea_label_src s)
+{
+    switch (s) {
+    case EA_SRC_DISSECTOR: return "dissector";
+    case EA_SRC_NDPI: return "ndpi";
+    case EA_SRC_PORT: return "port";
+    default: return "none";
+    }
+}
+
+const char *ea_tcp_open_name(enum ea_tcp_open o)
+{
+    switch (o) {
+    case EA_OPEN_MIDSTREAM: return "midstream";
+    case EA_OPEN_SYN: return "syn-only";
+    case EA_OPEN_SYN_RST: return "syn-rst";
+    case EA_OPEN_SYNACK: return "syn-synack";
+    case EA_OPEN_ESTABLISHED: return "established";
+    default: return "";
+    }
+}
+
+const char *ea_tcp_close_name(enum ea_tcp_close c)
+{
+    switch (c) {
+    case EA_CLOSE_FIN: return "fin";
+    case EA_CLOSE_RST: return "rst";
+    default: return "open";
+    }
+}
+
+void ea_flow_free(struct ea_flow *f)
+{
+    if (!f)
+        return;
+    ea_classify_release(f);
+    free(f->tls);
+    free(f->sip);
+    free(f->xmpp);
+    free(f->stun);
+    free(f->rtp);
+    free(f->banner);
+    free(f->reason_text);
+    free(f);
+}

@@ -97,9 +97,11 @@ struct ea_flow {
     struct ea_banner_info *banner;
 
     /* policy result (policy.c) */
+    uint8_t judged;               /* policy has given its verdict */
     uint8_t verdict;              /* enum ea_verdict */
     uint8_t reason;               /* enum ea_reason */
-    uint32_t rule_mask[2];        /* bit per rule index: rules satisfied / would have satisfied */
+    uint8_t blocked_required;     /* blocked, and a rule requires it: a finding */
+    uint64_t rules;               /* bit per rule index: rules it satisfies (or would have) */
     char *reason_text;            /* owned, plain words */
 };
 

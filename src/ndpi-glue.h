@@ -1,1 +1,36 @@
-/* ndpi-glue.h: being written. */
+/* ndpi-glue.h: the one door to nDPI 4.2; nothing else includes <ndpi_api.h>. */
+#ifndef EA_NDPI_GLUE_H
+#define EA_NDPI_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+
+struct ea_ndpi;
+
+/* A detection module with every protocol enabled. NULL on failure. */
+struct ea_ndpi *ea_ndpi_new(void);
+void ea_ndpi_free(struct ea_ndpi *n);                /* NULL is a no-op */
+
+/* Per-flow nDPI state (about 700 bytes in 4.2). NULL on out-of-memory. */
+void *ea_ndpi_flow_new(void);
+void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
+
+/*
+ * Feeds one packet from its IP header on. Fills master and app with what nDPI
+ * knows so far. Returns 1 when nDPI has decided and wants no more packets.
+ */
+int ea_ndpi_process(struct ea_ndpi *n, void *nf, const uint8_t *l3, uint32_t l3_len,
+                    uint64_t ts_ns, uint16_t *master, uint16_t *app);
+
+/* nDPI's last word on a flow it has not decided (its port guess included). */
+void ea_ndpi_giveup(struct ea_ndpi *n, void *nf, uint16_t *master, uint16_t *app,
+                    uint8_t *guessed);
+
+/* "TLS", "TLS.Skype_Teams", "Unknown": written into buf, returned. */
+const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len);
+
+/* Our label for an nDPI result: EA_APP_SIP for SIP, ..., EA_APP_NDPI for other known, UNKNOWN. */
+enum ea_app ea_ndpi_app(uint16_t master, uint16_t app);
+
+#endif

@@ -1,2 +1,65 @@
-/* output-flows.c: being written. */
-typedef int ea_placeholder_output_flows;
+/* output-flows.c: the --flows listing and the run summary. */
+#include <inttypes.h>
+#include <stdio.h>
+#include "output-flows.h"
+#include "decode.h"
+
+const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n)
+{
+    char a[64];
+    ea_addr_str(family, addr, a, sizeof(a));
+    if (family == 6)
+        snprintf(buf, n, "[%s]:%u", a, port);
+    else
+        snprintf(buf, n, "%s:%u", a, port);
+    return buf;
+}
+
+static const char *transport_name(uint8_t proto)
+{
+    switch (proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmp6";
+    default: return "ip";
+    }
+}
+
+void ea_output_flows(FILE *out, struct ea_pipeline *pl)
+{
+    for (size_t i = 0; i < pl->ndone; i++) {
+        const struct ea_flow *f = pl->done[i];
+        char c[80], s[80], lbl[64], nd[64];
+        const char *mtls = f->tls ? ea_mtls_name(ea_tls_mtls(f->tls)) : "-";
+        char vl[16] = "";
+        if (f->key.vlan)
+            snprintf(vl, sizeof(vl), " vlan=%u", f->key.vlan);
+        fprintf(out, "%" PRIu64 " %s -> %s %s%s app=%s(%s) ndpi=%s mtls=%s pkts=%" PRIu64 "/%" PRIu64
+                " bytes=%" PRIu64 "/%" PRIu64 " %s\n",
+                f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
+                ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
+                transport_name(f->key.proto), vl,
+                ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->app_src),
+                ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), *mtls ? mtls : "-",
+                f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
+                f->judged ? ea_verdict_name(f->verdict) : "");
+    }
+}
+
+void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double seconds)
+{
+    const struct ea_stats *st = &pl->st;
+    uint64_t mal = 0;
+    for (int k = 0; k < EA_MAL__COUNT; k++)
+        mal += st->malformed[k];
+    fprintf(out, "edgeaudit: %" PRIu64 " packets, %" PRIu64 " bytes, %zu flows (%" PRIu64
+            " evicted, %" PRIu64 " expired), %" PRIu64 " malformed",
+            st->packets, st->bytes, pl->ndone, st->flows_evicted, st->flows_expired, mal);
+    for (int k = 0; k < EA_MAL__COUNT; k++)
+        if (st->malformed[k])
+            fprintf(out, " %s=%" PRIu64, ea_mal_name((enum ea_mal)k), st->malformed[k]);
+    if (seconds > 0)
+        fprintf(out, ", %.0f packets/s", (double)st->packets / seconds);
+    fputc('\n', out);
+}

@@ -1,1 +1,17 @@
-/* output-flows.h: being written. */
+/* output-flows.h: the --flows listing and the run summary on stderr. */
+#ifndef EA_OUTPUT_FLOWS_H
+#define EA_OUTPUT_FLOWS_H
+
+#include <stdio.h>
+#include "pipeline.h"
+
+/* One line per flow, in flow-id order. */
+void ea_output_flows(FILE *out, struct ea_pipeline *pl);
+
+/* The end-of-run summary: packets, bytes, flows, evictions, malformed by kind, throughput. */
+void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double seconds);
+
+/* Formats "addr:port" ("[v6]:port") into buf. */
+const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n);
+
+#endif

@@ -1,2 +1,263 @@
-/* pipeline.c: being written. */
-typedef int ea_placeholder_pipeline;
+/* pipeline.c: drives packets through decode, flow table, classification and policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "pipeline.h"
+#include "decode.h"
+#include "source-pcap.h"
+
+#define EA_NS 1000000000ULL
+
+/* Flow-table callback: a flow left the table; finish it, judge it, keep it. */
+static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
+{
+    struct ea_pipeline *pl = ctx;
+    (void)why;
+    ea_classify_finish(pl->cls, f);
+    if (ea_policy_judge(pl->pol, f) != 0)
+        pl->oom = 1;
+    if (pl->on_judged)
+        pl->on_judged(pl, f, pl->judged_ctx);
+    if (pl->ndone == pl->capdone) {
+        size_t n = pl->capdone ? pl->capdone * 2 : 1024;
+        struct ea_flow **nd = realloc(pl->done, n * sizeof(*nd));
+        if (!nd) {
+            pl->oom = 1;
+            ea_flow_free(f);
+            return;
+        }
+        pl->done = nd;
+        pl->capdone = n;
+    }
+    pl->done[pl->ndone++] = f;
+}
+
+struct ea_pipeline *ea_pipeline_new(const struct ea_flow_limits *lim, const struct ea_ruleset *rs)
+{
+    struct ea_pipeline *pl = calloc(1, sizeof(*pl));
+    if (!pl)
+        return NULL;
+    pl->rs = rs;
+    pl->dec = ea_decoder_new(4096, 30 * EA_NS);
+    pl->cls = ea_classifier_new(&pl->st);
+    pl->pol = ea_policy_new(rs);
+    pl->ft = ea_flow_table_new(lim, &pl->st, flow_ended, pl);
+    if (!pl->dec || !pl->cls || !pl->pol || !pl->ft) {
+        ea_pipeline_free(pl);
+        return NULL;
+    }
+    return pl;
+}
+
+void ea_pipeline_free(struct ea_pipeline *pl)
+{
+    if (!pl)
+        return;
+    ea_flow_table_free(pl->ft);
+    for (size_t i = 0; i < pl->ndone; i++)
+        ea_flow_free(pl->done[i]);
+    free(pl->done);
+    ea_decoder_free(pl->dec);
+    ea_classifier_free(pl->cls);
+    ea_policy_free(pl->pol);
+    for (size_t i = 0; i < pl->cap.nsources; i++)
+        free(pl->cap.sources[i]);
+    free(pl->cap.sources);
+    free(pl->cap.error);
+    free(pl);
+}
+
+int ea_pipeline_add_source(struct ea_pipeline *pl, const char *name, int dlt)
+{
+    char **ns = realloc(pl->cap.sources, (pl->cap.nsources + 1) * sizeof(*ns));
+    if (!ns)
+        return -1;
+    pl->cap.sources = ns;
+    ns[pl->cap.nsources] = strdup(name);
+    if (!ns[pl->cap.nsources])
+        return -1;
+    pl->cap.nsources++;
+    for (size_t i = 0; i < pl->cap.ndlts; i++)
+        if (pl->cap.dlts[i] == dlt)
+            return 0;
+    if (pl->cap.ndlts < EA_MAX_DLTS)
+        pl->cap.dlts[pl->cap.ndlts++] = dlt;
+    return 0;
+}
+
+void ea_pipeline_set_error(struct ea_pipeline *pl, const char *msg)
+{
+    pl->cap.partial = 1;
+    free(pl->cap.error);
+    pl->cap.error = strdup(msg);
+}
+
+/* TCP opening and closing, from the flags of one packet (RFC 9293 3.5). */
+static void tcp_track(struct ea_flow *f, int dir, uint8_t fl)
+{
+    if (dir == 0 && (fl & EA_TH_SYN) && !(fl & EA_TH_ACK)) {
+        if (f->syns < UINT16_MAX)
+            f->syns++;
+        if (f->open == EA_OPEN_MIDSTREAM && f->pkts[0] + f->pkts[1] == 0)
+            f->open = EA_OPEN_SYN;
+    }
+    if (dir == 1 && (fl & EA_TH_SYN) && (fl & EA_TH_ACK) &&
+        (f->open == EA_OPEN_SYN || f->open == EA_OPEN_SYN_RST))
+        f->open = EA_OPEN_SYNACK;
+    if (dir == 1 && (fl & EA_TH_RST) && f->open == EA_OPEN_SYN)
+        f->open = EA_OPEN_SYN_RST;
+    if (dir == 0 && (fl & EA_TH_ACK) && !(fl & EA_TH_SYN) && f->open == EA_OPEN_SYNACK)
+        f->open = EA_OPEN_ESTABLISHED;
+    if (fl & EA_TH_RST) {
+        if (f->rsts[dir] < UINT16_MAX)
+            f->rsts[dir]++;
+        if (f->open != EA_OPEN_SYN_RST)
+            f->close = EA_CLOSE_RST;
+    } else if ((fl & EA_TH_FIN) && f->close == EA_CLOSE_OPEN) {
+        f->close = EA_CLOSE_FIN;
+    }
+}
+
+/* An ICMP error quoting a flow we track is evidence against that flow. */
+static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
+{
+    struct ea_flow *f = ea_flow_table_find(pl->ft, &p->icmp_quoted, NULL);
+    if (!f) {
+        pl->st.icmp_errors_unmatched++;
+        return;
+    }
+    pl->st.icmp_errors_mapped++;
+    if (f->icmp_errors < UINT16_MAX)
+        f->icmp_errors++;
+    if (!f->icmp_frame) {
+        f->icmp_type = p->icmp_type;
+        f->icmp_code = p->icmp_code;
+        f->icmp_frame = p->frame;
+    }
+    if (p->frame > f->last_frame)
+        f->last_frame = p->frame;
+}
+
+void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                        int dlt, uint64_t frame)
+{
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.frame = pl->frame_base + frame;
+    p.ts_ns = ea_source_ts_ns(h);
+    p.caplen = h->caplen;
+    p.wirelen = h->len;
+    p.dlt = dlt;
+    p.data = data;
+
+    pl->st.packets++;
+    pl->st.bytes += h->len;
+    pl->st.captured_bytes += h->caplen;
+    if (!pl->st.first_ns || p.ts_ns < pl->st.first_ns)
+        pl->st.first_ns = p.ts_ns;
+    if (p.ts_ns > pl->st.last_ns)
+        pl->st.last_ns = p.ts_ns;
+    if (p.ts_ns < pl->now_ns)
+        pl->st.ts_backwards++;
+    else
+        pl->now_ns = p.ts_ns;
+
+    /* Expiry runs on packet time, once a second of it. */
+    if (pl->now_ns >= pl->next_expire_ns) {
+        ea_flow_table_expire(pl->ft, pl->now_ns);
+        pl->next_expire_ns = pl->now_ns + EA_NS;
+    }
+
+    if (ea_decode(pl->dec, &p, &pl->st) != EA_DECODE_OK)
+        return;
+    if (p.icmp_error) {
+        icmp_error(pl, &p);
+        return;
+    }
+    int dir = 0;
+    struct ea_flow *f = ea_flow_table_get(pl->ft, &p, &dir);
+    if (!f) {
+        pl->oom = 1;
+        return;
+    }
+    ea_flow_table_touch(pl->ft, f);
+    if (f->key.proto == 6)
+        tcp_track(f, dir, p.tcp_flags);
+    f->pkts[dir]++;
+    f->bytes[dir] += h->len;   /* frame bytes, as tshark's conversations count them */
+    f->payload[dir] += p.payload_wire_len;
+    /* A late packet can be older than the flow's first one (time going backwards). */
+    if (p.ts_ns < f->first_ns)
+        f->first_ns = p.ts_ns;
+    if (p.ts_ns > f->last_ns)
+        f->last_ns = p.ts_ns;
+    f->last_frame = p.frame;
+    if (!f->decided)
+        ea_classify_packet(pl->cls, f, &dir, &p);
+}
+
+void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records)
+{
+    pl->frame_base += records;
+}
+
+static int flow_id_cmp(const void *a, const void *b)
+{
+    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void ea_pipeline_finish(struct ea_pipeline *pl)
+{
+    ea_flow_table_flush(pl->ft);
+    qsort(pl->done, pl->ndone, sizeof(*pl->done), flow_id_cmp);
+    ea_policy_finish(pl->pol);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size_t nfiles,
+                          const char *bpf, int progress, char *err, size_t errlen)
+{
+    double start = mono_now(), last = start;
+    for (size_t i = 0; i < nfiles; i++) {
+        struct ea_source *s = ea_source_open_file(files[i], bpf, err, errlen);
+        if (!s)
+            return -1;
+        if (ea_pipeline_add_source(pl, files[i], ea_source_dlt(s)) != 0) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            ea_source_close(s);
+            return -1;
+        }
+        struct pcap_pkthdr *h;
+        const uint8_t *d;
+        int rc;
+        int dlt = ea_source_dlt(s);
+        while ((rc = ea_source_next(s, &h, &d, err, errlen)) == 1) {
+            ea_pipeline_packet(pl, h, d, dlt, ea_source_records(s));
+            if (progress && (pl->st.packets & 0xffff) == 0) {
+                double now = mono_now();
+                if (now - last >= 1.0) {
+                    fprintf(stderr, "\r%s: %llu packets, %u flows active, %.0f packets/s   ",
+                            files[i], (unsigned long long)pl->st.packets,
+                            ea_flow_table_count(pl->ft), (double)pl->st.packets / (now - start));
+                    last = now;
+                }
+            }
+        }
+        ea_pipeline_end_source(pl, ea_source_records(s));
+        ea_source_close(s);
+        if (progress && last != start)
+            fputc('\n', stderr);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}

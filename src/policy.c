@@ -1,2 +1,546 @@
-/* policy.c: being written. */
-typedef int ea_placeholder_policy;
+/* policy.c: holds every flow against the matrix: one verdict per flow, one status per rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy.h"
+#include "decode.h"
+#include "flow-table.h"
+
+const char *ea_verdict_name(enum ea_verdict v)
+{
+    static const char *const n[EA_V__COUNT] = {
+        "allowed", "unverified", "unexpected", "blocked", "out-of-scope",
+    };
+    return (unsigned)v < EA_V__COUNT ? n[v] : "?";
+}
+
+const char *ea_reason_name(enum ea_reason r)
+{
+    static const char *const n[EA_R__COUNT] = {
+        "satisfied", "unconfirmed", "no-rule", "wrong-protocol", "low-security", "wrong-side",
+        "syn-unanswered", "syn-rst", "icmp-unreachable", "udp-no-reply", "not-audited",
+    };
+    return (unsigned)r < EA_R__COUNT ? n[r] : "?";
+}
+
+const char *ea_rule_status_name(enum ea_rule_status s)
+{
+    static const char *const n[EA_RS__COUNT] = {
+        "observed", "blocked", "not-observed", "unconfigured",
+    };
+    return (unsigned)s < EA_RS__COUNT ? n[s] : "?";
+}
+
+struct ea_policy *ea_policy_new(const struct ea_ruleset *rs)
+{
+    struct ea_policy *pol = calloc(1, sizeof(*pol));
+    if (!pol)
+        return NULL;
+    pol->rs = rs;
+    return pol;
+}
+
+void ea_policy_free(struct ea_policy *pol)
+{
+    free(pol);
+}
+
+static int tls_seen(const struct ea_flow *f)
+{
+    return f->tls && (f->tls->client_hello || f->tls->server_hello);
+}
+
+/* A label we may trust: reached by a dissector or by nDPI's inspection, not by a port guess. */
+static int identified(const struct ea_flow *f)
+{
+    return f->app != EA_APP_UNKNOWN && f->app_src != EA_SRC_PORT && f->app_src != EA_SRC_NONE;
+}
+
+static int has_payload(const struct ea_flow *f)
+{
+    return f->payload[0] + f->payload[1] > 0;
+}
+
+/* "TLS 1.2", "TLS 1.3", ... */
+static const char *tls_version_name(uint16_t v)
+{
+    switch (v) {
+    case 0x0300: return "SSL 3.0";
+    case 0x0301: return "TLS 1.0";
+    case 0x0302: return "TLS 1.1";
+    case 0x0303: return "TLS 1.2";
+    case 0x0304: return "TLS 1.3";
+    default: return "TLS";
+    }
+}
+
+/* Why mutual TLS cannot be seen on this flow. */
+static const char *mtls_unverifiable_why(const struct ea_tls_info *t)
+{
+    if (t->version == 0x0304)
+        return "TLS 1.3 encrypts the CertificateRequest and the client certificate, so mutual TLS cannot be seen on the wire";
+    if (t->resumed)
+        return "a resumed TLS session exchanges no certificates, so mutual TLS cannot be seen";
+    if (!t->server_hello)
+        return "the server's side of the TLS handshake was not captured";
+    return "the TLS handshake was not captured completely";
+}
+
+/* Why the client certificate is missing. */
+static const char *mtls_no_why(const struct ea_tls_info *t)
+{
+    if (!t->cert_request)
+        return "the server sent no CertificateRequest";
+    if (t->client_cert && !t->client_cert_nonempty)
+        return "the client answered the CertificateRequest with an empty Certificate";
+    return "the client sent no Certificate";
+}
+
+/* The TLS part of a rule check: mutual TLS where the rule says so. */
+static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f,
+                                const char *what, char *why, size_t n)
+{
+    const struct ea_tls_info *t = f->tls;
+    const char *ver = tls_version_name(t->version ? t->version : t->client_version);
+    if (r->sec != EA_SEC_MTLS) {
+        snprintf(why, n, "%s handshake seen; %s", ver, what);
+        return EA_R_SATISFIED;
+    }
+    switch (ea_tls_mtls(t)) {
+    case EA_MTLS_YES:
+        snprintf(why, n, "mutual %s: CertificateRequest and a client certificate seen; %s", ver, what);
+        return EA_R_SATISFIED;
+    case EA_MTLS_NO:
+        snprintf(why, n, "%s without a client certificate where mutual TLS is required: %s",
+                 ver, mtls_no_why(t));
+        return EA_R_LOW_SECURITY;
+    default:
+        snprintf(why, n, "%s; %s", ver, mtls_unverifiable_why(t));
+        return EA_R_UNCONFIRMED;
+    }
+}
+
+/* What is left when nothing identified the payload. */
+static enum ea_reason check_unknown(const struct ea_rule *r, const struct ea_flow *f,
+                                    char *why, size_t n)
+{
+    if (f->app != EA_APP_UNKNOWN && f->app_src == EA_SRC_PORT) {
+        snprintf(why, n, "only a port guess (%s) names the application", ea_app_name(f->app));
+        return EA_R_UNCONFIRMED;
+    }
+    if (!has_payload(f)) {
+        snprintf(why, n, "too few packets: no payload to identify the application");
+        return EA_R_UNCONFIRMED;
+    }
+    if (f->open == EA_OPEN_MIDSTREAM) {
+        snprintf(why, n, "joined mid-stream: the start of the connection, where %s shows, was not captured",
+                 r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
+        return EA_R_UNCONFIRMED;
+    }
+    if (r->sec != EA_SEC_NONE && f->key.proto == 6) {
+        snprintf(why, n, "plaintext where %s is required: the connection does not open with a TLS handshake",
+                 r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+        return EA_R_LOW_SECURITY;
+    }
+    snprintf(why, n, "the payload could not be identified as %s", ea_rule_proto_name(r->proto));
+    return EA_R_UNCONFIRMED;
+}
+
+static enum ea_reason wrong_protocol(const struct ea_rule *r, const struct ea_flow *f,
+                                     const char *label, char *why, size_t n)
+{
+    snprintf(why, n, "%s where the rule requires %s%s", label, ea_rule_proto_name(r->proto),
+             r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
+    (void)f;
+    return EA_R_WRONG_PROTOCOL;
+}
+
+/* 1 when the client's ALPN offer names only HTTP (RFC 7301): HTTPS, not SIP. */
+static int alpn_is_http(const struct ea_tls_info *t)
+{
+    if (!t->alpn[0] || strstr(t->alpn, "sip"))
+        return 0;
+    return strstr(t->alpn, "h2") || strstr(t->alpn, "http/");
+}
+
+static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    char what[96];
+    if (tls_seen(f)) {
+        if (alpn_is_http(f->tls)) {
+            char lbl[96];
+            snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->tls->alpn);
+            return wrong_protocol(r, f, lbl, why, n);
+        }
+        snprintf(what, sizeof(what), "SIP is taken from port %u because the payload is encrypted",
+                 f->key.dport);
+        return check_tls(r, f, what, why, n);
+    }
+    if (f->sip && (f->sip->request || f->sip->response)) {
+        if (r->sec == EA_SEC_NONE) {
+            snprintf(why, n, "SIP %s seen", f->sip->request ? f->sip->method : "response");
+            return EA_R_SATISFIED;
+        }
+        return wrong_protocol(r, f, "plaintext SIP", why, n);
+    }
+    if (identified(f)) {
+        char lbl[64];
+        snprintf(lbl, sizeof(lbl), "%s", ea_app_name(f->app));
+        if (f->app == EA_APP_NDPI)
+            snprintf(lbl, sizeof(lbl), "a protocol nDPI identifies");
+        return wrong_protocol(r, f, lbl, why, n);
+    }
+    return check_unknown(r, f, why, n);
+}
+
+static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    const struct ea_xmpp_info *x = f->xmpp;
+    if (x && (x->stream[0] || x->stream[1]) && (x->ns_server || x->ns_client)) {
+        if (x->ns_client)
+            return wrong_protocol(r, f, "an XMPP client stream (jabber:client)", why, n);
+        if (r->sec == EA_SEC_NONE) {
+            snprintf(why, n, "XMPP server-to-server stream (jabber:server)%s",
+                     x->proceed ? ", upgraded with STARTTLS" : "");
+            return EA_R_SATISFIED;
+        }
+        if (!tls_seen(f)) {
+            snprintf(why, n, "XMPP without TLS where %s is required",
+                     r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+            return EA_R_LOW_SECURITY;
+        }
+        return check_tls(r, f, "XMPP stream header (jabber:server) seen before STARTTLS", why, n);
+    }
+    if (tls_seen(f)) {
+        if (r->sec == EA_SEC_NONE) {
+            snprintf(why, n, "TLS from the first byte: the XMPP stream header is encrypted");
+            return EA_R_UNCONFIRMED;
+        }
+        char what[96];
+        snprintf(what, sizeof(what), "XMPP is taken from port %u because the payload is encrypted",
+                 f->key.dport);
+        return check_tls(r, f, what, why, n);
+    }
+    if (identified(f))
+        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    const struct ea_stun_info *s = f->stun;
+    if (s && s->messages[0] + s->messages[1] > 0) {
+        snprintf(why, n, "%s %s: %u request(s), %u response(s)",
+                 (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
+                 s->requests[0] + s->requests[1], s->responses[0] + s->responses[1]);
+        return EA_R_SATISFIED;
+    }
+    if (identified(f))
+        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    const struct ea_rtp_info *p = f->rtp;
+    int framed = f->key.proto == 6;
+    if (p && (p->is_rtp || p->is_rtcp)) {
+        snprintf(why, n, "%s%s", p->is_rtp ? "RTP" : "RTCP",
+                 framed ? " with RFC 4571 framing" : "");
+        return EA_R_SATISFIED;
+    }
+    if ((p && p->stun_in_4571) || (f->stun && f->stun->messages[0] + f->stun->messages[1])) {
+        snprintf(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
+        return EA_R_SATISFIED;
+    }
+    if (identified(f))
+        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    switch (r->proto) {
+    case EA_RP_SIP: return check_sip(r, f, why, n);
+    case EA_RP_XMPP: return check_xmpp(r, f, why, n);
+    case EA_RP_STUN: return check_stun(r, f, why, n);
+    case EA_RP_RTP: return check_rtp(r, f, why, n);
+    default: break;
+    }
+    snprintf(why, n, "unknown rule protocol");
+    return EA_R_UNCONFIRMED;
+}
+
+static int port_fits(const struct ea_rule *r, const struct ea_flow *f)
+{
+    return r->transport == f->key.proto && f->key.dport >= r->port_lo && f->key.dport <= r->port_hi;
+}
+
+/* Blocked attempts: SYN unanswered or reset, ICMP error, UDP request with no reply. */
+static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t n)
+{
+    if (f->key.proto == 6) {
+        if (f->open == EA_OPEN_SYN_RST) {
+            snprintf(why, n, "SYN answered by RST (%u SYN%s)", f->syns, f->syns == 1 ? "" : "s");
+            return EA_R_SYN_RST;
+        }
+        if (f->open == EA_OPEN_SYN && f->pkts[1] == 0) {
+            if (f->icmp_errors) {
+                snprintf(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp_type,
+                         f->icmp_code, (unsigned long long)f->icmp_frame);
+                return EA_R_ICMP_UNREACHABLE;
+            }
+            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", f->syns,
+                     f->syns == 1 ? "" : "s", f->syns ? f->syns - 1 : 0, f->syns == 2 ? "" : "s");
+            return EA_R_SYN_UNANSWERED;
+        }
+        return EA_R__COUNT;
+    }
+    if (f->pkts[1] != 0)
+        return EA_R__COUNT;
+    if (f->icmp_errors) {
+        snprintf(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp_type,
+                 f->icmp_code, (unsigned long long)f->icmp_frame);
+        return EA_R_ICMP_UNREACHABLE;
+    }
+    if (f->key.proto != 17)
+        return EA_R__COUNT;
+    if (f->stun && f->stun->requests[0]) {
+        snprintf(why, n, "%u STUN %s request%s with no reply", f->stun->requests[0],
+                 ea_stun_method_name(f->stun->first_method), f->stun->requests[0] == 1 ? "" : "s");
+        return EA_R_UDP_NO_REPLY;
+    }
+    if (f->sip && f->sip->request) {
+        snprintf(why, n, "SIP %s with no reply", f->sip->method);
+        return EA_R_UDP_NO_REPLY;
+    }
+    if (f->app == EA_APP_DNS) {
+        snprintf(why, n, "DNS query with no reply");
+        return EA_R_UDP_NO_REPLY;
+    }
+    return EA_R__COUNT;
+}
+
+/* Rules whose transport, port and responder role fit: 'fit' when the initiator's role
+   fits too, 'side' when only it does not. */
+static void match_rules(const struct ea_ruleset *rs, const struct ea_flow *f, uint32_t rc,
+                        uint32_t rsv, uint64_t *fit, uint64_t *side)
+{
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct ea_rule *r = &rs->rules[i];
+        if (!port_fits(r, f) || !(rsv & (1u << r->dst_role)))
+            continue;
+        if (rc & (1u << r->src_role))
+            *fit |= 1ULL << i;
+        else
+            *side |= 1ULL << i;
+    }
+}
+
+static void evidence(struct ea_rule_stat *s, const struct ea_flow *f)
+{
+    if (s->nevidence < EA_EVIDENCE_MAX)
+        s->evidence[s->nevidence++] = f->id;
+}
+
+static void count_use(struct ea_rule_stat *s, const struct ea_flow *f)
+{
+    s->bytes += f->bytes[0] + f->bytes[1];
+    if (!s->first_ns || f->first_ns < s->first_ns)
+        s->first_ns = f->first_ns;
+    if (f->last_ns > s->last_ns)
+        s->last_ns = f->last_ns;
+    evidence(s, f);
+}
+
+/* Appends " (ids)" of the rules in mask to buf. */
+static void append_ids(const struct ea_ruleset *rs, uint64_t mask, char *buf, size_t n)
+{
+    int first = 1;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (!(mask & (1ULL << i)))
+            continue;
+        ea_str_append(buf, n, first ? " (" : ", ");
+        ea_str_append(buf, n, rs->rules[i].id);
+        first = 0;
+    }
+    if (!first)
+        ea_str_append(buf, n, ")");
+}
+
+static int set_reason(struct ea_flow *f, const char *text)
+{
+    free(f->reason_text);
+    f->reason_text = strdup(text);
+    return f->reason_text ? 0 : -1;
+}
+
+int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
+{
+    const struct ea_ruleset *rs = pol->rs;
+    char why[512] = "", best_why[512] = "", text[1024] = "";
+    uint32_t rc = ea_ruleset_roles_of(rs, f->key.family, f->key.src);
+    uint32_t rsv = ea_ruleset_roles_of(rs, f->key.family, f->key.dst);
+    uint32_t audited = 0;
+
+    for (size_t i = 0; i < rs->nroles; i++)
+        if (rs->roles[i].audited)
+            audited |= 1u << i;
+    f->rules = 0;
+    f->blocked_required = 0;
+    if (!((rc | rsv) & audited)) {
+        f->verdict = EA_V_OUT_OF_SCOPE;
+        f->reason = EA_R_NOT_AUDITED;
+        snprintf(text, sizeof(text), "touches no audited host");
+        goto out;
+    }
+
+    /* Rules whose port fits, whole (roles too) or only on the responder's side. */
+    uint64_t fit = 0, side = 0;
+    match_rules(rs, f, rc, rsv, &fit, &side);
+    if (!fit && f->initiator_inferred) {
+        /* No rule fits a guessed orientation: try it the other way round. */
+        uint64_t fit2 = 0, side2 = 0;
+        ea_flow_turn(f);
+        match_rules(rs, f, rsv, rc, &fit2, &side2);
+        if (fit2) {
+            fit = fit2;
+            side = side2;
+        } else {
+            ea_flow_turn(f);
+        }
+    }
+    const char *inferred = f->initiator_inferred && f->key.proto == 6
+        ? "; initiator inferred: the connection's opening was not captured" : "";
+
+    enum ea_reason br = blocked_reason(f, why, sizeof(why));
+    if (br != EA_R__COUNT) {
+        f->verdict = EA_V_BLOCKED;
+        f->reason = (uint8_t)br;
+        if (fit) {
+            f->rules = fit;
+            f->blocked_required = 1;
+            for (size_t i = 0; i < rs->nrules; i++)
+                if (fit & (1ULL << i)) {
+                    pol->stat[i].blocked++;
+                    evidence(&pol->stat[i], f);
+                }
+            snprintf(text, sizeof(text), "%s; a required row was blocked", why);
+            append_ids(rs, fit, text, sizeof(text));
+            pol->blocked_required++;
+        } else {
+            snprintf(text, sizeof(text), "%s; no rule allows it, so the firewall did its job", why);
+        }
+        goto out;
+    }
+
+    if (fit) {
+        uint64_t ok = 0, unconf = 0, bad = 0;
+        enum ea_reason worst = EA_R__COUNT;
+        for (size_t i = 0; i < rs->nrules; i++) {
+            if (!(fit & (1ULL << i)))
+                continue;
+            enum ea_reason r = check_rule(&rs->rules[i], f, why, sizeof(why));
+            if (r == EA_R_SATISFIED) {
+                if (!ok)
+                    snprintf(best_why, sizeof(best_why), "%s", why);
+                ok |= 1ULL << i;
+            } else if (r == EA_R_UNCONFIRMED) {
+                if (!ok && !unconf)
+                    snprintf(best_why, sizeof(best_why), "%s", why);
+                unconf |= 1ULL << i;
+            } else {
+                if (!ok && !unconf && worst == EA_R__COUNT) {
+                    snprintf(best_why, sizeof(best_why), "%s", why);
+                    worst = r;
+                }
+                bad |= 1ULL << i;
+            }
+        }
+        if (ok) {
+            f->verdict = EA_V_ALLOWED;
+            f->reason = EA_R_SATISFIED;
+            f->rules = ok;
+            for (size_t i = 0; i < rs->nrules; i++)
+                if (ok & (1ULL << i)) {
+                    pol->stat[i].allowed++;
+                    count_use(&pol->stat[i], f);
+                }
+            snprintf(text, sizeof(text), "%s%s", best_why, inferred);
+        } else if (unconf) {
+            f->verdict = EA_V_UNVERIFIED;
+            f->reason = EA_R_UNCONFIRMED;
+            f->rules = unconf;
+            for (size_t i = 0; i < rs->nrules; i++)
+                if (unconf & (1ULL << i)) {
+                    pol->stat[i].unverified++;
+                    count_use(&pol->stat[i], f);
+                }
+            snprintf(text, sizeof(text), "addresses and port fit, but %s%s", best_why, inferred);
+        } else {
+            f->verdict = EA_V_UNEXPECTED;
+            f->reason = (uint8_t)worst;
+            f->rules = bad;
+            for (size_t i = 0; i < rs->nrules; i++)
+                if (bad & (1ULL << i))
+                    pol->stat[i].violations++;
+            snprintf(text, sizeof(text), "%s%s", best_why, inferred);
+        }
+        goto out;
+    }
+
+    f->verdict = EA_V_UNEXPECTED;
+    char a[64];
+    if (side) {
+        /* The port and the responder fit, the initiator does not: e.g. the internet
+           reaching the internal edge interface. */
+        f->reason = EA_R_WRONG_SIDE;
+        f->rules = side;
+        const struct ea_rule *r = NULL;
+        for (size_t i = 0; i < rs->nrules && !r; i++)
+            if (side & (1ULL << i))
+                r = &rs->rules[i];
+        snprintf(text, sizeof(text), "the wrong side: only %s may reach %s on %u/%s, and %s is not %s",
+                 rs->roles[r->src_role].name, rs->roles[r->dst_role].name, f->key.dport,
+                 f->key.proto == 6 ? "tcp" : "udp",
+                 ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), rs->roles[r->src_role].name);
+    } else {
+        f->reason = EA_R_NO_RULE;
+        snprintf(text, sizeof(text), "no rule for this port or direction (%s %u/%s)",
+                 f->key.proto == 6 ? "TCP" : f->key.proto == 17 ? "UDP" : "IP protocol",
+                 f->key.proto == 6 || f->key.proto == 17 ? f->key.dport : f->key.proto,
+                 f->key.proto == 6 ? "tcp" : f->key.proto == 17 ? "udp" : "ip");
+    }
+    ea_str_append(text, sizeof(text), inferred);
+out:
+    f->judged = 1;
+    pol->verdicts[f->verdict]++;
+    pol->finished = 0;
+    return set_reason(f, text);
+}
+
+void ea_policy_finish(struct ea_policy *pol)
+{
+    const struct ea_ruleset *rs = pol->rs;
+    memset(pol->statuses, 0, sizeof(pol->statuses));
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct ea_rule *r = &rs->rules[i];
+        struct ea_rule_stat *s = &pol->stat[i];
+        if (!ea_role_configured(&rs->roles[r->src_role]) || !ea_role_configured(&rs->roles[r->dst_role]))
+            s->status = EA_RS_UNCONFIGURED;
+        else if (s->allowed + s->unverified)
+            s->status = EA_RS_OBSERVED;
+        else if (s->blocked)
+            s->status = EA_RS_BLOCKED;
+        else
+            s->status = EA_RS_NOT_OBSERVED;
+        pol->statuses[s->status]++;
+    }
+    pol->finished = 1;
+}
+
+int ea_policy_has_findings(const struct ea_policy *pol)
+{
+    return pol->verdicts[EA_V_UNEXPECTED] > 0 || pol->blocked_required > 0 ||
+           pol->statuses[EA_RS_BLOCKED] > 0 || pol->statuses[EA_RS_NOT_OBSERVED] > 0;
+}

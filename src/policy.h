@@ -1,1 +1,85 @@
-/* policy.h: being written. */
+/* policy.h: a verdict for every flow and a status for every rule of the matrix. */
+#ifndef EA_POLICY_H
+#define EA_POLICY_H
+
+#include "flow.h"
+#include "rules.h"
+
+enum ea_verdict {
+    EA_V_ALLOWED = 0,
+    EA_V_UNVERIFIED,
+    EA_V_UNEXPECTED,
+    EA_V_BLOCKED,
+    EA_V_OUT_OF_SCOPE,
+    EA_V__COUNT
+};
+
+enum ea_reason {
+    EA_R_SATISFIED = 0,       /* allowed */
+    EA_R_UNCONFIRMED,         /* unverified: application or security not confirmed */
+    EA_R_NO_RULE,             /* no rule for this port or direction */
+    EA_R_WRONG_PROTOCOL,      /* right port, wrong protocol */
+    EA_R_LOW_SECURITY,        /* security below what the rule requires */
+    EA_R_WRONG_SIDE,          /* right port and destination, initiator in the wrong role */
+    EA_R_SYN_UNANSWERED,      /* blocked: SYNs with no SYN-ACK */
+    EA_R_SYN_RST,             /* blocked: SYN answered by RST */
+    EA_R_ICMP_UNREACHABLE,    /* blocked: ICMP error quoting the flow */
+    EA_R_UDP_NO_REPLY,        /* blocked: UDP request with no reply */
+    EA_R_NOT_AUDITED,         /* out of scope: touches no audited host */
+    EA_R__COUNT
+};
+
+enum ea_rule_status {
+    EA_RS_OBSERVED = 0,
+    EA_RS_BLOCKED,
+    EA_RS_NOT_OBSERVED,
+    EA_RS_UNCONFIGURED,
+    EA_RS__COUNT
+};
+
+const char *ea_verdict_name(enum ea_verdict v);         /* "allowed", "out-of-scope", ... */
+const char *ea_reason_name(enum ea_reason r);           /* "no-rule", "wrong-protocol", ... */
+const char *ea_rule_status_name(enum ea_rule_status s); /* "observed", "not-observed", ... */
+
+/* Flows listed as a rule's evidence at most (the counts stay exact). */
+#define EA_EVIDENCE_MAX 256
+
+struct ea_rule_stat {
+    enum ea_rule_status status;
+    uint64_t allowed;          /* flows that satisfy the rule */
+    uint64_t unverified;       /* flows that fit it but could not be confirmed */
+    uint64_t blocked;          /* blocked attempts the rule requires */
+    uint64_t violations;       /* unexpected flows that would have fit it */
+    uint64_t bytes;            /* bytes of allowed and unverified flows */
+    uint64_t first_ns, last_ns;
+    uint64_t evidence[EA_EVIDENCE_MAX];   /* flow ids */
+    size_t nevidence;
+};
+
+struct ea_policy {
+    const struct ea_ruleset *rs;           /* borrowed; must outlive the policy */
+    struct ea_rule_stat stat[EA_MAX_RULES];
+    uint64_t verdicts[EA_V__COUNT];
+    uint64_t blocked_required;             /* blocked flows that a rule requires */
+    uint64_t statuses[EA_RS__COUNT];       /* filled by ea_policy_finish */
+    int finished;
+};
+
+/* NULL on out-of-memory. The ruleset is borrowed. */
+struct ea_policy *ea_policy_new(const struct ea_ruleset *rs);
+void ea_policy_free(struct ea_policy *pol);   /* NULL is a no-op */
+
+/*
+ * Gives the flow its verdict, reason, reason text and rule bits, and counts
+ * it toward the rules. Call once per flow, after classification ended.
+ * Returns -1 only on out-of-memory (the flow is still judged, without text).
+ */
+int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f);
+
+/* Sets every rule's status from what was judged. Call again after more flows. */
+void ea_policy_finish(struct ea_policy *pol);
+
+/* 1 when the run has findings: unexpected flows, required rows blocked or not observed. */
+int ea_policy_has_findings(const struct ea_policy *pol);
+
+#endif

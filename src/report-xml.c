@@ -1,2 +1,414 @@
-/* report-xml.c: being written. */
-typedef int ea_placeholder_report_xml;
+/* report-xml.c: writes the XML audit report with libxml2's xmlTextWriter. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <pcap/pcap.h>
+#include <libxml/xmlwriter.h>
+#include "report-xml.h"
+#include "output-flows.h"
+#include "decode.h"
+#include "config.h"
+
+const char *ea_time_str(uint64_t ns, char *buf, size_t n)
+{
+    time_t s = (time_t)(ns / 1000000000ULL);
+    struct tm tm;
+    char d[32];
+    gmtime_r(&s, &tm);
+    strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, n, "%s.%09" PRIu64 "Z", d, (uint64_t)(ns % 1000000000ULL));
+    return buf;
+}
+
+#define W(x) do { if ((x) < 0) goto fail; } while (0)
+
+static int attr(xmlTextWriterPtr w, const char *name, const char *val)
+{
+    return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST val);
+}
+
+static int attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
+{
+    char b[32];
+    snprintf(b, sizeof(b), "%" PRIu64, v);
+    return attr(w, name, b);
+}
+
+static int attr_time(xmlTextWriterPtr w, const char *name, uint64_t ns)
+{
+    char b[48];
+    return attr(w, name, ea_time_str(ns, b, sizeof(b)));
+}
+
+static const char *transport(uint8_t p)
+{
+    return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmp6" : "ip";
+}
+
+static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
+{
+    const struct ea_stats *st = &pl->st;
+    W(xmlTextWriterStartElement(w, BAD_CAST "capture"));
+    W(attr_u64(w, "packets", st->packets));
+    W(attr_u64(w, "bytes", st->bytes));
+    if (st->packets) {
+        W(attr_time(w, "first", st->first_ns));
+        W(attr_time(w, "last", st->last_ns));
+    }
+    if (pl->cap.partial)
+        W(attr(w, "partial", "true"));
+    for (size_t i = 0; i < pl->cap.nsources; i++) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "source"));
+        W(attr(w, "name", pl->cap.sources[i]));
+        W(xmlTextWriterEndElement(w));
+    }
+    for (size_t i = 0; i < pl->cap.ndlts; i++) {
+        const char *nm = pcap_datalink_val_to_name(pl->cap.dlts[i]);
+        W(xmlTextWriterStartElement(w, BAD_CAST "link-type"));
+        W(attr_u64(w, "dlt", (uint64_t)pl->cap.dlts[i]));
+        W(attr(w, "name", nm ? nm : "unknown"));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (pl->cap.have_loss) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "loss"));
+        W(attr_u64(w, "received", pl->cap.recv));
+        W(attr_u64(w, "dropped", pl->cap.drop));
+        W(attr_u64(w, "if-dropped", pl->cap.ifdrop));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (pl->cap.error)
+        W(xmlTextWriterWriteElement(w, BAD_CAST "error", BAD_CAST pl->cap.error));
+    W(xmlTextWriterStartElement(w, BAD_CAST "counters"));
+    W(attr_u64(w, "flows", pl->ndone));
+    W(attr_u64(w, "flows-evicted", st->flows_evicted));
+    W(attr_u64(w, "flows-expired", st->flows_expired));
+    W(attr_u64(w, "flows-peak", st->flows_active_peak));
+    W(attr_u64(w, "non-ip", st->non_ip));
+    W(attr_u64(w, "unsupported-link", st->unsupported_dlt));
+    W(attr_u64(w, "fragments", st->frag_packets));
+    W(attr_u64(w, "fragments-reassembled", st->frag_reassembled));
+    W(attr_u64(w, "fragments-dropped", st->frag_dropped));
+    W(attr_u64(w, "icmp-errors-mapped", st->icmp_errors_mapped));
+    W(attr_u64(w, "icmp-errors-unmatched", st->icmp_errors_unmatched));
+    W(attr_u64(w, "strings-truncated", st->str_truncated));
+    W(attr_u64(w, "tcp-gaps", st->tcp_gaps));
+    W(attr_u64(w, "time-backwards", st->ts_backwards));
+    W(xmlTextWriterEndElement(w));
+    for (int k = 0; k < EA_MAL__COUNT; k++) {
+        if (!st->malformed[k])
+            continue;
+        W(xmlTextWriterStartElement(w, BAD_CAST "malformed"));
+        W(attr(w, "kind", ea_mal_name((enum ea_mal)k)));
+        W(attr_u64(w, "count", st->malformed[k]));
+        W(xmlTextWriterEndElement(w));
+    }
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+static int write_summary(xmlTextWriterPtr w, const struct ea_policy *pol)
+{
+    W(xmlTextWriterStartElement(w, BAD_CAST "summary"));
+    W(attr(w, "result", ea_policy_has_findings(pol) ? "findings" : "compliant"));
+    W(attr_u64(w, "blocked-required", pol->blocked_required));
+    for (int v = 0; v < EA_V__COUNT; v++) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "verdict"));
+        W(attr(w, "name", ea_verdict_name((enum ea_verdict)v)));
+        W(attr_u64(w, "count", pol->verdicts[v]));
+        W(xmlTextWriterEndElement(w));
+    }
+    for (int s = 0; s < EA_RS__COUNT; s++) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "status"));
+        W(attr(w, "name", ea_rule_status_name((enum ea_rule_status)s)));
+        W(attr_u64(w, "count", pol->statuses[s]));
+        W(xmlTextWriterEndElement(w));
+    }
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    W(xmlTextWriterStartElement(w, BAD_CAST "rules"));
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct ea_rule *r = &rs->rules[i];
+        const struct ea_rule_stat *s = &pl->pol->stat[i];
+        char ports[16];
+        if (r->port_lo == r->port_hi)
+            snprintf(ports, sizeof(ports), "%u", r->port_lo);
+        else
+            snprintf(ports, sizeof(ports), "%u-%u", r->port_lo, r->port_hi);
+        W(xmlTextWriterStartElement(w, BAD_CAST "rule"));
+        W(attr(w, "id", r->id));
+        W(attr(w, "status", ea_rule_status_name(s->status)));
+        W(attr_u64(w, "flows", s->allowed + s->unverified));
+        W(attr_u64(w, "bytes", s->bytes));
+        if (s->first_ns) {
+            W(attr_time(w, "first", s->first_ns));
+            W(attr_time(w, "last", s->last_ns));
+        }
+        W(attr_u64(w, "allowed", s->allowed));
+        W(attr_u64(w, "unverified", s->unverified));
+        W(attr_u64(w, "blocked", s->blocked));
+        W(attr_u64(w, "violations", s->violations));
+        W(attr(w, "table", r->table ? r->table : ""));
+        W(attr(w, "protocol", ea_rule_proto_name(r->proto)));
+        W(attr(w, "security", ea_rule_sec_name(r->sec)));
+        W(attr(w, "transport", transport(r->transport)));
+        W(attr(w, "ports", ports));
+        W(attr(w, "source", rs->roles[r->src_role].name));
+        W(attr(w, "destination", rs->roles[r->dst_role].name));
+        if (r->note)
+            W(xmlTextWriterWriteElement(w, BAD_CAST "note", BAD_CAST r->note));
+        if (r->seed_wording)
+            W(xmlTextWriterWriteElement(w, BAD_CAST "seed-wording", BAD_CAST r->seed_wording));
+        if (r->narrowed_why)
+            W(xmlTextWriterWriteElement(w, BAD_CAST "narrowed", BAD_CAST r->narrowed_why));
+        W(xmlTextWriterStartElement(w, BAD_CAST "evidence"));
+        uint64_t total = s->status == EA_RS_BLOCKED ? s->blocked : s->allowed + s->unverified;
+        if (s->status == EA_RS_OBSERVED)
+            total += s->blocked;
+        W(attr_u64(w, "total", total));
+        W(attr_u64(w, "listed", s->nevidence));
+        char *ids = malloc(s->nevidence * 21 + 1);
+        if (!ids)
+            goto fail;
+        size_t at = 0;
+        ids[0] = 0;
+        for (size_t e = 0; e < s->nevidence; e++)
+            at += (size_t)snprintf(ids + at, 22, e ? " %" PRIu64 : "%" PRIu64, s->evidence[e]);
+        int rc = attr(w, "flows", ids);
+        free(ids);
+        W(rc);
+        W(xmlTextWriterEndElement(w));
+        W(xmlTextWriterEndElement(w));
+    }
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_flow *f)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    char a[64], lbl[64], nd[64];
+    W(xmlTextWriterStartElement(w, BAD_CAST "flow"));
+    W(attr_u64(w, "id", f->id));
+    W(attr(w, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a))));
+    W(attr_u64(w, "client-port", f->key.sport));
+    W(attr(w, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a))));
+    W(attr_u64(w, "server-port", f->key.dport));
+    W(attr(w, "transport", transport(f->key.proto)));
+    W(attr_u64(w, "vlan", f->key.vlan));
+    W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
+    W(attr(w, "app-source", ea_label_src_name(f->app_src)));
+    W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+        W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->tls))));
+        if (f->tls->sni[0])
+            W(attr(w, "sni", f->tls->sni));
+    }
+    W(attr(w, "verdict", f->judged ? ea_verdict_name(f->verdict) : "unjudged"));
+    char rules[EA_MAX_RULES * 40] = "";
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (f->rules & (1ULL << i)) {
+            if (rules[0])
+                ea_str_append(rules, sizeof(rules), " ");
+            ea_str_append(rules, sizeof(rules), rs->rules[i].id);
+        }
+    W(attr(w, "rules", rules));
+    W(attr(w, "reason", f->reason_text ? f->reason_text : ""));
+    W(attr(w, "reason-code", ea_reason_name(f->reason)));
+    if (f->verdict == EA_V_BLOCKED)
+        W(attr(w, "blocked", f->blocked_required ? "required" : "forbidden"));
+    W(attr_u64(w, "first-frame", f->first_frame));
+    W(attr_u64(w, "last-frame", f->last_frame));
+    W(attr_time(w, "first", f->first_ns));
+    W(attr_time(w, "last", f->last_ns));
+    W(attr_u64(w, "packets-c2s", f->pkts[0]));
+    W(attr_u64(w, "packets-s2c", f->pkts[1]));
+    W(attr_u64(w, "bytes-c2s", f->bytes[0]));
+    W(attr_u64(w, "bytes-s2c", f->bytes[1]));
+    if (f->key.proto == 6) {
+        W(attr(w, "tcp-open", ea_tcp_open_name(f->open)));
+        W(attr(w, "tcp-close", ea_tcp_close_name(f->close)));
+        if (f->syns > 1)
+            W(attr_u64(w, "syn-retransmissions", f->syns - 1));
+    }
+    if (f->initiator_inferred)
+        W(attr(w, "initiator", "inferred"));
+    if (f->icmp_errors) {
+        W(attr_u64(w, "icmp-errors", f->icmp_errors));
+        W(attr_u64(w, "icmp-frame", f->icmp_frame));
+    }
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+        char v[8];
+        W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
+        snprintf(v, sizeof(v), "0x%04x", f->tls->version);
+        W(attr(w, "version", v));
+        W(attr(w, "certificate-request", f->tls->cert_request ? "yes" : "no"));
+        W(attr(w, "client-certificate", f->tls->client_cert_nonempty ? "yes" :
+                                         f->tls->client_cert ? "empty" : "no"));
+        if (f->tls->alpn[0])
+            W(attr(w, "alpn", f->tls->alpn));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (f->sip && (f->sip->request || f->sip->response)) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "sip"));
+        if (f->sip->method[0])
+            W(attr(w, "method", f->sip->method));
+        if (f->sip->status)
+            W(attr_u64(w, "status", f->sip->status));
+        if (f->sip->via_transport[0])
+            W(attr(w, "via-transport", f->sip->via_transport));
+        if (f->sip->from_domain[0])
+            W(attr(w, "from-domain", f->sip->from_domain));
+        if (f->sip->to_domain[0])
+            W(attr(w, "to-domain", f->sip->to_domain));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (f->xmpp && (f->xmpp->stream[0] || f->xmpp->stream[1])) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "xmpp"));
+        W(attr(w, "namespace", f->xmpp->ns_server ? "jabber:server" :
+                               f->xmpp->ns_client ? "jabber:client" : ""));
+        if (f->xmpp->to[0])
+            W(attr(w, "to", f->xmpp->to));
+        if (f->xmpp->from[0])
+            W(attr(w, "from", f->xmpp->from));
+        W(attr(w, "starttls", f->xmpp->proceed ? "yes" : "no"));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "stun"));
+        W(attr(w, "method", ea_stun_method_name(f->stun->first_method)));
+        W(attr(w, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no"));
+        W(attr_u64(w, "requests", f->stun->requests[0] + f->stun->requests[1]));
+        W(attr_u64(w, "responses", f->stun->responses[0] + f->stun->responses[1]));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
+        char ss[16];
+        W(xmlTextWriterStartElement(w, BAD_CAST "rtp"));
+        W(attr(w, "kind", f->rtp->is_rtp ? "rtp" : "rtcp"));
+        W(attr(w, "framing", f->rtp->rfc4571 ? "rfc4571" : "none"));
+        snprintf(ss, sizeof(ss), "0x%08x", f->rtp->ssrc[0] ? f->rtp->ssrc[0] : f->rtp->ssrc[1]);
+        W(attr(w, "ssrc", ss));
+        if (f->rtp->is_rtp)
+            W(attr_u64(w, "payload-type", f->rtp->payload_type));
+        W(xmlTextWriterEndElement(w));
+    }
+    if (f->banner && f->banner->kind)
+        W(xmlTextWriterWriteElement(w, BAD_CAST "banner", BAD_CAST f->banner->text));
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+{
+    char *out = NULL;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!w)
+        goto done;
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+    W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
+    W(xmlTextWriterStartElement(w, BAD_CAST "edgeaudit-report"));
+    W(attr(w, "version", "1"));
+    W(attr(w, "generator", "edgeaudit " PACKAGE_VERSION));
+    if (!meta->deterministic) {
+        char host[256] = "";
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        W(attr_time(w, "created", (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec));
+        if (gethostname(host, sizeof(host) - 1) == 0)
+            W(attr(w, "host", host));
+    }
+    W(write_capture(w, pl));
+    W(write_summary(w, pl->pol));
+    W(write_rules(w, pl));
+    W(xmlTextWriterStartElement(w, BAD_CAST "flows"));
+    for (size_t i = 0; i < pl->ndone; i++)
+        W(write_flow(w, pl, pl->done[i]));
+    W(xmlTextWriterEndElement(w));
+    W(xmlTextWriterEndElement(w));
+    W(xmlTextWriterEndDocument(w));
+    xmlFreeTextWriter(w);
+    w = NULL;
+    *len = (size_t)xmlBufferLength(buf);
+    out = malloc(*len + 1);
+    if (out) {
+        memcpy(out, xmlBufferContent(buf), *len);
+        out[*len] = 0;
+    }
+    goto done;
+fail:
+    out = NULL;
+done:
+    if (w)
+        xmlFreeTextWriter(w);
+    if (buf)
+        xmlBufferFree(buf);
+    return out;
+}
+
+int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    char tmp[4096];
+    int fd = -1, rc = -1;
+    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+            goto out;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
+        snprintf(err, errlen, "%s: cannot flush: %s", path, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        snprintf(err, errlen, "%s: close failed: %s", path, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot rename the report into place: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}

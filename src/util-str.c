@@ -1,2 +1,149 @@
-/* util-str.c: being written. */
-typedef int ea_placeholder_util_str;
+/* util-str.c: capped, sanitised UTF-8 copies of packet strings, and small string helpers. */
+#include <string.h>
+
+#include "util-str.h"
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+static const uint8_t ea_repl[3] = { 0xEF, 0xBF, 0xBD };
+
+/*
+ * Length of the UTF-8 sequence starting with lead byte b0 and the valid range
+ * of its second byte (RFC 3629 section 4, which rules out overlongs,
+ * surrogates and code points above U+10FFFF). Returns 0 for a byte that can
+ * never start a sequence.
+ */
+static unsigned utf8_lead(uint8_t b0, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        return 2;
+    if (b0 == 0xE0) { *lo = 0xA0; return 3; }           /* no overlong */
+    if (b0 == 0xED) { *hi = 0x9F; return 3; }           /* no surrogates */
+    if (b0 >= 0xE1 && b0 <= 0xEF)
+        return 3;
+    if (b0 == 0xF0) { *lo = 0x90; return 4; }           /* no overlong */
+    if (b0 == 0xF4) { *hi = 0x8F; return 4; }           /* <= U+10FFFF */
+    if (b0 >= 0xF1 && b0 <= 0xF3)
+        return 4;
+    return 0;
+}
+
+/*
+ * Decodes one unit at src[i]: sets *out/*out_len to the bytes to emit and
+ * returns how many input bytes it consumed (at least 1). An ill-formed
+ * sequence is replaced by one U+FFFD per maximal subpart (Unicode 15, 3.9).
+ */
+static size_t utf8_unit(const uint8_t *src, size_t n, size_t i,
+                        const uint8_t **out, unsigned *out_len)
+{
+    uint8_t b0 = src[i], lo, hi;
+
+    if (b0 < 0x80) {
+        if (b0 < 0x20 || b0 == 0x7F) {         /* C0 and DEL */
+            *out = ea_repl;
+            *out_len = 3;
+        } else {
+            *out = src + i;
+            *out_len = 1;
+        }
+        return 1;
+    }
+    unsigned need = utf8_lead(b0, &lo, &hi);
+    *out = ea_repl;
+    *out_len = 3;
+    if (need == 0)
+        return 1;
+    size_t k;
+    for (k = 1; k < need; k++) {
+        if (i + k >= n)
+            return k;                  /* cut short by the end of input */
+        uint8_t c = src[i + k];
+        uint8_t l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+        if (c < l || c > h)
+            return k;                  /* the maximal subpart ends here */
+    }
+    /* C1 controls U+0080..U+009F are encoded C2 80..C2 9F. */
+    if (b0 == 0xC2 && src[i + 1] <= 0x9F)
+        return need;
+    *out = src + i;
+    *out_len = need;
+    return need;
+}
+
+/*
+ * Copies src[0..n) into dst (cap + 1 bytes) as valid UTF-8 without controls.
+ * Stops before a character that would not fit whole. Returns 1 when some
+ * input was left out, else 0. A NULL dst does nothing and returns 0; a NULL
+ * src is taken as empty.
+ */
+int ea_str_sanitize(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+    size_t i = 0, o = 0;
+    int cut = 0;
+
+    if (!dst)
+        return 0;
+    if (!src)
+        n = 0;
+    while (i < n) {
+        const uint8_t *u;
+        unsigned ulen;
+        size_t used = utf8_unit(src, n, i, &u, &ulen);
+        if (ulen > cap - o) {
+            cut = 1;
+            break;
+        }
+        memcpy(dst + o, u, ulen);
+        o += ulen;
+        i += used;
+    }
+    dst[o] = '\0';
+    return cut;
+}
+
+static int ascii_lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/*
+ * Returns 1 when data[0..len) starts with lit, ignoring ASCII case; 0 when it
+ * does not or is too short. An empty lit always matches; NULL lit never does.
+ */
+int ea_bytes_prefix_ci(const uint8_t *data, size_t len, const char *lit)
+{
+    if (!lit)
+        return 0;
+    size_t m = strlen(lit);
+    if (m > len)
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        if (ascii_lower(data[i]) != ascii_lower((unsigned char)lit[i]))
+            return 0;
+    return 1;
+}
+
+/*
+ * Appends the NUL-terminated src to the string in dst (size bytes in all).
+ * What does not fit is dropped, never half a UTF-8 character; dst always ends
+ * in NUL. A NULL dst or src, or size 0, is a no-op.
+ */
+void ea_str_append(char *dst, size_t size, const char *src)
+{
+    if (!dst || !src || size == 0)
+        return;
+    const char *end = memchr(dst, '\0', size);
+    size_t used = end ? (size_t)(end - dst) : size - 1;
+    size_t room = size - 1 - used;
+    size_t n = strlen(src);
+
+    if (n > room) {
+        n = room;
+        /* src[n] is the first byte left out: do not end inside its character. */
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst + used, src, n);
+    dst[used + n] = '\0';
+}

@@ -1,6 +1,217 @@
-/* test-flow-table.c: unit tests (being written). */
+/* test-flow-table.c: unit tests of the flow table: symmetry, initiator, caps, expiry. */
+#include <string.h>
 #include "tests.h"
+#include "flow-table.h"
+
+static struct ea_stats st;
+static int ended;
+static char last_why[16];
+
+static void on_end(struct ea_flow *f, const char *why, void *ctx)
+{
+    (void)ctx;
+    ended++;
+    strncpy(last_why, why, sizeof(last_why) - 1);
+    ea_flow_free(f);
+}
+
+/* A TCP or UDP packet 10.0.0.a:sp -> 10.0.0.b:dp at time t seconds. */
+static struct ea_packet pkt(uint8_t proto, uint8_t a, uint16_t sp, uint8_t b, uint16_t dp,
+                            uint8_t flags, uint64_t t)
+{
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.t.family = 4;
+    p.t.proto = proto;
+    p.t.src[0] = 10; p.t.src[3] = a;
+    p.t.dst[0] = 10; p.t.dst[3] = b;
+    p.t.sport = sp;
+    p.t.dport = dp;
+    p.tcp_flags = flags;
+    p.ts_ns = t * 1000000000ULL;
+    return p;
+}
+
+static struct ea_flow_table *table(uint32_t cap)
+{
+    struct ea_flow_limits l;
+    ea_flow_limits_default(&l);
+    l.max_flows = cap;
+    memset(&st, 0, sizeof(st));
+    ended = 0;
+    return ea_flow_table_new(&l, &st, on_end, NULL);
+}
+
+static void test_symmetric_hash(void)
+{
+    struct ea_packet a = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 1);
+    struct ea_packet b = pkt(6, 2, 5061, 1, 40000, EA_TH_SYN | EA_TH_ACK, 1);
+    CU_ASSERT_EQUAL(ea_tuple_hash(&a.t), ea_tuple_hash(&b.t));
+    struct ea_packet c = pkt(6, 1, 40001, 2, 5061, EA_TH_SYN, 1);
+    CU_ASSERT_NOT_EQUAL(ea_tuple_hash(&a.t), ea_tuple_hash(&c.t));
+}
+
+static void test_both_directions_one_flow(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d1 = -1, d2 = -1;
+    struct ea_packet a = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 1);
+    struct ea_packet b = pkt(6, 2, 5061, 1, 40000, EA_TH_SYN | EA_TH_ACK, 1);
+    struct ea_flow *f1 = ea_flow_table_get(ft, &a, &d1);
+    struct ea_flow *f2 = ea_flow_table_get(ft, &b, &d2);
+    CU_ASSERT_PTR_EQUAL(f1, f2);
+    CU_ASSERT_EQUAL(d1, 0);
+    CU_ASSERT_EQUAL(d2, 1);
+    CU_ASSERT_EQUAL(f1->open, EA_OPEN_SYN);
+    CU_ASSERT_EQUAL(f1->key.dport, 5061);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 1);
+    /* Same 5-tuple on another VLAN is another flow. */
+    struct ea_packet v = a;
+    v.t.vlan = 7;
+    CU_ASSERT_PTR_NOT_EQUAL(ea_flow_table_get(ft, &v, &d1), f1);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 2);
+    ea_flow_table_free(ft);
+}
+
+static void test_initiator_from_synack(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d = -1;
+    /* The SYN was missed: the SYN-ACK's receiver is the initiator. */
+    struct ea_packet b = pkt(6, 2, 5061, 1, 40000, EA_TH_SYN | EA_TH_ACK, 1);
+    struct ea_flow *f = ea_flow_table_get(ft, &b, &d);
+    CU_ASSERT_EQUAL(d, 1);
+    CU_ASSERT_EQUAL(f->key.dport, 5061);
+    CU_ASSERT_EQUAL(f->key.src[3], 1);
+    CU_ASSERT_TRUE(f->initiator_inferred);
+    ea_flow_table_free(ft);
+}
+
+static void test_initiator_udp_reply_first(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d = -1;
+    /* A DNS answer seen before its query: turned round. */
+    struct ea_packet r = pkt(17, 2, 53, 1, 51000, 0, 1);
+    struct ea_flow *f = ea_flow_table_get(ft, &r, &d);
+    CU_ASSERT_EQUAL(d, 1);
+    CU_ASSERT_EQUAL(f->key.dport, 53);
+    CU_ASSERT_TRUE(f->initiator_inferred);
+    /* Two ephemeral ports: the first sender is the initiator. */
+    struct ea_packet u = pkt(17, 3, 50010, 4, 50020, 0, 1);
+    f = ea_flow_table_get(ft, &u, &d);
+    CU_ASSERT_EQUAL(d, 0);
+    CU_ASSERT_FALSE(f->initiator_inferred);
+    ea_flow_table_free(ft);
+}
+
+static void test_midstream(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d = -1;
+    struct ea_packet m = pkt(6, 2, 5269, 1, 45000, EA_TH_ACK, 1);
+    struct ea_flow *f = ea_flow_table_get(ft, &m, &d);
+    CU_ASSERT_EQUAL(f->open, EA_OPEN_MIDSTREAM);
+    CU_ASSERT_EQUAL(f->key.dport, 5269);
+    CU_ASSERT_EQUAL(d, 1);
+    CU_ASSERT_TRUE(f->initiator_inferred);
+    ea_flow_table_free(ft);
+}
+
+static void test_cap_evicts_lru(void)
+{
+    struct ea_flow_table *ft = table(4);
+    int d;
+    struct ea_flow *first = NULL;
+    for (int i = 0; i < 4; i++) {
+        struct ea_packet p = pkt(17, 1, (uint16_t)(50000 + i), 2, 3478, 0, 1);
+        struct ea_flow *f = ea_flow_table_get(ft, &p, &d);
+        ea_flow_table_touch(ft, f);
+        if (i == 0)
+            first = f;
+    }
+    /* Touch the oldest, so the second is now least recently seen. */
+    ea_flow_table_touch(ft, first);
+    struct ea_packet p = pkt(17, 1, 50100, 2, 3478, 0, 2);
+    ea_flow_table_get(ft, &p, &d);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 4);
+    CU_ASSERT_EQUAL(st.flows_evicted, 1);
+    CU_ASSERT_EQUAL(ended, 1);
+    CU_ASSERT_STRING_EQUAL(last_why, "evicted");
+    struct ea_packet q = pkt(17, 1, 50000, 2, 3478, 0, 2);
+    CU_ASSERT_PTR_EQUAL(ea_flow_table_find(ft, &q.t, NULL), first);
+    struct ea_packet gone = pkt(17, 1, 50001, 2, 3478, 0, 2);
+    CU_ASSERT_PTR_NULL(ea_flow_table_find(ft, &gone.t, NULL));
+    /* Ten times the cap of unique tuples: the table never grows past it. */
+    for (int i = 0; i < 40; i++) {
+        struct ea_packet r = pkt(17, 3, (uint16_t)(10000 + i), 2, 3478, 0, 3);
+        ea_flow_table_get(ft, &r, &d);
+        CU_ASSERT(ea_flow_table_count(ft) <= 4);
+    }
+    CU_ASSERT_EQUAL(st.flows_evicted, 41);
+    CU_ASSERT_EQUAL(st.flows_created, 45);
+    ea_flow_table_free(ft);
+}
+
+static void test_expiry_packet_time(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d;
+    struct ea_packet u = pkt(17, 1, 50000, 2, 3478, 0, 100);
+    struct ea_flow *f = ea_flow_table_get(ft, &u, &d);
+    f->last_ns = u.ts_ns;
+    struct ea_packet t = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 100);
+    struct ea_flow *g = ea_flow_table_get(ft, &t, &d);
+    g->last_ns = t.ts_ns;
+    g->open = EA_OPEN_ESTABLISHED;
+    /* 179 s later nothing expires; at 180 s the UDP flow goes, TCP stays. */
+    ea_flow_table_expire(ft, (100 + 179) * 1000000000ULL);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 2);
+    ea_flow_table_expire(ft, (100 + 180) * 1000000000ULL);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 1);
+    CU_ASSERT_EQUAL(st.flows_expired, 1);
+    CU_ASSERT_STRING_EQUAL(last_why, "expired");
+    /* A closed TCP flow goes after 30 s. */
+    g->close = EA_CLOSE_FIN;
+    ea_flow_table_expire(ft, (100 + 181) * 1000000000ULL);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 0);
+    ea_flow_table_flush(ft);
+    ea_flow_table_free(ft);
+}
+
+static void test_flush_and_turn(void)
+{
+    struct ea_flow_table *ft = table(16);
+    int d;
+    struct ea_packet a = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 1);
+    struct ea_flow *f = ea_flow_table_get(ft, &a, &d);
+    f->pkts[0] = 3;
+    f->bytes[1] = 99;
+    ea_flow_turn(f);
+    CU_ASSERT_EQUAL(f->key.sport, 5061);
+    CU_ASSERT_EQUAL(f->pkts[1], 3);
+    CU_ASSERT_EQUAL(f->bytes[0], 99);
+    CU_ASSERT_TRUE(f->turned);
+    /* Still found from either direction after turning. */
+    CU_ASSERT_PTR_EQUAL(ea_flow_table_find(ft, &a.t, &d), f);
+    CU_ASSERT_EQUAL(d, 1);
+    ea_flow_table_flush(ft);
+    CU_ASSERT_EQUAL(ended, 1);
+    CU_ASSERT_STRING_EQUAL(last_why, "flushed");
+    ea_flow_table_free(ft);
+    ea_flow_table_free(NULL);
+    ea_flow_free(NULL);
+}
 
 void ea_test_add_flow_table(void)
 {
+    EA_SUITE("flow-table",
+             { "symmetric hash", test_symmetric_hash },
+             { "both directions, one flow", test_both_directions_one_flow },
+             { "initiator from SYN-ACK", test_initiator_from_synack },
+             { "UDP reply first", test_initiator_udp_reply_first },
+             { "mid-stream TCP", test_midstream },
+             { "cap evicts least recently seen", test_cap_evicts_lru },
+             { "expiry in packet time", test_expiry_packet_time },
+             { "flush and turn", test_flush_and_turn });
 }

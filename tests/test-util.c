@@ -1,6 +1,250 @@
-/* test-util.c: unit tests (being written). */
+/* test-util.c: unit tests of the string sanitiser and helpers in util-str.c. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "tests.h"
+#include "util-str.h"
+#include "util-bytes.h"
+
+#define REPL "\xEF\xBF\xBD"
+
+/* Sanitises a C string literal of explicit length; returns the truncation flag. */
+static int san(char *dst, size_t cap, const char *s, size_t n)
+{
+    return ea_str_sanitize(dst, cap, (const uint8_t *)s, n);
+}
+
+/* Independent check that a string is valid UTF-8 without any control. */
+static int valid_utf8_no_ctl(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, len, cp;
+        if (c < 0x80) { len = 1; cp = c; }
+        else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+        else return 0;
+        for (unsigned k = 1; k < len; k++) {
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[k] & 0x3F);
+        }
+        static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
+static void test_sanitize_plain(void)
+{
+    char out[EA_STR_CAP + 1];
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "sip:alice@example.com", 21), 0);
+    CU_ASSERT_STRING_EQUAL(out, "sip:alice@example.com");
+    /* Markup is kept as text: escaping is the report writer's job. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "<script>alert(1)</script>", 25), 0);
+    CU_ASSERT_STRING_EQUAL(out, "<script>alert(1)</script>");
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "a]]>b", 5), 0);
+    CU_ASSERT_STRING_EQUAL(out, "a]]>b");
+    /* Empty and NULL input give an empty string. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "", 0), 0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_EQUAL(ea_str_sanitize(out, EA_STR_CAP, NULL, 5), 0);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_EQUAL(ea_str_sanitize(NULL, EA_STR_CAP, (const uint8_t *)"x", 1), 0);
+}
+
+static void test_sanitize_controls(void)
+{
+    char out[EA_STR_CAP + 1];
+    /* NUL, TAB, CR, LF, ESC, DEL each become U+FFFD; the NUL does not end it. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "a\0b\tc\r\n\x1b\x7f" "d", 11), 0);
+    CU_ASSERT_STRING_EQUAL(out, "a" REPL "b" REPL "c" REPL REPL REPL REPL "d");
+    /* C1 controls U+0080 (C2 80) and U+009F (C2 9F); U+00A0 (C2 A0) is kept. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xC2\x80\xC2\x9F\xC2\xA0", 6), 0);
+    CU_ASSERT_STRING_EQUAL(out, REPL REPL "\xC2\xA0");
+}
+
+static void test_sanitize_valid_multibyte(void)
+{
+    char out[EA_STR_CAP + 1];
+    /* e-acute (2 bytes), euro sign (3), U+10348 (4), U+10FFFF (4). */
+    const char *s = "\xC3\xA9\xE2\x82\xAC\xF0\x90\x8D\x88\xF4\x8F\xBF\xBF";
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, s, strlen(s)), 0);
+    CU_ASSERT_STRING_EQUAL(out, s);
+}
+
+static void test_sanitize_invalid(void)
+{
+    char out[EA_STR_CAP + 1];
+    struct { const char *in; size_t n; const char *want; } cases[] = {
+        /* lone continuation byte */
+        { "a\x80z", 3, "a" REPL "z" },
+        /* overlong '/' as C0 AF, and C1 BF: both never-valid lead bytes */
+        { "\xC0\xAF\xC1\xBF", 4, REPL REPL REPL REPL },
+        /* overlong 3-byte E0 80 AF: E0 then 80 out of range -> 3 replacements */
+        { "\xE0\x80\xAF", 3, REPL REPL REPL },
+        /* overlong 4-byte F0 80 80 AF */
+        { "\xF0\x80\x80\xAF", 4, REPL REPL REPL REPL },
+        /* surrogate U+D800 = ED A0 80 */
+        { "\xED\xA0\x80", 3, REPL REPL REPL },
+        /* above U+10FFFF: F4 90 80 80, and F5 lead byte */
+        { "\xF4\x90\x80\x80", 4, REPL REPL REPL REPL },
+        { "\xF5\x80", 2, REPL REPL },
+        /* FE, FF never appear in UTF-8 */
+        { "\xFE\xFF", 2, REPL REPL },
+        /* truncated 3-byte sequence (E2 82) then ASCII: one U+FFFD for the subpart */
+        { "\xE2\x82x", 3, REPL "x" },
+        /* truncated 4-byte sequence at end of input */
+        { "ok\xF0\x90\x8D", 5, "ok" REPL },
+        /* lead byte followed by another lead byte */
+        { "\xC3\xC3\xA9", 3, REPL "\xC3\xA9" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CU_ASSERT_EQUAL(san(out, EA_STR_CAP, cases[i].in, cases[i].n), 0);
+        CU_ASSERT_STRING_EQUAL(out, cases[i].want);
+    }
+}
+
+static void test_sanitize_cap(void)
+{
+    char out[16];
+    /* Exactly cap bytes fit, untruncated; one more is cut. */
+    CU_ASSERT_EQUAL(san(out, 5, "abcde", 5), 0);
+    CU_ASSERT_STRING_EQUAL(out, "abcde");
+    CU_ASSERT_EQUAL(san(out, 5, "abcdef", 6), 1);
+    CU_ASSERT_STRING_EQUAL(out, "abcde");
+    /* cap 0: only the NUL. */
+    CU_ASSERT_EQUAL(san(out, 0, "a", 1), 1);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_EQUAL(san(out, 0, "", 0), 0);
+    /* A 2-byte char that would straddle the cap is dropped whole. */
+    CU_ASSERT_EQUAL(san(out, 4, "abc\xC3\xA9", 5), 1);
+    CU_ASSERT_STRING_EQUAL(out, "abc");
+    /* A replacement (3 bytes) that does not fit is not cut either. */
+    CU_ASSERT_EQUAL(san(out, 4, "ab\x01", 3), 1);
+    CU_ASSERT_STRING_EQUAL(out, "ab");
+    CU_ASSERT_EQUAL(san(out, 5, "ab\x01", 3), 0);
+    CU_ASSERT_STRING_EQUAL(out, "ab" REPL);
+    /* A 4-byte char at every cap from 0 to 6 after "xy". */
+    const char *s = "xy\xF0\x9F\x98\x80";
+    for (size_t cap = 0; cap <= 6; cap++) {
+        int cut = san(out, cap, s, 6);
+        CU_ASSERT_EQUAL(cut, cap < 6);
+        CU_ASSERT_EQUAL(strlen(out), cap < 2 ? cap : cap < 6 ? 2 : 6);
+        CU_ASSERT(valid_utf8_no_ctl(out));
+    }
+    /* The project-wide cap: 300 'a' become 255 and are flagged. */
+    char big[300], capped[EA_STR_CAP + 1];
+    memset(big, 'a', sizeof big);
+    CU_ASSERT_EQUAL(san(capped, EA_STR_CAP, big, sizeof big), 1);
+    CU_ASSERT_EQUAL(strlen(capped), EA_STR_CAP);
+    CU_ASSERT_EQUAL(san(capped, EA_STR_CAP, big, EA_STR_CAP), 0);
+}
+
+/* Every byte string of a pseudo-random stream comes out valid and within cap. */
+static void test_sanitize_fuzz(void)
+{
+    uint8_t in[64];
+    char out[32];
+    uint32_t x = 12345;
+    for (int round = 0; round < 5000; round++) {
+        for (size_t i = 0; i < sizeof in; i++) {
+            x = x * 1103515245u + 12345u;
+            in[i] = (uint8_t)(x >> 16);
+        }
+        size_t cap = (size_t)(x % 32);
+        ea_str_sanitize(out, cap, in, (size_t)(x >> 8) % sizeof in);
+        CU_ASSERT_FATAL(strlen(out) <= cap);
+        CU_ASSERT_FATAL(valid_utf8_no_ctl(out));
+    }
+}
+
+static void test_prefix_ci(void)
+{
+    const uint8_t inv[] = "INVITE sip:bob@example.com SIP/2.0";
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, sizeof inv - 1, "invite "), 1);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, sizeof inv - 1, "INVITE"), 1);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, sizeof inv - 1, "register"), 0);
+    /* Shorter data than the literal never matches, and is not over-read. */
+    for (size_t len = 0; len < 6; len++)
+        CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, len, "invite"), 0);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, 6, "invite"), 1);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, 0, ""), 1);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(NULL, 0, ""), 1);
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(inv, sizeof inv - 1, NULL), 0);
+    /* Only ASCII letters fold: '@' (0x40) is not '`' (0x60). */
+    const uint8_t at[] = "@";
+    CU_ASSERT_EQUAL(ea_bytes_prefix_ci(at, 1, "`"), 0);
+}
+
+static void test_append(void)
+{
+    char buf[8] = "";
+    ea_str_append(buf, sizeof buf, "abc");
+    CU_ASSERT_STRING_EQUAL(buf, "abc");
+    ea_str_append(buf, sizeof buf, "defgh");
+    CU_ASSERT_STRING_EQUAL(buf, "abcdefg");           /* 7 bytes + NUL */
+    ea_str_append(buf, sizeof buf, "x");
+    CU_ASSERT_STRING_EQUAL(buf, "abcdefg");
+    ea_str_append(buf, sizeof buf, NULL);
+    ea_str_append(NULL, 4, "x");
+    ea_str_append(buf, 0, "x");
+    CU_ASSERT_STRING_EQUAL(buf, "abcdefg");
+
+    /* An unterminated buffer is terminated rather than overrun. */
+    char raw[4] = { 'w', 'x', 'y', 'z' };
+    ea_str_append(raw, sizeof raw, "q");
+    CU_ASSERT_STRING_EQUAL(raw, "wxy");
+
+    /* A multibyte character is not cut: "ab" + euro (3 bytes) into 5 bytes. */
+    char m[5] = "ab";
+    ea_str_append(m, sizeof m, "\xE2\x82\xAC");
+    CU_ASSERT_STRING_EQUAL(m, "ab");
+    char m2[6] = "ab";
+    ea_str_append(m2, sizeof m2, "\xE2\x82\xAC" "z");
+    CU_ASSERT_STRING_EQUAL(m2, "ab\xE2\x82\xAC");
+}
+
+/* The cursor of util-bytes.h: every read is checked and the error sticks. */
+static void test_cursor(void)
+{
+    /* 01 | 02 03 | 04 05 06 07 | 08 */
+    const uint8_t b[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+    struct ea_cur c;
+    ea_cur_init(&c, b, sizeof b);
+    CU_ASSERT_EQUAL(ea_cur_u8(&c), 0x01);
+    CU_ASSERT_EQUAL(ea_cur_be16(&c), 0x0203);
+    CU_ASSERT_EQUAL(ea_cur_be32(&c), 0x04050607u);
+    CU_ASSERT_EQUAL(ea_cur_left(&c), 1);
+    CU_ASSERT_EQUAL(ea_cur_be16(&c), 0);                /* short read */
+    CU_ASSERT(c.err);
+    CU_ASSERT_EQUAL(ea_cur_u8(&c), 0);                  /* sticky */
+    CU_ASSERT_EQUAL(ea_cur_left(&c), 0);
+
+    ea_cur_init(&c, b, sizeof b);
+    struct ea_cur s = ea_cur_sub(&c, 3);
+    CU_ASSERT(!s.err);
+    CU_ASSERT_EQUAL(ea_cur_be24(&s), 0x010203u);
+    s = ea_cur_sub(&c, 6);
+    CU_ASSERT(s.err && c.err);
+    CU_ASSERT_PTR_NULL(s.b);
+}
 
 void ea_test_add_util(void)
 {
+    EA_SUITE("util",
+             { "sanitize plain and markup", test_sanitize_plain },
+             { "sanitize controls", test_sanitize_controls },
+             { "sanitize valid multibyte", test_sanitize_valid_multibyte },
+             { "sanitize invalid utf-8", test_sanitize_invalid },
+             { "sanitize cap boundaries", test_sanitize_cap },
+             { "sanitize pseudo-random bytes", test_sanitize_fuzz },
+             { "prefix case-insensitive", test_prefix_ci },
+             { "append", test_append },
+             { "cursor", test_cursor });
 }

@@ -1,0 +1,176 @@
+/* app.c: one offline run: options, rules, pipeline, reports, exit code. */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "app.h"
+#include "options.h"
+#include "pipeline.h"
+#include "output-flows.h"
+#include "report-xml.h"
+
+#define ERRLEN 1024
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Loads the rules, site and roles. On error prints one line and returns -1. */
+static int load_rules(const struct ea_options *o, struct ea_ruleset *rs)
+{
+    char err[ERRLEN], dir[PATH_MAX], schema[PATH_MAX];
+    if (ea_find_datadir(o, "rules", "rules.rng", schema, sizeof(schema)) != 0) {
+        fprintf(stderr, "edgeaudit: cannot find the rules schema rules.rng (try --datadir)\n");
+        return -1;
+    }
+    if (o->nrules == 0) {
+        char path[PATH_MAX + 32];
+        if (ea_find_datadir(o, "rules", "lync2013-edge.xml", dir, sizeof(dir)) != 0) {
+            fprintf(stderr, "edgeaudit: cannot find the default rules lync2013-edge.xml (try --datadir)\n");
+            return -1;
+        }
+        snprintf(path, sizeof(path), "%s/lync2013-edge.xml", dir);
+        if (ea_ruleset_load_rules(rs, path, schema, err, sizeof(err)) != 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < o->nrules; i++)
+        if (ea_ruleset_load_rules(rs, o->rules[i], schema, err, sizeof(err)) != 0)
+            goto fail;
+    if (o->site && ea_ruleset_load_site(rs, o->site, schema, err, sizeof(err)) != 0)
+        goto fail;
+    for (size_t i = 0; i < o->nroles; i++)
+        if (ea_ruleset_add_role_arg(rs, o->roles[i], err, sizeof(err)) != 0)
+            goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "edgeaudit: %s\n", err);
+    return -1;
+}
+
+/* Warns once per rule whose roles have no addresses. */
+static void warn_unconfigured(const struct ea_ruleset *rs, int quiet)
+{
+    for (size_t i = 0; i < rs->nrules && !quiet; i++) {
+        const struct ea_rule *r = &rs->rules[i];
+        const struct ea_role *s = &rs->roles[r->src_role], *d = &rs->roles[r->dst_role];
+        if (!ea_role_configured(s) || !ea_role_configured(d))
+            fprintf(stderr, "edgeaudit: warning: rule %s is unconfigured: role %s has no addresses\n",
+                    r->id, ea_role_configured(s) ? d->name : s->name);
+    }
+}
+
+/* The human summary on stdout: rule statuses, then the first unexpected flows. */
+static void print_summary(struct ea_pipeline *pl)
+{
+    const struct ea_policy *pol = pl->pol;
+    const struct ea_ruleset *rs = pl->rs;
+    printf("edgeaudit: %s\n", ea_policy_has_findings(pol) ? "FINDINGS" : "compliant");
+    printf("%-20s %-13s %6s %6s %6s\n", "rule", "status", "flows", "blocked", "violations");
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct ea_rule_stat *s = &pol->stat[i];
+        printf("%-20s %-13s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 "\n", rs->rules[i].id,
+               ea_rule_status_name(s->status), s->allowed + s->unverified, s->blocked, s->violations);
+    }
+    printf("flows:");
+    for (int v = 0; v < EA_V__COUNT; v++)
+        printf(" %s=%" PRIu64, ea_verdict_name((enum ea_verdict)v), pol->verdicts[v]);
+    printf("\n");
+    int shown = 0;
+    for (size_t i = 0; i < pl->ndone && shown < 10; i++) {
+        const struct ea_flow *f = pl->done[i];
+        if (f->verdict != EA_V_UNEXPECTED && !(f->verdict == EA_V_BLOCKED && f->blocked_required))
+            continue;
+        char c[80], s[80];
+        printf("  %s flow %" PRIu64 " %s -> %s: %s\n", ea_verdict_name(f->verdict), f->id,
+               ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
+               ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
+               f->reason_text ? f->reason_text : "");
+        shown++;
+    }
+}
+
+static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, char *cmd)
+{
+    char err[ERRLEN];
+    struct ea_report_meta meta = { o->deterministic, cmd };
+    if (!o->xml && !o->html)
+        return 0;
+    size_t len = 0;
+    char *xml = ea_report_xml_build(pl, &meta, &len);
+    if (!xml) {
+        fprintf(stderr, "edgeaudit: out of memory while building the report\n");
+        return -1;
+    }
+    int rc = 0;
+    if (o->xml && ea_write_atomic(o->xml, xml, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        rc = -1;
+    }
+    free(xml);
+    return rc;
+}
+
+int ea_app_main(int argc, char **argv)
+{
+    struct ea_options o;
+    struct ea_ruleset *rs = NULL;
+    struct ea_pipeline *pl = NULL;
+    char err[ERRLEN];
+    int code = EA_EXIT_USAGE;
+    double start = mono_now();
+
+    int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));
+    if (prc != 0) {
+        if (prc < 0)
+            fprintf(stderr, "edgeaudit: %s\n", err);
+        code = prc > 0 ? EA_EXIT_COMPLIANT : EA_EXIT_USAGE;
+        goto out;
+    }
+    rs = ea_ruleset_new();
+    if (!rs || load_rules(&o, rs) != 0)
+        goto out;
+    warn_unconfigured(rs, o.quiet);
+
+    struct ea_flow_limits lim;
+    ea_flow_limits_default(&lim);
+    lim.max_flows = o.max_flows;
+    lim.tcp_idle_ns = (uint64_t)o.tcp_timeout_s * 1000000000ULL;
+    lim.udp_idle_ns = (uint64_t)o.udp_timeout_s * 1000000000ULL;
+    pl = ea_pipeline_new(&lim, rs);
+    if (!pl) {
+        fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
+        goto out;
+    }
+    int input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
+    if (input_rc != 0) {
+        /* Keep what was read: the reports say the input is partial. */
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        ea_pipeline_set_error(pl, err);
+    }
+    ea_pipeline_finish(pl);
+    if (o.flows)
+        ea_output_flows(stdout, pl);
+    if (!o.quiet && !o.flows)
+        print_summary(pl);
+    if (write_reports(&o, pl, NULL) != 0) {
+        code = EA_EXIT_REPORT;
+        goto out;
+    }
+    if (!o.quiet)
+        ea_output_run_summary(stderr, pl, mono_now() - start);
+    if (input_rc != 0 || pl->oom)
+        code = EA_EXIT_USAGE;
+    else
+        code = ea_policy_has_findings(pl->pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+out:
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
+    ea_options_free(&o);
+    return code;
+}
