@@ -11,6 +11,8 @@
 #include "pipeline.h"
 #include "output-flows.h"
 #include "report-xml.h"
+#include "report-html.h"
+#include "report-json.h"
 
 #define ERRLEN 1024
 
@@ -99,18 +101,35 @@ static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, cha
 {
     char err[ERRLEN];
     struct ea_report_meta meta = { o->deterministic, cmd };
+    int rc = 0;
+    if (o->json && ea_report_json_write(o->json, pl, o->deterministic, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        rc = -1;
+    }
     if (!o->xml && !o->html)
-        return 0;
+        return rc;
     size_t len = 0;
     char *xml = ea_report_xml_build(pl, &meta, &len);
     if (!xml) {
         fprintf(stderr, "edgeaudit: out of memory while building the report\n");
         return -1;
     }
-    int rc = 0;
     if (o->xml && ea_write_atomic(o->xml, xml, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
+    }
+    if (o->html) {
+        char dir[PATH_MAX], xsl[PATH_MAX + 32];
+        if (ea_find_datadir(o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
+            fprintf(stderr, "edgeaudit: %s: cannot find the stylesheet edgeaudit.xsl (try --datadir)\n", o->html);
+            rc = -1;
+        } else {
+            snprintf(xsl, sizeof(xsl), "%s/edgeaudit.xsl", dir);
+            if (ea_report_html_write(o->html, xml, len, xsl, err, sizeof(err)) != 0) {
+                fprintf(stderr, "edgeaudit: %s\n", err);
+                rc = -1;
+            }
+        }
     }
     free(xml);
     return rc;
