@@ -103,6 +103,13 @@ ens_hosts() {
 		> "/etc/netns/$EA_NS/hosts"
 }
 
+# ens_default_src DEST SRC - connections to the local address DEST that do not
+# bind a source address leave from SRC (prefsrc on DEST's route in the local
+# table), for programs that cannot bind their outgoing sockets (e.g. prosody s2s).
+ens_default_src() {
+	ip -n "$EA_NS" route replace local "$1" dev lo table local proto kernel scope host src "$2"
+}
+
 # ens_exec CMD... - runs CMD in the namespace in the foreground; returns its status.
 ens_exec() {
 	ip netns exec "$EA_NS" "$@"
