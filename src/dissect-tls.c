@@ -66,11 +66,13 @@ struct ea_tls_state {
     uint8_t rc;                /* enum ea_dis_rc, sticky once not NEED_MORE */
 };
 
+/* Zeroed per-flow state, caller-owned; NULL on out-of-memory. */
 struct ea_tls_state *ea_tls_state_new(void)
 {
     return calloc(1, sizeof(struct ea_tls_state));
 }
 
+/* Frees the state and any half-kept handshake message. NULL is a no-op. */
 void ea_tls_state_free(struct ea_tls_state *st)
 {
     if (!st)
@@ -80,6 +82,7 @@ void ea_tls_state_free(struct ea_tls_state *st)
     free(st);
 }
 
+/* Static string; "" for EA_MTLS_NONE and out-of-range values. */
 const char *ea_mtls_name(enum ea_mtls m)
 {
     switch (m) {
@@ -102,6 +105,10 @@ static int version_ok(uint8_t major, uint8_t minor)
     return major == 3 && minor <= 4;
 }
 
+/*
+ * Handshake record header with a sane length. Needs 3 bytes; the length is
+ * checked once 5 are there. data is only read; NULL gives 0.
+ */
 int ea_tls_probe(const uint8_t *data, size_t len)
 {
     struct ea_cur c;
@@ -538,6 +545,11 @@ static int answer_final(const struct ea_tls_state *st, const struct ea_tls_info 
            (st->d[0].stopped && st->d[1].stopped);
 }
 
+/*
+ * data is only read, never kept. NULL st or info gives NOT_MINE; a bad
+ * 'dir' or NULL data is a no-op. NOT_MINE and DONE are sticky: later calls
+ * return them without reading.
+ */
 enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
                            int dir, const uint8_t *data, size_t len)
 {
@@ -587,6 +599,10 @@ out:
     return (enum ea_dis_rc)st->rc;
 }
 
+/*
+ * Pure function of info (NULL gives NONE). Order matters: TLS 1.3 and
+ * resumption hide the answer; a cleartext client certificate proves it.
+ */
 enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info)
 {
     if (!info || !info->record_seen)
