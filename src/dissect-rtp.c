@@ -31,6 +31,7 @@ struct rtp_tcp_dir {
     uint8_t lenbuf[2];      /* length prefix bytes collected so far */
     uint8_t lenhave;
     uint8_t in_frame;
+    uint8_t judged;         /* frame already counted as a misfit from its first byte */
     size_t need;            /* frame length from the prefix */
     size_t got;             /* frame bytes consumed (kept or skipped) */
     uint8_t last;
@@ -309,6 +310,16 @@ const struct ea_stun_info *ea_rtp_tcp_stun(const struct ea_rtp_tcp_state *st)
     return st ? &st->stun : NULL;
 }
 
+/*
+ * First byte that cannot open RTP/RTCP (version 2), STUN (0-3) or DTLS
+ * (20-63): the frame is a misfit now, without waiting up to 64 KiB for its
+ * end, so a stream that is not RFC 4571 is given up on sooner.
+ */
+static int hopeless_first_byte(uint8_t b0)
+{
+    return (b0 >> 6) != 2 && b0 > 3 && (b0 < 20 || b0 > 63);
+}
+
 /* One complete RFC 4571 frame (at most RTP_TCP_KEEP bytes of it kept). */
 static void tcp_frame(struct ea_rtp_tcp_state *st, struct ea_rtp_info *info, int d)
 {
@@ -366,6 +377,10 @@ enum ea_dis_rc ea_rtp_tcp_feed(struct ea_rtp_tcp_state *st, struct ea_rtp_info *
         const uint8_t *q = ea_cur_ptr(&c, n);
         if (!q)
             break;
+        if (s->got == 0 && hopeless_first_byte(q[0])) {
+            misfit(info, d);
+            s->judged = 1;
+        }
         if (s->got < RTP_TCP_KEEP) {
             size_t k = RTP_TCP_KEEP - s->got;
             memcpy(s->buf + s->got, q, k < n ? k : n);
@@ -374,7 +389,9 @@ enum ea_dis_rc ea_rtp_tcp_feed(struct ea_rtp_tcp_state *st, struct ea_rtp_info *
         s->got += n;
         if (s->got == s->need) {
             s->in_frame = 0;
-            tcp_frame(st, info, d);
+            if (!s->judged)
+                tcp_frame(st, info, d);
+            s->judged = 0;
         }
     }
     return verdict(info);

@@ -700,6 +700,17 @@ static void test_4571_misfits(void)
     CU_ASSERT_EQUAL(tcp_exact(st, &t, 0, f, sizeof(f)), EA_DIS_NOT_MINE);
     CU_ASSERT_EQUAL(t.run[0], 0);
     ea_rtp_tcp_state_free(st);
+
+    /* A long frame whose first byte opens none of them is judged at once. */
+    static const uint8_t xml[] = { '<', '?', 'x', 'm', 'l' };    /* length 0x3c3f, then 'x' */
+    memset(&t, 0, sizeof(t));
+    st = ea_rtp_tcp_state_new();
+    CU_ASSERT_FATAL(st != NULL);
+    CU_ASSERT_EQUAL(tcp_exact(st, &t, 0, xml, 3), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(t.bad, 1);
+    CU_ASSERT_EQUAL(tcp_exact(st, &t, 0, xml + 3, 2), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(t.bad, 1);                          /* and only once */
+    ea_rtp_tcp_state_free(st);
 }
 
 /* ICE-TCP (RFC 6544) checks only: STUN facts are kept, no RTP decision. */
