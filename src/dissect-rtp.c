@@ -334,7 +334,8 @@ static void tcp_frame(struct ea_rtp_tcp_state *st, struct ea_rtp_info *info, int
     enum kind k = feed_packet(info, d, &p, &st->stun);
     if (st->stun.messages[d] != before)
         info->stun_in_4571 = 1;
-    if (k != K_MISFIT)
+    /* One frame that merely fits says little; a decision or a STUN walk does. */
+    if (k != K_MISFIT && (info->is_rtp || info->is_rtcp || info->stun_in_4571))
         info->rfc4571 = 1;
 }
 

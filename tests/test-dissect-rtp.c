@@ -600,6 +600,15 @@ static void test_4571_split(void)
     }
     CU_ASSERT_EQUAL(memcmp(&t, &ref, sizeof(t)), 0);
     ea_rtp_tcp_state_free(st);
+
+    /* A single RTP frame fits but does not yet show the framing is real. */
+    memset(&t, 0, sizeof(t));
+    st = ea_rtp_tcp_state_new();
+    CU_ASSERT_FATAL(st != NULL);
+    CU_ASSERT_EQUAL(tcp_exact(st, &t, 0, s, FRAME_4571), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(t.run[0], 1);
+    CU_ASSERT_EQUAL(t.rfc4571, 0);
+    ea_rtp_tcp_state_free(st);
 }
 
 /* Every prefix of the stream: no over-read, no decision, no misfit. */
@@ -646,6 +655,7 @@ static void test_4571_long_frames(void)
             rc = ea_rtp_tcp_feed(st, &t, 1, s + off, n - off < 1499 ? n - off : 1499);
         CU_ASSERT_EQUAL(rc, pad_ok ? EA_DIS_DONE : EA_DIS_NEED_MORE);
         CU_ASSERT_EQUAL(t.is_rtp, pad_ok);
+        CU_ASSERT_EQUAL(t.rfc4571, pad_ok);
         CU_ASSERT_EQUAL(t.bad, pad_ok ? 0u : 3u);
         CU_ASSERT_EQUAL(t.seq[1], pad_ok ? 12 : 0);
         ea_rtp_tcp_state_free(st);
