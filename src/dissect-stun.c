@@ -3,9 +3,8 @@
 #include "dissect-stun.h"
 #include "util-bytes.h"
 
-#define STUN_HDR_LEN        20
 #define STUN_COOKIE         0x2112A442u  /* RFC 5389 section 6 */
-#define MSTURN_COOKIE_ATTR  0x000F       /* [MS-TURN] 2.2.2.6 MAGIC-COOKIE */
+#define MSTURN_COOKIE_ATTR  0x000F       /* [MS-TURN] 2.2.2 MAGIC-COOKIE */
 #define MSTURN_COOKIE       0x72C64BC6u
 #define ATTR_MS_VERSION     0x8008       /* [MS-TURN] 2.2.2.17 */
 #define ATTR_MS_IMPL_VER    0x8070       /* [MS-ICE2] Implementation-Version */
@@ -30,6 +29,8 @@ struct stun_msg {
  * [MS-TURNBWM] (Bandwidth-Admission-Control-Message 0x8056 through
  * SIP-Call-ID 0x8062, Location-Profile 0x8068) and [MS-ICE2]
  * (Candidate-Identifier 0x8054, Implementation-Version 0x8070).
+ * Numbers checked against the [MS-TURN] attribute list and Wireshark's
+ * packet-stun.c, which says which Microsoft document defines each.
  * 0x8020 (MS XOR-MAPPED-ADDRESS) is left out: pre-RFC 5389 drafts used the
  * same number, so it says nothing about Microsoft.
  */
