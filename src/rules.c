@@ -30,11 +30,13 @@ typedef xmlErrorPtr ea_xml_error_ptr;
 static const char *const proto_names[EA_RP__COUNT] = { "sip", "xmpp", "stun", "rtp" };
 static const char *const sec_names[] = { "none", "tls", "mtls" };
 
+/* Static names; "?" for a value out of range. */
 const char *ea_rule_proto_name(enum ea_rule_proto p)
 {
     return ((unsigned)p < EA_RP__COUNT) ? proto_names[p] : "?";
 }
 
+/* Static names; "?" for a value out of range. */
 const char *ea_rule_sec_name(enum ea_rule_sec s)
 {
     return ((unsigned)s <= EA_SEC_MTLS) ? sec_names[s] : "?";
@@ -135,6 +137,7 @@ static void rule_clear(struct ea_rule *r)
     free(r->seed_wording);
     free(r->narrowed_why);
     free(r->file);
+    free(r->seed_row);
     memset(r, 0, sizeof(*r));
 }
 
@@ -166,6 +169,7 @@ static char *dup_or_null(const char *s, int *oom)
     return d;
 }
 
+/* Caller owns the result (ea_ruleset_free); NULL on out-of-memory. */
 struct ea_ruleset *ea_ruleset_new(void)
 {
     struct ea_ruleset *rs = calloc(1, sizeof(*rs));
@@ -181,6 +185,7 @@ struct ea_ruleset *ea_ruleset_new(void)
     return rs;
 }
 
+/* Frees every string and address array the ruleset owns. NULL is a no-op. */
 void ea_ruleset_free(struct ea_ruleset *rs)
 {
     if (!rs)
@@ -222,6 +227,7 @@ static struct ea_ruleset *rs_clone(const struct ea_ruleset *rs)
         d->seed_wording = dup_or_null(s->seed_wording, &oom);
         d->narrowed_why = dup_or_null(s->narrowed_why, &oom);
         d->file = dup_or_null(s->file, &oom);
+        d->seed_row = dup_or_null(s->seed_row, &oom);
     }
     if (oom) {
         ea_ruleset_free(c);
@@ -238,6 +244,7 @@ static void rs_commit(struct ea_ruleset *rs, struct ea_ruleset *tmp)
     free(tmp);
 }
 
+/* Linear search (at most EA_MAX_ROLES); -1 when absent or on NULL arguments. */
 int ea_ruleset_role_index(const struct ea_ruleset *rs, const char *name)
 {
     if (!rs || !name)
@@ -263,6 +270,10 @@ static int role_add_cidr(struct ea_role *r, const struct ea_cidr *c)
 
 /* ---- CIDRs ---- */
 
+/*
+ * Strict: no spaces, no zone ids, a decimal prefix of at most 3 digits.
+ * Host bits below the prefix are cleared. -1 (out untouched) on bad text.
+ */
 int ea_cidr_parse(const char *s, struct ea_cidr *out)
 {
     char buf[64];
@@ -315,6 +326,7 @@ int ea_cidr_parse(const char *s, struct ea_cidr *out)
     return 0;
 }
 
+/* addr holds 4 or 16 bytes by family; a family mismatch or NULL is 0. */
 int ea_cidr_contains(const struct ea_cidr *c, uint8_t family, const uint8_t *addr)
 {
     if (!c || !addr || c->family != family || (family != 4 && family != 6))
@@ -333,6 +345,7 @@ int ea_cidr_contains(const struct ea_cidr *c, uint8_t family, const uint8_t *add
     return 1;
 }
 
+/* Roles may overlap: every role holding the address gets its bit. NULL gives just "any". */
 uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const uint8_t *addr)
 {
     uint32_t bits = 1u;   /* "any" */
@@ -350,6 +363,7 @@ uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const 
     return bits;
 }
 
+/* NULL is 0. */
 int ea_role_configured(const struct ea_role *r)
 {
     return r && (r->builtin_any || r->ncidrs > 0);
@@ -793,10 +807,14 @@ static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, cha
     for (xmlNodePtr c = first_elem(n->children); c; c = next_elem(c)) {
         if (is_elem(c, "table")) {
             free(r.table);
+            free(r.seed_row);
             r.table = attr_text(c, "title", &oom);
+            r.seed_row = attr_text(c, "row", &oom);
         } else if (is_elem(c, "prose")) {
             free(r.table);
+            free(r.seed_row);
             r.table = attr_text(c, "section", &oom);
+            r.seed_row = NULL;
         } else if (is_elem(c, "narrowed")) {
             free(r.seed_wording);
             free(r.narrowed_why);
@@ -829,6 +847,11 @@ out:
     return rc;
 }
 
+/*
+ * Loads into a deep copy and swaps it in on success, so that on error (-1,
+ * err set) rs is exactly as before. Roles may be declared again by a later
+ * file if they agree on audited; rule ids never repeat.
+ */
 int ea_ruleset_load_rules(struct ea_ruleset *rs, const char *path, const char *schema_dir,
                           char *err, size_t errlen)
 {
@@ -885,6 +908,7 @@ static int addressable_role(const struct ea_ruleset *rs, const char *name, char 
     return idx;
 }
 
+/* Same copy-then-commit contract as ea_ruleset_load_rules. */
 int ea_ruleset_load_site(struct ea_ruleset *rs, const char *path, const char *schema_dir,
                          char *err, size_t errlen)
 {
@@ -956,7 +980,7 @@ out:
 /*
  * "NAME=CIDR[,CIDR...]": spaces around items are ignored. The role must be
  * declared by then: the program applies --role after every rules file (and
- * the site file) has loaded.
+ * the site file) has loaded. Every item parses or none is added.
  */
 int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, size_t errlen)
 {

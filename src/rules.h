@@ -53,6 +53,7 @@ struct ea_rule {
     int dst_role;            /* the responder */
     char *file;              /* the file it came from (owned) */
     int line;
+    char *seed_row;          /* the table's first column, e.g. "Access/SIP(MTLS)/TCP/5061", else NULL (owned) */
 };
 
 struct ea_ruleset {
@@ -81,10 +82,13 @@ int ea_ruleset_load_rules(struct ea_ruleset *rs, const char *path, const char *s
  * Loads a site file (validated against site.rng) mapping role names to
  * addresses and CIDRs. Unknown role names are an error. Same error contract.
  */
+/* Load it after the rules files; its addresses add to those a role has. */
 int ea_ruleset_load_site(struct ea_ruleset *rs, const char *path, const char *schema_dir,
                          char *err, size_t errlen);
 
 /* Applies one "--role NAME=CIDR[,CIDR...]" argument. Same error contract ("--role: cause"). */
+/* The role must be declared by then: --role is applied after every rules file
+ * (and the site file) has loaded. Addresses add to those the role has. */
 int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, size_t errlen);
 
 /* Index of the role with that name, or -1. */

@@ -206,6 +206,11 @@ static void test_default_rules(void)
         CU_ASSERT_STRING_EQUAL(r->note, w->note);   /* wrapped in the file, one line here */
         CU_ASSERT_STRING_EQUAL(r->file, default_rules);
         CU_ASSERT(r->line > 20);                    /* below the header comment */
+        if (strcmp(w->id, "sipfed-partner-in") == 0) {
+            CU_ASSERT_PTR_NULL(r->seed_row);   /* prose has no table row */
+        } else {
+            CU_ASSERT_PTR_NOT_NULL(r->seed_row);
+        }
         if (strcmp(w->id, "xmpp-gw-internal") == 0) {
             CU_ASSERT_STRING_EQUAL(r->seed_wording, "Any");
             CU_ASSERT_PTR_NOT_NULL(r->narrowed_why);
@@ -215,6 +220,10 @@ static void test_default_rules(void)
             CU_ASSERT_PTR_NULL(r->narrowed_why);
         }
     }
+    /* The seed's first column, kept for traceability. */
+    CU_ASSERT_STRING_EQUAL(find_rule(rs, "pic-rtp-tcp-out")->seed_row, "A/V/RTP/TCP/50,000-59,999");
+    CU_ASSERT_STRING_EQUAL(find_rule(rs, "pic-stun-in")->seed_row, "A/V/STUN,MSTURN/UDP/3478");
+    CU_ASSERT_STRING_EQUAL(find_rule(rs, "sipfed-edge-out")->seed_row, "Access/SIP(MTLS)/TCP/5061");
     /* Rules keep the file's order; a rule's line is where "<rule" starts. */
     CU_ASSERT_STRING_EQUAL(rs->rules[0].id, "sipfed-edge-out");
     CU_ASSERT_EQUAL(rs->rules[0].line, 47);
@@ -528,6 +537,75 @@ static void test_bad_site_files(void)
     tmpd_free(&t);
 }
 
+/* ---- truncated files ---- */
+
+/* Writes the first len bytes of text to path and loads it; returns the loader's rc. */
+static int load_cut(struct ea_ruleset *rs, int site, const char *path, const char *text, size_t len,
+                    char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fwrite(text, 1, len, fp);
+    fclose(fp);
+    err[0] = '\0';
+    return site ? ea_ruleset_load_site(rs, path, rules_dir, err, errlen)
+                : ea_ruleset_load_rules(rs, path, rules_dir, err, errlen);
+}
+
+/*
+ * The file cut at every step'th offset before the end of its root element
+ * (and just before it): each load fails with one "FILE:LINE: cause" line
+ * and changes nothing. Cut after the root element, it loads.
+ */
+static void truncations(const char *src, int site, size_t step)
+{
+    struct tmpd t;
+    char err[512];
+    FILE *fp = fopen(src, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    char *text = malloc(65536);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t n = fread(text, 1, 65535, fp);
+    fclose(fp);
+    text[n] = '\0';
+    const char *close = site ? "</site>" : "</rules>";
+    char *end = strstr(text, close);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+    size_t complete = (size_t)(end - text) + strlen(close);
+    struct ea_ruleset *rs = site ? load_default() : ea_ruleset_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+    tmpd_init(&t);
+    const char *p = tmpd_write(&t, "cut.xml", "");
+    size_t plen = strlen(p);
+    for (size_t i = 0; i <= complete / step; i++) {
+        /* Offsets 0, step, 2*step, ... and last the one byte short of complete. */
+        size_t len = (i < complete / step) ? i * step : complete - 1;
+        int rc = load_cut(rs, site, p, text, len, err, sizeof(err));
+        CU_ASSERT_EQUAL(rc, -1);
+        CU_ASSERT(strncmp(err, p, plen) == 0 && err[plen] == ':' && !strchr(err, '\n'));
+        CU_ASSERT_EQUAL(rs->nrules, site ? NWANT : 0);
+        CU_ASSERT_EQUAL(rs->nroles, site ? 8 : 1);
+        CU_ASSERT_EQUAL(rs->roles[rs->nroles - 1].ncidrs, 0);
+    }
+    CU_ASSERT_EQUAL(load_cut(rs, site, p, text, complete, err, sizeof(err)), 0);
+    free(text);
+    ea_ruleset_free(rs);
+    tmpd_free(&t);
+}
+
+static void test_truncated_site(void)
+{
+    char site[4096];
+    rules_path(site, sizeof(site), "examples/site-example.xml");
+    truncations(site, 1, 1);
+}
+
+static void test_truncated_rules(void)
+{
+    paths_init();
+    truncations(default_rules, 0, 7);   /* every 7th offset: each load compiles the schema */
+}
+
 /* ---- --role ---- */
 
 static void test_role_arg(void)
@@ -718,6 +796,8 @@ void ea_test_add_rules(void)
              { "missing files and schema", test_missing_files },
              { "too many rules and roles", test_limits },
              { "bad site files: FILE:LINE: cause", test_bad_site_files },
+             { "site file cut at every offset", test_truncated_site },
+             { "rules file cut at offsets", test_truncated_rules },
              { "--role parsing", test_role_arg },
              { "CIDR parsing", test_cidr_parse },
              { "CIDR containment edge cases", test_cidr_contains },
