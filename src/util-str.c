@@ -30,7 +30,7 @@ static unsigned utf8_lead(uint8_t b0, uint8_t *lo, uint8_t *hi)
 }
 
 /*
- * Decodes one unit at src[i]: sets *out/*out_len to the bytes to emit and
+ * Decodes one unit at src[i]: sets *out and *out_len to the bytes to emit and
  * returns how many input bytes it consumed (at least 1). An ill-formed
  * sequence is replaced by one U+FFFD per maximal subpart (Unicode 15, 3.9).
  */

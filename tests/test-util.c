@@ -62,7 +62,7 @@ static void test_sanitize_controls(void)
 {
     char out[EA_STR_CAP + 1];
     /* NUL, TAB, CR, LF, ESC, DEL each become U+FFFD; the NUL does not end it. */
-    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "a\0b\tc\r\n\x1b\x7f" "d", 11), 0);
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "a\0b\tc\r\n\x1b\x7f" "d", 10), 0);
     CU_ASSERT_STRING_EQUAL(out, "a" REPL "b" REPL "c" REPL REPL REPL REPL "d");
     /* C1 controls U+0080 (C2 80) and U+009F (C2 9F); U+00A0 (C2 A0) is kept. */
     CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xC2\x80\xC2\x9F\xC2\xA0", 6), 0);
