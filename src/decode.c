@@ -1,2 +1,270 @@
-/* decode.c: being written. */
-typedef int ea_placeholder_decode;
+/* decode.c: the decoder object, link-type dispatch, and the shared helpers of decode-*.c. */
+#include <arpa/inet.h>
+#include <pcap/dlt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "defrag.h"
+#include "util-bytes.h"
+
+/* LINKTYPE_RAW as written in capture files; libpcap usually maps it to DLT_RAW. */
+#define EA_LINKTYPE_RAW 101
+
+struct ea_decoder {
+    struct ea_defrag *defrag;
+};
+
+/*
+ * Creates a decoder and its reassembly table (defrag.h). Returns NULL on
+ * out-of-memory. Free with ea_decoder_free.
+ */
+struct ea_decoder *ea_decoder_new(unsigned frag_max, uint64_t frag_timeout_ns)
+{
+    struct ea_decoder *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->defrag = ea_defrag_new(frag_max, frag_timeout_ns);
+    if (!d->defrag) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Frees the decoder, pending fragments and reassembled datagrams. NULL is a no-op. */
+void ea_decoder_free(struct ea_decoder *d)
+{
+    if (!d)
+        return;
+    ea_defrag_free(d->defrag);
+    free(d);
+}
+
+struct ea_defrag *ea_decoder_defrag(struct ea_decoder *d)
+{
+    return d ? d->defrag : NULL;
+}
+
+enum ea_decode_rc ea_decode_mal(struct ea_stats *st, enum ea_mal kind)
+{
+    if ((unsigned)kind < EA_MAL__COUNT)
+        st->malformed[kind]++;
+    return EA_DECODE_MALFORMED;
+}
+
+/* Returns the short stable name of a malformed kind; "unknown" when out of range. */
+const char *ea_mal_name(enum ea_mal k)
+{
+    static const char *const names[EA_MAL__COUNT] = {
+        [EA_MAL_LINK_TRUNC] = "link-truncated",
+        [EA_MAL_VLAN_TRUNC] = "vlan-truncated",
+        [EA_MAL_MPLS_TRUNC] = "mpls-truncated",
+        [EA_MAL_GRE_TRUNC] = "gre-truncated",
+        [EA_MAL_GRE_INVALID] = "gre-invalid",
+        [EA_MAL_ERSPAN_TRUNC] = "erspan-truncated",
+        [EA_MAL_IP_VERSION] = "ip-invalid-version",
+        [EA_MAL_IP4_TRUNC] = "ipv4-truncated",
+        [EA_MAL_IP4_INVALID] = "ipv4-invalid",
+        [EA_MAL_IP6_TRUNC] = "ipv6-truncated",
+        [EA_MAL_IP6_EXT_TRUNC] = "ipv6-ext-truncated",
+        [EA_MAL_FRAG_INVALID] = "frag-invalid",
+        [EA_MAL_TCP_TRUNC] = "tcp-truncated",
+        [EA_MAL_TCP_INVALID] = "tcp-invalid-offset",
+        [EA_MAL_UDP_TRUNC] = "udp-truncated",
+        [EA_MAL_UDP_INVALID] = "udp-invalid-length",
+        [EA_MAL_ICMP_TRUNC] = "icmp-truncated",
+        [EA_MAL_ENCAP_DEPTH] = "encap-too-deep",
+    };
+    if ((unsigned)k >= EA_MAL__COUNT || !names[k])
+        return "unknown";
+    return names[k];
+}
+
+/*
+ * Formats a tuple address with inet_ntop into buf (size bytes) and returns
+ * buf. An unknown family gives "-"; a buffer too small gives "".
+ */
+const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size)
+{
+    if (!buf || size == 0)
+        return "";
+    buf[0] = '\0';
+    if (!addr || (family != 4 && family != 6)) {
+        if (size >= 2)
+            memcpy(buf, "-", 2);
+        return buf;
+    }
+    if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, size))
+        buf[0] = '\0';
+    return buf;
+}
+
+/* Picks IPv4 or IPv6 by the version nibble (raw IP links, tests). */
+enum ea_decode_rc ea_decode_ip(struct ea_decoder *d, struct ea_packet *p,
+                               const uint8_t *b, uint32_t len, struct ea_stats *st, int depth)
+{
+    if (!b || len == 0)
+        return ea_decode_mal(st, EA_MAL_IP4_TRUNC);
+    switch (b[0] >> 4) {
+    case 4:
+        return ea_decode_ipv4(d, p, b, len, st, depth);
+    case 6:
+        return ea_decode_ipv6(d, p, b, len, st, depth);
+    default:
+        return ea_decode_mal(st, EA_MAL_IP_VERSION);
+    }
+}
+
+/*
+ * Linux cooked capture v1 (LINKTYPE_LINUX_SLL):
+ *   packet type (2) | ARPHRD type (2) | address length (2) | address (8) | protocol (2)
+ * The protocol is an Ethertype, or below 0x0600 a non-IP marker (802.2, CAN...).
+ */
+static enum ea_decode_rc decode_sll(struct ea_decoder *d, struct ea_packet *p,
+                                    const uint8_t *b, uint32_t len, struct ea_stats *st)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, len);
+    ea_cur_skip(&c, 14);
+    uint16_t proto = ea_cur_be16(&c);
+    if (c.err)
+        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
+    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c), st, 0);
+}
+
+/*
+ * Linux cooked capture v2 (LINKTYPE_LINUX_SLL2):
+ *   protocol (2) | reserved (2) | interface index (4) | ARPHRD type (2) |
+ *   packet type (1) | address length (1) | address (8)
+ */
+static enum ea_decode_rc decode_sll2(struct ea_decoder *d, struct ea_packet *p,
+                                     const uint8_t *b, uint32_t len, struct ea_stats *st)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, len);
+    uint16_t proto = ea_cur_be16(&c);
+    ea_cur_skip(&c, 18);
+    if (c.err)
+        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
+    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c), st, 0);
+}
+
+/*
+ * BSD loopback (DLT_NULL: 4-byte address family in the capturing host's byte
+ * order) and OpenBSD loopback (DLT_LOOP: network byte order). AF_INET is 2
+ * everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD), 28 (FreeBSD) or
+ * 30 (macOS).
+ */
+static enum ea_decode_rc decode_loopback(struct ea_decoder *d, struct ea_packet *p,
+                                         const uint8_t *b, uint32_t len, struct ea_stats *st,
+                                         int net_order)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, len);
+    uint32_t af = net_order ? ea_cur_be32(&c) : ea_cur_le32(&c);
+    if (c.err)
+        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
+    /* A family never exceeds 16 bits: a larger value was written big-endian. */
+    if (!net_order && af > 0xFFFF)
+        af = (af >> 24) | ((af >> 8) & 0xFF00) | ((af << 8) & 0xFF0000) | (af << 24);
+    const uint8_t *rest = c.b + c.off;
+    uint32_t n = (uint32_t)ea_cur_left(&c);
+    switch (af) {
+    case 2:
+        return ea_decode_ipv4(d, p, rest, n, st, 0);
+    case 10: case 24: case 28: case 30:
+        return ea_decode_ipv6(d, p, rest, n, st, 0);
+    default:
+        st->non_ip++;
+        return EA_DECODE_NOT_IP;
+    }
+}
+
+/* Counts the result by the innermost IP header and L4 protocol reached. */
+static void count_packet(const struct ea_packet *p, enum ea_decode_rc rc, struct ea_stats *st)
+{
+    if (p->t.family == 4)
+        st->ip4++;
+    else if (p->t.family == 6)
+        st->ip6++;
+    if (rc != EA_DECODE_OK)
+        return;
+    if (p->t.proto == 6)
+        st->tcp++;
+    else if (p->t.proto == 17)
+        st->udp++;
+    else if ((p->t.family == 4 && p->t.proto == 1) || (p->t.family == 6 && p->t.proto == 58))
+        st->icmp++;
+    else
+        st->other_l4++;
+}
+
+/*
+ * Decodes one frame; see decode.h. Everything after the input fields of *p
+ * (frame, ts_ns, caplen, wirelen, dlt, data) is reset first. Frees the
+ * datagrams reassembled by the previous call and expires old fragments.
+ * A NULL d decodes without reassembly (fragments are dropped); a NULL st
+ * counts nothing; a NULL p returns EA_DECODE_UNSUPPORTED.
+ */
+enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea_stats *st)
+{
+    struct ea_stats scratch;
+    enum ea_decode_rc rc;
+
+    if (!p)
+        return EA_DECODE_UNSUPPORTED;
+    if (!st) {
+        memset(&scratch, 0, sizeof scratch);
+        st = &scratch;
+    }
+    struct ea_packet in = *p;
+    memset(p, 0, sizeof *p);
+    p->frame = in.frame;
+    p->ts_ns = in.ts_ns;
+    p->caplen = in.caplen;
+    p->wirelen = in.wirelen;
+    p->dlt = in.dlt;
+    p->data = in.data;
+
+    struct ea_defrag *df = ea_decoder_defrag(d);
+    ea_defrag_release(df);
+    ea_defrag_expire(df, p->ts_ns, st);
+
+    const uint8_t *b = p->data;
+    uint32_t len = b ? p->caplen : 0;
+    switch (p->dlt) {
+    case DLT_EN10MB:
+        rc = ea_decode_ethernet(d, p, b, len, st, 0);
+        break;
+    case DLT_LINUX_SLL:
+        rc = decode_sll(d, p, b, len, st);
+        break;
+    case DLT_LINUX_SLL2:
+        rc = decode_sll2(d, p, b, len, st);
+        break;
+    case DLT_RAW:
+#if DLT_RAW != EA_LINKTYPE_RAW
+    case EA_LINKTYPE_RAW:
+#endif
+        rc = ea_decode_ip(d, p, b, len, st, 0);
+        break;
+    case DLT_IPV4:
+        rc = ea_decode_ipv4(d, p, b, len, st, 0);
+        break;
+    case DLT_IPV6:
+        rc = ea_decode_ipv6(d, p, b, len, st, 0);
+        break;
+    case DLT_NULL:
+        rc = decode_loopback(d, p, b, len, st, 0);
+        break;
+    case DLT_LOOP:
+        rc = decode_loopback(d, p, b, len, st, 1);
+        break;
+    default:
+        st->unsupported_dlt++;
+        return EA_DECODE_UNSUPPORTED;
+    }
+    count_packet(p, rc, st);
+    return rc;
+}
