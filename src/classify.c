@@ -5,6 +5,9 @@
 #include "flow-table.h"
 #include "ndpi-glue.h"
 
+/* Stream bytes the RFC 4571 probe may see before it must have decided. */
+#define EA_RTP_TCP_PROBE_BYTES 16384
+
 /* Candidate dissectors, as bits of ea_inspect.alive. */
 #define D_TLS    0x01
 #define D_SIP    0x02
@@ -185,6 +188,17 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
             in->rtp_tcp = ea_rtp_tcp_state_new();
         struct ea_rtp_info *r = INFO(f, rtp);
         rc = (in->rtp_tcp && r) ? ea_rtp_tcp_feed(in->rtp_tcp, r, dir, d, n) : EA_DIS_NOT_MINE;
+        /* ICE-TCP (RFC 6544): STUN inside the framing is that flow's STUN. */
+        const struct ea_stun_info *fs = in->rtp_tcp ? ea_rtp_tcp_stun(in->rtp_tcp) : NULL;
+        if (fs && r && r->stun_in_4571) {
+            struct ea_stun_info *si = INFO(f, stun);
+            if (si)
+                *si = *fs;
+        }
+        /* Random lengths of other protocols can look like long frames: bound the effort. */
+        if (rc == EA_DIS_NEED_MORE && !(r && r->stun_in_4571) &&
+            in->s[0].delivered + in->s[1].delivered > EA_RTP_TCP_PROBE_BYTES)
+            rc = EA_DIS_NOT_MINE;
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_RTPTCP;
             if (r && !r->is_rtp && !r->is_rtcp) {
