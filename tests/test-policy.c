@@ -75,7 +75,7 @@ static struct ea_flow *flow(uint8_t proto, const char *c, uint16_t cp, const cha
 static void tls(struct ea_flow *f, uint16_t ver, int certreq, int clientcert)
 {
     f->tls = calloc(1, sizeof(*f->tls));
-    f->tls->client_hello = f->tls->server_hello = 1;
+    f->tls->record_seen = f->tls->client_hello = f->tls->server_hello = 1;
     f->tls->client_version = 0x0303;
     f->tls->version = ver;
     f->tls->server_cert = 1;
