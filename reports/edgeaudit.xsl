@@ -1,0 +1,758 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  edgeaudit.xsl: renders an edgeaudit XML report as one self-contained HTML5 page.
+
+  XSLT 1.0 (libxslt). edgeaudit runs it in process for its HTML report option;
+  a saved XML report renders the same with
+      xsltproc reports/edgeaudit.xsl report.xml > report.html
+  The page has inline CSS and inline SVG only: no script, no external font or
+  image, and a Content-Security-Policy that forbids them anyway. Every string
+  that may come from a packet (SNI, SIP domains, XMPP addresses, banners) is
+  written as text, never into an attribute, so the serialiser escapes it.
+-->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:svg="http://www.w3.org/2000/svg" exclude-result-prefixes="svg">
+
+  <xsl:output method="html" encoding="UTF-8" indent="no"/>
+
+  <!-- The seed's three tables, in the seed's order (the second has an en dash). -->
+  <xsl:variable name="t1" select="'Firewall Summary - SIP Federation'"/>
+  <xsl:variable name="t2" select="'Firewall Summary – Public Instant Messaging Connectivity'"/>
+  <xsl:variable name="t3" select="'Firewall Summary - Extensible Messaging and Presence Protocol (XMPP)'"/>
+
+  <xsl:key name="flow-by-id" match="flows/flow" use="@id"/>
+  <xsl:key name="rule-by-table" match="rules/rule" use="@table"/>
+
+  <xsl:variable name="r" select="/edgeaudit-report"/>
+  <xsl:variable name="cap" select="$r/capture"/>
+
+  <!-- The capture window in seconds, for the timeline. -->
+  <xsl:variable name="cap-first">
+    <xsl:if test="$cap/@first"><xsl:call-template name="secs"><xsl:with-param name="t" select="$cap/@first"/></xsl:call-template></xsl:if>
+  </xsl:variable>
+  <xsl:variable name="cap-last">
+    <xsl:if test="$cap/@last"><xsl:call-template name="secs"><xsl:with-param name="t" select="$cap/@last"/></xsl:call-template></xsl:if>
+  </xsl:variable>
+  <xsl:variable name="span" select="number($cap-last) - number($cap-first)"/>
+
+  <xsl:template match="/">
+    <xsl:text disable-output-escaping="yes">&lt;!DOCTYPE html&gt;&#10;</xsl:text>
+    <html lang="en">
+      <head>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <meta name="generator" content="{$r/@generator}"/>
+        <title>
+          <xsl:text>edgeaudit report: </xsl:text>
+          <xsl:choose>
+            <xsl:when test="$r/summary/@result = 'compliant'">COMPLIANT</xsl:when>
+            <xsl:otherwise>FINDINGS</xsl:otherwise>
+          </xsl:choose>
+        </title>
+        <style><xsl:call-template name="css"/></style>
+      </head>
+      <body>
+        <xsl:apply-templates select="edgeaudit-report"/>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="edgeaudit-report">
+    <header class="top">
+      <h1>Lync Server 2013 Edge port audit</h1>
+      <p class="meta">
+        <xsl:value-of select="@generator"/>
+        <xsl:if test="@created">
+          <xsl:text> · report created </xsl:text>
+          <xsl:call-template name="time"><xsl:with-param name="t" select="@created"/></xsl:call-template>
+        </xsl:if>
+        <xsl:if test="@host">
+          <xsl:text> on </xsl:text><xsl:value-of select="@host"/>
+        </xsl:if>
+      </p>
+    </header>
+    <main>
+      <xsl:call-template name="banner"/>
+      <xsl:call-template name="counts"/>
+      <xsl:call-template name="capture"/>
+      <xsl:call-template name="matrix"/>
+      <xsl:call-template name="findings"/>
+      <xsl:call-template name="timeline"/>
+      <xsl:call-template name="rule-flows"/>
+      <xsl:call-template name="all-flows"/>
+    </main>
+    <footer>
+      <p>Rendered by edgeaudit.xsl from the XML report (<code>xsltproc edgeaudit.xsl report.xml</code> gives this same page).
+        Colours: <span class="chip s-observed">observed</span> <span class="chip s-blocked">blocked</span>
+        <span class="chip s-not-observed">not observed</span> <span class="chip s-unconfigured">unconfigured</span></p>
+    </footer>
+  </xsl:template>
+
+  <!-- The verdict banner: COMPLIANT or FINDINGS, with what makes the findings. -->
+  <xsl:template name="banner">
+    <xsl:variable name="s" select="summary"/>
+    <xsl:variable name="unexp" select="$s/verdict[@name='unexpected']/@count"/>
+    <xsl:variable name="notobs" select="count(rules/rule[@status='not-observed'])"/>
+    <xsl:variable name="blk" select="count(rules/rule[@status='blocked'])"/>
+    <xsl:choose>
+      <xsl:when test="$s/@result = 'compliant'">
+        <section class="banner ok" id="verdict">
+          <div class="word">COMPLIANT</div>
+          <div class="why">Every flow fits the port matrix and no required row is blocked.</div>
+        </section>
+      </xsl:when>
+      <xsl:otherwise>
+        <section class="banner bad" id="verdict">
+          <div class="word">FINDINGS</div>
+          <ul class="why">
+            <li><b><xsl:value-of select="$unexp"/></b> unexpected flow<xsl:if test="$unexp != 1">s</xsl:if> (no rule allows them)</li>
+            <li><b><xsl:value-of select="$s/@blocked-required"/></b> blocked attempt<xsl:if test="$s/@blocked-required != 1">s</xsl:if> on ports the matrix requires
+              (<xsl:value-of select="$blk"/> rule<xsl:if test="$blk != 1">s</xsl:if> blocked)</li>
+            <li><b><xsl:value-of select="$notobs"/></b> configured rule<xsl:if test="$notobs != 1">s</xsl:if> not observed</li>
+          </ul>
+        </section>
+      </xsl:otherwise>
+    </xsl:choose>
+    <xsl:if test="capture/@partial = 'true'">
+      <p class="warn"><b>Partial input:</b> reading stopped at an error, so this report covers only what was read<xsl:if test="capture/error">: <xsl:value-of select="capture/error"/></xsl:if>.</p>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Counts per verdict and per rule status. -->
+  <xsl:template name="counts">
+    <section id="counts" class="cards">
+      <div class="card">
+        <h2>Flows by verdict</h2>
+        <table class="kv">
+          <xsl:for-each select="summary/verdict">
+            <tr class="v-{@name}">
+              <th><span class="dot"/><xsl:value-of select="@name"/></th>
+              <td class="num"><xsl:value-of select="@count"/></td>
+            </tr>
+          </xsl:for-each>
+          <tr class="total"><th>all flows</th><td class="num"><xsl:value-of select="capture/counters/@flows"/></td></tr>
+        </table>
+      </div>
+      <div class="card">
+        <h2>Rules by status</h2>
+        <table class="kv">
+          <xsl:for-each select="summary/status">
+            <tr class="s-{@name}">
+              <th><span class="dot"/><xsl:value-of select="@name"/></th>
+              <td class="num"><xsl:value-of select="@count"/></td>
+            </tr>
+          </xsl:for-each>
+          <tr class="total"><th>all rules</th><td class="num"><xsl:value-of select="count(rules/rule)"/></td></tr>
+        </table>
+      </div>
+      <div class="card">
+        <h2>Capture</h2>
+        <table class="kv">
+          <tr><th>first packet</th><td><xsl:choose>
+            <xsl:when test="capture/@first"><xsl:call-template name="time"><xsl:with-param name="t" select="capture/@first"/></xsl:call-template></xsl:when>
+            <xsl:otherwise>no packets</xsl:otherwise></xsl:choose></td></tr>
+          <tr><th>last packet</th><td><xsl:if test="capture/@last"><xsl:call-template name="time"><xsl:with-param name="t" select="capture/@last"/></xsl:call-template></xsl:if></td></tr>
+          <tr><th>duration</th><td><xsl:if test="capture/@first"><xsl:call-template name="duration"><xsl:with-param name="s" select="$span"/></xsl:call-template></xsl:if></td></tr>
+          <tr><th>packets</th><td class="num"><xsl:value-of select="capture/@packets"/></td></tr>
+          <tr><th>bytes</th><td class="num"><xsl:call-template name="bytes"><xsl:with-param name="n" select="capture/@bytes"/></xsl:call-template></td></tr>
+          <tr><th>partial</th><td><xsl:choose>
+            <xsl:when test="capture/@partial = 'true'"><span class="chip s-blocked">yes</span></xsl:when>
+            <xsl:otherwise>no</xsl:otherwise></xsl:choose></td></tr>
+          <tr><th>loss</th><td><xsl:choose>
+            <xsl:when test="capture/loss">
+              <xsl:value-of select="capture/loss/@dropped"/> dropped, <xsl:value-of select="capture/loss/@if-dropped"/> by the interface,
+              of <xsl:value-of select="capture/loss/@received"/> received
+            </xsl:when>
+            <xsl:otherwise>not measured (offline capture)</xsl:otherwise></xsl:choose></td></tr>
+        </table>
+      </div>
+    </section>
+  </xsl:template>
+
+  <!-- Sources, link types, the error line and every counter. -->
+  <xsl:template name="capture">
+    <section id="capture">
+      <h2>Capture sources</h2>
+      <ul class="sources">
+        <xsl:for-each select="capture/source">
+          <li><code><xsl:value-of select="@name"/></code></li>
+        </xsl:for-each>
+        <xsl:if test="not(capture/source)"><li>none recorded</li></xsl:if>
+      </ul>
+      <p class="small">
+        <xsl:text>Link types: </xsl:text>
+        <xsl:for-each select="capture/link-type">
+          <xsl:if test="position() > 1">, </xsl:if>
+          <xsl:value-of select="@name"/> (<xsl:value-of select="@dlt"/>)
+        </xsl:for-each>
+        <xsl:if test="not(capture/link-type)">none</xsl:if>
+      </p>
+      <xsl:if test="capture/error">
+        <p class="warn"><b>Input error:</b><xsl:text> </xsl:text><xsl:value-of select="capture/error"/></p>
+      </xsl:if>
+      <details class="counters">
+        <summary>Counters (<xsl:value-of select="capture/counters/@flows"/> flows, <xsl:value-of select="sum(capture/malformed/@count)"/> malformed packets)</summary>
+        <table class="kv wide">
+          <xsl:for-each select="capture/counters/@*">
+            <tr><th><xsl:value-of select="name()"/></th><td class="num"><xsl:value-of select="."/></td></tr>
+          </xsl:for-each>
+          <xsl:for-each select="capture/malformed">
+            <tr><th>malformed: <xsl:value-of select="@kind"/></th><td class="num"><xsl:value-of select="@count"/></td></tr>
+          </xsl:for-each>
+        </table>
+      </details>
+    </section>
+  </xsl:template>
+
+  <!-- The matrix as the seed's tables: seed tables in order, then any other table. -->
+  <xsl:template name="matrix">
+    <section id="matrix">
+      <h2>Port matrix</h2>
+      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t1"/></xsl:call-template>
+      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t2"/></xsl:call-template>
+      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t3"/></xsl:call-template>
+      <!-- Other tables in order of first appearance (Muenchian grouping). -->
+      <xsl:for-each select="rules/rule[@table != $t1 and @table != $t2 and @table != $t3]
+                            [generate-id() = generate-id(key('rule-by-table', @table)[1])]">
+        <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="@table"/></xsl:call-template>
+      </xsl:for-each>
+    </section>
+  </xsl:template>
+
+  <xsl:template name="matrix-table">
+    <xsl:param name="title"/>
+    <xsl:variable name="rows" select="key('rule-by-table', $title)"/>
+    <xsl:if test="$rows">
+      <h3>
+        <xsl:choose>
+          <xsl:when test="$title = ''">Rules stated in prose (no table)</xsl:when>
+          <xsl:otherwise><xsl:value-of select="$title"/></xsl:otherwise>
+        </xsl:choose>
+      </h3>
+      <div class="scroll">
+      <table class="grid matrix">
+        <colgroup>
+          <col style="width:27%"/><col style="width:9%"/><col style="width:9%"/><col style="width:9%"/><col style="width:16%"/>
+          <col style="width:6%"/><col style="width:6%"/><col style="width:6%"/><col style="width:6%"/><col style="width:6%"/>
+        </colgroup>
+        <thead>
+          <tr>
+            <th>Rule</th><th>Status</th><th>Protocol</th><th>Port</th><th>Initiator → responder</th>
+            <th class="num">Flows</th><th class="num">Blocked</th><th class="num">Violations</th><th>Bytes</th><th>Evidence</th>
+          </tr>
+        </thead>
+        <tbody>
+          <xsl:for-each select="$rows">
+            <tr class="s-{@status}" id="rule-{@id}">
+              <td>
+                <code class="id"><xsl:value-of select="@id"/></code>
+                <xsl:if test="note"><div class="note"><xsl:value-of select="note"/></div></xsl:if>
+                <xsl:if test="narrowed">
+                  <div class="note narrowed">Narrowed from the seed's “<xsl:value-of select="seed-wording"/>”: <xsl:value-of select="narrowed"/></div>
+                </xsl:if>
+              </td>
+              <td><span class="chip s-{@status}"><xsl:value-of select="translate(@status, '-', ' ')"/></span></td>
+              <td><xsl:value-of select="translate(@protocol, 'sipxmptunr', 'SIPXMPTUNR')"/>
+                <xsl:choose>
+                  <xsl:when test="@security = 'mtls'"> over MTLS</xsl:when>
+                  <xsl:when test="@security = 'tls'"> over TLS</xsl:when>
+                </xsl:choose></td>
+              <td class="nowrap"><xsl:value-of select="translate(@transport, 'tcpud', 'TCPUD')"/>/<xsl:value-of select="@ports"/></td>
+              <td><xsl:value-of select="@source"/> → <xsl:value-of select="@destination"/></td>
+              <td class="num"><xsl:value-of select="@flows"/>
+                <xsl:if test="@unverified > 0"><div class="small"><xsl:value-of select="@unverified"/> unverified</div></xsl:if></td>
+              <td class="num"><xsl:value-of select="@blocked"/></td>
+              <td class="num"><xsl:value-of select="@violations"/></td>
+              <td class="num nowrap"><xsl:call-template name="bytes"><xsl:with-param name="n" select="@bytes"/></xsl:call-template></td>
+              <td class="nowrap">
+                <xsl:choose>
+                  <xsl:when test="evidence/@listed > 0">
+                    <a href="#flows-{@id}"><xsl:value-of select="evidence/@total"/> flow<xsl:if test="evidence/@total != 1">s</xsl:if> ↓</a>
+                  </xsl:when>
+                  <xsl:otherwise><span class="muted">none</span></xsl:otherwise>
+                </xsl:choose>
+              </td>
+            </tr>
+          </xsl:for-each>
+        </tbody>
+      </table>
+      </div>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Unexpected and blocked flows, worst first. -->
+  <xsl:template name="findings">
+    <xsl:variable name="bad" select="flows/flow[@verdict = 'unexpected' or @verdict = 'blocked']"/>
+    <section id="findings">
+      <h2>Unexpected and blocked flows (<xsl:value-of select="count($bad)"/>)</h2>
+      <xsl:choose>
+        <xsl:when test="not($bad)"><p class="muted">No unexpected or blocked flow.</p></xsl:when>
+        <xsl:otherwise>
+          <p class="small">Worst first: unexpected flows, then blocked attempts on ports the matrix requires, then blocked attempts it forbids anyway.
+            Paste the filter into Wireshark to isolate the flow.</p>
+          <div class="scroll">
+          <table class="grid flows" id="flow-table">
+            <thead>
+              <tr><th>Verdict</th><th class="num">Flow</th><th>Client → server</th><th>App</th><th>Reason</th><th>Frames</th><th>Wireshark filter</th><th>Time</th></tr>
+            </thead>
+            <tbody>
+              <xsl:for-each select="flows/flow[@verdict = 'unexpected']"><xsl:call-template name="finding-row"/></xsl:for-each>
+              <xsl:for-each select="flows/flow[@verdict = 'blocked' and @blocked = 'required']"><xsl:call-template name="finding-row"/></xsl:for-each>
+              <xsl:for-each select="flows/flow[@verdict = 'blocked' and not(@blocked = 'required')]"><xsl:call-template name="finding-row"/></xsl:for-each>
+            </tbody>
+          </table>
+          </div>
+        </xsl:otherwise>
+      </xsl:choose>
+    </section>
+  </xsl:template>
+
+  <xsl:template name="finding-row">
+    <tr class="v-{@verdict}">
+      <td class="nowrap"><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
+        <xsl:if test="@blocked"><div class="small"><xsl:value-of select="@blocked"/></div></xsl:if></td>
+      <td class="num"><a href="#flow-{@id}"><xsl:value-of select="@id"/></a></td>
+      <td class="nowrap"><xsl:call-template name="endpoints"/></td>
+      <td><xsl:value-of select="@app"/></td>
+      <td><xsl:value-of select="@reason"/> <span class="code"> (<xsl:value-of select="@reason-code"/>)</span></td>
+      <td class="nowrap"><xsl:value-of select="@first-frame"/><xsl:if test="@last-frame != @first-frame">–<xsl:value-of select="@last-frame"/></xsl:if></td>
+      <td><code class="filter"><xsl:call-template name="ws-filter"/></code></td>
+      <td class="nowrap"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template></td>
+    </tr>
+  </xsl:template>
+
+  <!-- A Wireshark display filter isolating the flow (both directions). -->
+  <xsl:template name="ws-filter">
+    <xsl:variable name="ip">
+      <xsl:choose>
+        <xsl:when test="contains(@client, ':')">ipv6.addr</xsl:when>
+        <xsl:otherwise>ip.addr</xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:value-of select="concat($ip, '==', @client, ' &amp;&amp; ', $ip, '==', @server)"/>
+    <xsl:if test="@transport = 'tcp' or @transport = 'udp'">
+      <xsl:value-of select="concat(' &amp;&amp; ', @transport, '.port==', @client-port, ' &amp;&amp; ', @transport, '.port==', @server-port)"/>
+    </xsl:if>
+    <xsl:if test="@transport = 'icmp'"> &amp;&amp; icmp</xsl:if>
+    <xsl:if test="@transport = 'icmp6'"> &amp;&amp; icmpv6</xsl:if>
+    <xsl:if test="@vlan != 0">
+      <xsl:value-of select="concat(' &amp;&amp; vlan.id==', @vlan)"/>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template name="endpoints">
+    <xsl:call-template name="endpoint"><xsl:with-param name="a" select="@client"/><xsl:with-param name="p" select="@client-port"/></xsl:call-template>
+    <xsl:text> → </xsl:text>
+    <xsl:call-template name="endpoint"><xsl:with-param name="a" select="@server"/><xsl:with-param name="p" select="@server-port"/></xsl:call-template>
+    <xsl:text> </xsl:text>
+    <span class="muted"><xsl:value-of select="@transport"/><xsl:if test="@vlan != 0"> vlan <xsl:value-of select="@vlan"/></xsl:if></span>
+  </xsl:template>
+
+  <xsl:template name="endpoint">
+    <xsl:param name="a"/><xsl:param name="p"/>
+    <xsl:choose>
+      <xsl:when test="contains($a, ':')">[<xsl:value-of select="$a"/>]:<xsl:value-of select="$p"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="$a"/>:<xsl:value-of select="$p"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Inline SVG: one lane per rule, a bar per evidence flow over the capture window. -->
+  <xsl:template name="timeline">
+    <xsl:variable name="lanes" select="count(rules/rule) + 1"/>
+    <xsl:variable name="lane-h" select="22"/>
+    <xsl:variable name="left" select="170"/>
+    <xsl:variable name="w" select="800"/>
+    <xsl:variable name="h" select="$lanes * $lane-h + 34"/>
+    <section id="timeline">
+      <h2>Timeline</h2>
+      <xsl:choose>
+        <xsl:when test="not($cap/@first)"><p class="muted">No packets, no timeline.</p></xsl:when>
+        <xsl:otherwise>
+          <p class="small">Evidence flows of each rule from their first to their last packet, across the capture window
+            (<xsl:call-template name="time"><xsl:with-param name="t" select="$cap/@first"/></xsl:call-template> to
+            <xsl:call-template name="time"><xsl:with-param name="t" select="$cap/@last"/></xsl:call-template>);
+            the last lane holds the unexpected flows. Hover a bar for its flow.</p>
+          <div class="scroll">
+          <svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 {$left + $w + 10} {$h}" width="{$left + $w + 10}" height="{$h}">
+            <title>Flows per rule over the capture window</title>
+            <!-- Grid and axis labels: offsets from the first packet. -->
+            <xsl:call-template name="ticks">
+              <xsl:with-param name="i" select="0"/><xsl:with-param name="left" select="$left"/>
+              <xsl:with-param name="w" select="$w"/><xsl:with-param name="h" select="$lanes * $lane-h"/>
+            </xsl:call-template>
+            <xsl:for-each select="rules/rule">
+              <xsl:variable name="y" select="(position() - 1) * $lane-h"/>
+              <g class="lane s-{@status}">
+                <rect class="lane-bg" x="0" y="{$y}" width="{$left + $w}" height="{$lane-h}"/>
+                <text x="6" y="{$y + 15}"><xsl:value-of select="@id"/></text>
+                <xsl:call-template name="marks">
+                  <xsl:with-param name="list" select="normalize-space(evidence/@flows)"/>
+                  <xsl:with-param name="y" select="$y"/><xsl:with-param name="left" select="$left"/><xsl:with-param name="w" select="$w"/>
+                </xsl:call-template>
+              </g>
+            </xsl:for-each>
+            <xsl:variable name="uy" select="count(rules/rule) * $lane-h"/>
+            <g class="lane v-unexpected">
+              <rect class="lane-bg" x="0" y="{$uy}" width="{$left + $w}" height="{$lane-h}"/>
+              <text x="6" y="{$uy + 15}" font-style="italic">unexpected flows</text>
+              <xsl:for-each select="flows/flow[@verdict = 'unexpected']">
+                <xsl:call-template name="mark"><xsl:with-param name="y" select="$uy"/><xsl:with-param name="left" select="$left"/><xsl:with-param name="w" select="$w"/></xsl:call-template>
+              </xsl:for-each>
+            </g>
+          </svg>
+          </div>
+        </xsl:otherwise>
+      </xsl:choose>
+    </section>
+  </xsl:template>
+
+  <!-- Five vertical grid lines with their offset from the start. -->
+  <xsl:template name="ticks">
+    <xsl:param name="i"/><xsl:param name="left"/><xsl:param name="w"/><xsl:param name="h"/>
+    <xsl:if test="$i &lt;= 4">
+      <xsl:variable name="x" select="$left + $w * $i div 4"/>
+      <line class="tick" x1="{$x}" y1="0" x2="{$x}" y2="{$h + 4}"/>
+      <text class="axis" x="{$x}" y="{$h + 20}">
+        <xsl:attribute name="text-anchor">
+          <xsl:choose><xsl:when test="$i = 0">start</xsl:when><xsl:when test="$i = 4">end</xsl:when><xsl:otherwise>middle</xsl:otherwise></xsl:choose>
+        </xsl:attribute>
+        <xsl:text>+</xsl:text>
+        <xsl:call-template name="duration"><xsl:with-param name="s" select="$span * $i div 4"/></xsl:call-template>
+      </text>
+      <xsl:call-template name="ticks">
+        <xsl:with-param name="i" select="$i + 1"/><xsl:with-param name="left" select="$left"/>
+        <xsl:with-param name="w" select="$w"/><xsl:with-param name="h" select="$h"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Walks a space-separated list of flow ids, one mark each. -->
+  <xsl:template name="marks">
+    <xsl:param name="list"/><xsl:param name="y"/><xsl:param name="left"/><xsl:param name="w"/>
+    <xsl:if test="$list != ''">
+      <xsl:variable name="id" select="substring-before(concat($list, ' '), ' ')"/>
+      <xsl:for-each select="key('flow-by-id', $id)">
+        <xsl:call-template name="mark"><xsl:with-param name="y" select="$y"/><xsl:with-param name="left" select="$left"/><xsl:with-param name="w" select="$w"/></xsl:call-template>
+      </xsl:for-each>
+      <xsl:call-template name="marks">
+        <xsl:with-param name="list" select="substring-after($list, ' ')"/>
+        <xsl:with-param name="y" select="$y"/><xsl:with-param name="left" select="$left"/><xsl:with-param name="w" select="$w"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- One bar for the context flow, linked to its row. -->
+  <xsl:template name="mark">
+    <xsl:param name="y"/><xsl:param name="left"/><xsl:param name="w"/>
+    <xsl:variable name="a"><xsl:call-template name="secs"><xsl:with-param name="t" select="@first"/></xsl:call-template></xsl:variable>
+    <xsl:variable name="b"><xsl:call-template name="secs"><xsl:with-param name="t" select="@last"/></xsl:call-template></xsl:variable>
+    <xsl:variable name="x1">
+      <xsl:choose>
+        <xsl:when test="$span > 0"><xsl:value-of select="$left + $w * (number($a) - number($cap-first)) div $span"/></xsl:when>
+        <xsl:otherwise><xsl:value-of select="$left"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:variable name="x2">
+      <xsl:choose>
+        <xsl:when test="$span > 0"><xsl:value-of select="$left + $w * (number($b) - number($cap-first)) div $span"/></xsl:when>
+        <xsl:otherwise><xsl:value-of select="$left"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <!-- At least 3 units wide, kept inside the window. -->
+    <xsl:variable name="bw">
+      <xsl:choose><xsl:when test="$x2 - $x1 &lt; 3">3</xsl:when><xsl:otherwise><xsl:value-of select="$x2 - $x1"/></xsl:otherwise></xsl:choose>
+    </xsl:variable>
+    <xsl:variable name="bx">
+      <xsl:choose><xsl:when test="$x1 + $bw > $left + $w"><xsl:value-of select="$left + $w - $bw"/></xsl:when><xsl:otherwise><xsl:value-of select="$x1"/></xsl:otherwise></xsl:choose>
+    </xsl:variable>
+    <a href="#flow-{@id}">
+      <rect class="mark v-{@verdict}" x="{format-number($bx, '0.##')}" y="{$y + 4}" width="{format-number($bw, '0.##')}" height="14" rx="2">
+        <title>flow <xsl:value-of select="@id"/> (<xsl:value-of select="@verdict"/>): <xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template> to <xsl:call-template name="time"><xsl:with-param name="t" select="@last"/></xsl:call-template></title>
+      </rect>
+    </a>
+  </xsl:template>
+
+  <!-- One section per rule listing its evidence flows: the target of the matrix's links. -->
+  <xsl:template name="rule-flows">
+    <section id="rule-flows">
+      <h2>Flows per rule</h2>
+      <xsl:if test="not(rules/rule[evidence/@listed > 0])"><p class="muted">No rule has evidence flows.</p></xsl:if>
+      <xsl:for-each select="rules/rule[evidence/@listed > 0]">
+        <div class="rule-flows s-{@status}" id="flows-{@id}">
+          <h3><code class="id"><xsl:value-of select="@id"/></code>
+            <xsl:text> </xsl:text><span class="chip s-{@status}"><xsl:value-of select="translate(@status, '-', ' ')"/></span>
+            <span class="small"><xsl:text> </xsl:text>
+              <xsl:value-of select="evidence/@total"/> flow<xsl:if test="evidence/@total != 1">s</xsl:if>
+              <xsl:if test="evidence/@listed != evidence/@total">, the first <xsl:value-of select="evidence/@listed"/> listed</xsl:if>
+              · <a href="#rule-{@id}">back to the matrix ↑</a></span></h3>
+          <div class="scroll">
+          <table class="grid flows compact">
+            <thead><tr><th class="num">Flow</th><th>Verdict</th><th>Client → server</th><th>App</th><th>Reason</th><th>Frames</th><th>Time</th></tr></thead>
+            <tbody>
+              <xsl:call-template name="evidence-rows"><xsl:with-param name="list" select="normalize-space(evidence/@flows)"/></xsl:call-template>
+            </tbody>
+          </table>
+          </div>
+        </div>
+      </xsl:for-each>
+    </section>
+  </xsl:template>
+
+  <xsl:template name="evidence-rows">
+    <xsl:param name="list"/>
+    <xsl:if test="$list != ''">
+      <xsl:for-each select="key('flow-by-id', substring-before(concat($list, ' '), ' '))">
+        <tr class="v-{@verdict}">
+          <td class="num"><a href="#flow-{@id}"><xsl:value-of select="@id"/></a></td>
+          <td><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span></td>
+          <td class="nowrap"><xsl:call-template name="endpoints"/></td>
+          <td><xsl:value-of select="@app"/><xsl:if test="@mtls"> <span class="muted"> mtls=<xsl:value-of select="@mtls"/></span></xsl:if></td>
+          <td><xsl:value-of select="@reason"/></td>
+          <td class="nowrap"><xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/></td>
+          <td class="nowrap"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template></td>
+        </tr>
+      </xsl:for-each>
+      <xsl:call-template name="evidence-rows"><xsl:with-param name="list" select="substring-after($list, ' ')"/></xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Every flow, with what the dissectors saw. -->
+  <xsl:template name="all-flows">
+    <section id="flows">
+      <h2>All flows (<xsl:value-of select="count(flows/flow)"/>)</h2>
+      <div class="scroll">
+      <table class="grid flows compact">
+        <thead>
+          <tr><th class="num">Flow</th><th>Verdict</th><th>Client → server</th><th>App</th><th>Rules</th><th>Details</th>
+            <th class="num">Packets</th><th class="num">Bytes</th><th>Frames</th><th>First – last</th></tr>
+        </thead>
+        <tbody>
+          <xsl:for-each select="flows/flow">
+            <tr class="v-{@verdict}" id="flow-{@id}">
+              <td class="num"><xsl:value-of select="@id"/></td>
+              <td class="nowrap"><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
+                <div class="small"><xsl:value-of select="@reason-code"/></div></td>
+              <td class="nowrap"><xsl:call-template name="endpoints"/>
+                <xsl:if test="@tcp-open"><div class="small">tcp <xsl:value-of select="@tcp-open"/>, <xsl:value-of select="@tcp-close"/>
+                  <xsl:if test="@syn-retransmissions">, <xsl:value-of select="@syn-retransmissions"/> SYN retransmission(s)</xsl:if></div></xsl:if>
+                <xsl:if test="@initiator"><div class="small">initiator inferred</div></xsl:if></td>
+              <td><xsl:value-of select="@app"/>
+                <div class="small">by <xsl:value-of select="@app-source"/>; nDPI <xsl:value-of select="@ndpi"/></div></td>
+              <td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td>
+              <td class="details">
+                <xsl:if test="@reason != ''"><div><xsl:value-of select="@reason"/></div></xsl:if>
+                <xsl:apply-templates select="tls|sip|xmpp|stun|rtp|banner"/>
+                <xsl:if test="@icmp-errors"><div class="small">ICMP errors: <xsl:value-of select="@icmp-errors"/> (frame <xsl:value-of select="@icmp-frame"/>)</div></xsl:if>
+              </td>
+              <td class="num nowrap"><xsl:value-of select="@packets-c2s"/> / <xsl:value-of select="@packets-s2c"/></td>
+              <td class="num nowrap"><xsl:value-of select="@bytes-c2s"/> / <xsl:value-of select="@bytes-s2c"/></td>
+              <td class="nowrap"><xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/></td>
+              <td class="nowrap small"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template>
+                <br/><xsl:call-template name="time"><xsl:with-param name="t" select="@last"/></xsl:call-template></td>
+            </tr>
+          </xsl:for-each>
+        </tbody>
+      </table>
+      </div>
+    </section>
+  </xsl:template>
+
+  <!-- Dissector facts: text only (they may carry hostile strings from packets). -->
+  <xsl:template match="tls">
+    <div class="small">TLS <xsl:value-of select="@version"/>, mtls <xsl:value-of select="../@mtls"/>,
+      certificate request <xsl:value-of select="@certificate-request"/>, client certificate <xsl:value-of select="@client-certificate"/>
+      <xsl:if test="../@sni">; SNI <q><xsl:value-of select="../@sni"/></q></xsl:if>
+      <xsl:if test="@alpn">; ALPN <q><xsl:value-of select="@alpn"/></q></xsl:if></div>
+  </xsl:template>
+  <xsl:template match="sip">
+    <div class="small">SIP<xsl:if test="@method"><xsl:text> </xsl:text><q><xsl:value-of select="@method"/></q></xsl:if>
+      <xsl:if test="@status"> status <xsl:value-of select="@status"/></xsl:if>
+      <xsl:if test="@via-transport">, Via <q><xsl:value-of select="@via-transport"/></q></xsl:if>
+      <xsl:if test="@from-domain">, From <q><xsl:value-of select="@from-domain"/></q></xsl:if>
+      <xsl:if test="@to-domain">, To <q><xsl:value-of select="@to-domain"/></q></xsl:if></div>
+  </xsl:template>
+  <xsl:template match="xmpp">
+    <div class="small">XMPP <xsl:value-of select="@namespace"/>
+      <xsl:if test="@to">, to <q><xsl:value-of select="@to"/></q></xsl:if>
+      <xsl:if test="@from">, from <q><xsl:value-of select="@from"/></q></xsl:if>, STARTTLS <xsl:value-of select="@starttls"/></div>
+  </xsl:template>
+  <xsl:template match="stun">
+    <div class="small"><xsl:choose><xsl:when test="@msturn = 'yes'">MS-TURN</xsl:when><xsl:otherwise>STUN</xsl:otherwise></xsl:choose>
+      <xsl:text> </xsl:text><xsl:value-of select="@method"/>, <xsl:value-of select="@requests"/> requests, <xsl:value-of select="@responses"/> responses</div>
+  </xsl:template>
+  <xsl:template match="rtp">
+    <div class="small"><xsl:value-of select="translate(@kind, 'rtcp', 'RTCP')"/> SSRC <xsl:value-of select="@ssrc"/>
+      <xsl:if test="@payload-type">, payload type <xsl:value-of select="@payload-type"/></xsl:if>
+      <xsl:if test="@framing = 'rfc4571'">, RFC 4571 framing</xsl:if></div>
+  </xsl:template>
+  <xsl:template match="banner">
+    <div class="small">Banner <q><xsl:value-of select="."/></q></div>
+  </xsl:template>
+
+  <!-- Helpers. -->
+
+  <!-- A flow's space-separated rule ids, each linked to its matrix row. -->
+  <xsl:template name="rule-ids">
+    <xsl:param name="list"/>
+    <xsl:if test="$list != ''">
+      <xsl:variable name="id" select="substring-before(concat($list, ' '), ' ')"/>
+      <a href="#rule-{$id}"><code class="id"><xsl:value-of select="$id"/></code></a><xsl:text> </xsl:text>
+      <xsl:call-template name="rule-ids"><xsl:with-param name="list" select="substring-after($list, ' ')"/></xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- "2013-03-15T10:00:01.250000000Z" shown as "2013-03-15 10:00:01.250". -->
+  <xsl:template name="time">
+    <xsl:param name="t"/>
+    <xsl:value-of select="concat(substring($t, 1, 10), ' ', substring($t, 12, 12))"/>
+  </xsl:template>
+
+  <!--
+    Seconds since 1970 from "YYYY-MM-DDTHH:MM:SS.fffffffffZ" (XSLT 1.0 has no
+    date math): days from the civil date (Hinnant's days_from_civil) plus
+    the time of day. Doubles keep sub-microsecond precision at today's
+    epoch offsets, plenty for placing bars.
+  -->
+  <xsl:template name="secs">
+    <xsl:param name="t"/>
+    <xsl:variable name="days">
+      <xsl:call-template name="days">
+        <xsl:with-param name="y" select="number(substring($t, 1, 4))"/>
+        <xsl:with-param name="m" select="number(substring($t, 6, 2))"/>
+        <xsl:with-param name="d" select="number(substring($t, 9, 2))"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <xsl:value-of select="number($days) * 86400 + number(substring($t, 12, 2)) * 3600
+                          + number(substring($t, 15, 2)) * 60 + number(substring($t, 18, 12))"/>
+  </xsl:template>
+
+  <xsl:template name="days">
+    <xsl:param name="y"/><xsl:param name="m"/><xsl:param name="d"/>
+    <xsl:variable name="yy" select="$y - number($m &lt;= 2)"/>
+    <xsl:variable name="era" select="floor($yy div 400)"/>
+    <xsl:variable name="yoe" select="$yy - $era * 400"/>
+    <xsl:variable name="mp" select="($m + 9) mod 12"/>
+    <xsl:variable name="doy" select="floor((153 * $mp + 2) div 5) + $d - 1"/>
+    <xsl:variable name="doe" select="$yoe * 365 + floor($yoe div 4) - floor($yoe div 100) + $doy"/>
+    <xsl:value-of select="$era * 146097 + $doe - 719468"/>
+  </xsl:template>
+
+  <!-- Seconds as "42.5 s", "5 min 30.5 s", "2 h 3 min". -->
+  <xsl:template name="duration">
+    <xsl:param name="s"/>
+    <xsl:choose>
+      <xsl:when test="$s &lt; 60"><xsl:value-of select="format-number($s, '0.###')"/> s</xsl:when>
+      <xsl:when test="$s &lt; 3600"><xsl:value-of select="floor($s div 60)"/> min <xsl:value-of select="format-number($s mod 60, '0.#')"/> s</xsl:when>
+      <xsl:otherwise><xsl:value-of select="floor($s div 3600)"/> h <xsl:value-of select="floor(($s mod 3600) div 60)"/> min</xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="bytes">
+    <xsl:param name="n"/>
+    <xsl:choose>
+      <xsl:when test="$n &lt; 1024"><xsl:value-of select="$n"/> B</xsl:when>
+      <xsl:when test="$n &lt; 1048576"><xsl:value-of select="format-number($n div 1024, '0.#')"/> KiB</xsl:when>
+      <xsl:when test="$n &lt; 1073741824"><xsl:value-of select="format-number($n div 1048576, '0.#')"/> MiB</xsl:when>
+      <xsl:otherwise><xsl:value-of select="format-number($n div 1073741824, '0.##')"/> GiB</xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="css">
+:root { --ok: #1e7b34; --ok-bg: #e3f4e6; --bad: #b3261e; --bad-bg: #fbe4e2; --amber: #a15c00; --amber-bg: #fff1d6;
+        --grey: #5f6368; --grey-bg: #eceff1; --ink: #1f2328; --line: #d0d7de; --link: #0b57d0; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #f6f8fa; }
+header.top { background: #24292f; color: #fff; padding: 14px 28px; }
+header.top h1 { margin: 0; font-size: 20px; font-weight: 600; }
+header.top .meta { margin: 2px 0 0; color: #c9d1d9; font-size: 12px; }
+main { max-width: 1400px; margin: 0 auto; padding: 18px 28px 8px; }
+footer { max-width: 1400px; margin: 0 auto; padding: 4px 28px 24px; color: var(--grey); font-size: 12px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 0 0 18px; }
+h2 { font-size: 17px; margin: 0 0 10px; }
+h3 { font-size: 15px; margin: 18px 0 8px; }
+a { color: var(--link); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, .code, .filter { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
+.code { color: var(--grey); }
+.small { font-size: 12px; color: #444c56; }
+.muted { color: var(--grey); }
+.nowrap { white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+.banner { display: flex; align-items: center; gap: 28px; padding: 18px 24px; border-width: 2px; }
+.banner .word { font-size: 34px; font-weight: 800; letter-spacing: 0.06em; }
+.banner.ok { background: var(--ok-bg); border-color: var(--ok); color: var(--ok); }
+.banner.bad { background: var(--bad-bg); border-color: var(--bad); color: var(--bad); }
+.banner .why { margin: 0; padding-left: 18px; color: var(--ink); }
+.warn { background: var(--amber-bg); border: 1px solid #e3b341; border-radius: 6px; padding: 8px 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 18px; background: none; border: 0; padding: 0; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; }
+table { border-collapse: collapse; }
+table.kv { width: 100%; }
+table.kv th { text-align: left; font-weight: normal; color: #444c56; padding: 3px 12px 3px 0; white-space: nowrap; }
+table.kv td { padding: 3px 0; }
+table.kv tr.total th, table.kv tr.total td { border-top: 1px solid var(--line); font-weight: 600; }
+table.kv.wide { width: auto; min-width: 360px; }
+.dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 8px; background: var(--grey); vertical-align: baseline; }
+table.grid { width: 100%; font-size: 13px; }
+table.grid th { text-align: left; background: #f0f3f6; border-bottom: 2px solid var(--line); padding: 6px 8px; white-space: nowrap; }
+table.grid td { border-bottom: 1px solid #e6e9ed; padding: 6px 8px; vertical-align: top; }
+table.grid.compact td { padding: 4px 8px; }
+table.matrix { table-layout: fixed; min-width: 1000px; }
+table.matrix tr td:first-child { border-left: 5px solid var(--grey); }
+.note { font-size: 12px; color: #444c56; margin-top: 2px; max-width: 46em; }
+.narrowed { font-style: italic; }
+code.id { font-weight: 600; white-space: nowrap; }
+td code.id + code.id { margin-left: 6px; }
+.chip { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; background: var(--grey-bg); color: var(--grey); }
+q { quotes: "“" "”"; overflow-wrap: anywhere; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 11.5px; overflow-wrap: anywhere; }
+td.details { min-width: 22em; max-width: 40em; }
+.filter { background: #f3f4f6; border: 1px solid #e1e4e8; border-radius: 4px; padding: 1px 5px; display: inline-block; user-select: all; }
+details.counters summary { cursor: pointer; color: var(--link); margin-top: 6px; }
+ul.sources { margin: 0 0 6px; padding-left: 18px; }
+.rule-flows { border-top: 1px solid var(--line); padding-top: 2px; }
+.rule-flows:target, tr:target { outline: 3px solid #f2cc60; }
+
+/* Status colours: observed green, blocked red, not observed amber, unconfigured grey. */
+tr.s-observed { background: var(--ok-bg); }       tr.s-observed td:first-child { border-left-color: var(--ok); }
+tr.s-blocked { background: var(--bad-bg); }       tr.s-blocked td:first-child { border-left-color: var(--bad); }
+tr.s-not-observed { background: var(--amber-bg); } tr.s-not-observed td:first-child { border-left-color: #e39a00; }
+tr.s-unconfigured { background: var(--grey-bg); color: #4b5157; }
+.chip.s-observed { background: var(--ok); color: #fff; }
+.chip.s-blocked { background: var(--bad); color: #fff; }
+.chip.s-not-observed { background: #e39a00; color: #fff; }
+.chip.s-unconfigured { background: #9aa0a6; color: #fff; }
+table.kv tr.s-observed, table.kv tr.s-blocked, table.kv tr.s-not-observed, table.kv tr.s-unconfigured { background: none; }
+tr.s-observed .dot, tr.v-allowed .dot { background: var(--ok); }
+tr.s-blocked .dot, tr.v-blocked .dot { background: var(--bad); }
+tr.s-not-observed .dot { background: #e39a00; }
+tr.v-unverified .dot { background: #d4a72c; }
+tr.v-unexpected .dot { background: #8250df; }
+tr.v-out-of-scope .dot, tr.s-unconfigured .dot { background: #9aa0a6; }
+
+/* Verdict colours: allowed green, unverified yellow, unexpected purple, blocked red, out of scope grey. */
+.chip.v-allowed { background: var(--ok); color: #fff; }
+.chip.v-unverified { background: #d4a72c; color: #fff; }
+.chip.v-unexpected { background: #8250df; color: #fff; }
+.chip.v-blocked { background: var(--bad); color: #fff; }
+.chip.v-out-of-scope, .chip.v-unjudged { background: #9aa0a6; color: #fff; }
+table.flows tr.v-unexpected { background: #f3eefc; }
+table.flows tr.v-blocked { background: #fdf0ef; }
+
+/* Timeline. */
+svg.timeline { display: block; width: 100%; height: auto; min-width: 700px; max-width: 1300px; font: 12px ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+svg .lane-bg { fill: #fff; stroke: #eef0f2; }
+svg .lane:nth-child(odd) .lane-bg { fill: #fafbfc; }
+svg .lane text { fill: var(--ink); }
+svg .lane.s-unconfigured text, svg .lane.s-not-observed text { fill: #8c959f; }
+svg .tick { stroke: #d0d7de; stroke-dasharray: 3 3; }
+svg text.axis { fill: var(--grey); font-size: 11px; }
+svg .mark { fill: #9aa0a6; }
+svg .mark.v-allowed { fill: #2da44e; }
+svg .mark.v-unverified { fill: #d4a72c; }
+svg .mark.v-unexpected { fill: #8250df; }
+svg .mark.v-blocked { fill: #cf222e; }
+svg a:hover .mark { stroke: #24292f; stroke-width: 1.5; }
+@media print { body { background: #fff; } section, .card { break-inside: avoid; } }
+  </xsl:template>
+</xsl:stylesheet>

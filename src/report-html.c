@@ -1,5 +1,140 @@
-/* report-html.c: being written. */
-#include "report-html.h"
+/* report-html.c: renders the XML report to HTML with libxslt, in process, and writes it atomically. */
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
-int ea_report_html_write(const char *path, const char *xml, size_t len, const char *xsl_path, char *err, size_t errlen)
-{ (void)xml; (void)len; (void)xsl_path; snprintf(err, errlen, "%s: HTML report not written yet", path); return -1; }
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxslt/xslt.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/transform.h>
+#include <libxslt/xsltutils.h>
+#include <libxslt/security.h>
+#include "report-html.h"
+#include "report-xml.h"
+
+/*
+ * libxml2 and libxslt print their diagnostics on stderr by default; the
+ * report must fail with one line, so the first message is kept instead.
+ */
+struct first_err {
+    char text[256];
+};
+
+static void keep_first(void *ctx, const char *msg, ...)
+{
+    struct first_err *fe = ctx;
+    va_list ap;
+    if (fe->text[0])
+        return;
+    va_start(ap, msg);
+    vsnprintf(fe->text, sizeof(fe->text), msg, ap);
+    va_end(ap);
+    /* One line: drop the newline and anything after it. */
+    fe->text[strcspn(fe->text, "\r\n")] = 0;
+}
+
+static void keep_first_structured(void *ctx, const xmlError *e)
+{
+    struct first_err *fe = ctx;
+    if (fe->text[0] || !e || !e->message)
+        return;
+    snprintf(fe->text, sizeof(fe->text), "%s", e->message);
+    fe->text[strcspn(fe->text, "\r\n")] = 0;
+}
+
+/* The handler signature gained a const in libxml2 2.12. */
+#if LIBXML_VERSION >= 21200
+static void structured_shim(void *ctx, const xmlError *e)
+#else
+static void structured_shim(void *ctx, xmlErrorPtr e)
+#endif
+{
+    keep_first_structured(ctx, e);
+}
+
+/*
+ * The stylesheet needs no file, network or directory access at run time:
+ * forbid it all, so a tampered stylesheet or report cannot read or write.
+ */
+static xsltSecurityPrefsPtr locked_prefs(void)
+{
+    xsltSecurityPrefsPtr sec = xsltNewSecurityPrefs();
+    if (!sec)
+        return NULL;
+    if (xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_FILE, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid) != 0) {
+        xsltFreeSecurityPrefs(sec);
+        return NULL;
+    }
+    return sec;
+}
+
+/*
+ * Renders xml (len bytes) through the stylesheet at xsl_path and writes the
+ * result to path atomically. Everything allocated here is freed on every
+ * path. On error returns -1 with "PATH: cause" in err.
+ */
+int ea_report_html_write(const char *path, const char *xml, size_t len, const char *xsl_path,
+                         char *err, size_t errlen)
+{
+    struct first_err fe = { "" };
+    xsltStylesheetPtr style = NULL;
+    xmlDocPtr doc = NULL, res = NULL;
+    xsltTransformContextPtr ctxt = NULL;
+    xsltSecurityPrefsPtr sec = NULL;
+    xmlChar *html = NULL;
+    int html_len = 0, rc = -1;
+
+    if (len > INT_MAX) {
+        snprintf(err, errlen, "%s: the XML report is too large to render", path);
+        return -1;
+    }
+    xmlSetGenericErrorFunc(&fe, keep_first);
+    xmlSetStructuredErrorFunc(&fe, structured_shim);
+    xsltSetGenericErrorFunc(&fe, keep_first);
+
+    style = xsltParseStylesheetFile((const xmlChar *)xsl_path);
+    if (!style) {
+        snprintf(err, errlen, "%s: cannot load the stylesheet %s%s%s", path, xsl_path,
+                 fe.text[0] ? ": " : "", fe.text);
+        goto out;
+    }
+    doc = xmlReadMemory(xml, (int)len, "report.xml", "UTF-8", XML_PARSE_NONET);
+    if (!doc) {
+        snprintf(err, errlen, "%s: the XML report does not parse%s%s", path,
+                 fe.text[0] ? ": " : "", fe.text);
+        goto out;
+    }
+    ctxt = xsltNewTransformContext(style, doc);
+    sec = locked_prefs();
+    if (!ctxt || !sec || xsltSetCtxtSecurityPrefs(sec, ctxt) != 0) {
+        snprintf(err, errlen, "%s: out of memory while rendering", path);
+        goto out;
+    }
+    res = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, ctxt);
+    if (!res || ctxt->state != XSLT_STATE_OK) {
+        snprintf(err, errlen, "%s: the stylesheet %s failed%s%s", path, xsl_path,
+                 fe.text[0] ? ": " : "", fe.text);
+        goto out;
+    }
+    if (xsltSaveResultToString(&html, &html_len, res, style) != 0 || !html) {
+        snprintf(err, errlen, "%s: cannot serialise the HTML", path);
+        goto out;
+    }
+    rc = ea_write_atomic(path, (const char *)html, (size_t)html_len, err, errlen);
+out:
+    xmlFree(html);
+    xmlFreeDoc(res);
+    xsltFreeTransformContext(ctxt);
+    xsltFreeSecurityPrefs(sec);
+    xmlFreeDoc(doc);
+    xsltFreeStylesheet(style);
+    xsltSetGenericErrorFunc(NULL, NULL);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    xmlSetGenericErrorFunc(NULL, NULL);
+    return rc;
+}

@@ -1,5 +1,319 @@
-/* report-json.c: being written. */
-#include "report-json.h"
+/* report-json.c: JSON lines, one object per flow then one per rule, named as in the XML report. */
+#include <inttypes.h>
 #include <stdio.h>
-int ea_report_json_write(const char *path, struct ea_pipeline *pl, int deterministic, char *err, size_t errlen)
-{ (void)pl; (void)deterministic; snprintf(err, errlen, "%s: JSON report not written yet", path); return -1; }
+#include <stdlib.h>
+#include <string.h>
+#include "report-json.h"
+#include "report-xml.h"
+#include "decode.h"
+
+/* A growable output buffer; after an allocation failure every append is a no-op. */
+struct jbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void jb_lit(struct jbuf *b, const char *s)
+{
+    jb_put(b, s, strlen(s));
+}
+
+/*
+ * A JSON string (RFC 8259 section 7): quote, backslash and control
+ * characters escaped; the input is already valid UTF-8 and passes as is.
+ */
+static void jb_str(struct jbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+    jb_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[7];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+            u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
+            esc = u;
+        }
+        if (!esc)
+            continue;
+        jb_put(b, run, (size_t)(s - run));
+        jb_lit(b, esc);
+        run = s + 1;
+    }
+    jb_put(b, run, (size_t)(s - run));
+    jb_put(b, "\"", 1);
+}
+
+/* Starts "key": with the comma when the object already has members. */
+static void jb_key(struct jbuf *b, const char *k)
+{
+    if (b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')
+        jb_put(b, ",", 1);
+    jb_str(b, k);
+    jb_put(b, ":", 1);
+}
+
+static void kv_str(struct jbuf *b, const char *k, const char *v)
+{
+    jb_key(b, k);
+    jb_str(b, v ? v : "");
+}
+
+static void kv_u64(struct jbuf *b, const char *k, uint64_t v)
+{
+    char n[24];
+    jb_key(b, k);
+    snprintf(n, sizeof(n), "%" PRIu64, v);
+    jb_lit(b, n);
+}
+
+static void kv_time(struct jbuf *b, const char *k, uint64_t ns)
+{
+    char t[48];
+    kv_str(b, k, ea_time_str(ns, t, sizeof(t)));
+}
+
+/* Same names as report-xml.c. */
+static const char *transport(uint8_t p)
+{
+    return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmp6" : "ip";
+}
+
+static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
+{
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+        char v[8];
+        snprintf(v, sizeof(v), "0x%04x", f->tls->version);
+        jb_key(b, "tls");
+        jb_put(b, "{", 1);
+        kv_str(b, "version", v);
+        kv_str(b, "certificate-request", f->tls->cert_request ? "yes" : "no");
+        kv_str(b, "client-certificate", f->tls->client_cert_nonempty ? "yes" :
+                                        f->tls->client_cert ? "empty" : "no");
+        if (f->tls->alpn[0])
+            kv_str(b, "alpn", f->tls->alpn);
+        jb_put(b, "}", 1);
+    }
+    if (f->sip && (f->sip->request || f->sip->response)) {
+        jb_key(b, "sip");
+        jb_put(b, "{", 1);
+        if (f->sip->method[0])
+            kv_str(b, "method", f->sip->method);
+        if (f->sip->status)
+            kv_u64(b, "status", f->sip->status);
+        if (f->sip->via_transport[0])
+            kv_str(b, "via-transport", f->sip->via_transport);
+        if (f->sip->from_domain[0])
+            kv_str(b, "from-domain", f->sip->from_domain);
+        if (f->sip->to_domain[0])
+            kv_str(b, "to-domain", f->sip->to_domain);
+        jb_put(b, "}", 1);
+    }
+    if (f->xmpp && (f->xmpp->stream[0] || f->xmpp->stream[1])) {
+        jb_key(b, "xmpp");
+        jb_put(b, "{", 1);
+        kv_str(b, "namespace", f->xmpp->ns_server ? "jabber:server" :
+                               f->xmpp->ns_client ? "jabber:client" : "");
+        if (f->xmpp->to[0])
+            kv_str(b, "to", f->xmpp->to);
+        if (f->xmpp->from[0])
+            kv_str(b, "from", f->xmpp->from);
+        kv_str(b, "starttls", f->xmpp->proceed ? "yes" : "no");
+        jb_put(b, "}", 1);
+    }
+    if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
+        jb_key(b, "stun");
+        jb_put(b, "{", 1);
+        kv_str(b, "method", ea_stun_method_name(f->stun->first_method));
+        kv_str(b, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no");
+        kv_u64(b, "requests", (uint64_t)f->stun->requests[0] + f->stun->requests[1]);
+        kv_u64(b, "responses", (uint64_t)f->stun->responses[0] + f->stun->responses[1]);
+        jb_put(b, "}", 1);
+    }
+    if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
+        char ss[16];
+        snprintf(ss, sizeof(ss), "0x%08x", f->rtp->ssrc[0] ? f->rtp->ssrc[0] : f->rtp->ssrc[1]);
+        jb_key(b, "rtp");
+        jb_put(b, "{", 1);
+        kv_str(b, "kind", f->rtp->is_rtp ? "rtp" : "rtcp");
+        kv_str(b, "framing", f->rtp->rfc4571 ? "rfc4571" : "none");
+        kv_str(b, "ssrc", ss);
+        if (f->rtp->is_rtp)
+            kv_u64(b, "payload-type", f->rtp->payload_type);
+        jb_put(b, "}", 1);
+    }
+    if (f->banner && f->banner->kind)
+        kv_str(b, "banner", f->banner->text);
+}
+
+static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_flow *f)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    char a[64], lbl[64], nd[64];
+    jb_put(b, "{", 1);
+    kv_str(b, "type", "flow");
+    kv_u64(b, "id", f->id);
+    kv_str(b, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a)));
+    kv_u64(b, "client-port", f->key.sport);
+    kv_str(b, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a)));
+    kv_u64(b, "server-port", f->key.dport);
+    kv_str(b, "transport", transport(f->key.proto));
+    kv_u64(b, "vlan", f->key.vlan);
+    kv_str(b, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
+    kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->app_src));
+    kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+        kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->tls)));
+        if (f->tls->sni[0])
+            kv_str(b, "sni", f->tls->sni);
+    }
+    kv_str(b, "verdict", f->judged ? ea_verdict_name((enum ea_verdict)f->verdict) : "unjudged");
+    jb_key(b, "rules");
+    jb_put(b, "[", 1);
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (f->rules & (1ULL << i)) {
+            if (b->len && b->p[b->len - 1] != '[')
+                jb_put(b, ",", 1);
+            jb_str(b, rs->rules[i].id);
+        }
+    jb_put(b, "]", 1);
+    kv_str(b, "reason", f->reason_text ? f->reason_text : "");
+    kv_str(b, "reason-code", ea_reason_name((enum ea_reason)f->reason));
+    if (f->verdict == EA_V_BLOCKED)
+        kv_str(b, "blocked", f->blocked_required ? "required" : "forbidden");
+    kv_u64(b, "first-frame", f->first_frame);
+    kv_u64(b, "last-frame", f->last_frame);
+    kv_time(b, "first", f->first_ns);
+    kv_time(b, "last", f->last_ns);
+    kv_u64(b, "packets-c2s", f->pkts[0]);
+    kv_u64(b, "packets-s2c", f->pkts[1]);
+    kv_u64(b, "bytes-c2s", f->bytes[0]);
+    kv_u64(b, "bytes-s2c", f->bytes[1]);
+    if (f->key.proto == 6) {
+        kv_str(b, "tcp-open", ea_tcp_open_name((enum ea_tcp_open)f->open));
+        kv_str(b, "tcp-close", ea_tcp_close_name((enum ea_tcp_close)f->close));
+        if (f->syns > 1)
+            kv_u64(b, "syn-retransmissions", (uint64_t)f->syns - 1);
+    }
+    if (f->initiator_inferred)
+        kv_str(b, "initiator", "inferred");
+    if (f->icmp_errors) {
+        kv_u64(b, "icmp-errors", f->icmp_errors);
+        kv_u64(b, "icmp-frame", f->icmp_frame);
+    }
+    dissector_facts(b, f);
+    jb_put(b, "}\n", 2);
+}
+
+static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    const struct ea_rule *r = &rs->rules[i];
+    const struct ea_rule_stat *s = &pl->pol->stat[i];
+    char ports[16];
+    if (r->port_lo == r->port_hi)
+        snprintf(ports, sizeof(ports), "%u", r->port_lo);
+    else
+        snprintf(ports, sizeof(ports), "%u-%u", r->port_lo, r->port_hi);
+    jb_put(b, "{", 1);
+    kv_str(b, "type", "rule");
+    kv_str(b, "id", r->id);
+    kv_str(b, "status", ea_rule_status_name(s->status));
+    kv_u64(b, "flows", s->allowed + s->unverified);
+    kv_u64(b, "bytes", s->bytes);
+    if (s->first_ns) {
+        kv_time(b, "first", s->first_ns);
+        kv_time(b, "last", s->last_ns);
+    }
+    kv_u64(b, "allowed", s->allowed);
+    kv_u64(b, "unverified", s->unverified);
+    kv_u64(b, "blocked", s->blocked);
+    kv_u64(b, "violations", s->violations);
+    kv_str(b, "table", r->table ? r->table : "");
+    kv_str(b, "protocol", ea_rule_proto_name(r->proto));
+    kv_str(b, "security", ea_rule_sec_name(r->sec));
+    kv_str(b, "transport", transport(r->transport));
+    kv_str(b, "ports", ports);
+    kv_str(b, "source", rs->roles[r->src_role].name);
+    kv_str(b, "destination", rs->roles[r->dst_role].name);
+    if (r->note)
+        kv_str(b, "note", r->note);
+    if (r->seed_wording)
+        kv_str(b, "seed-wording", r->seed_wording);
+    if (r->narrowed_why)
+        kv_str(b, "narrowed", r->narrowed_why);
+    /* The evidence total follows report-xml.c exactly. */
+    uint64_t total = s->status == EA_RS_BLOCKED ? s->blocked : s->allowed + s->unverified;
+    if (s->status == EA_RS_OBSERVED)
+        total += s->blocked;
+    jb_key(b, "evidence");
+    jb_put(b, "{", 1);
+    kv_u64(b, "total", total);
+    kv_u64(b, "listed", s->nevidence);
+    jb_key(b, "flows");
+    jb_put(b, "[", 1);
+    for (size_t e = 0; e < s->nevidence; e++) {
+        char n[24];
+        snprintf(n, sizeof(n), e ? ",%" PRIu64 : "%" PRIu64, s->evidence[e]);
+        jb_lit(b, n);
+    }
+    jb_put(b, "]}}\n", 4);
+}
+
+/*
+ * Builds every line in memory, then writes the file atomically. The
+ * pipeline is only read. On error returns -1 with "PATH: cause" in err.
+ */
+int ea_report_json_write(const char *path, struct ea_pipeline *pl, int deterministic,
+                         char *err, size_t errlen)
+{
+    struct jbuf b = { NULL, 0, 0, 0 };
+    int rc = -1;
+    (void)deterministic;   /* nothing here depends on the wall clock or the host */
+    for (size_t i = 0; i < pl->ndone; i++)
+        write_flow(&b, pl, pl->done[i]);
+    for (size_t i = 0; i < pl->rs->nrules; i++)
+        write_rule(&b, pl, i);
+    if (b.oom) {
+        snprintf(err, errlen, "%s: out of memory while building the JSON lines", path);
+        goto out;
+    }
+    rc = ea_write_atomic(path, b.p ? b.p : "", b.len, err, errlen);
+out:
+    free(b.p);
+    return rc;
+}
