@@ -196,6 +196,20 @@ ens_capture_stop() {
 	return 0
 }
 
+# ens_stop_all - stops the capture and kills every process inside the
+# namespace (all of them are ours: the name is unique), e.g. between retries.
+ens_stop_all() {
+	local pid
+	ens_capture_stop 2>/dev/null
+	[ -n "$EA_NS" ] || return 0
+	for pid in $(ip netns pids "$EA_NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+	sleep 0.3
+	for pid in $(ip netns pids "$EA_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	for pid in "${ENS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	ENS_PIDS=(); ENS_NAMES=()
+	return 0
+}
+
 # ens_pnat_map [EXTRA_PAIR...] - prints the --pnat argument mapping every role's
 # loopback address to its plan address (plus EXTRA_PAIR, "a.b.c.d/32:w.x.y.z/32").
 ens_pnat_map() {
@@ -222,23 +236,14 @@ ens_defer() {
 # ens_cleanup - stops the capture and every process in the namespace, deletes
 # the namespace, /etc/netns/<ns> and the temp dir. Safe to call twice.
 ens_cleanup() {
-	local i pid pids
+	local i pid
 	ens_capture_stop 2>/dev/null
 	for ((i = ${#ENS_DEFERRED[@]} - 1; i >= 0; i--)); do
 		eval "${ENS_DEFERRED[$i]}" || true
 	done
 	ENS_DEFERRED=()
 	for pid in "${ENS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	if [ -n "$EA_NS" ] && ip netns pids "$EA_NS" >/dev/null 2>&1; then
-		# Anything still inside the namespace was started by us (the name is ours).
-		pids=$(ip netns pids "$EA_NS" 2>/dev/null)
-		for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
-		sleep 0.3
-		pids=$(ip netns pids "$EA_NS" 2>/dev/null)
-		for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-	fi
-	for pid in "${ENS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	ENS_PIDS=(); ENS_NAMES=()
+	ens_stop_all
 	if [ -n "$EA_NS" ]; then
 		ip netns del "$EA_NS" 2>/dev/null
 		rm -rf "/etc/netns/$EA_NS"
