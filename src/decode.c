@@ -41,11 +41,13 @@ void ea_decoder_free(struct ea_decoder *d)
     free(d);
 }
 
+/* The decoder's reassembly table, still owned by the decoder; NULL for a NULL decoder. */
 struct ea_defrag *ea_decoder_defrag(struct ea_decoder *d)
 {
     return d ? d->defrag : NULL;
 }
 
+/* Counts one malformed packet of a kind (out-of-range kinds are not counted). */
 enum ea_decode_rc ea_decode_mal(struct ea_stats *st, enum ea_mal kind)
 {
     if ((unsigned)kind < EA_MAL__COUNT)
@@ -204,6 +206,10 @@ static void count_packet(const struct ea_packet *p, enum ea_decode_rc rc, struct
  * Decodes one frame; see decode.h. Everything after the input fields of *p
  * (frame, ts_ns, caplen, wirelen, dlt, data) is reset first. Frees the
  * datagrams reassembled by the previous call and expires old fragments.
+ * EA_DECODE_FRAG_HELD means the fragment went to the reassembly table,
+ * whether it is held there or had to be dropped (frag_max 0, or cut by the
+ * snap length: counted in frag_dropped). ip4/ip6 count the innermost IP
+ * header reached, tcp/udp/icmp/other_l4 only packets that decoded OK.
  * A NULL d decodes without reassembly (fragments are dropped); a NULL st
  * counts nothing; a NULL p returns EA_DECODE_UNSUPPORTED.
  */

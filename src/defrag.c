@@ -137,6 +137,7 @@ void ea_defrag_release(struct ea_defrag *df)
     df->ndone = 0;
 }
 
+/* Datagrams pending; 0 for a NULL table. */
 unsigned ea_defrag_pending(const struct ea_defrag *df)
 {
     return df ? df->count : 0;

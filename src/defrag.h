@@ -38,7 +38,7 @@ enum ea_defrag_rc {
     EA_DEFRAG_HELD = 0,     /* kept; the datagram is not complete yet */
     EA_DEFRAG_DONE,         /* *out is the whole datagram */
     EA_DEFRAG_INVALID,      /* conflicting overlap, bad length or oversize: datagram dropped */
-    EA_DEFRAG_DROPPED,      /* no room (frag_max 0) */
+    EA_DEFRAG_DROPPED,      /* no table room (frag_max 0) or out of memory */
 };
 
 struct ea_defrag;
