@@ -5,6 +5,8 @@ The report writers must escape what packets say. This capture carries:
   - a TLS ClientHello whose SNI is <script>alert(1)</script>  (client -> edge-access:443)
   - a SIP INVITE whose From domain is "><img src=x onerror=alert(1)> and whose
     To domain holds a CDATA terminator ]]>                  (federated-partner -> edge-access:5060/udp)
+  - a second INVITE whose From and To hosts keep <img/src=x/onerror=alert(1)//
+    and </td><script> through a SIP parser (no '>' or blank to end the host)
   - an XMPP stream header whose to= holds <script> and the invalid UTF-8
     bytes \\xff\\xfe                                          (federated-partner -> edge-access:5269)
 Pure Python, no dependencies; the output is deterministic (fixed times and ports).
@@ -149,6 +151,13 @@ def main():
               b'Contact: <sip:alice@203.0.113.20>\r\n'
               b'Content-Length: 0\r\n\r\n')
     p.add(T0 + 2.0, PARTNER, EDGE, 17, udp(PARTNER, 5060, EDGE, 5060, invite))
+
+    # 2b. The same, shaped to survive a SIP host parser (no '>' or space ends the host):
+    # a quote, then an img element with an event handler, then a CDATA terminator.
+    invite2 = invite.replace(b'From: sip:alice@"><img src=x onerror=alert(1)>;tag=1928301774',
+                             b'From: sip:alice@"<img/src=x/onerror=alert(1)//]]&amp;;tag=1928301775')
+    invite2 = invite2.replace(b'To: sip:bob@]]><x>edge.example', b'To: sip:bob@]]</td><script>x')
+    p.add(T0 + 2.5, PARTNER, EDGE, 17, udp(PARTNER, 5062, EDGE, 5060, invite2))
 
     # 3. XMPP server-to-server stream header (RFC 6120 4.7): to= holds markup and invalid UTF-8.
     stream = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' "

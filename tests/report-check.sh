@@ -1,0 +1,233 @@
+#!/bin/sh
+# report-check.sh: end-to-end checks of the XML, HTML and JSON reports and of the exit codes.
+#
+#   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/report-check.sh
+#
+# Needs xmllint, xsltproc and python3. Ends with "N passed, N failed"; non-zero on failure.
+top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
+out=${REPORT_OUT:-out/report-check}
+schema=$top/reports/edgeaudit-report.rng
+xsl=$top/reports/edgeaudit.xsl
+site=$top/rules/examples/site-example.xml
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+passed=0
+failed=0
+ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {   # check DESCRIPTION COMMAND...: passes when the command succeeds
+    d=$1; shift
+    if "$@" > "$out/last.log" 2>&1; then ok "$d"; else bad "$d"; head -n 8 "$out/last.log"; fi
+}
+ea() {      # runs edgeaudit from the source tree; exit code in $rc, stderr in $out/err
+    (cd "$top" && "$bin" "$@") > "$out/stdout" 2> "$out/err"
+    rc=$?
+}
+exit_is() { # exit_is WANT DESCRIPTION
+    if [ "$rc" = "$1" ]; then ok "$2: exit $rc"; else bad "$2: exit $rc, expected $1"; head -n 5 "$out/err"; fi
+}
+one_line_error() {   # stderr has exactly one line naming $1
+    n=$(grep -c "$1" "$out/err")
+    [ "$n" -eq 1 ] && [ "$(wc -l < "$out/err")" -eq 1 ]
+}
+no_temp_left() {     # no report.tmpXXXXXX beside the reports in dir $1
+    ! ls "$1" | grep -q '\.tmp'
+}
+
+for tool in xmllint xsltproc python3; do
+    if ! command -v $tool > /dev/null 2>&1; then
+        echo "report-check: $tool is missing; run the set-up (setup.sh)"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+done
+if [ ! -x "$bin" ]; then
+    echo "report-check: no binary at $bin"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# Python helpers, written once.
+cat > "$out/json-check.py" <<'EOF'
+# Every line is one JSON object; flows first, then rules; names as in the XML.
+import json, sys
+flows = rules = 0
+seen_rule = False
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    o = json.loads(line)
+    if o["type"] == "flow":
+        assert not seen_rule, "line %d: flow after a rule" % n
+        for k in ("id", "client", "client-port", "server", "server-port", "transport", "vlan",
+                  "verdict", "rules", "reason", "reason-code", "first", "last"):
+            assert k in o, "line %d: no %s" % (n, k)
+        assert isinstance(o["rules"], list) and isinstance(o["id"], int)
+        flows += 1
+    elif o["type"] == "rule":
+        seen_rule = True
+        for k in ("id", "status", "flows", "protocol", "ports", "evidence"):
+            assert k in o, "line %d: no %s" % (n, k)
+        rules += 1
+    else:
+        raise SystemExit("line %d: unknown type %r" % (n, o["type"]))
+print(flows, rules)
+EOF
+cat > "$out/html-check.py" <<'EOF'
+# No executable markup: no script element, no on* handler attribute, no javascript: URL,
+# no element from a packet (img); the CSP meta is there; hostile text survives as text.
+import sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.bad, self.csp, self.text = [], False, []
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "img", "iframe", "object", "embed", "base", "link"):
+            self.bad.append("element <%s>" % tag)
+        for k, v in attrs:
+            if k.lower().startswith("on"):
+                self.bad.append("attribute %s on <%s>" % (k, tag))
+            if v and v.strip().lower().startswith("javascript:"):
+                self.bad.append("javascript: URL in %s" % k)
+        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
+            self.csp = dict(attrs).get("content") == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    def handle_data(self, d):
+        self.text.append(d)
+p = P()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+text = "".join(p.text)
+errs = list(p.bad)
+if not p.csp:
+    errs.append("no Content-Security-Policy meta")
+for want in sys.argv[2:]:
+    if want not in text:
+        errs.append("text %r missing" % want)
+if errs:
+    raise SystemExit("; ".join(errs))
+EOF
+
+# 1. All three reports from several captures, the hostile one included.
+ea -r captures/own/hostile.pcap -r captures/own/mtls12.pcap -r captures/own/turn.pcap \
+   -r captures/own/xmpp-s2s.pcap --site "$site" --deterministic --quiet \
+   --xml "$out/all.xml" --html "$out/all.html" --json "$out/all.json"
+exit_is 1 "three reports with findings"
+check "all.xml is well-formed" xmllint --noout "$out/all.xml"
+check "all.xml validates against the schema" xmllint --noout --relaxng "$schema" "$out/all.xml"
+check "all.html has the CSP, no script, no handler, hostile strings as text" \
+    python3 "$out/html-check.py" "$out/all.html" "<script>alert(1)</script>" "FINDINGS"
+check "all.html has no '<script' anywhere" sh -c "! grep -qi '<script' '$out/all.html'"
+check "xsltproc re-renders the saved XML to the same HTML" \
+    sh -c "xsltproc '$xsl' '$out/all.xml' > '$out/all.xsltproc.html' && cmp '$out/all.html' '$out/all.xsltproc.html'"
+check "all.json: every line parses" python3 "$out/json-check.py" "$out/all.json"
+nflows=$(xmllint --xpath 'count(//flows/flow)' "$out/all.xml")
+nrules=$(xmllint --xpath 'count(//rules/rule)' "$out/all.xml")
+check "all.json has one line per flow ($nflows) and per rule ($nrules)" \
+    sh -c "python3 '$out/json-check.py' '$out/all.json' | grep -qx '$nflows $nrules'"
+check "all.json keeps the hostile SNI byte for byte" python3 -c "
+import json, sys
+sn = [json.loads(l).get('sni') for l in open(sys.argv[1])]
+assert '<script>alert(1)</script>' in sn, sn" "$out/all.json"
+check "the JSON flows agree with the XML flows (id, verdict, reason-code)" python3 -c "
+import json, sys, xml.etree.ElementTree as ET
+x = [(f.get('id'), f.get('verdict'), f.get('reason-code'), f.get('rules')) for f in ET.parse(sys.argv[1]).iter('flow')]
+j = [(str(o['id']), o['verdict'], o['reason-code'], ' '.join(o['rules'])) for o in map(json.loads, open(sys.argv[2])) if o['type'] == 'flow']
+assert x == j, (x, j)" "$out/all.xml" "$out/all.json"
+check "no temporary file left beside the reports" no_temp_left "$out"
+
+# 2. The hostile capture alone: escaped everywhere, valid, and the XMPP to= with invalid UTF-8 survives.
+ea -r captures/own/hostile.pcap --site "$site" --deterministic --quiet \
+   --xml "$out/hostile.xml" --html "$out/hostile.html" --json "$out/hostile.json"
+exit_is 1 "hostile capture"
+check "hostile.xml is well-formed" xmllint --noout "$out/hostile.xml"
+check "hostile.xml validates" xmllint --noout --relaxng "$schema" "$out/hostile.xml"
+check "hostile.xml keeps the SNI as escaped text" \
+    sh -c "test \"\$(xmllint --xpath 'string(//flow/@sni)' '$out/hostile.xml')\" = '<script>alert(1)</script>'"
+check "hostile.html has no executable injection" python3 "$out/html-check.py" "$out/hostile.html" "<script>alert(1)</script>"
+check "hostile.html: xmllint --html finds no script, img or on* attribute" sh -c "
+    test \"\$(xmllint --html --xpath 'count(//script | //img | //@*[starts-with(name(), \"on\")])' '$out/hostile.html' 2>/dev/null)\" = 0"
+check "hostile.json: every line parses" python3 "$out/json-check.py" "$out/hostile.json"
+
+# 3. A compliant run: one rule of our own that the capture satisfies.
+ea -r captures/own/mtls12.pcap --rules tests/data/report-compliant-rules.xml \
+   --role edge-access=192.0.2.10 --role federated-partner=203.0.113.20 \
+   --deterministic --quiet --xml "$out/ok.xml" --html "$out/ok.html" --json "$out/ok.json"
+exit_is 0 "compliant run"
+check "ok.xml validates" xmllint --noout --relaxng "$schema" "$out/ok.xml"
+check "ok.xml says compliant" sh -c "test \"\$(xmllint --xpath 'string(/edgeaudit-report/summary/@result)' '$out/ok.xml')\" = compliant"
+check "ok.html shows COMPLIANT" python3 "$out/html-check.py" "$out/ok.html" "COMPLIANT" "test-sipfed-in"
+check "ok.json: every line parses" python3 "$out/json-check.py" "$out/ok.json"
+
+# 4. Without --deterministic the report carries its creation time and host, still valid.
+ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/timed.xml"
+check "a timed report validates" xmllint --noout --relaxng "$schema" "$out/timed.xml"
+check "a timed report has created=" sh -c "xmllint --xpath 'string(/edgeaudit-report/@created)' '$out/timed.xml' | grep -Eq '^[0-9]{4}-'"
+
+# 5. Exit code 2: bad option, missing capture, bad rules file.
+ea --no-such-option -r captures/own/turn.pcap
+exit_is 2 "unknown option"
+ea -r captures/own/no-such-file.pcap --quiet
+exit_is 2 "missing capture"
+ea -r captures/own/turn.pcap --rules tests/data/report-bad-rules.xml --quiet
+exit_is 2 "rules file that fails rules.rng"
+check "bad rules: one line naming the file" one_line_error "report-bad-rules.xml"
+
+# 6. Exit code 3: the report cannot be written; one line naming the path, no temporary file.
+ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/no-such-dir/r.xml"
+exit_is 3 "XML into a missing directory"
+check "XML error: one line naming the path" one_line_error "no-such-dir/r.xml"
+ea -r captures/own/turn.pcap --site "$site" --quiet --html "$out/no-such-dir/r.html"
+exit_is 3 "HTML into a missing directory"
+check "HTML error: one line naming the path" one_line_error "no-such-dir/r.html"
+ea -r captures/own/turn.pcap --site "$site" --quiet --json "$out/no-such-dir/r.json"
+exit_is 3 "JSON into a missing directory"
+check "JSON error: one line naming the path" one_line_error "no-such-dir/r.json"
+# A directory where the report should be: the rename fails after the temporary file was written.
+mkdir -p "$out/isdir/r.xml" "$out/isdir/r.json"
+ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/isdir/r.xml" --json "$out/isdir/r.json"
+exit_is 3 "reports onto directories"
+check "rename failure leaves no temporary file" no_temp_left "$out/isdir"
+if [ "$(id -u)" != 0 ]; then
+    mkdir -p "$out/ro" && chmod 555 "$out/ro"
+    ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/ro/r.xml"
+    exit_is 3 "XML into a read-only directory"
+    chmod 755 "$out/ro"
+fi
+# A report of an earlier run is replaced whole, never left half-written.
+ea -r captures/own/turn.pcap --site "$site" --deterministic --quiet --xml "$out/ok.xml"
+check "an existing report is replaced by a valid one" xmllint --noout --relaxng "$schema" "$out/ok.xml"
+
+# 7. The schema is tight: reports that drift fail validation.
+drift() {   # drift DESCRIPTION SED-EXPRESSION: the edited report must NOT validate
+    sed "$2" "$out/all.xml" > "$out/drift.xml"
+    if cmp -s "$out/all.xml" "$out/drift.xml"; then
+        bad "schema drift '$1': the edit changed nothing"
+    elif xmllint --noout --relaxng "$schema" "$out/drift.xml" > /dev/null 2>&1; then
+        bad "schema drift '$1' still validates"
+    else
+        ok "schema rejects drift: $1"
+    fi
+}
+drift "unknown verdict" '0,/verdict="allowed"/s//verdict="fine"/'
+drift "unknown rule status" '0,/status="observed"/s//status="seen"/'
+drift "unknown reason-code" '0,/reason-code="[a-z-]*"/s//reason-code="because"/'
+drift "bad time" '0,/first="\([0-9-]*\)T/s//first="\1 /'
+drift "negative count" 's/packets="\([0-9]*\)"/packets="-\1"/'
+drift "unknown mtls value" '0,/mtls="[a-z]*"/s//mtls="maybe"/'
+drift "unknown attribute" 's/<summary /<summary colour="red" /'
+drift "missing attribute" '0,/ reason-code="[a-z-]*"/s///'
+drift "renamed element" 's/<counters /<counter /'
+drift "summary verdicts out of order" '/<verdict name="allowed"/d'
+
+# 8. The stylesheet renders the committed example without the binary's help.
+for ex in "$top"/reports/examples/*.xml; do
+    [ -f "$ex" ] || continue
+    n=$(basename "$ex" .xml)
+    check "example $n.xml validates" xmllint --noout --relaxng "$schema" "$ex"
+    check "example $n.xml renders with xsltproc" sh -c "xsltproc '$xsl' '$ex' > '$out/example-$n.html'"
+    check "example $n.html is clean" python3 "$out/html-check.py" "$out/example-$n.html"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
