@@ -15,6 +15,7 @@ struct ea_xmpp_info {
     uint8_t str_truncated;
     char to[EA_DOMAIN_CAP + 1];  /* 'to' of the initiator's stream header */
     char from[EA_DOMAIN_CAP + 1];
+    uint8_t buf_overflow;        /* one markup item outgrew the per-direction buffer: parsing stopped */
 };
 
 struct ea_xmpp_state;

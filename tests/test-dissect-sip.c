@@ -300,6 +300,20 @@ static void test_methods(void)
             CU_ASSERT(!si.request && !si.response);   /* untouched unless DONE */
     }
 
+    /* Every known method is taken with any Request-URI, even one SIP would not use. */
+    static const char *const known[] = {
+        "INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "PRACK", "SUBSCRIBE",
+        "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE",
+        "SERVICE", "NEGOTIATE", "BENOTIFY",
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        char line[64];
+        int n = snprintf(line, sizeof(line), "%s http://x SIP/2.0\r\n\r\n", known[i]);
+        struct ea_sip_info k = { 0 };
+        CU_ASSERT_EQUAL(ea_sip_parse(&k, 0, (const uint8_t *)line, (size_t)n), EA_DIS_DONE);
+        CU_ASSERT_STRING_EQUAL(k.method, known[i]);
+    }
+
     /* Long unknown methods: cut and flagged up to METHOD_MAX, refused beyond. */
     struct ea_sip_info si = { 0 };
     static const char m20[] = "ABCDEFGHIJKLMNOPQRST sip:a SIP/2.0\r\n";
