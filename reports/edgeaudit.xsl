@@ -232,8 +232,8 @@
       <div class="scroll">
       <table class="grid matrix">
         <colgroup>
-          <col style="width:27%"/><col style="width:9%"/><col style="width:9%"/><col style="width:9%"/><col style="width:16%"/>
-          <col style="width:6%"/><col style="width:6%"/><col style="width:6%"/><col style="width:6%"/><col style="width:6%"/>
+          <col style="width:24%"/><col style="width:9%"/><col style="width:9%"/><col style="width:11%"/><col style="width:17%"/>
+          <col style="width:6%"/><col style="width:6%"/><col style="width:7%"/><col style="width:5%"/><col style="width:6%"/>
         </colgroup>
         <thead>
           <tr>
@@ -740,7 +740,7 @@ table.flows tr.v-unexpected { background: #f3eefc; }
 table.flows tr.v-blocked { background: #fdf0ef; }
 
 /* Timeline. */
-svg.timeline { display: block; width: 100%; height: auto; min-width: 700px; max-width: 1300px; font: 12px ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+svg.timeline { display: block; width: 100%; height: auto; min-width: 700px; max-width: 1150px; font: 12px ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 svg .lane-bg { fill: #fff; stroke: #eef0f2; }
 svg .lane:nth-child(odd) .lane-bg { fill: #fafbfc; }
 svg .lane text { fill: var(--ink); }
