@@ -506,10 +506,12 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
                  ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), rs->roles[r->src_role].name);
     } else {
         f->reason = EA_R_NO_RULE;
-        snprintf(text, sizeof(text), "no rule for this port or direction (%s %u/%s)",
-                 f->key.proto == 6 ? "TCP" : f->key.proto == 17 ? "UDP" : "IP protocol",
-                 f->key.proto == 6 || f->key.proto == 17 ? f->key.dport : f->key.proto,
-                 f->key.proto == 6 ? "tcp" : f->key.proto == 17 ? "udp" : "ip");
+        if (f->key.proto == 6 || f->key.proto == 17)
+            snprintf(text, sizeof(text), "no rule for this port or direction (%s %u)",
+                     f->key.proto == 6 ? "TCP" : "UDP", f->key.dport);
+        else
+            snprintf(text, sizeof(text), "no rule for this port or direction (IP protocol %u)",
+                     f->key.proto);
     }
     ea_str_append(text, sizeof(text), inferred);
 out:
