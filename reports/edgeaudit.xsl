@@ -187,7 +187,7 @@
         </xsl:for-each>
         <xsl:if test="not(capture/link-type)">none</xsl:if>
       </p>
-      <xsl:if test="capture/error">
+      <xsl:if test="capture/error and not(capture/@partial = 'true')">
         <p class="warn"><b>Input error:</b><xsl:text> </xsl:text><xsl:value-of select="capture/error"/></p>
       </xsl:if>
       <details class="counters">

@@ -159,6 +159,27 @@ check "ok.xml says compliant" sh -c "test \"\$(xmllint --xpath 'string(/edgeaudi
 check "ok.html shows COMPLIANT" python3 "$out/html-check.py" "$out/ok.html" "COMPLIANT" "test-sipfed-in"
 check "ok.json: every line parses" python3 "$out/json-check.py" "$out/ok.json"
 
+# 3b. A capture cut mid-record: exit 2, yet the reports are written, valid and say partial.
+head -c 1000 "$top/captures/own/hostile.pcap" > "$out/cut.pcap"
+ea -r "$out/cut.pcap" --site "$site" --deterministic --quiet --xml "$out/cut.xml" --html "$out/cut.html" --json "$out/cut.json"
+exit_is 2 "capture cut mid-record"
+check "cut.xml validates" xmllint --noout --relaxng "$schema" "$out/cut.xml"
+check "cut.xml says partial and names the error" sh -c "
+    test \"\$(xmllint --xpath 'string(/edgeaudit-report/capture/@partial)' '$out/cut.xml')\" = true &&
+    xmllint --xpath 'string(/edgeaudit-report/capture/error)' '$out/cut.xml' | grep -q 'cut.pcap'"
+check "cut.html warns of partial input" python3 "$out/html-check.py" "$out/cut.html" "Partial input"
+check "cut.json: every line parses" python3 "$out/json-check.py" "$out/cut.json"
+
+# 3c. A capture with no packets at all: no window, no flows, still valid.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' > "$out/empty.pcap"
+ea -r "$out/empty.pcap" --site "$site" --deterministic --quiet --xml "$out/empty.xml" --html "$out/empty.html" --json "$out/empty.json"
+check "empty capture: reports written" test -s "$out/empty.xml" -a -s "$out/empty.html" -a -s "$out/empty.json"
+check "empty.xml validates" xmllint --noout --relaxng "$schema" "$out/empty.xml"
+check "empty.html renders without a timeline" python3 "$out/html-check.py" "$out/empty.html" "No packets, no timeline."
+check "empty.json has only rule lines" python3 -c "
+import json, sys
+assert all(json.loads(l)['type'] == 'rule' for l in open(sys.argv[1]))" "$out/empty.json"
+
 # 4. Without --deterministic the report carries its creation time and host, still valid.
 ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/timed.xml"
 check "a timed report validates" xmllint --noout --relaxng "$schema" "$out/timed.xml"
