@@ -79,8 +79,8 @@ ens_create() {
 	EA_NS="eacap-$$-$RANDOM"
 	ENS_TMP=$(mktemp -d "/tmp/$EA_NS.XXXXXX") || return 1
 	trap ens_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	trap 'ens_cleanup; exit 130' INT
+	trap 'ens_cleanup; exit 143' TERM
 	ip netns add "$EA_NS" || { EA_NS=""; return 1; }
 	ip -n "$EA_NS" link set lo up || return 1
 	for a in $(printf '%s\n' "$ENS_ROLES" | awk 'NF == 3 { print $2 }') "$@"; do
@@ -110,9 +110,13 @@ ens_default_src() {
 	ip -n "$EA_NS" route replace local "$1" dev lo table local proto kernel scope host src "$2"
 }
 
-# ens_exec CMD... - runs CMD in the namespace in the foreground; returns its status.
+# ens_exec CMD... - runs CMD in the namespace in the foreground; returns its
+# status. Waited for with the wait builtin so INT/TERM traps run at once.
 ens_exec() {
-	ip netns exec "$EA_NS" "$@"
+	local pid
+	ip netns exec "$EA_NS" "$@" <&0 &
+	pid=$!
+	wait "$pid"
 }
 
 # ens_bg NAME CMD... - starts CMD in the namespace in the background, output to
