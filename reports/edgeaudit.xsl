@@ -232,8 +232,8 @@
       <div class="scroll">
       <table class="grid matrix">
         <colgroup>
-          <col style="width:24%"/><col style="width:9%"/><col style="width:9%"/><col style="width:11%"/><col style="width:17%"/>
-          <col style="width:6%"/><col style="width:6%"/><col style="width:7%"/><col style="width:5%"/><col style="width:6%"/>
+          <col style="width:22%"/><col style="width:10%"/><col style="width:9%"/><col style="width:11%"/><col style="width:17%"/>
+          <col style="width:6%"/><col style="width:6%"/><col style="width:7%"/><col style="width:5%"/><col style="width:7%"/>
         </colgroup>
         <thead>
           <tr>
