@@ -403,6 +403,21 @@ static void parse_headers(struct ea_cur *c, struct sip_found *f)
     }
 }
 
+/*
+ * True when nothing but whitespace is left: a keep-alive. Besides RFC 5626's
+ * CRLF, some user agents send bare spaces (seen in the wild, sip.pcap).
+ */
+static int all_space(const struct ea_cur *c)
+{
+    struct ea_cur k = *c;
+    for (int ch = peek(&k); ch >= 0; ch = peek(&k)) {
+        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
+            return 0;
+        ea_cur_skip(&k, 1);
+    }
+    return 1;
+}
+
 /* Fills what 'info' does not hold yet from one parse's findings. */
 static void merge(struct ea_sip_info *info, const struct sip_found *f)
 {
@@ -430,9 +445,10 @@ static void merge(struct ea_sip_info *info, const struct sip_found *f)
 
 /*
  * Parses one SIP message start. 'info' is caller-owned and only written on
- * DONE (a NULL info is allowed and just classifies). Leading CR LF, which
- * includes RFC 5626 keep-alives, is skipped; nothing else is NEED_MORE, as
- * is a start line that the data cuts short while it still matches.
+ * DONE (a NULL info is allowed and just classifies). Leading CR LF is
+ * skipped (RFC 3261 7.5); data of only whitespace, such as RFC 5626
+ * keep-alives, is NEED_MORE, as is a start line that the data cuts short
+ * while it still matches.
  */
 enum ea_dis_rc ea_sip_parse(struct ea_sip_info *info, int dir, const uint8_t *data, size_t len)
 {
@@ -445,7 +461,7 @@ enum ea_dis_rc ea_sip_parse(struct ea_sip_info *info, int dir, const uint8_t *da
     ea_cur_init(&c, data, len);
     while (peek(&c) == '\r' || peek(&c) == '\n')
         ea_cur_skip(&c, 1);
-    if (ea_cur_left(&c) == 0) {
+    if (all_space(&c)) {
         rc = EA_DIS_NEED_MORE;
         goto out;
     }

@@ -340,6 +340,11 @@ static void test_keepalive(void)
     CU_ASSERT_EQUAL(ea_sip_parse(&si, 1, LIT(pong)), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_sip_parse(&si, 0, (const uint8_t *)"", 0), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_sip_parse(&si, 0, NULL, 0), EA_DIS_NEED_MORE);
+    /* sip.pcap (nDPI regression capture), UDP 5060: a user agent's keep-alive of five spaces. */
+    static const uint8_t spaces[] = { 0x20, 0x20, 0x20, 0x20, 0x20 };
+    CU_ASSERT_EQUAL(ea_sip_parse(&si, 0, spaces, sizeof(spaces)), EA_DIS_NEED_MORE);
+    static const char sp_first[] = " INVITE sip:a SIP/2.0\r\n";       /* SP before a start line */
+    CU_ASSERT_EQUAL(ea_sip_parse(&si, 0, LIT(sp_first)), EA_DIS_NOT_MINE);
     CU_ASSERT(!si.request && !si.response);
     CU_ASSERT_EQUAL(ea_sip_parse(&si, 0, LIT(lead)), EA_DIS_DONE);
     CU_ASSERT_STRING_EQUAL(si.method, "OPTIONS");
