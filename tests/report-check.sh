@@ -34,7 +34,8 @@ one_line_error() {   # stderr has exactly one line naming $1
     [ "$n" -eq 1 ] && [ "$(wc -l < "$out/err")" -eq 1 ]
 }
 no_temp_left() {     # no report.tmpXXXXXX beside the reports in dir $1
-    ! ls "$1" | grep -q '\.tmp'
+    for f in "$1"/*.tmp*; do [ -e "$f" ] && return 1; done
+    return 0
 }
 
 for tool in xmllint xsltproc python3; do
