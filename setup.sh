@@ -8,7 +8,7 @@ mode=${1:-run}
 
 # Build and test dependencies, by Debian package name.
 pkgs="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libxml2-dev
-libxml2-utils libxslt1-dev xsltproc libcunit1-dev"
+libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium"
 
 missing=""
 for p in $pkgs; do

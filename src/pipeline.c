@@ -212,7 +212,8 @@ static int flow_id_cmp(const void *a, const void *b)
 void ea_pipeline_finish(struct ea_pipeline *pl)
 {
     ea_flow_table_flush(pl->ft);
-    qsort(pl->done, pl->ndone, sizeof(*pl->done), flow_id_cmp);
+    if (pl->ndone)
+        qsort(pl->done, pl->ndone, sizeof(*pl->done), flow_id_cmp);
     ea_policy_finish(pl->pol);
 }
 

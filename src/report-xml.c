@@ -256,8 +256,11 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
         char v[8];
         W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
-        snprintf(v, sizeof(v), "0x%04x", f->tls->version);
-        W(attr(w, "version", v));
+        /* Only the negotiated version: unknown until the ServerHello was seen. */
+        if (f->tls->version) {
+            snprintf(v, sizeof(v), "0x%04x", f->tls->version);
+            W(attr(w, "version", v));
+        }
         W(attr(w, "certificate-request", f->tls->cert_request ? "yes" : "no"));
         W(attr(w, "client-certificate", f->tls->client_cert_nonempty ? "yes" :
                                          f->tls->client_cert ? "empty" : "no"));

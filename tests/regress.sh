@@ -18,6 +18,7 @@ out=${REGRESS_OUT:-out/regress}
 update=0
 [ "$1" = "--update" ] && update=1
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 schema=$top/reports/edgeaudit-report.rng
 
 passed=0
@@ -49,7 +50,7 @@ while read -r kind name rest; do
         set +f
         cap=$1; want=$2; shift 2
         (cd "$top" && "$bin" -r "$cap" --deterministic --quiet --flows \
-            --xml "$OLDPWD/$out/$name.xml" "$@") > "$out/$name.flows" 2> "$out/$name.err"
+            --xml "$out/$name.xml" "$@") > "$out/$name.flows" 2> "$out/$name.err"
         got=$?
         if [ "$got" = "$want" ]; then ok "$name: exit $got"; else bad "$name: exit $got, expected $want"; cat "$out/$name.err"; fi
         compare "$name" flows

@@ -39,5 +39,15 @@ cat out/regress.log
 tally out/regress.log "regress.sh"
 [ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
+for t in report-check browser-check; do
+    echo "== $t"
+    "$top_srcdir/tests/$t.sh" > "out/$t.log" 2>&1
+    rc=$?
+    cat "out/$t.log"
+    before=$failed
+    tally "out/$t.log" "$t.sh"
+    [ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
