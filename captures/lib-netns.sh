@@ -37,7 +37,6 @@ ENS_V6_PLAN="2001:db8:e::10"
 EA_NS=""            # namespace name, set by ens_create
 ENS_TMP=""          # private temp dir, removed on cleanup
 ENS_CAP_PID=""      # tcpdump pid of the running capture
-ENS_CAP_FILE=""
 ENS_PIDS=()         # background pids started by ens_bg (names in ENS_NAMES)
 ENS_NAMES=()
 ENS_DEFERRED=()     # extra cleanup commands (eval'd in reverse order)
@@ -168,7 +167,6 @@ ens_wait_port() {
 # (1 if it did not within 10 s). One capture at a time.
 ens_capture_start() {
 	local file=$1 n=0; shift
-	ENS_CAP_FILE=$file
 	rm -f "$file"
 	ip netns exec "$EA_NS" tcpdump -i lo -n -U -s 0 -Z root -w "$file" "$@" \
 		> "$ENS_TMP/tcpdump.log" 2>&1 < /dev/null &

@@ -60,16 +60,15 @@ finish() {
 }
 
 # make_pki - a throwaway CA, an edge server certificate and a federated-partner
-# certificate (ECDSA P-256, valid 10 years), all in $ENS_TMP/pki.
-make_pki() {
-	local d="$ENS_TMP/pki"
+# certificate (ECDSA P-256, valid 10 years), all in $ENS_TMP/pki (subshell: cd).
+make_pki() (
+	d="$ENS_TMP/pki"
 	mkdir -p "$d" && cd "$d" || return 1
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
 		-subj "/O=edgeaudit test CA/CN=edgeaudit test CA" -keyout ca.key -out ca.pem 2>/dev/null || return 1
 	mkcert edge "sip.example.com" "DNS:sip.example.com,DNS:example.com,DNS:edge.example.com" || return 1
-	mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org" || return 1
-	cd - >/dev/null
-}
+	mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org"
+)
 
 # mkcert NAME CN SAN - key NAME.key and certificate NAME.pem signed by the CA,
 # usable as TLS server and client certificate.
@@ -325,11 +324,14 @@ n() {
 }
 
 # want FILE FILTER OP NUM - true if the count of FILTER in FILE satisfies
-# "-OP NUM" (test(1) operators: eq, ge...); prints the mismatch otherwise.
+# "-OP NUM" (OP: eq or ge); prints the mismatch otherwise.
 want() {
 	local c
 	c=$(n "$1" "$2")
-	[ "$c" -"$3" "$4" ] && return 0
+	case "$3" in
+	eq) [ "$c" -eq "$4" ] && return 0 ;;
+	ge) [ "$c" -ge "$4" ] && return 0 ;;
+	esac
 	echo "check $(basename "$1"): [$2] is $c, want -$3 $4" >&2
 	return 1
 }
