@@ -102,6 +102,10 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
 {
     const struct ea_tls_info *t = f->tls;
     const char *ver = tls_version_name(t->version ? t->version : t->client_version);
+    if (!t->server_hello && !t->resumed) {
+        snprintf(why, n, "only the client's side of the TLS handshake was seen");
+        return EA_R_UNCONFIRMED;
+    }
     if (r->sec != EA_SEC_MTLS) {
         snprintf(why, n, "%s handshake seen; %s", ver, what);
         return EA_R_SATISFIED;

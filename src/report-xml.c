@@ -369,10 +369,53 @@ done:
     return out;
 }
 
+/* Writes all of data to an open descriptor; 0 or -1 with errno set. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* A target that is not a regular file (a FIFO, a terminal, /dev/stdout) is written in place:
+   renaming over it would replace the device node or link itself. */
+static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = write_all(fd, data, len);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
 int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-    char tmp[4096];
+    char tmp[4096], real[4096];
     int fd = -1, rc = -1;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen, "%s: is a directory", path);
+            return -1;
+        }
+        return write_in_place(path, data, len, err, errlen);
+    }
+    /* A link to a regular file: replace the file it names, not the link. */
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
+        path = real;
     if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
         snprintf(err, errlen, "%s: path too long", path);
         return -1;
@@ -382,16 +425,9 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
         snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
         return -1;
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-            goto out;
-        }
-        off += (size_t)n;
+    if (write_all(fd, data, len) != 0) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        goto out;
     }
     if (fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
         snprintf(err, errlen, "%s: cannot flush: %s", path, strerror(errno));

@@ -10,6 +10,8 @@
 #   has NAME REGEX                       NAME.flows must have a line matching REGEX (grep -E)
 #   hasnt NAME REGEX                     ... and must not
 #   xpath NAME EXPR VALUE                xmllint --xpath 'string(EXPR)' on NAME.xml must print VALUE
+#   expect NAME FILE                     every flow line of FILE (tests/expect-verdicts.py format)
+#                                        must match NAME.xml: verdict, reason code and rule ids
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
 list=$top/tests/regress.list
@@ -76,6 +78,18 @@ while read -r kind name rest; do
         expr=${expr#\'}; expr=${expr%\'}
         got=$(xmllint --xpath "string($expr)" "$out/$name.xml" 2>/dev/null)
         if [ "$got" = "$value" ]; then ok "$name: $expr = $value"; else bad "$name: $expr = '$got', expected '$value'"; fi
+        ;;
+    expect)
+        if [ $update -eq 1 ]; then continue; fi
+        python3 "$top/tests/expect-verdicts.py" "$out/$name.xml" "$top/$rest" > "$out/$name.expect" 2>&1
+        sed 's/^/  /' "$out/$name.expect" | grep -v ' passed, '
+        line=$(tail -n 1 "$out/$name.expect")
+        case "$line" in
+        *' passed, '*' failed')
+            p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+            passed=$((passed + p)); failed=$((failed + f)) ;;
+        *) bad "$name: expect-verdicts.py gave no tally" ;;
+        esac
         ;;
     *) bad "regress.list: unknown line kind '$kind'" ;;
     esac
