@@ -58,11 +58,13 @@ struct tag {
     int selfclose;
 };
 
+/* Returns a zeroed state the caller owns (free with ea_xmpp_state_free), or NULL on out-of-memory. */
 struct ea_xmpp_state *ea_xmpp_state_new(void)
 {
     return calloc(1, sizeof(struct ea_xmpp_state));
 }
 
+/* Frees a state; NULL is a no-op. */
 void ea_xmpp_state_free(struct ea_xmpp_state *st)
 {
     free(st);
