@@ -6,36 +6,6 @@
 #include "util-bytes.h"
 
 /*
- * Hands one fragment to the reassembly table. A completed datagram is decoded
- * in place of this packet (p->fragment set); otherwise the fragment is held
- * or dropped, or the datagram found invalid.
- */
-static enum ea_decode_rc ipv4_fragment(struct ea_decoder *d, struct ea_packet *p,
-                                       const struct ea_frag *f, int complete,
-                                       struct ea_stats *st, int depth)
-{
-    struct ea_defrag *df = ea_decoder_defrag(d);
-    const uint8_t *out = NULL;
-    uint32_t out_len = 0;
-
-    if (!df || !complete) {
-        /* No table, or cut by the snap length: nothing to rebuild from. */
-        st->frag_packets++;
-        st->frag_dropped++;
-        return EA_DECODE_FRAG_HELD;
-    }
-    switch (ea_defrag_add(df, f, p->ts_ns, st, &out, &out_len)) {
-    case EA_DEFRAG_DONE:
-        p->fragment = true;
-        return ea_decode_ipv4(d, p, out, out_len, st, depth);
-    case EA_DEFRAG_INVALID:
-        return ea_decode_mal(st, EA_MAL_FRAG_INVALID);
-    default:
-        return EA_DECODE_FRAG_HELD;
-    }
-}
-
-/*
  * IPv4 header (RFC 791 section 3.1):
  *   Version (4) | IHL (4) | Type of Service (8) | Total Length (16)
  *   Identification (16) | Flags (3) | Fragment Offset (13)
@@ -105,7 +75,7 @@ enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
         f.hdr_len = ihl;
         f.data = b + ihl;
         f.len = cap - ihl;
-        return ipv4_fragment(d, p, &f, len >= tot, st, depth);
+        return ea_decode_fragment(d, p, &f, len >= tot, st, depth, ea_decode_ipv4);
     }
     return ea_decode_ipproto(d, p, b + ihl, cap - ihl, tot - ihl, st, depth);
 }

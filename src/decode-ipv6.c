@@ -13,31 +13,6 @@
 #define NH_DSTOPTS  60
 #define NH_MOBILITY 135
 
-/* Hands one fragment to the reassembly table (see decode-ipv4.c). */
-static enum ea_decode_rc ipv6_fragment(struct ea_decoder *d, struct ea_packet *p,
-                                       const struct ea_frag *f, int complete,
-                                       struct ea_stats *st, int depth)
-{
-    struct ea_defrag *df = ea_decoder_defrag(d);
-    const uint8_t *out = NULL;
-    uint32_t out_len = 0;
-
-    if (!df || !complete) {
-        st->frag_packets++;
-        st->frag_dropped++;
-        return EA_DECODE_FRAG_HELD;
-    }
-    switch (ea_defrag_add(df, f, p->ts_ns, st, &out, &out_len)) {
-    case EA_DEFRAG_DONE:
-        p->fragment = true;
-        return ea_decode_ipv6(d, p, out, out_len, st, depth);
-    case EA_DEFRAG_INVALID:
-        return ea_decode_mal(st, EA_MAL_FRAG_INVALID);
-    default:
-        return EA_DECODE_FRAG_HELD;
-    }
-}
-
 /*
  * IPv6 header (RFC 8200 section 3):
  *   Version (4) | Traffic Class (8) | Flow Label (20)
@@ -145,7 +120,7 @@ enum ea_decode_rc ea_decode_ipv6(struct ea_decoder *d, struct ea_packet *p,
             f.data = b + c.off;
             f.len = cap - (uint32_t)c.off;
             p->t.proto = next;
-            return ipv6_fragment(d, p, &f, len >= tot, st, depth);
+            return ea_decode_fragment(d, p, &f, len >= tot, st, depth, ea_decode_ipv6);
         }
         case NH_NONE:
             p->t.proto = NH_NONE;

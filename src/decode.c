@@ -274,3 +274,28 @@ enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea
     count_packet(p, rc, st);
     return rc;
 }
+
+enum ea_decode_rc ea_decode_fragment(struct ea_decoder *d, struct ea_packet *p,
+                                     const struct ea_frag *f, int complete, struct ea_stats *st,
+                                     int depth, ea_decode_ip_fn redecode)
+{
+    struct ea_defrag *df = ea_decoder_defrag(d);
+    const uint8_t *out = NULL;
+    uint32_t out_len = 0;
+
+    if (!df || !complete) {
+        /* No table, or cut by the snap length: nothing to rebuild from. */
+        st->frag_packets++;
+        st->frag_dropped++;
+        return EA_DECODE_FRAG_HELD;
+    }
+    switch (ea_defrag_add(df, f, p->ts_ns, st, &out, &out_len)) {
+    case EA_DEFRAG_DONE:
+        p->fragment = true;
+        return redecode(d, p, out, out_len, st, depth);
+    case EA_DEFRAG_INVALID:
+        return ea_decode_mal(st, EA_MAL_FRAG_INVALID);
+    default:
+        return EA_DECODE_FRAG_HELD;
+    }
+}

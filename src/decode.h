@@ -53,6 +53,23 @@ const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned
  */
 enum ea_decode_rc ea_decode_ethertype(struct ea_decoder *d, struct ea_packet *p, uint16_t type,
                                       const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
+/* Signature shared by ea_decode_ipv4 and ea_decode_ipv6. */
+typedef enum ea_decode_rc (*ea_decode_ip_fn)(struct ea_decoder *d, struct ea_packet *p,
+                                             const uint8_t *b, uint32_t len, struct ea_stats *st,
+                                             int depth);
+
+struct ea_frag;
+
+/*
+ * Hands one IP fragment to the reassembly table; 'complete' is 0 when the
+ * snap length cut it. A finished datagram is decoded again with 'redecode'
+ * in place of this packet (p->fragment set); otherwise the fragment is held
+ * or dropped, or the datagram found invalid.
+ */
+enum ea_decode_rc ea_decode_fragment(struct ea_decoder *d, struct ea_packet *p,
+                                     const struct ea_frag *f, int complete, struct ea_stats *st,
+                                     int depth, ea_decode_ip_fn redecode);
+
 enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
                                  const uint8_t *b, uint32_t len, struct ea_stats *st, int depth);
 enum ea_decode_rc ea_decode_ipv6(struct ea_decoder *d, struct ea_packet *p,
