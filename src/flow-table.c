@@ -310,3 +310,10 @@ uint32_t ea_flow_table_count(const struct ea_flow_table *ft)
 {
     return ft->count;
 }
+
+void ea_flow_table_foreach(struct ea_flow_table *ft, void (*fn)(struct ea_flow *f, void *ctx),
+                           void *ctx)
+{
+    for (struct ea_flow *f = ft->lru_head; f; f = f->lru_next)
+        fn(f, ctx);
+}

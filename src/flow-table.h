@@ -54,6 +54,13 @@ void ea_flow_table_flush(struct ea_flow_table *ft);
 
 uint32_t ea_flow_table_count(const struct ea_flow_table *ft);
 
+/*
+ * Calls fn for every flow in the table, most recently seen first (live
+ * reports and early verdicts). fn must not add, remove or touch flows.
+ */
+void ea_flow_table_foreach(struct ea_flow_table *ft, void (*fn)(struct ea_flow *f, void *ctx),
+                           void *ctx);
+
 /* Swaps initiator and responder of a flow in place (counters too). */
 void ea_flow_turn(struct ea_flow *f);
 

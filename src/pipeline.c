@@ -10,6 +10,20 @@
 
 #define EA_NS 1000000000ULL
 
+/* Live mode's bound on kept flows: drops the oldest sixteenth at once, so that
+   the memmove is paid once per many flows, not once per flow. */
+static void drop_oldest(struct ea_pipeline *pl)
+{
+    size_t n = pl->keep_done / 16 ? pl->keep_done / 16 : 1;
+    if (n > pl->ndone)
+        n = pl->ndone;
+    for (size_t i = 0; i < n; i++)
+        ea_flow_free(pl->done[i]);
+    memmove(pl->done, pl->done + n, (pl->ndone - n) * sizeof(*pl->done));
+    pl->ndone -= n;
+    pl->done_dropped += n;
+}
+
 /* Flow-table callback: a flow left the table; finish it, judge it, keep it. */
 static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
 {
@@ -20,6 +34,8 @@ static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
         pl->oom = 1;
     if (pl->on_judged)
         pl->on_judged(pl, f, pl->judged_ctx);
+    if (pl->keep_done && pl->ndone >= pl->keep_done)
+        drop_oldest(pl);
     if (pl->ndone == pl->capdone) {
         size_t n = pl->capdone ? pl->capdone * 2 : 1024;
         struct ea_flow **nd = realloc(pl->done, n * sizeof(*nd));
@@ -92,6 +108,34 @@ void ea_pipeline_set_error(struct ea_pipeline *pl, const char *msg)
     pl->cap.partial = 1;
     free(pl->cap.error);
     pl->cap.error = strdup(msg);
+}
+
+int ea_loss_incomplete(uint64_t lost, uint64_t total)
+{
+    if (!lost)
+        return 0;
+    if (total < lost)
+        total = lost;
+    /* lost / total >= pct / 100, without floating point */
+    return lost * 100 >= total * (uint64_t)EA_LOSS_INCOMPLETE_PCT;
+}
+
+int ea_pipeline_set_loss(struct ea_pipeline *pl, uint64_t recv, uint64_t drop, uint64_t ifdrop)
+{
+    pl->cap.have_loss = 1;
+    pl->cap.recv = recv;
+    pl->cap.drop = drop;
+    pl->cap.ifdrop = ifdrop;
+    pl->cap.incomplete = ea_loss_incomplete(drop + ifdrop, recv + ifdrop);
+    return pl->cap.incomplete;
+}
+
+void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns)
+{
+    if (now_ns <= pl->now_ns || now_ns < pl->next_expire_ns)
+        return;
+    ea_flow_table_expire(pl->ft, now_ns);
+    pl->next_expire_ns = now_ns + EA_NS;
 }
 
 /* TCP opening and closing, from the flags of one packet (RFC 9293 3.5). */

@@ -27,7 +27,11 @@ struct ea_capture_info {
     /* live capture loss, from pcap_stats; have_loss 0 offline */
     int have_loss;
     uint64_t recv, drop, ifdrop;
+    int incomplete;             /* loss of EA_LOSS_INCOMPLETE_PCT % or more */
 };
+
+/* A live report that lost this share of packets or more says it is incomplete. */
+#define EA_LOSS_INCOMPLETE_PCT 10
 
 struct ea_pipeline {
     struct ea_stats st;
@@ -46,6 +50,11 @@ struct ea_pipeline {
     /* called for each flow as it is judged (live alerts); may be NULL */
     void (*on_judged)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx);
     void *judged_ctx;
+    /* live mode: keep at most keep_done finished flows for the reports (0 keeps
+       all, as offline); the oldest go first and are counted in done_dropped,
+       while the policy's counters keep counting every flow */
+    size_t keep_done;
+    uint64_t done_dropped;
 };
 
 /*
@@ -67,6 +76,24 @@ void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records);
 
 /* Marks the input as partial with its error line (copied). */
 void ea_pipeline_set_error(struct ea_pipeline *pl, const char *msg);
+
+/*
+ * Live capture loss from pcap_stats: stores the counters, sets have_loss and
+ * sets incomplete when (drop + ifdrop) is EA_LOSS_INCOMPLETE_PCT % or more
+ * of (recv + ifdrop). Returns the incomplete flag.
+ */
+int ea_pipeline_set_loss(struct ea_pipeline *pl, uint64_t recv, uint64_t drop, uint64_t ifdrop);
+
+/* 1 when lost of total is EA_LOSS_INCOMPLETE_PCT % or more (0 when nothing was lost). */
+int ea_loss_incomplete(uint64_t lost, uint64_t total);
+
+/*
+ * Live mode with no packets: expires idle flows as if a packet of time
+ * now_ns (packet-time clock) had arrived, once a second of it. Does not move
+ * pl->now_ns, so a packet still buffered with an older stamp is not counted
+ * as going back in time. A now_ns not after pl->now_ns is a no-op.
+ */
+void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
 
 /* Flushes every flow, judges it, sorts all flows by id and sets rule statuses. */
 void ea_pipeline_finish(struct ea_pipeline *pl);

@@ -63,6 +63,8 @@ static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
     }
     if (pl->cap.partial)
         W(attr(w, "partial", "true"));
+    if (pl->cap.have_loss && pl->cap.incomplete)
+        W(attr(w, "incomplete", "true"));
     for (size_t i = 0; i < pl->cap.nsources; i++) {
         W(xmlTextWriterStartElement(w, BAD_CAST "source"));
         W(attr(w, "name", pl->cap.sources[i]));
@@ -86,6 +88,8 @@ static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
         W(xmlTextWriterWriteElement(w, BAD_CAST "error", BAD_CAST pl->cap.error));
     W(xmlTextWriterStartElement(w, BAD_CAST "counters"));
     W(attr_u64(w, "flows", pl->ndone));
+    if (pl->done_dropped)   /* live mode's --keep-flows: flows no longer listed */
+        W(attr_u64(w, "flows-dropped", pl->done_dropped));
     W(attr_u64(w, "flows-evicted", st->flows_evicted));
     W(attr_u64(w, "flows-expired", st->flows_expired));
     W(attr_u64(w, "flows-peak", st->flows_active_peak));
