@@ -90,6 +90,10 @@ for cap in "$top"/captures/real/* "$top"/captures/own/*.pcap "$top"/captures/own
         check "$base-future" "$tmp/$base-future.cap" "$n"
 done
 
+# Strings no report may carry raw: U+FFFE/U+FFFF, controls, bad UTF-8 and markup in SNI and SIP headers.
+python3 "$gen" strings "$tmp/strings.pcap"
+check hostile-strings "$tmp/strings.pcap" "$(capinfos -c -M "$tmp/strings.pcap" | awk '/Number of packets/ {print $NF}')"
+
 # Corruption must show up somewhere as counted malformed packets, or the counting is dead.
 all=$(awk '$1 ~ /corrupt/ {s += $3} END {print s + 0}' "$tmp/malformed.tally")
 if [ "$all" -gt 0 ]; then ok; echo "hostile-replay: $all malformed packets counted over the corrupted variants"

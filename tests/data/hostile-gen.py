@@ -5,6 +5,7 @@
   hostile-gen.py flows N OUT              N unique UDP 5-tuples, one packet each
   hostile-gen.py sip-huge OUT KB          one SIP INVITE over TCP with KB kilobytes of headers
   hostile-gen.py tls-endless OUT MB       a TCP stream of TLS handshake records that never completes
+  hostile-gen.py strings OUT              SNI and SIP headers holding noncharacters, controls, bad UTF-8
   hostile-gen.py corrupt IN OUT SEED P    every byte of every record payload flipped with chance P
   hostile-gen.py timewarp IN OUT          timestamps go backwards and jump forward by years
 
@@ -176,37 +177,66 @@ def tcp_stream(out, c2s_chunks, s2c_first=None, sport=41000, dport=5061, mss=140
 
 
 def cmd_sip_huge(out, kb):
+    # TCP: a sane request line, a From domain of 200 bytes (over EA_DOMAIN_CAP 127), then KB of headers
     hdrs = b""
     i = 0
     while len(hdrs) < kb * 1024:
         hdrs += b"X-Hostile-%06d: %s\r\n" % (i, b"A" * 200)
         i += 1
-    msg = (b"INVITE sip:bob@" + b"d" * 5000 + b".example.test SIP/2.0\r\n"
-           b"Via: SIP/2.0/TLS " + b"v" * 3000 + b"\r\n"
+    msg = (b"INVITE sip:bob@edge.example.test SIP/2.0\r\nVia: SIP/2.0/TCP 203.0.113.40:41000\r\n"
+           b"From: <sip:alice@" + b"f" * 200 + b".example.test>;tag=1\r\n"
+           b"To: <sip:bob@edge.example.test>\r\n" + hdrs + b"Content-Length: 0\r\n\r\n")
+    # UDP: every field far over its cap, in one 60 KB datagram
+    big = (b"INVITE sip:bob@" + b"d" * 5000 + b".example.test SIP/2.0\r\n"
+           b"Via: SIP/2.0/" + b"T" * 3000 + b" h\r\n"
            b"From: <sip:alice@" + b"f" * 4000 + b".example.test>;tag=1\r\n"
-           b"To: <sip:bob@" + b"t" * 4000 + b".example.test>\r\n" + hdrs + b"Content-Length: 0\r\n\r\n")
+           b"To: <sip:bob@" + b"t" * 4000 + b".example.test>\r\n" + hdrs[:40000] + b"\r\n")
     with open(out, "wb") as fp:
         fp.write(pcap_header())
         tcp_stream(fp, [msg], dport=5060)
-        # the same message in one UDP datagram (IP total length caps it at 64 KB)
-        fp.write(pcap_record(udp(CLIENT, EDGE, 40999, 5060, msg[:60000]), ts=1363341700))
+        fp.write(pcap_record(udp(CLIENT, EDGE, 40999, 5060, big[:60000]), ts=1363341700))
+
+
+def client_hello(sni, hs_len=None):
+    """RFC 8446 4.1.2 ClientHello with one cipher suite and a server_name extension (RFC 6066 3)."""
+    ext = struct.pack("!HH", 0, len(sni) + 5) + struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni
+    body = (b"\x03\x03" + b"\x00" * 32 + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00" +
+            struct.pack("!H", len(ext)) + ext)
+    n = len(body) if hs_len is None else hs_len
+    return b"\x01" + struct.pack("!I", n)[1:] + body
 
 
 def cmd_tls_endless(out, mb):
-    # RFC 8446 5.1: handshake records (type 22) carrying a ClientHello that never ends:
-    # the handshake header claims 16 MB - 1, and record after record keeps feeding it.
-    sni = b"h" * 300 + b".example.test"
-    first = (b"\x01\xff\xff\xff\x03\x03" + b"\x00" * 32 + b"\x00" + b"\x00\x02\x13\x01\x01\x00" +
-             b"\x00\x00" + struct.pack("!H", len(sni) + 5) + struct.pack("!HBH", len(sni) + 3, 0, len(sni)) + sni)
+    # Flow 1 (443): a ClientHello whose handshake header claims 16 MB - 1, then record after
+    # record of handshake bytes (RFC 8446 5.1, type 22) that never finish it, in 64 KB segments.
+    first = client_hello(b"h" * 300 + b".example.test", hs_len=0xFFFFFF)
     recs = [b"\x16\x03\x01" + struct.pack("!H", len(first)) + first]
     filler = b"\x16\x03\x03" + struct.pack("!H", 16384) + bytes(range(256)) * 64
     total = 0
     while total < mb * 1024 * 1024:
         recs.append(filler)
         total += len(filler)
+    # Flow 2 (5061): a complete ClientHello with a 300-byte SNI (over EA_SNI_CAP 255).
+    ch = client_hello(b"s" * 300 + b".example.test")
     with open(out, "wb") as fp:
         fp.write(pcap_header())
-        tcp_stream(fp, [b"".join(recs)], dport=443, mss=16384 + 5)
+        tcp_stream(fp, [b"".join(recs)], dport=443, mss=65000)
+        tcp_stream(fp, [b"\x16\x03\x01" + struct.pack("!H", len(ch)) + ch], sport=41001, dport=5061)
+
+
+def cmd_strings(out):
+    # Strings the report must carry as well-formed XML: noncharacters U+FFFE/U+FFFF (not XML
+    # 1.0 Chars), C0/C1 controls, invalid UTF-8, markup characters, in SNI and SIP headers.
+    nasty = [b"a\xef\xbf\xbfb", b"a\xef\xbf\xbeb", b"c\x01\x1b[31m\x7fd", b"e\xc2\x85\xc2\x9ff",
+             b"g\xff\xfe\xed\xa0\x80h", b"i<&\"'>]]>j", b"k\x00l"]
+    with open(out, "wb") as fp:
+        fp.write(pcap_header())
+        for i, s in enumerate(nasty):
+            ch = client_hello(s + b".example.test")
+            tcp_stream(fp, [b"\x16\x03\x01" + struct.pack("!H", len(ch)) + ch], sport=42000 + i, dport=5061)
+            msg = (b"OPTIONS sip:" + s + b"@edge.example.test SIP/2.0\r\nVia: SIP/2.0/" + s + b" h\r\n"
+                   b"From: <sip:a@" + s + b".example.test>;tag=1\r\nTo: <sip:b@" + s + b">\r\n\r\n")
+            fp.write(pcap_record(udp(CLIENT, EDGE, 43000 + i, 5060, msg), ts=1363341800 + i))
 
 
 def cmd_corrupt(inp, out, seed, p):
@@ -261,6 +291,8 @@ def main(a):
         cmd_sip_huge(a[1], int(a[2]))
     elif len(a) == 3 and a[0] == "tls-endless":
         cmd_tls_endless(a[1], int(a[2]))
+    elif len(a) == 2 and a[0] == "strings":
+        cmd_strings(a[1])
     elif len(a) == 5 and a[0] == "corrupt":
         cmd_corrupt(a[1], a[2], int(a[3]), float(a[4]))
     elif len(a) == 3 and a[0] == "timewarp":
