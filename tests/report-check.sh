@@ -251,5 +251,16 @@ for ex in "$top"/reports/examples/*.xml; do
     check "example $n.html is clean" python3 "$out/html-check.py" "$out/example-$n.html"
 done
 
+# 9. The committed examples are what this binary writes now (`make examples` refreshes them).
+if sh "$top/reports/examples/make-examples.sh" "$bin" "$out/examples" > "$out/last.log" 2>&1; then
+    for f in "$out"/examples/*; do
+        n=$(basename "$f")
+        if cmp -s "$f" "$top/reports/examples/$n"; then ok "example $n is current"
+        else bad "example $n is stale: run make examples and review the diff"; fi
+    done
+else
+    bad "make-examples.sh failed"; head -n 5 "$out/last.log"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
