@@ -230,6 +230,16 @@ ens_rewrite() {
 		--infile="$1" --outfile="$2"
 }
 
+# ens_mkcert NAME CN SAN - NAME.key and NAME.pem signed by the test CA (ca.pem,
+# ca.key in the current directory), usable as TLS server and client certificate.
+ens_mkcert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=edgeaudit test/CN=$2" \
+		-keyout "$1.key" -out "$1.csr" 2>/dev/null &&
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n' "$3" > "$1.ext" &&
+	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
+}
+
 # ens_defer CMD - queues CMD (a string, eval'd) to run at cleanup, last first.
 ens_defer() {
 	ENS_DEFERRED+=("$1")

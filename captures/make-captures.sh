@@ -66,19 +66,10 @@ make_pki() (
 	mkdir -p "$d" && cd "$d" || return 1
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
 		-subj "/O=edgeaudit test CA/CN=edgeaudit test CA" -keyout ca.key -out ca.pem 2>/dev/null || return 1
-	mkcert edge "sip.example.com" "DNS:sip.example.com,DNS:example.com,DNS:edge.example.com" || return 1
-	mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org"
+	ens_mkcert edge "sip.example.com" "DNS:sip.example.com,DNS:example.com,DNS:edge.example.com" || return 1
+	ens_mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org"
 )
 
-# mkcert NAME CN SAN - key NAME.key and certificate NAME.pem signed by the CA,
-# usable as TLS server and client certificate.
-mkcert() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=edgeaudit test/CN=$2" \
-		-keyout "$1.key" -out "$1.csr" 2>/dev/null &&
-	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n' "$3" > "$1.ext" &&
-	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
-}
 
 # sip_options FROM_HOST TO_HOST CALLID - a SIP OPTIONS request over TLS (CRLF lines).
 sip_options() {
@@ -196,62 +187,11 @@ cap_turn() {
 	finish turn
 }
 
-# The prosody plugin both XMPP servers load (written to the temp dir): a
-# static name -> address map for s2s (prosody 0.12's resolver asks DNS only,
-# never /etc/hosts, and the namespace has no DNS), one chat message sent
-# from ea_from to ea_send_to a second after start, and a one-time reply.
+# The prosody plugin both XMPP servers load: tools/mod_ea_exchange.lua (static
+# s2s addresses, since prosody 0.12 resolves through DNS only and the namespace
+# has none; one chat message each way; an optional graceful close).
 write_prosody_plugin() {
-	cat > "$1/mod_ea_exchange.lua" <<'LUA'
--- mod_ea_exchange: edgeaudit test-capture helper (static s2s addresses, one message each way).
-local st = require "util.stanza";
-local adns = require "net.adns";
-local static = module:get_option("ea_static_hosts", {});
-
--- Answer A lookups from the map; SRV/AAAA/TLSA get "no records", so s2s
--- falls back to the domain's A address on port 5269 (RFC 6120 3.2.2).
-if not adns.ea_patched then
-	adns.ea_patched = true;
-	adns.resolver = function ()
-		return { lookup = function (_, cb, qname, qtype)
-			local ip = static[(qname or ""):gsub("%.$", "")];
-			if qtype == "A" and ip then cb({ { a = ip } }); else cb({}); end
-		end };
-	end;
-end
-
-local send_to = module:get_option_string("ea_send_to");
-local from = module:get_option_string("ea_from");
-if send_to and from then
-	module:add_timer(1, function ()
-		module:send(st.message({ from = from, to = send_to, type = "chat", id = "ea-1" })
-			:tag("body"):text("Hello from " .. module.host):up());
-	end);
-end
-
--- Close every s2s stream gracefully (RFC 6120 4.4): </stream:stream>, then
--- TLS close_notify and FIN once the peer has closed its stream too.
-local function close_all()
-	for session in pairs(prosody.incoming_s2s) do session:close(); end
-	for _, host in pairs(prosody.hosts) do
-		for _, session in pairs(host.s2sout or {}) do session:close(); end
-	end
-	module:log("info", "EA-CLOSED");
-end
-
-local replied = false;
-module:hook("message/bare", function (event)
-	local s = event.stanza;
-	module:log("info", "EA-RECEIVED %s -> %s: %s", s.attr.from, s.attr.to, s:get_child_text("body"));
-	if module:get_option_boolean("ea_reply", false) and not replied then
-		replied = true;
-		module:send(st.message({ from = s.attr.to, to = s.attr.from, type = "chat", id = "ea-2" })
-				:tag("body"):text("Hello back from " .. module.host):up());
-	elseif module:get_option_boolean("ea_close", false) then
-		module:add_timer(0.5, close_all);
-	end
-	return true;
-end, 10);
-LUA
+	cp "$HERE/tools/mod_ea_exchange.lua" "$1/"
 }
 
 # write_prosody_cfg DIR ADDR DOMAIN CERTNAME EXTRA_HOST_LINES - one instance's
@@ -288,7 +228,7 @@ cap_xmpp_s2s() {
 	local x="$ENS_TMP/xmpp" n=0
 	rm -rf "$x"
 	mkdir -p "$x/plugins" && write_prosody_plugin "$x/plugins" || return 1
-	(cd "$ENS_TMP/pki" && mkcert impartner "im.example.net" "DNS:im.example.net") || return 1
+	(cd "$ENS_TMP/pki" && ens_mkcert impartner "im.example.net" "DNS:im.example.net") || return 1
 	write_prosody_cfg "$x/edge" "$EDGE" example.com edge 'ea_reply = true' || return 1
 	write_prosody_cfg "$x/partner" "$IMPARTNER" im.example.net impartner \
 		'ea_from = "alice@im.example.net"

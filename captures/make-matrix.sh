@@ -56,15 +56,6 @@ step() {
 	ens_log "--- $*"
 }
 
-# mkcert NAME CN SAN - NAME.key and NAME.pem signed by the test CA, usable as
-# TLS server and client certificate (run inside the pki directory).
-mkcert() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=edgeaudit test/CN=$2" \
-		-keyout "$1.key" -out "$1.csr" 2>/dev/null &&
-	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n' "$3" > "$1.ext" &&
-	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
-}
 
 # make_pki - a throwaway CA and one ECDSA P-256 certificate per host (small
 # handshakes keep the capture small), in $ENS_TMP/pki.
@@ -74,12 +65,12 @@ make_pki() {
 	(cd "$d" &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
 		-subj "/O=edgeaudit test CA/CN=edgeaudit test CA" -keyout ca.key -out ca.pem 2>/dev/null &&
-	mkcert edge "sip.example.com" "DNS:sip.example.com,DNS:example.com,DNS:edge.example.com" &&
-	mkcert edgeint "edge-int.example.local" "DNS:edge-int.example.local" &&
-	mkcert fe "fe.example.local" "DNS:fe.example.local" &&
-	mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org" &&
-	mkcert impartner "sip.im.example.net" "DNS:sip.im.example.net,DNS:im.example.net" &&
-	mkcert rogue "host99.example.org" "DNS:host99.example.org")
+	ens_mkcert edge "sip.example.com" "DNS:sip.example.com,DNS:example.com,DNS:edge.example.com" &&
+	ens_mkcert edgeint "edge-int.example.local" "DNS:edge-int.example.local" &&
+	ens_mkcert fe "fe.example.local" "DNS:fe.example.local" &&
+	ens_mkcert partner "sip.partner.example.org" "DNS:sip.partner.example.org,DNS:partner.example.org" &&
+	ens_mkcert impartner "sip.im.example.net" "DNS:sip.im.example.net,DNS:im.example.net" &&
+	ens_mkcert rogue "host99.example.org" "DNS:host99.example.org")
 }
 
 # sip_req METHOD FROM_HOST TO_HOST CALLID [BODY] - a SIP request over TLS (CRLF lines).
@@ -175,50 +166,11 @@ xmpp_mtls() {
 		-cert "$ENS_TMP/pki/$3.pem" -key "$ENS_TMP/pki/$3.key"
 }
 
-# The prosody plugin both XMPP servers load: a static name -> address map for
-# s2s (prosody 0.12 resolves through DNS only, and the namespace has none),
-# one chat message from ea_from to ea_send_to a second after start, and one
-# reply from the receiving side. Same plugin as make-captures.sh's.
+# The prosody plugin both XMPP servers load: tools/mod_ea_exchange.lua (static
+# s2s addresses, since prosody 0.12 resolves through DNS only and the namespace
+# has none; one chat message each way; an optional graceful close).
 write_prosody_plugin() {
-	cat > "$1/mod_ea_exchange.lua" <<'LUA'
--- mod_ea_exchange: edgeaudit test-capture helper (static s2s addresses, one message each way).
-local st = require "util.stanza";
-local adns = require "net.adns";
-local static = module:get_option("ea_static_hosts", {});
-
--- Answer A lookups from the map; SRV/AAAA/TLSA get "no records", so s2s
--- falls back to the domain's A address on port 5269 (RFC 6120 3.2.2).
-if not adns.ea_patched then
-	adns.ea_patched = true;
-	adns.resolver = function ()
-		return { lookup = function (_, cb, qname, qtype)
-			local ip = static[(qname or ""):gsub("%.$", "")];
-			if qtype == "A" and ip then cb({ { a = ip } }); else cb({}); end
-		end };
-	end;
-end
-
-local send_to = module:get_option_string("ea_send_to");
-local from = module:get_option_string("ea_from");
-if send_to and from then
-	module:add_timer(1, function ()
-		module:send(st.message({ from = from, to = send_to, type = "chat", id = "ea-1" })
-			:tag("body"):text("Hello from " .. module.host):up());
-	end);
-end
-
-local replied = false;
-module:hook("message/bare", function (event)
-	local s = event.stanza;
-	module:log("info", "EA-RECEIVED %s -> %s: %s", s.attr.from, s.attr.to, s:get_child_text("body"));
-	if module:get_option_boolean("ea_reply", false) and not replied then
-		replied = true;
-		module:send(st.message({ from = s.attr.to, to = s.attr.from, type = "chat", id = "ea-2" })
-			:tag("body"):text("Hello back from " .. module.host):up());
-	end
-	return true;
-end, 10);
-LUA
+	cp "$HERE/tools/mod_ea_exchange.lua" "$1/"
 }
 
 # write_prosody_cfg DIR ADDR DOMAIN CERT C2S(yes|no) EXTRA_HOST_LINES - one
