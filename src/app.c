@@ -61,7 +61,7 @@ static void warn_unconfigured(const struct ea_ruleset *rs, int quiet)
 {
     int any = 0;
     for (size_t i = 0; i < rs->nroles; i++)
-        any |= ea_role_configured(&rs->roles[i]);
+        any |= !rs->roles[i].builtin_any && ea_role_configured(&rs->roles[i]);
     if (!any && !quiet) {
         fprintf(stderr, "edgeaudit: warning: no role has addresses (give --site or --role): "
                 "nothing is audited, every flow is out of scope\n");
