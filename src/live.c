@@ -397,6 +397,8 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     /* Privileges go before the first packet is parsed. */
     if (o->user && ea_drop_privileges(o->user, err, errlen) != 0)
         return -2;
+    if (geteuid() != 0 && ea_drop_capabilities(err, errlen) != 0)
+        return -2;
     if (o->report_dir && access(o->report_dir, W_OK | X_OK) != 0) {
         snprintf(err, errlen, "--report-dir %s: %s", o->report_dir, strerror(errno));
         return -2;

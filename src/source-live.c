@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include "source-live.h"
 
 struct ea_live_source {
@@ -184,6 +186,19 @@ int ea_drop_privileges(const char *user, char *err, size_t errlen)
         getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
         ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid) {
         snprintf(err, errlen, "-Z %s: root could be regained after dropping privileges", user);
+        return -1;
+    }
+    return 0;
+}
+
+int ea_drop_capabilities(char *err, size_t errlen)
+{
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    /* no libcap: capset(2) with empty sets clears permitted, effective, inheritable and so ambient */
+    if (syscall(SYS_capset, &hdr, data) != 0) {
+        snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
         return -1;
     }
     return 0;

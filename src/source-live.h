@@ -53,4 +53,12 @@ int ea_live_source_stats(struct ea_live_source *s, uint64_t *recv, uint64_t *dro
  */
 int ea_drop_privileges(const char *user, char *err, size_t errlen);
 
+/*
+ * Clears every capability of the process (CAP_NET_RAW from systemd's
+ * AmbientCapabilities included) once the interface is open: an unprivileged
+ * run parses packets with no privilege at all. On error returns -1 with one
+ * line in err.
+ */
+int ea_drop_capabilities(char *err, size_t errlen);
+
 #endif

@@ -280,6 +280,27 @@ wait "$(ens_pid live2)"
 rc=$?
 check "exit 1 after SIGINT (a blocked flow... and rules not observed)" test "$rc" = 1
 check "the final report after SIGINT validates" xmllint --noout --relaxng "$schema" "$rep2/report.xml"
+# 9. As the systemd unit runs it: unprivileged with an ambient CAP_NET_RAW, which goes once lo is open.
+if command -v setpriv > /dev/null; then
+    rep3=$d/rep3
+    mkdir "$rep3" && chmod 1777 "$rep3"
+    ens_bg live3 timeout 30 setpriv --reuid=nobody --regid=nogroup --init-groups \
+        --inh-caps=+net_raw --ambient-caps=+net_raw \
+        "$bin" -i lo "${roles[@]}" --report-dir "$rep3" --settle 1 "${filter[@]}"
+    check "unprivileged with ambient CAP_NET_RAW: it starts capturing" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live3.log"
+    pid=$(pid_of_edgeaudit)
+    check "  ... then holds no capability at all" grep -Eq "^CapPrm:[[:space:]]+0+\$" "/proc/$pid/status"
+    check "  ... and runs as nobody" grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]" "/proc/$pid/status"
+    refused "$NET" "$EDGE" 5096
+    check "  ... and still sees the traffic (an alert for 5096)" wait_for 10 \
+        grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5096: " "$ENS_TMP/live3.log"
+    kill -TERM "$pid"
+    wait_for 10 gone "$pid"
+    check "  ... and writes its final report" xmllint --noout --relaxng "$schema" "$rep3/report.xml"
+else
+    bad "setpriv (util-linux) is missing"
+fi
+cp "$ENS_TMP/live3.log" "$out/live3.log" 2> /dev/null
 cp "$ENS_TMP/live.log" "$out/live.log" 2> /dev/null
 cp "$ENS_TMP/live2.log" "$out/live2.log" 2> /dev/null
 finish
