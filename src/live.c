@@ -144,6 +144,20 @@ static void on_judged(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
     emit(lv, f, ea_live_alert_step(f), prev);
 }
 
+/*
+ * Judges a flow still in the table through a shallow copy: the policy may
+ * turn a flow round, which must never happen to one whose inspection still
+ * runs. The copy shares the flow's dissector facts (read only) and owns its
+ * own reason_text, which the caller frees; never ea_flow_free it.
+ */
+static void judge_copy(struct ea_policy *pol, const struct ea_flow *f, struct ea_flow *tmp)
+{
+    *tmp = *f;
+    tmp->reason_text = NULL;
+    tmp->hnext = tmp->lru_prev = tmp->lru_next = NULL;
+    ea_policy_judge(pol, tmp);
+}
+
 struct settle_ctx {
     struct ea_live *lv;
     uint64_t now_ns, settle_ns;
@@ -159,10 +173,14 @@ static void settle_one(struct ea_flow *f, void *ctx)
     if (!ea_live_settled(f, c->now_ns, c->settle_ns))
         return;
     int prev = f->announced_verdict;
-    ea_policy_judge(c->lv->scratch, f);
+    struct ea_flow tmp;
+    judge_copy(c->lv->scratch, f, &tmp);
     f->previewed = two_way ? 2 : 1;
     f->previewed_ns = f->last_ns;
-    emit(c->lv, f, ea_live_alert_step(f), prev);
+    emit(c->lv, &tmp, ea_live_alert_step(&tmp), prev);
+    f->announced = tmp.announced;
+    f->announced_verdict = tmp.announced_verdict;
+    free(tmp.reason_text);
 }
 
 struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl, char *err, size_t errlen)
@@ -255,20 +273,23 @@ static int flow_id_cmp(const void *a, const void *b)
 struct collect_ctx {
     struct ea_flow **arr;
     size_t n, cap;
+    struct ea_flow *copies;       /* judged copies (judge_copy), ncopies of capcopies */
+    size_t ncopies, capcopies;
     struct ea_policy *pol;
     uint64_t now_ns, window_ns;   /* window_ns 0: every flow */
 };
 
-/* A flow still in the table joins a report with a provisional verdict. */
-static void collect_active(struct ea_flow *f, void *ctx)
+/* A flow joins a report judged on the report's policy, through a copy. */
+static void collect_copy(struct ea_flow *f, void *ctx)
 {
     struct collect_ctx *c = ctx;
-    if (c->n == c->cap)
+    if (c->n == c->cap || c->ncopies == c->capcopies)
         return;
     if (c->window_ns && !ea_live_in_window(f->last_ns, c->now_ns, c->window_ns))
         return;
-    ea_policy_judge(c->pol, f);
-    c->arr[c->n++] = f;
+    struct ea_flow *t = &c->copies[c->ncopies++];
+    judge_copy(c->pol, f, t);
+    c->arr[c->n++] = t;
 }
 
 static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *xml_name, const char *html_name)
@@ -311,34 +332,38 @@ static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *
 static int write_view(struct ea_live *lv, int window)
 {
     struct ea_pipeline *pl = lv->pl;
-    struct collect_ctx c = { NULL, 0, 0, NULL, 0, 0 };
+    struct collect_ctx c;
     int rc = -1;
 
+    memset(&c, 0, sizeof(c));
+    c.now_ns = wall_ns() > pl->now_ns ? wall_ns() : pl->now_ns;
+    c.window_ns = window ? (uint64_t)lv->o->window_s * EA_NS : 0;
     c.cap = pl->ndone + ea_flow_table_count(pl->ft);
+    c.capcopies = ea_flow_table_count(pl->ft);
+    if (window)
+        for (size_t i = 0; i < pl->ndone; i++)
+            c.capcopies += ea_live_in_window(pl->done[i]->last_ns, c.now_ns, c.window_ns);
     c.arr = malloc((c.cap ? c.cap : 1) * sizeof(*c.arr));
+    c.copies = calloc(c.capcopies ? c.capcopies : 1, sizeof(*c.copies));
     if (window) {
         c.pol = ea_policy_new(pl->rs);
-        c.window_ns = (uint64_t)lv->o->window_s * EA_NS;
     } else {
         c.pol = malloc(sizeof(*c.pol));
         if (c.pol)
             memcpy(c.pol, pl->pol, sizeof(*c.pol));
     }
-    if (!c.arr || !c.pol) {
+    if (!c.arr || !c.copies || !c.pol) {
         fprintf(stderr, "edgeaudit: out of memory while building the report\n");
         goto out;
     }
-    c.now_ns = wall_ns() > pl->now_ns ? wall_ns() : pl->now_ns;
+    /* Finished flows: as judged (whole run), or judged again for the window's counts. */
     for (size_t i = 0; i < pl->ndone; i++) {
-        struct ea_flow *f = pl->done[i];
-        if (window) {
-            if (!ea_live_in_window(f->last_ns, c.now_ns, c.window_ns))
-                continue;
-            ea_policy_judge(c.pol, f);   /* same flow, same verdict: counted in the window */
-        }
-        c.arr[c.n++] = f;
+        if (window)
+            collect_copy(pl->done[i], &c);
+        else
+            c.arr[c.n++] = pl->done[i];
     }
-    ea_flow_table_foreach(pl->ft, collect_active, &c);
+    ea_flow_table_foreach(pl->ft, collect_copy, &c);
     ea_policy_finish(c.pol);
     if (c.n)
         qsort(c.arr, c.n, sizeof(*c.arr), flow_id_cmp);
@@ -352,6 +377,9 @@ static int write_view(struct ea_live *lv, int window)
     rc = window ? write_pair(lv, &view, EA_LIVE_WINDOW_XML, EA_LIVE_WINDOW_HTML)
                 : write_pair(lv, &view, EA_LIVE_REPORT_XML, EA_LIVE_REPORT_HTML);
 out:
+    for (size_t i = 0; i < c.ncopies; i++)
+        free(c.copies[i].reason_text);
+    free(c.copies);
     ea_policy_free(c.pol);
     free(c.arr);
     return rc;
