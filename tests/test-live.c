@@ -6,6 +6,7 @@
 #include "tests.h"
 #include "live.h"
 #include "pipeline.h"
+#include "output-flows.h"
 
 #define NS 1000000000ULL
 
@@ -154,6 +155,33 @@ static void test_alert_format(void)
     ea_ruleset_free(rs);
 }
 
+/* The run summary gives the loss counters, and says INCOMPLETE at 10 % or more. */
+static void test_summary_loss(void)
+{
+    struct ea_ruleset *rs = NULL;
+    struct ea_pipeline *pl = mkpipeline(&rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    ea_output_run_summary(f, pl, 0);   /* offline: no loss line */
+    fflush(f);
+    CU_ASSERT_PTR_NULL(strstr(buf, "received"));
+    ea_pipeline_set_loss(pl, 950, 40, 10);
+    ea_output_run_summary(f, pl, 0);
+    fflush(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "950 received, 40 dropped by the kernel, 10 dropped by the interface (5.2% lost)\n"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "INCOMPLETE"));
+    ea_pipeline_set_loss(pl, 900, 90, 10);
+    ea_output_run_summary(f, pl, 0);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(11.0% lost): INCOMPLETE"));
+    free(buf);
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
+}
+
 void ea_test_add_live(void)
 {
     EA_SUITE("live",
@@ -162,5 +190,6 @@ void ea_test_add_live(void)
              { "window: flows seen in the last window", test_window },
              { "settled: when a flow may be judged early", test_settled },
              { "alerts: once per flow, again only when revised", test_alert_once },
-             { "alerts: text and JSON lines", test_alert_format });
+             { "alerts: text and JSON lines", test_alert_format },
+             { "summary: capture loss and the incomplete mark", test_summary_loss });
 }
