@@ -263,16 +263,27 @@ cp "$rep/final.jsonl" "$out/live.jsonl" 2> /dev/null
 # 8. SIGUSR1 writes a report at once; --keep-root keeps root when asked; text alerts on stdout.
 rep2=$d/rep2
 mkdir "$rep2"
-ens_bg live2 timeout 30 "$bin" -i lo --keep-root "${roles[@]}" --report-dir "$rep2" --settle 1 "${filter[@]}"
+ens_bg live2 timeout 40 "$bin" -i lo --keep-root "${roles[@]}" --report-dir "$rep2" --settle 1 \
+    --window 2 "${filter[@]}"
 check "a second run (--keep-root, no --interval) starts" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live2.log"
 pid=$(pid_of_edgeaudit)
 check "--keep-root: the process stays root" grep -Eq "^Uid:[[:space:]]+0[[:space:]]" "/proc/$pid/status"
 refused "$NET" "$EDGE" 5097
 check "a text alert line on stdout while running" wait_for 10 \
     grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5097: " "$ENS_TMP/live2.log"
+check "traffic: mutual TLS again, then quiet for longer than the 2 s window" \
+    tls_session mtls2 -cert "$d/partner.pem" -key "$d/partner.key"
 check "no report before SIGUSR1 (no --interval)" test ! -e "$rep2/report.xml"
+sleep 3
 kill -USR1 "$pid"
 check "SIGUSR1 writes the report at once" wait_for 5 test -s "$rep2/report.xml"
+check "SIGUSR1 writes the window report too" wait_for 5 test -s "$rep2/window-report.xml"
+check "the whole-run report has sipfed-partner-in observed" \
+    xcount "$rep2/report.xml" 'string(//rule[@id="sipfed-partner-in"]/@status)' = observed
+check "the window report, past that session, has it not-observed and lists no flow" sh -c \
+    "xmllint --noout --relaxng '$schema' '$rep2/window-report.xml' &&
+     test \"\$(xmllint --xpath 'string(//rule[@id=\"sipfed-partner-in\"]/@status)' '$rep2/window-report.xml')\" = not-observed &&
+     test \"\$(xmllint --xpath 'count(//flow)' '$rep2/window-report.xml')\" = 0"
 check "after SIGUSR1 edgeaudit still runs" kill -0 "$pid"
 kill -INT "$pid"
 check "SIGINT stops it too" wait_for 10 gone "$pid"
