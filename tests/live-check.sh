@@ -241,6 +241,12 @@ bad = [i for i, v in said.items() if final.get(i) != v]
 print("differ:", bad)
 sys.exit(1 if bad else 0)' "$out/alerts.jsonl" "$rep/final.jsonl"
 
+check "no early verdict needed a revision in this session" count_is "$out/alerts.jsonl" 'o["alert"] == "revised"' = 0
+check "no flow that ends allowed (the mutual TLS one) was ever alerted" python3 -c 'import json,sys
+ok = {json.loads(l)["id"] for l in open(sys.argv[2]) if json.loads(l).get("verdict") == "allowed"}
+said = {json.loads(l)["id"] for l in open(sys.argv[1])}
+sys.exit(0 if ok and not (ok & said) else 1)' "$out/alerts.jsonl" "$rep/final.jsonl"
+
 # 7. Done when: the same traffic, recorded by tcpdump and audited offline, gets the same verdicts.
 "$bin" -r "$d/side.pcap" "${roles[@]}" --quiet --json "$out/offline.jsonl" "${filter[@]}" > /dev/null 2>&1
 rc=$?
