@@ -277,6 +277,26 @@ check "--keep-root: the process stays root" grep -Eq "^Uid:[[:space:]]+0[[:space
 refused "$NET" "$EDGE" 5097
 check "a text alert line on stdout while running" wait_for 10 \
     grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5097: " "$ENS_TMP/live2.log"
+# A SIP request over UDP answered only after the settle time: alerted early as blocked, then revised.
+late_answer() {
+    ens_exec timeout 10 python3 -c 'import socket, sys, time
+cli, edge = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind((edge, 5062))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.bind((cli, 0))
+hdr = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKealive1\r\nFrom: <sip:probe@example.org>;tag=1\r\n" \
+      "To: <sip:edge.example.com>\r\nCall-ID: ea-live-late@example.org\r\nCSeq: 1 OPTIONS\r\n" \
+      "Content-Length: 0\r\n\r\n" % c.getsockname()
+c.sendto(("OPTIONS sip:edge.example.com SIP/2.0\r\n" + hdr).encode(), (edge, 5062))
+d, a = srv.recvfrom(4096)
+time.sleep(3)
+srv.sendto(("SIP/2.0 200 OK\r\n" + hdr).encode(), a)
+c.recvfrom(4096)' "$1" "$2"
+}
+check "traffic: a SIP OPTIONS over UDP 5062 answered after 3 s" late_answer "$NET" "$EDGE"
+check "  ... was alerted as blocked while no answer had come" \
+    grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5062: SIP OPTIONS with no reply" "$ENS_TMP/live2.log"
+check "  ... and a revision says it is now unexpected, while running" wait_for 5 alive_and \
+    grep -q "^edgeaudit: alert revised (was blocked): unexpected flow [0-9]* $NET:[0-9]* -> $EDGE:5062: " "$ENS_TMP/live2.log"
 check "traffic: mutual TLS again, then quiet for longer than the 2 s window" \
     tls_session mtls2 -cert "$d/partner.pem" -key "$d/partner.key"
 check "no report before SIGUSR1 (no --interval)" test ! -e "$rep2/report.xml"
