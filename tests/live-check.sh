@@ -317,13 +317,14 @@ wait "$(ens_pid live2)"
 rc=$?
 check "exit 1 after SIGINT (a blocked flow... and rules not observed)" test "$rc" = 1
 check "the final report after SIGINT validates" xmllint --noout --relaxng "$schema" "$rep2/report.xml"
-# 9. As the systemd unit runs it: unprivileged with an ambient CAP_NET_RAW, which goes once lo is open.
+# 9. As the systemd unit runs it: unprivileged with an ambient CAP_NET_RAW, which goes once lo is open
+#    (--syslog too; whether a syslog daemon receives the lines is not checked here).
 if command -v setpriv > /dev/null; then
     rep3=$d/rep3
     mkdir "$rep3" && chmod 1777 "$rep3"
     ens_bg live3 timeout 30 setpriv --reuid=nobody --regid=nogroup --init-groups \
         --inh-caps=+net_raw --ambient-caps=+net_raw \
-        "$bin" -i lo "${roles[@]}" --report-dir "$rep3" --settle 1 "${filter[@]}"
+        "$bin" -i lo "${roles[@]}" --report-dir "$rep3" --settle 1 --syslog "${filter[@]}"
     check "unprivileged with ambient CAP_NET_RAW: it starts capturing" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live3.log"
     pid=$(pid_of_edgeaudit)
     check "  ... then holds no capability at all" grep -Eq "^CapPrm:[[:space:]]+0+\$" "/proc/$pid/status"
