@@ -116,6 +116,15 @@
     <xsl:if test="capture/@partial = 'true'">
       <p class="warn"><b>Partial input:</b> reading stopped at an error, so this report covers only what was read<xsl:if test="capture/error">: <xsl:value-of select="capture/error"/></xsl:if>.</p>
     </xsl:if>
+    <xsl:if test="capture/@incomplete = 'true'">
+      <p class="warn"><b>Incomplete capture:</b> 10% or more of the packets were lost
+        (<xsl:value-of select="capture/loss/@dropped"/> dropped by the kernel, <xsl:value-of select="capture/loss/@if-dropped"/> by the interface,
+        of <xsl:value-of select="capture/loss/@received"/> received), so flows may be missing or misjudged.</p>
+    </xsl:if>
+    <xsl:if test="capture/@window-seconds">
+      <p class="warn"><b>Window report:</b> flows, verdicts and rule statuses cover only the flows seen in the last
+        <xsl:value-of select="capture/@window-seconds"/> seconds; the capture counters cover the whole run.</p>
+    </xsl:if>
   </xsl:template>
 
   <!-- Counts per verdict and per rule status. -->
@@ -157,6 +166,9 @@
           <tr><th>bytes</th><td class="num"><xsl:call-template name="bytes"><xsl:with-param name="n" select="capture/@bytes"/></xsl:call-template></td></tr>
           <tr><th>partial</th><td><xsl:choose>
             <xsl:when test="capture/@partial = 'true'"><span class="chip s-blocked">yes</span></xsl:when>
+            <xsl:otherwise>no</xsl:otherwise></xsl:choose></td></tr>
+          <tr><th>incomplete</th><td><xsl:choose>
+            <xsl:when test="capture/@incomplete = 'true'"><span class="chip s-blocked">yes</span></xsl:when>
             <xsl:otherwise>no</xsl:otherwise></xsl:choose></td></tr>
           <tr><th>loss</th><td><xsl:choose>
             <xsl:when test="capture/loss">

@@ -1,4 +1,4 @@
-/* app.c: one offline run: options, rules, pipeline, reports, exit code. */
+/* app.c: one run, offline or live: options, rules, pipeline, reports, exit code. */
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "report-xml.h"
 #include "report-html.h"
 #include "report-json.h"
+#include "live.h"
 
 #define ERRLEN 1024
 
@@ -55,9 +56,17 @@ fail:
     return -1;
 }
 
-/* Warns once per rule whose roles have no addresses. */
+/* Warns once per rule whose roles have no addresses; once in all when no role has any. */
 static void warn_unconfigured(const struct ea_ruleset *rs, int quiet)
 {
+    int any = 0;
+    for (size_t i = 0; i < rs->nroles; i++)
+        any |= !rs->roles[i].builtin_any && ea_role_configured(&rs->roles[i]);
+    if (!any && !quiet) {
+        fprintf(stderr, "edgeaudit: warning: no role has addresses (give --site or --role): "
+                "nothing is audited, every flow is out of scope\n");
+        return;
+    }
     for (size_t i = 0; i < rs->nrules && !quiet; i++) {
         const struct ea_rule *r = &rs->rules[i];
         const struct ea_role *s = &rs->roles[r->src_role], *d = &rs->roles[r->dst_role];
@@ -72,7 +81,15 @@ static void print_summary(struct ea_pipeline *pl)
 {
     const struct ea_policy *pol = pl->pol;
     const struct ea_ruleset *rs = pl->rs;
-    printf("edgeaudit: %s\n", ea_policy_has_findings(pol) ? "FINDINGS" : "compliant");
+    const char *word = ea_policy_has_findings(pol) ? "FINDINGS" : "compliant";
+    if (pl->cap.partial)
+        printf("edgeaudit: PARTIAL: the input ended in an error; %s in what was read\n",
+               ea_policy_has_findings(pol) ? "findings" : "no findings");
+    else if (pl->cap.incomplete)
+        printf("edgeaudit: INCOMPLETE: 10%% or more of the packets were lost; %s in what was captured\n",
+               ea_policy_has_findings(pol) ? "findings" : "no findings");
+    else
+        printf("edgeaudit: %s\n", word);
     printf("%-20s %-13s %6s %6s %6s\n", "rule", "status", "flows", "blocked", "violations");
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct ea_rule_stat *s = &pol->stat[i];
@@ -88,11 +105,8 @@ static void print_summary(struct ea_pipeline *pl)
         const struct ea_flow *f = pl->done[i];
         if (f->verdict != EA_V_UNEXPECTED && !(f->verdict == EA_V_BLOCKED && f->blocked_required))
             continue;
-        char c[80], s[80];
-        printf("  %s flow %" PRIu64 " %s -> %s: %s\n", ea_verdict_name(f->verdict), f->id,
-               ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
-               ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-               f->reason_text ? f->reason_text : "");
+        char line[1400];
+        printf("  %s\n", ea_output_flow_brief(f, line, sizeof(line)));
         shown++;
     }
 }
@@ -140,6 +154,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_options o;
     struct ea_ruleset *rs = NULL;
     struct ea_pipeline *pl = NULL;
+    struct ea_live *lv = NULL;
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = mono_now();
@@ -166,7 +181,17 @@ int ea_app_main(int argc, char **argv)
         fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
         goto out;
     }
-    int input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
+    int input_rc;
+    if (o.iface) {
+        lv = ea_live_new(&o, pl, err, sizeof(err));
+        input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
+        if (input_rc == -2) {   /* nothing was captured: a usage or device error */
+            fprintf(stderr, "edgeaudit: %s\n", err);
+            goto out;
+        }
+    } else {
+        input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
+    }
     if (input_rc != 0) {
         /* Keep what was read: the reports say the input is partial. */
         fprintf(stderr, "edgeaudit: %s\n", err);
@@ -177,7 +202,7 @@ int ea_app_main(int argc, char **argv)
         ea_output_flows(stdout, pl);
     if (!o.quiet && !o.flows)
         print_summary(pl);
-    if (write_reports(&o, pl, NULL) != 0) {
+    if ((lv && ea_live_write_reports(lv) != 0) || write_reports(&o, pl, NULL) != 0) {
         code = EA_EXIT_REPORT;
         goto out;
     }
@@ -188,6 +213,7 @@ int ea_app_main(int argc, char **argv)
     else
         code = ea_policy_has_findings(pl->pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
 out:
+    ea_live_free(lv);
     ea_pipeline_free(pl);
     ea_ruleset_free(rs);
     ea_options_free(&o);

@@ -103,6 +103,12 @@ struct ea_flow {
     uint8_t blocked_required;     /* blocked, and a rule requires it: a finding */
     uint64_t rules;               /* bit per rule index: rules it satisfies (or would have) */
     char *reason_text;            /* owned, plain words */
+
+    /* live mode (live.c): alerts are said once per flow, and again only if revised */
+    uint8_t announced;            /* an alert was written for this flow */
+    uint8_t announced_verdict;    /* enum ea_verdict, as announced */
+    uint8_t previewed;            /* judged early in the table: 1 quiet, 2 decided both ways */
+    uint64_t previewed_ns;        /* last_ns at that early judgement */
 };
 
 /* Label text: "sip", "xmpp-s2s", ... For EA_APP_NDPI the caller uses nDPI's name. */

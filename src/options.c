@@ -1,6 +1,7 @@
 /* options.c: command-line parsing, tcpdump-style trailing filter included. */
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 static const char usage_text[] =
     "usage: edgeaudit -r FILE [-r FILE...] [options] [filter expression]\n"
+    "       edgeaudit -i IFACE [-Z USER | --keep-root] [options] [filter expression]\n"
     "  -r FILE            read a pcap or pcapng capture (- for standard input); repeatable\n"
     "  --rules FILE       rules file (default: the Lync Server 2013 Edge matrix); repeatable\n"
     "  --site FILE        site file mapping roles to addresses\n"
@@ -32,6 +34,21 @@ static const char usage_text[] =
     "  --tcp-timeout S    idle timeout of TCP flows, in packet-time seconds (default 3600)\n"
     "  --udp-timeout S    idle timeout of UDP flows (default 180)\n"
     "  --datadir DIR      where the rules, schemas and stylesheet are\n"
+    "live mode:\n"
+    "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
+    "  --snaplen N        bytes kept per packet (default 262144)\n"
+    "  -B, --buffer-size KIB  kernel capture buffer in KiB, as tcpdump -B (default: libpcap's)\n"
+    "  -p, --no-promiscuous-mode  do not put the interface into promiscuous mode\n"
+    "  -Z USER            become USER once the interface is open, before any packet is read\n"
+    "  --keep-root        stay root (without it, running as root requires -Z)\n"
+    "  --alerts text|json one line per new unexpected or blocked flow (default text)\n"
+    "  --alert-file FILE  append alerts to FILE instead of standard output (reopened on SIGHUP)\n"
+    "  --syslog           also send alerts to syslog (daemon facility)\n"
+    "  --report-dir DIR   write report.xml and report.html there (and window-report.*)\n"
+    "  --interval S       rewrite the reports every S seconds (default: at the end and on SIGUSR1)\n"
+    "  --window S         also write window-report.xml/.html covering the last S seconds\n"
+    "  --keep-flows N     finished flows kept for the reports (default 100000; counts stay exact)\n"
+    "  --settle S         quiet seconds before a flow without a final verdict is alerted (default 5)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
 
@@ -58,7 +75,8 @@ static int parse_u32(const char *s, uint32_t *out)
 int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
-           O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR };
+           O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
+           O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -74,6 +92,20 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "tcp-timeout", required_argument, NULL, O_TCPTO },
         { "udp-timeout", required_argument, NULL, O_UDPTO },
         { "datadir", required_argument, NULL, O_DATADIR },
+        { "interface", required_argument, NULL, 'i' },
+        { "snaplen", required_argument, NULL, O_SNAPLEN },
+        { "buffer-size", required_argument, NULL, 'B' },
+        { "no-promiscuous-mode", no_argument, NULL, 'p' },
+        { "relinquish-privileges", required_argument, NULL, 'Z' },
+        { "keep-root", no_argument, NULL, O_KEEPROOT },
+        { "alerts", required_argument, NULL, O_ALERTS },
+        { "alert-file", required_argument, NULL, O_ALERTFILE },
+        { "syslog", no_argument, NULL, O_SYSLOG },
+        { "report-dir", required_argument, NULL, O_REPORTDIR },
+        { "interval", required_argument, NULL, O_INTERVAL },
+        { "window", required_argument, NULL, O_WINDOW },
+        { "keep-flows", required_argument, NULL, O_KEEPFLOWS },
+        { "settle", required_argument, NULL, O_SETTLE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -86,10 +118,13 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     o->max_flows = lim.max_flows;
     o->tcp_timeout_s = (uint32_t)(lim.tcp_idle_ns / 1000000000ULL);
     o->udp_timeout_s = (uint32_t)(lim.udp_idle_ns / 1000000000ULL);
+    o->snaplen = 262144;
+    o->keep_flows = 100000;
+    o->settle_s = 5;
     opterr = 0;
     optind = 1;
     /* '+' stops at the first non-option: the filter expression follows. */
-    while ((c = getopt_long(argc, argv, "+r:hVq", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:hVqi:B:pZ:", lo, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'r': bad = push(&o->inputs, &o->ninputs, optarg); break;
@@ -103,6 +138,36 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_DET: o->deterministic = 1; break;
         case 'q': case O_QUIET: o->quiet = 1; break;
         case O_DATADIR: o->datadir = optarg; break;
+        case 'i': o->iface = optarg; break;
+        case 'p': o->no_promisc = 1; break;
+        case 'Z': o->user = optarg; break;
+        case O_KEEPROOT: o->keep_root = 1; break;
+        case O_ALERTFILE: o->alert_file = optarg; break;
+        case O_SYSLOG: o->syslog = 1; break;
+        case O_REPORTDIR: o->report_dir = optarg; break;
+        case O_ALERTS:
+            if (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0) {
+                o->alerts_json = optarg[0] == 'j';
+                break;
+            }
+            snprintf(err, errlen, "--alerts: '%s' is neither text nor json", optarg);
+            goto out;
+        case O_SNAPLEN: case 'B': case O_INTERVAL: case O_WINDOW: case O_KEEPFLOWS: case O_SETTLE: {
+            static const struct { int opt; const char *name; size_t off; } nums[] = {
+                { O_SNAPLEN, "--snaplen", offsetof(struct ea_options, snaplen) },
+                { 'B', "--buffer-size", offsetof(struct ea_options, buffer_kib) },
+                { O_INTERVAL, "--interval", offsetof(struct ea_options, interval_s) },
+                { O_WINDOW, "--window", offsetof(struct ea_options, window_s) },
+                { O_KEEPFLOWS, "--keep-flows", offsetof(struct ea_options, keep_flows) },
+                { O_SETTLE, "--settle", offsetof(struct ea_options, settle_s) },
+            };
+            for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+                if (nums[k].opt == c && parse_u32(optarg, (uint32_t *)((char *)o + nums[k].off))) {
+                    snprintf(err, errlen, "%s: '%s' is not a positive number", nums[k].name, optarg);
+                    goto out;
+                }
+            break;
+        }
         case O_MAXF:
             if (parse_u32(optarg, &o->max_flows)) {
                 snprintf(err, errlen, "--max-flows: '%s' is not a positive number", optarg);
@@ -161,8 +226,26 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
             at += l;
         }
     }
-    if (o->ninputs == 0) {
-        snprintf(err, errlen, "no input: give -r FILE (see edgeaudit --help)");
+    if (o->ninputs == 0 && !o->iface) {
+        snprintf(err, errlen, "no input: give -r FILE or -i IFACE (see edgeaudit --help)");
+        goto out;
+    }
+    if (o->ninputs && o->iface) {
+        snprintf(err, errlen, "-r and -i cannot be combined: read files or capture live");
+        goto out;
+    }
+    if (!o->iface && (o->user || o->keep_root || o->report_dir || o->interval_s || o->window_s ||
+                      o->alert_file || o->syslog || o->buffer_kib)) {
+        snprintf(err, errlen, "-Z, --keep-root, --report-dir, --interval, --window, --alert-file, "
+                 "--syslog and -B need live mode (-i IFACE)");
+        goto out;
+    }
+    if ((o->interval_s || o->window_s) && !o->report_dir) {
+        snprintf(err, errlen, "--interval and --window need --report-dir DIR");
+        goto out;
+    }
+    if (o->snaplen > 262144 || o->snaplen < 64) {
+        snprintf(err, errlen, "--snaplen: %u is outside 64..262144", (unsigned)o->snaplen);
         goto out;
     }
     rc = 0;

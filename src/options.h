@@ -27,6 +27,21 @@ struct ea_options {
     int deterministic;
     uint32_t max_flows;
     uint32_t tcp_timeout_s, udp_timeout_s;
+    /* live mode (-i) */
+    const char *iface;          /* -i IFACE */
+    uint32_t snaplen;           /* --snaplen */
+    uint32_t buffer_kib;        /* -B, --buffer-size KiB (0: libpcap's default) */
+    const char *user;           /* -Z USER */
+    int keep_root;              /* --keep-root */
+    int no_promisc;             /* -p, --no-promiscuous-mode */
+    int alerts_json;            /* --alerts json */
+    const char *alert_file;     /* --alert-file FILE (reopened on SIGHUP) */
+    int syslog;                 /* --syslog */
+    const char *report_dir;     /* --report-dir DIR */
+    uint32_t interval_s;        /* --interval S (0: only on SIGUSR1 and at the end) */
+    uint32_t window_s;          /* --window S (0: no window report) */
+    uint32_t keep_flows;        /* --keep-flows N: finished flows kept for live reports */
+    uint32_t settle_s;          /* --settle S: quiet time before an early alert */
 };
 
 /*

@@ -15,6 +15,16 @@ const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, 
     return buf;
 }
 
+const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
+{
+    char c[80], s[80];
+    snprintf(buf, n, "%s flow %" PRIu64 " %s -> %s: %s", ea_verdict_name((enum ea_verdict)f->verdict), f->id,
+             ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
+             ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
+             f->reason_text ? f->reason_text : "");
+    return buf;
+}
+
 static const char *transport_name(uint8_t proto)
 {
     switch (proto) {
@@ -62,4 +72,11 @@ void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double secon
     if (seconds > 0)
         fprintf(out, ", %.0f packets/s", (double)st->packets / seconds);
     fputc('\n', out);
+    if (pl->cap.have_loss) {
+        uint64_t lost = pl->cap.drop + pl->cap.ifdrop, total = pl->cap.recv + pl->cap.ifdrop;
+        fprintf(out, "edgeaudit: capture: %" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
+                " dropped by the interface (%.1f%% lost)%s\n", pl->cap.recv, pl->cap.drop, pl->cap.ifdrop,
+                total ? 100.0 * (double)lost / (double)total : 0.0,
+                pl->cap.incomplete ? ": INCOMPLETE, the verdicts miss what was lost" : "");
+    }
 }

@@ -11,6 +11,12 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl);
 /* The end-of-run summary: packets, bytes, flows, evictions, malformed by kind, throughput. */
 void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double seconds);
 
+/*
+ * One flow in a few words, as the summary and the live alerts print it:
+ * "VERDICT flow ID CLIENT -> SERVER: reason". Writes into buf (truncated to n).
+ */
+const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n);
+
 /* Formats "addr:port" ("[v6]:port") into buf. */
 const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n);
 

@@ -116,8 +116,10 @@ int ea_loss_incomplete(uint64_t lost, uint64_t total)
         return 0;
     if (total < lost)
         total = lost;
-    /* lost / total >= pct / 100, without floating point */
-    return lost * 100 >= total * (uint64_t)EA_LOSS_INCOMPLETE_PCT;
+    /* lost / total >= pct / 100 without floating point or overflow:
+       total * pct / 100 = q * pct + r * pct / 100, rounded up */
+    uint64_t q = total / 100, r = total % 100, pct = EA_LOSS_INCOMPLETE_PCT;
+    return lost >= q * pct + (r * pct + 99) / 100;
 }
 
 int ea_pipeline_set_loss(struct ea_pipeline *pl, uint64_t recv, uint64_t drop, uint64_t ifdrop)

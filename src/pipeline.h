@@ -28,6 +28,7 @@ struct ea_capture_info {
     int have_loss;
     uint64_t recv, drop, ifdrop;
     int incomplete;             /* loss of EA_LOSS_INCOMPLETE_PCT % or more */
+    uint32_t window_s;          /* live window report: flows of the last window_s seconds */
 };
 
 /* A live report that lost this share of packets or more says it is incomplete. */

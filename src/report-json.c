@@ -294,6 +294,27 @@ static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
     jb_put(b, "]}}\n", 4);
 }
 
+char *ea_report_json_alert(struct ea_pipeline *pl, const struct ea_flow *f, const char *event,
+                           const char *previous, size_t *len)
+{
+    struct jbuf b = { NULL, 0, 0, 0 };
+    write_flow(&b, pl, f);
+    if (b.oom || b.len < 2)
+        goto fail;
+    b.len -= 2;   /* reopen the object: drop its "}\n" */
+    kv_str(&b, "alert", event);
+    if (previous)
+        kv_str(&b, "previous-verdict", previous);
+    jb_put(&b, "}\n", 2);
+    if (b.oom)
+        goto fail;
+    *len = b.len;
+    return b.p;
+fail:
+    free(b.p);
+    return NULL;
+}
+
 /*
  * Builds every line in memory, then writes the file atomically. The
  * pipeline is only read. On error returns -1 with "PATH: cause" in err.

@@ -12,4 +12,13 @@
 int ea_report_json_write(const char *path, struct ea_pipeline *pl, int deterministic,
                          char *err, size_t errlen);
 
+/*
+ * One live alert: the flow object of the JSON lines plus "alert" (event,
+ * e.g. "new" or "revised") and, when given, "previous-verdict"; ends in a
+ * newline. Returns a malloc'ed string (caller frees) with its length in
+ * *len, or NULL on out-of-memory.
+ */
+char *ea_report_json_alert(struct ea_pipeline *pl, const struct ea_flow *f, const char *event,
+                           const char *previous, size_t *len);
+
 #endif

@@ -65,6 +65,8 @@ static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
         W(attr(w, "partial", "true"));
     if (pl->cap.have_loss && pl->cap.incomplete)
         W(attr(w, "incomplete", "true"));
+    if (pl->cap.window_s)   /* live window report: flows and rules cover the last window only */
+        W(attr_u64(w, "window-seconds", pl->cap.window_s));
     for (size_t i = 0; i < pl->cap.nsources; i++) {
         W(xmlTextWriterStartElement(w, BAD_CAST "source"));
         W(attr(w, "name", pl->cap.sources[i]));

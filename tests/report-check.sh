@@ -171,6 +171,19 @@ check "cut.xml says partial and names the error" sh -c "
 check "cut.html warns of partial input" python3 "$out/html-check.py" "$out/cut.html" "Partial input"
 check "cut.json: every line parses" python3 "$out/json-check.py" "$out/cut.json"
 
+ea -r "$out/cut.pcap" --site "$site" --deterministic
+check "the summary of a cut capture says PARTIAL, not compliant" sh -c "
+    head -n 1 '$out/stdout' | grep -q '^edgeaudit: PARTIAL: the input ended in an error' &&
+    ! grep -q '^edgeaudit: compliant' '$out/stdout'"
+
+# 3b2. No role has addresses: one warning that nothing is audited, not one per rule.
+ea -r captures/own/turn.pcap --deterministic
+check "no roles: a single warning says nothing is audited" sh -c "
+    test \$(grep -c 'warning' '$out/err') = 1 && grep -q 'no role has addresses.*nothing is audited' '$out/err'"
+ea -r captures/own/turn.pcap --deterministic --role edge-access=192.0.2.10
+check "one role: one warning per unconfigured rule, as before" sh -c "
+    test \$(grep -c 'warning: rule .* is unconfigured' '$out/err') -gt 1"
+
 # 3c. A capture with no packets at all: no window, no flows, still valid.
 printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' > "$out/empty.pcap"
 ea -r "$out/empty.pcap" --site "$site" --deterministic --quiet --xml "$out/empty.xml" --html "$out/empty.html" --json "$out/empty.json"

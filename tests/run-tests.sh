@@ -49,5 +49,14 @@ for t in report-check browser-check; do
     [ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
 done
 
+# Live mode on a private network namespace (root); bounded even if a process hangs.
+echo "== live-check"
+timeout 300 "$top_srcdir/tests/live-check.sh" > out/live-check.log 2>&1
+rc=$?
+cat out/live-check.log
+before=$failed
+tally out/live-check.log "live-check.sh"
+[ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,64 @@
+/* source-live.h: capturing from a network interface through libpcap, and dropping root after. */
+#ifndef EA_SOURCE_LIVE_H
+#define EA_SOURCE_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pcap/pcap.h>
+
+struct ea_live_source;
+
+struct ea_live_config {
+    const char *iface;
+    const char *bpf;            /* NULL or "" captures everything */
+    int snaplen;                /* bytes kept per packet */
+    uint32_t buffer_kib;        /* kernel buffer, KiB; 0 keeps libpcap's default */
+    int promisc;
+};
+
+/*
+ * Opens the interface with pcap_create, sets snaplen, buffer size,
+ * immediate mode and nanosecond timestamps, activates it, compiles and sets
+ * the filter, and makes it non-blocking for ea_live_source_dispatch. On error
+ * returns NULL with one line "IFACE: cause" in err. Needs CAP_NET_RAW.
+ */
+struct ea_live_source *ea_live_source_open(const struct ea_live_config *c, char *err, size_t errlen);
+void ea_live_source_close(struct ea_live_source *s);   /* NULL is a no-op */
+
+int ea_live_source_dlt(const struct ea_live_source *s);
+
+/* 1 when stamps come in nanoseconds, 0 when the device gave only microseconds. */
+int ea_live_source_nano(const struct ea_live_source *s);
+
+/*
+ * Waits at most timeout_ms for packets (poll, woken early by a signal),
+ * then hands every buffered packet to cb. Returns the number of packets
+ * handed over, 0 on timeout or interruption, -1 on a capture error with one
+ * line in err (the interface went away, ...).
+ */
+int ea_live_source_dispatch(struct ea_live_source *s, int timeout_ms, pcap_handler cb, u_char *user,
+                            char *err, size_t errlen);
+
+/* Async-signal-safe: makes a running dispatch return (pcap_breakloop). */
+void ea_live_source_break(struct ea_live_source *s);
+
+/* pcap_stats: packets received, dropped by the kernel, dropped by the interface. -1 if unknown. */
+int ea_live_source_stats(struct ea_live_source *s, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
+
+/*
+ * Becomes USER for good: initgroups, setgid, setuid, then checks that root
+ * cannot be regained (setuid(0) must fail; real, effective and saved ids
+ * are all USER's). On error returns -1 with one line in err; the caller must
+ * then stop before reading any packet.
+ */
+int ea_drop_privileges(const char *user, char *err, size_t errlen);
+
+/*
+ * Clears every capability of the process (CAP_NET_RAW from systemd's
+ * AmbientCapabilities included) once the interface is open: an unprivileged
+ * run parses packets with no privilege at all. On error returns -1 with one
+ * line in err.
+ */
+int ea_drop_capabilities(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,344 @@
+#!/bin/bash
+# live-check.sh: live mode end to end on the loopback of a private network namespace, against tcpdump and offline mode.
+#
+#   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/live-check.sh
+#
+# Needs root (ip netns, capture), tcpdump, openssl, sipp, xmllint, python3.
+# Real traffic (openssl s_server/s_client with and without a client
+# certificate, sipp uac/uas, refused connections) runs inside a namespace
+# this script creates; nothing leaves it. Every wait is bounded. Ends with
+# "N passed, N failed"; non-zero on failure.
+top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
+schema=$top/reports/edgeaudit-report.rng
+out=${LIVE_OUT:-out/live-check}
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+passed=0
+failed=0
+ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {   # check DESCRIPTION COMMAND...: passes when the command succeeds
+    local desc_=$1; shift
+    if "$@" > "$out/last.log" 2>&1; then ok "$desc_"; else bad "$desc_"; head -n 8 "$out/last.log"; fi
+}
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds; 1 on timeout
+wait_for() {
+    local n=0 max=$(($1 * 10)); shift
+    until "$@" > /dev/null 2>&1; do
+        [ $n -ge $max ] && return 1
+        sleep 0.1; n=$((n + 1))
+    done
+    return 0
+}
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: live-check needs root to create a network namespace and capture on it (CI runs as root)"
+    finish
+fi
+missing=""
+for t in ip ss tcpdump openssl sipp xmllint python3 timeout; do
+    command -v "$t" > /dev/null 2>&1 || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+    bad "tools missing:$missing (./setup.sh installs them)"
+    finish
+fi
+if ! getent passwd nobody > /dev/null; then
+    bad "no user 'nobody' to drop privileges to"
+    finish
+fi
+
+. "$top/captures/lib-netns.sh"
+ens_create || { bad "cannot create a network namespace"; finish; }
+EDGE=$(ens_role_ip edge-access)
+PARTNER=$(ens_role_ip federated-partner)
+CLIENT=$(ens_role_ip client)
+NET=$(ens_role_ip internet-host)
+roles=(--role "edge-access=$EDGE" --role "federated-partner=$PARTNER" --role "client=$CLIENT")
+filter=(tcp or udp)
+
+# A work dir that 'nobody' can write once edgeaudit has dropped root.
+d=$(mktemp -d /tmp/ea-live.XXXXXX) || { bad "mktemp"; finish; }
+ens_defer "rm -rf '$d'"
+chmod 755 "$d"
+mkdir "$d/rep" && chmod 1777 "$d/rep"
+rep=$d/rep
+
+# A tiny PKI: a CA, the edge's server certificate and a partner's client certificate.
+pki() {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ea-test-ca \
+        -keyout "$d/ca.key" -out "$d/ca.pem" &&
+    for n in edge partner; do
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=$n.example.com" \
+            -keyout "$d/$n.key" -out "$d/$n.csr" &&
+        openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+            -days 2 -out "$d/$n.pem" || return 1
+    done
+}
+check "a test PKI is made with openssl" pki
+
+# One TLS 1.2 session (1.3 hides the client certificate) to the edge's 5061 from the partner.
+tls_session() {
+    local name=$1; shift
+    ens_bg "$name" timeout 15 openssl s_server -accept "$EDGE:5061" -naccept 1 -Verify 1 -tls1_2 \
+        -cert "$d/edge.pem" -key "$d/edge.key" -CAfile "$d/ca.pem" -quiet
+    ens_wait_port tcp 5061 "$EDGE" 10 || return 1
+    # The client talks for a moment, then closes; a refused handshake ends it sooner.
+    (echo "OPTIONS sip:edge.example.com SIP/2.0"; sleep 1) |
+        ens_exec timeout 10 openssl s_client -connect "$EDGE:5061" -bind "$PARTNER:0" -tls1_2 \
+            -CAfile "$d/ca.pem" -quiet "$@" > "$out/$name.out" 2>&1
+    wait_for 5 gone "$(ens_pid "$name")"
+    ens_stop "$name"
+    return 0
+}
+# A connection to a closed port: SYN answered by RST (blocked).
+refused() {
+    ens_exec timeout 5 python3 -c 'import socket,sys
+s = socket.socket(); s.bind((sys.argv[1], 0))
+try: s.connect((sys.argv[2], int(sys.argv[3])))
+except OSError: pass' "$1" "$2" "$3"
+}
+# One SIP call over UDP 5060 with sipp's built-in scenarios (no rule: unexpected).
+sip_call() {
+    ens_bg sipp-uas timeout 20 sipp -sn uas -i "$EDGE" -p 5060 -m 1 -nostdin
+    ens_wait_port udp 5060 "$EDGE" 10 || return 1
+    ens_exec timeout 20 sipp -sn uac "$EDGE:5060" -i "$NET" -p 5070 -m 1 -nostdin \
+        -timeout 15s > "$out/sipp-uac.log" 2>&1
+    local rc=$?
+    wait_for 5 gone "$(ens_pid sipp-uas)"
+    ens_stop sipp-uas
+    return $rc
+}
+pid_of_edgeaudit() {   # the edgeaudit process inside the namespace (timeout is its parent)
+    local p
+    for p in $(ip netns pids "$EA_NS"); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = edgeaudit ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+jq_count() {   # jq_count FILE PYEXPR: lines of the JSON-lines FILE for which PYEXPR (over o) holds
+    python3 -c 'import json,sys
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if eval(sys.argv[2]): n += 1
+print(n)' "$1" "$2" 2>/dev/null || echo 0
+}
+count_is() {   # count_is FILE PYEXPR OP N: the number of matching lines compares (test OP) with N
+    local c
+    c=$(jq_count "$1" "$2")
+    test "$c" "$3" "$4"
+}
+alive_and() { kill -0 "$pid" 2> /dev/null && "$@"; }   # the run under test still runs, and ...
+gone() { ! kill -0 "$1" 2> /dev/null; }
+xcount() {     # xcount FILE XPATH OP N
+    local c
+    c=$(xmllint --xpath "$2" "$1" 2> /dev/null)
+    test "${c:-x}" "$3" "$4" 2> /dev/null
+}
+
+# 1. Running as root without -Z is refused before any packet is read.
+ip netns exec "$EA_NS" timeout 10 "$bin" -i lo "${roles[@]}" > "$out/root.out" 2> "$out/root.err"
+rc=$?
+check "as root without -Z or --keep-root: exit 2" test "$rc" = 2
+check "  ... and says why in one line" grep -q "refusing to read packets as root" "$out/root.err"
+ip netns exec "$EA_NS" timeout 10 "$bin" -i no-such-if0 -Z nobody "${roles[@]}" --quiet > /dev/null 2> "$out/nodev.err"
+rc=$?
+check "a missing interface: exit 2 with one line" sh -c "test $rc = 2 && test \$(wc -l < '$out/nodev.err') = 1"
+
+# 2. The main run: tcpdump beside it, then traffic.
+ens_capture_start "$d/side.pcap" "${filter[@]}" || bad "tcpdump beside edgeaudit did not start"
+ens_bg live timeout 90 "$bin" -i lo -Z nobody "${roles[@]}" --report-dir "$rep" --interval 1 \
+    --window 60 --settle 1 --alerts json --alert-file "$rep/alerts.jsonl" \
+    --json "$rep/final.jsonl" --xml "$rep/final.xml" "${filter[@]}"
+check "edgeaudit -i lo starts capturing" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live.log"
+pid=$(pid_of_edgeaudit)
+echo "edgeaudit pid ${pid:-none}"
+uid=$(id -u nobody); gid=$(id -g nobody)
+check "-Z nobody: real, effective, saved and fs uids are nobody's" \
+    grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid\$" "/proc/$pid/status"
+check "-Z nobody: every gid is nobody's, no supplementary root group" sh -c \
+    "grep -Eq '^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$' /proc/$pid/status &&
+     ! grep -Eq '^Groups:.*\\b0\\b' /proc/$pid/status"
+check "-Z nobody: no capabilities left" grep -Eq "^CapEff:[[:space:]]+0+\$" "/proc/$pid/status"
+
+check "traffic: mutual TLS from the partner (client certificate)" \
+    tls_session mtls -cert "$d/partner.pem" -key "$d/partner.key"
+check "traffic: TLS from the partner without a client certificate" tls_session nocert
+check "traffic: a refused connection to 5099" refused "$NET" "$EDGE" 5099
+check "traffic: a SIP call over UDP 5060 with sipp" sip_call
+
+# 3. Alerts arrive while edgeaudit still runs.
+check "alert for the refused connection (blocked) arrives while running" wait_for 10 alive_and \
+    count_is "$rep/alerts.jsonl" 'o["server-port"] == 5099 and o["verdict"] == "blocked"' = 1
+check "alert for the SIP call over UDP 5060 (unexpected) arrives while running" wait_for 10 alive_and \
+    count_is "$rep/alerts.jsonl" 'o["server-port"] == 5060 and o["verdict"] == "unexpected"' -ge 1
+check "alert for TLS without a client certificate on 5061 arrives while running" wait_for 10 alive_and \
+    count_is "$rep/alerts.jsonl" 'o["server-port"] == 5061 and o["verdict"] != "allowed"' = 1
+check "no alert for the mutual TLS session" \
+    count_is "$rep/alerts.jsonl" 'o["server-port"] == 5061 and o.get("mtls") == "yes"' = 0
+check "alerts are JSON lines with \"alert\":\"new\"" \
+    count_is "$rep/alerts.jsonl" 'o["alert"] == "new"' = "$(wc -l < "$rep/alerts.jsonl")"
+
+# 4. Reports at each interval, replaced atomically, valid.
+check "report.xml is written at the interval" wait_for 5 test -s "$rep/report.xml"
+i1=$(stat -c %i "$rep/report.xml" 2>/dev/null)
+check "report.xml is rewritten at the next interval (new file renamed over it)" wait_for 5 \
+    sh -c "test \"\$(stat -c %i '$rep/report.xml')\" != '$i1'"
+cp "$rep/report.xml" "$out/interval.xml" 2> /dev/null
+check "the interval report validates against the schema" xmllint --noout --relaxng "$schema" "$out/interval.xml"
+check "the interval report covers the run so far (the flows to 5061, 5099, 5060)" \
+    xcount "$out/interval.xml" 'count(//flow[@server-port=5061 or @server-port=5099 or @server-port=5060])' -ge 4
+check "the interval report has the capture loss (received > 0)" \
+    xcount "$out/interval.xml" 'string(//capture/loss/@received)' -gt 0
+check "report.html is written beside it" test -s "$rep/report.html"
+check "window-report.xml is written and valid" xmllint --noout --relaxng "$schema" "$rep/window-report.xml"
+check "window-report.xml says window-seconds=60" xcount "$rep/window-report.xml" 'string(//capture/@window-seconds)' = 60
+check "no temporary file is left in the report dir" sh -c "! ls '$rep' | grep -q tmp"
+
+# 5. SIGHUP reopens the alert file (log rotation) and capture goes on.
+mv "$rep/alerts.jsonl" "$rep/alerts.1.jsonl"
+kill -HUP "$pid"
+sleep 0.5
+check "after SIGHUP edgeaudit still runs" kill -0 "$pid"
+check "after SIGHUP the alert file is reopened" wait_for 5 test -e "$rep/alerts.jsonl"
+refused "$NET" "$EDGE" 5098
+check "after SIGHUP a new alert lands in the new file" wait_for 10 \
+    count_is "$rep/alerts.jsonl" 'o["server-port"] == 5098' = 1
+
+# 6. SIGTERM: clean stop, final reports, exit 1 (findings) as offline.
+kill -TERM "$pid"
+check "SIGTERM stops it within 10 s" wait_for 10 gone "$pid"
+wait "$(ens_pid live)"
+rc=$?
+check "exit 1 after SIGTERM (there are findings), as offline" test "$rc" = 1
+ens_capture_stop 2> "$out/tcpdump.log"
+check "the final report validates" xmllint --noout --relaxng "$schema" "$rep/report.xml"
+check "the final --xml report validates" xmllint --noout --relaxng "$schema" "$rep/final.xml"
+check "the final report holds both TLS flows to 5061" xcount "$rep/final.xml" 'count(//flow[@server-port=5061])' = 2
+check "the final report holds the refused flows to 5099 and 5098" \
+    xcount "$rep/final.xml" 'count(//flow[@server-port=5099 or @server-port=5098])' = 2
+check "the final report holds the SIP flow to 5060" xcount "$rep/final.xml" 'count(//flow[@server-port=5060])' -ge 1
+check "the terminal summary gives the capture loss" grep -q "received, .* dropped by the kernel, .* dropped by the interface" "$ENS_TMP/live.log"
+cat "$rep/alerts.1.jsonl" "$rep/alerts.jsonl" > "$out/alerts.jsonl" 2> /dev/null
+check "each flow is announced once" python3 -c 'import json,sys,collections
+c = collections.Counter(json.loads(l)["id"] for l in open(sys.argv[1]) if json.loads(l)["alert"] == "new")
+sys.exit(1 if not c or max(c.values()) > 1 else 0)' "$out/alerts.jsonl"
+check "every announced verdict is the final one, or a revision says so" python3 -c 'import json,sys
+final = {}
+for l in open(sys.argv[2]):
+    o = json.loads(l)
+    if o["type"] == "flow": final[o["id"]] = o["verdict"]
+said = {}
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    said[o["id"]] = o["verdict"]
+bad = [i for i, v in said.items() if final.get(i) != v]
+print("differ:", bad)
+sys.exit(1 if bad else 0)' "$out/alerts.jsonl" "$rep/final.jsonl"
+
+check "no early verdict needed a revision in this session" count_is "$out/alerts.jsonl" 'o["alert"] == "revised"' = 0
+check "no flow that ends allowed (the mutual TLS one) was ever alerted" python3 -c 'import json,sys
+ok = {json.loads(l)["id"] for l in open(sys.argv[2]) if json.loads(l).get("verdict") == "allowed"}
+said = {json.loads(l)["id"] for l in open(sys.argv[1])}
+sys.exit(0 if ok and not (ok & said) else 1)' "$out/alerts.jsonl" "$rep/final.jsonl"
+
+# 7. Done when: the same traffic, recorded by tcpdump and audited offline, gets the same verdicts.
+"$bin" -r "$d/side.pcap" "${roles[@]}" --quiet --json "$out/offline.jsonl" "${filter[@]}" > /dev/null 2>&1
+rc=$?
+check "the tcpdump recording audits offline with exit 1, as live" test "$rc" = 1
+check "live and offline give the same verdict per flow (client, ports, app, verdict)" python3 -c 'import json,sys
+def flows(p):
+    s = set()
+    for l in open(p):
+        o = json.loads(l)
+        if o["type"] == "flow":
+            s.add((o["client"], o["client-port"], o["server"], o["server-port"], o["transport"], o["app"], o["verdict"]))
+    return s
+a, b = flows(sys.argv[1]), flows(sys.argv[2])
+for x in sorted(a - b): print("live only:", x)
+for x in sorted(b - a): print("offline only:", x)
+print(len(a), "flows live,", len(b), "offline")
+sys.exit(0 if a == b and len(a) >= 5 else 1)' "$rep/final.jsonl" "$out/offline.jsonl"
+cp "$rep/final.jsonl" "$out/live.jsonl" 2> /dev/null
+
+# 8. SIGUSR1 writes a report at once; --keep-root keeps root when asked; text alerts on stdout.
+rep2=$d/rep2
+mkdir "$rep2"
+ens_bg live2 timeout 40 "$bin" -i lo --keep-root "${roles[@]}" --report-dir "$rep2" --settle 1 \
+    --window 2 "${filter[@]}"
+check "a second run (--keep-root, no --interval) starts" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live2.log"
+pid=$(pid_of_edgeaudit)
+check "--keep-root: the process stays root" grep -Eq "^Uid:[[:space:]]+0[[:space:]]" "/proc/$pid/status"
+refused "$NET" "$EDGE" 5097
+check "a text alert line on stdout while running" wait_for 10 \
+    grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5097: " "$ENS_TMP/live2.log"
+# A SIP request over UDP answered only after the settle time: alerted early as blocked, then revised.
+late_answer() {
+    ens_exec timeout 10 python3 -c 'import socket, sys, time
+cli, edge = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind((edge, 5062))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.bind((cli, 0))
+hdr = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKealive1\r\nFrom: <sip:probe@example.org>;tag=1\r\n" \
+      "To: <sip:edge.example.com>\r\nCall-ID: ea-live-late@example.org\r\nCSeq: 1 OPTIONS\r\n" \
+      "Content-Length: 0\r\n\r\n" % c.getsockname()
+c.sendto(("OPTIONS sip:edge.example.com SIP/2.0\r\n" + hdr).encode(), (edge, 5062))
+d, a = srv.recvfrom(4096)
+time.sleep(3)
+srv.sendto(("SIP/2.0 200 OK\r\n" + hdr).encode(), a)
+c.recvfrom(4096)' "$1" "$2"
+}
+check "traffic: a SIP OPTIONS over UDP 5062 answered after 3 s" late_answer "$NET" "$EDGE"
+check "  ... was alerted as blocked while no answer had come" \
+    grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5062: SIP OPTIONS with no reply" "$ENS_TMP/live2.log"
+check "  ... and a revision says it is now unexpected, while running" wait_for 5 alive_and \
+    grep -q "^edgeaudit: alert revised (was blocked): unexpected flow [0-9]* $NET:[0-9]* -> $EDGE:5062: " "$ENS_TMP/live2.log"
+check "traffic: mutual TLS again, then quiet for longer than the 2 s window" \
+    tls_session mtls2 -cert "$d/partner.pem" -key "$d/partner.key"
+check "no report before SIGUSR1 (no --interval)" test ! -e "$rep2/report.xml"
+sleep 3
+kill -USR1 "$pid"
+check "SIGUSR1 writes the report at once" wait_for 5 test -s "$rep2/report.xml"
+check "SIGUSR1 writes the window report too" wait_for 5 test -s "$rep2/window-report.xml"
+check "the whole-run report has sipfed-partner-in observed" \
+    xcount "$rep2/report.xml" 'string(//rule[@id="sipfed-partner-in"]/@status)' = observed
+check "the window report, past that session, has it not-observed and lists no flow" sh -c \
+    "xmllint --noout --relaxng '$schema' '$rep2/window-report.xml' &&
+     test \"\$(xmllint --xpath 'string(//rule[@id=\"sipfed-partner-in\"]/@status)' '$rep2/window-report.xml')\" = not-observed &&
+     test \"\$(xmllint --xpath 'count(//flow)' '$rep2/window-report.xml')\" = 0"
+check "after SIGUSR1 edgeaudit still runs" kill -0 "$pid"
+kill -INT "$pid"
+check "SIGINT stops it too" wait_for 10 gone "$pid"
+wait "$(ens_pid live2)"
+rc=$?
+check "exit 1 after SIGINT (a blocked flow... and rules not observed)" test "$rc" = 1
+check "the final report after SIGINT validates" xmllint --noout --relaxng "$schema" "$rep2/report.xml"
+# 9. As the systemd unit runs it: unprivileged with an ambient CAP_NET_RAW, which goes once lo is open
+#    (--syslog too; whether a syslog daemon receives the lines is not checked here).
+if command -v setpriv > /dev/null; then
+    rep3=$d/rep3
+    mkdir "$rep3" && chmod 1777 "$rep3"
+    ens_bg live3 timeout 30 setpriv --reuid=nobody --regid=nogroup --init-groups \
+        --inh-caps=+net_raw --ambient-caps=+net_raw \
+        "$bin" -i lo "${roles[@]}" --report-dir "$rep3" --settle 1 --syslog "${filter[@]}"
+    check "unprivileged with ambient CAP_NET_RAW: it starts capturing" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live3.log"
+    pid=$(pid_of_edgeaudit)
+    check "  ... then holds no capability at all" grep -Eq "^CapPrm:[[:space:]]+0+\$" "/proc/$pid/status"
+    check "  ... and runs as nobody" grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]" "/proc/$pid/status"
+    refused "$NET" "$EDGE" 5096
+    check "  ... and still sees the traffic (an alert for 5096)" wait_for 10 \
+        grep -q "^edgeaudit: alert: blocked flow [0-9]* $NET:[0-9]* -> $EDGE:5096: " "$ENS_TMP/live3.log"
+    kill -TERM "$pid"
+    wait_for 10 gone "$pid"
+    check "  ... and writes its final report" xmllint --noout --relaxng "$schema" "$rep3/report.xml"
+else
+    bad "setpriv (util-linux) is missing"
+fi
+cp "$ENS_TMP/live3.log" "$out/live3.log" 2> /dev/null
+cp "$ENS_TMP/live.log" "$out/live.log" 2> /dev/null
+cp "$ENS_TMP/live2.log" "$out/live2.log" 2> /dev/null
+finish

@@ -1,0 +1,195 @@
+/* test-live.c: unit tests of live mode without a device: loss arithmetic, window, settling, alerts once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "tests.h"
+#include "live.h"
+#include "pipeline.h"
+#include "output-flows.h"
+
+#define NS 1000000000ULL
+
+static void test_loss_threshold(void)
+{
+    CU_ASSERT_EQUAL(ea_loss_incomplete(0, 0), 0);
+    CU_ASSERT_EQUAL(ea_loss_incomplete(0, 1000), 0);
+    CU_ASSERT_EQUAL(ea_loss_incomplete(99, 1000), 0);     /* 9.9 % */
+    CU_ASSERT_EQUAL(ea_loss_incomplete(100, 1000), 1);    /* exactly 10 % */
+    CU_ASSERT_EQUAL(ea_loss_incomplete(1, 10), 1);
+    CU_ASSERT_EQUAL(ea_loss_incomplete(5, 3), 1);         /* more lost than counted: all lost */
+    /* no overflow near the top of the range */
+    CU_ASSERT_EQUAL(ea_loss_incomplete(UINT64_MAX / 20, UINT64_MAX), 0);
+    CU_ASSERT_EQUAL(ea_loss_incomplete(UINT64_MAX / 10 + 1, UINT64_MAX), 1);
+    CU_ASSERT_EQUAL(ea_loss_incomplete(1, 11), 0);        /* 9.1 %: rounding up, not down */
+    CU_ASSERT_EQUAL(ea_loss_incomplete(2, 11), 1);
+}
+
+static void test_set_loss(void)
+{
+    struct ea_pipeline pl;
+    memset(&pl, 0, sizeof(pl));
+    /* kernel drops count against what was received; interface drops add to both */
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 900, 50, 0), 0);
+    CU_ASSERT_EQUAL(pl.cap.have_loss, 1);
+    CU_ASSERT_EQUAL(pl.cap.recv, 900);
+    CU_ASSERT_EQUAL(pl.cap.drop, 50);
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 900, 50, 50), 1);   /* 100 of 950 */
+    CU_ASSERT_EQUAL(pl.cap.incomplete, 1);
+    CU_ASSERT_EQUAL(pl.cap.ifdrop, 50);
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 1000, 0, 0), 0);     /* the mark follows the counters */
+    CU_ASSERT_EQUAL(pl.cap.incomplete, 0);
+}
+
+static void test_window(void)
+{
+    uint64_t now = 1000 * NS, w = 60 * NS;
+    CU_ASSERT_EQUAL(ea_live_in_window(now, now, w), 1);
+    CU_ASSERT_EQUAL(ea_live_in_window(now - w, now, w), 1);        /* the edge belongs to it */
+    CU_ASSERT_EQUAL(ea_live_in_window(now - w - 1, now, w), 0);
+    CU_ASSERT_EQUAL(ea_live_in_window(0, 30 * NS, w), 1);          /* run shorter than the window */
+}
+
+static struct ea_flow *mkflow(void)
+{
+    struct ea_flow *f = calloc(1, sizeof(*f));
+    f->id = 7;
+    f->key.family = 4;
+    f->key.proto = 6;
+    inet_pton(AF_INET, "203.0.113.99", f->key.src);
+    inet_pton(AF_INET, "192.0.2.10", f->key.dst);
+    f->key.sport = 40000;
+    f->key.dport = 5099;
+    f->last_ns = 100 * NS;
+    return f;
+}
+
+static void test_settled(void)
+{
+    struct ea_flow *f = mkflow();
+    f->pkts[0] = 1;                                                /* a lone SYN */
+    CU_ASSERT_EQUAL(ea_live_settled(f, 101 * NS, 5 * NS), 0);
+    CU_ASSERT_EQUAL(ea_live_settled(f, 105 * NS, 5 * NS), 1);      /* quiet long enough */
+    CU_ASSERT_EQUAL(ea_live_settled(f, 99 * NS, 5 * NS), 0);       /* clock behind the flow */
+    f->decided = 1;
+    CU_ASSERT_EQUAL(ea_live_settled(f, 101 * NS, 5 * NS), 0);      /* decided, but one-way */
+    f->pkts[1] = 1;
+    CU_ASSERT_EQUAL(ea_live_settled(f, 100 * NS, 5 * NS), 1);      /* decided both ways: final */
+    free(f);
+}
+
+static void test_alert_once(void)
+{
+    struct ea_flow *f = mkflow();
+    f->judged = 1;
+    f->verdict = EA_V_ALLOWED;
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);         /* nothing to say */
+    CU_ASSERT_EQUAL(f->announced, 0);
+    f->verdict = EA_V_BLOCKED;
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NEW);
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);         /* once only */
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);
+    f->verdict = EA_V_UNEXPECTED;                                  /* the final verdict differs */
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_REVISED);
+    CU_ASSERT_EQUAL(f->announced_verdict, EA_V_UNEXPECTED);
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);
+    f->verdict = EA_V_ALLOWED;                                     /* revised down is said too */
+    CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_REVISED);
+    free(f);
+}
+
+/* A pipeline over the shipped rules with the plan's edge address, for formatting. */
+static struct ea_pipeline *mkpipeline(struct ea_ruleset **rsp)
+{
+    char err[512], dir[1024], path[1100];
+    const char *top = getenv("EA_SRCDIR");
+    struct ea_flow_limits lim;
+    snprintf(dir, sizeof(dir), "%s/rules", top ? top : "..");
+    snprintf(path, sizeof(path), "%s/lync2013-edge.xml", dir);
+    *rsp = ea_ruleset_new();
+    if (!*rsp || ea_ruleset_load_rules(*rsp, path, dir, err, sizeof(err)) != 0 ||
+        ea_ruleset_add_role_arg(*rsp, "edge-access=192.0.2.10", err, sizeof(err)) != 0)
+        return NULL;
+    ea_flow_limits_default(&lim);
+    return ea_pipeline_new(&lim, *rsp);
+}
+
+static void test_alert_format(void)
+{
+    struct ea_ruleset *rs = NULL;
+    struct ea_pipeline *pl = mkpipeline(&rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    struct ea_flow *f = mkflow();
+    f->open = EA_OPEN_SYN;
+    f->syns = 3;
+    f->pkts[0] = 3;
+    CU_ASSERT_EQUAL(ea_policy_judge(pl->pol, f), 0);
+    CU_ASSERT_EQUAL(f->verdict, EA_V_BLOCKED);
+    size_t len = 0;
+    char *t = ea_live_alert_format(pl, f, EA_ALERT_NEW, 0, 0, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(len, strlen(t));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "edgeaudit: alert: blocked flow 7 203.0.113.99:40000 -> 192.0.2.10:5099: "));
+    CU_ASSERT_EQUAL(strchr(t, '\n'), t + len - 1);                   /* one line */
+    free(t);
+    t = ea_live_alert_format(pl, f, EA_ALERT_REVISED, EA_V_UNEXPECTED, 0, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "edgeaudit: alert revised (was unexpected): blocked flow 7 "));
+    free(t);
+    /* JSON: the report's flow object plus the alert members, on one line */
+    t = ea_live_alert_format(pl, f, EA_ALERT_NEW, 0, 1, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(strncmp(t, "{\"type\":\"flow\",\"id\":7,", 22), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"verdict\":\"blocked\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"server-port\":5099"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, ",\"alert\":\"new\"}\n"));
+    CU_ASSERT_PTR_NULL(strstr(t, "previous-verdict"));
+    CU_ASSERT_EQUAL(strchr(t, '\n'), t + len - 1);
+    free(t);
+    t = ea_live_alert_format(pl, f, EA_ALERT_REVISED, EA_V_UNEXPECTED, 1, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, ",\"alert\":\"revised\",\"previous-verdict\":\"unexpected\"}\n"));
+    free(t);
+    ea_flow_free(f);
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
+}
+
+/* The run summary gives the loss counters, and says INCOMPLETE at 10 % or more. */
+static void test_summary_loss(void)
+{
+    struct ea_ruleset *rs = NULL;
+    struct ea_pipeline *pl = mkpipeline(&rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    ea_output_run_summary(f, pl, 0);   /* offline: no loss line */
+    fflush(f);
+    CU_ASSERT_PTR_NULL(strstr(buf, "received"));
+    ea_pipeline_set_loss(pl, 950, 40, 10);
+    ea_output_run_summary(f, pl, 0);
+    fflush(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "950 received, 40 dropped by the kernel, 10 dropped by the interface (5.2% lost)\n"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "INCOMPLETE"));
+    ea_pipeline_set_loss(pl, 900, 90, 10);
+    ea_output_run_summary(f, pl, 0);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(11.0% lost): INCOMPLETE"));
+    free(buf);
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
+}
+
+void ea_test_add_live(void)
+{
+    EA_SUITE("live",
+             { "loss: the 10 % threshold", test_loss_threshold },
+             { "loss: pipeline counters and mark", test_set_loss },
+             { "window: flows seen in the last window", test_window },
+             { "settled: when a flow may be judged early", test_settled },
+             { "alerts: once per flow, again only when revised", test_alert_once },
+             { "alerts: text and JSON lines", test_alert_format },
+             { "summary: capture loss and the incomplete mark", test_summary_loss });
+}
