@@ -8,7 +8,8 @@ mode=${1:-run}
 
 # Build and test dependencies, by Debian package name.
 pkgs="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libxml2-dev
-libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium"
+libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium
+libndpi-bin tshark valgrind time python3"
 
 missing=""
 for p in $pkgs; do
