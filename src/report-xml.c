@@ -225,7 +225,8 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
             W(attr(w, "sni", f->tls->sni));
     }
     W(attr(w, "verdict", f->judged ? ea_verdict_name(f->verdict) : "unjudged"));
-    char rules[EA_MAX_RULES * 40] = "";
+    char rules[EA_MAX_RULES * 40];
+    rules[0] = 0;   /* not the whole array: this runs once per flow */
     for (size_t i = 0; i < rs->nrules; i++)
         if (f->rules & (1ULL << i)) {
             if (rules[0])
@@ -357,11 +358,9 @@ char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *m
     xmlFreeTextWriter(w);
     w = NULL;
     *len = (size_t)xmlBufferLength(buf);
-    out = malloc(*len + 1);
-    if (out) {
-        memcpy(out, xmlBufferContent(buf), *len);
-        out[*len] = 0;
-    }
+    /* Takes the buffer over instead of copying it: a report of many flows is tens of MB.
+       It is NUL-terminated and comes from xmlMalloc, which is malloc: free() releases it. */
+    out = (char *)xmlBufferDetach(buf);
     goto done;
 fail:
     out = NULL;
