@@ -13,6 +13,7 @@
 #include "report-xml.h"
 #include "report-html.h"
 #include "report-json.h"
+#include "workers.h"
 
 #define ERRLEN 1024
 
@@ -166,7 +167,9 @@ int ea_app_main(int argc, char **argv)
         fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
         goto out;
     }
-    int input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
+    int input_rc = o.threads > 1
+        ? ea_workers_run_files(pl, &lim, o.threads, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err))
+        : ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
     if (input_rc != 0) {
         /* Keep what was read: the reports say the input is partial. */
         fprintf(stderr, "edgeaudit: %s\n", err);

@@ -277,6 +277,42 @@ static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flo
     return ft->lim.tcp_idle_ns;
 }
 
+/* The shortest of the idle timeouts. */
+static uint64_t min_timeout(const struct ea_flow_table *ft)
+{
+    uint64_t min_to = ft->lim.tcp_closed_ns;
+    if (ft->lim.udp_idle_ns < min_to)
+        min_to = ft->lim.udp_idle_ns;
+    if (ft->lim.tcp_idle_ns < min_to)
+        min_to = ft->lim.tcp_idle_ns;
+    return min_to;
+}
+
+uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns)
+{
+    uint64_t min_to = min_timeout(ft);
+    for (const struct ea_flow *f = ft->lru_tail; f; f = f->lru_prev) {
+        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
+        if (idle < min_to)
+            return f->touch_frame;
+    }
+    return UINT64_MAX;
+}
+
+void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame)
+{
+    struct ea_flow *f = ft->lru_tail;
+    while (f && f->touch_frame < stop_frame) {
+        struct ea_flow *prev = f->lru_prev;
+        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
+        if (idle >= flow_timeout(ft, f)) {
+            ft->st->flows_expired++;
+            remove_flow(ft, f, "expired");
+        }
+        f = prev;
+    }
+}
+
 void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
 {
     uint64_t min_to = ft->lim.tcp_closed_ns;

@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  --tcp-timeout S    idle timeout of TCP flows, in packet-time seconds (default 3600)\n"
     "  --udp-timeout S    idle timeout of UDP flows (default 180)\n"
     "  --datadir DIR      where the rules, schemas and stylesheet are\n"
+    "  --threads N        classify on N worker threads, flows sharded by hash (default 1)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
 
@@ -58,7 +59,7 @@ static int parse_u32(const char *s, uint32_t *out)
 int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
-           O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR };
+           O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_THREADS };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -74,6 +75,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "tcp-timeout", required_argument, NULL, O_TCPTO },
         { "udp-timeout", required_argument, NULL, O_UDPTO },
         { "datadir", required_argument, NULL, O_DATADIR },
+        { "threads", required_argument, NULL, O_THREADS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -86,6 +88,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     o->max_flows = lim.max_flows;
     o->tcp_timeout_s = (uint32_t)(lim.tcp_idle_ns / 1000000000ULL);
     o->udp_timeout_s = (uint32_t)(lim.udp_idle_ns / 1000000000ULL);
+    o->threads = 1;
     opterr = 0;
     optind = 1;
     /* '+' stops at the first non-option: the filter expression follows. */
@@ -118,6 +121,13 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_UDPTO:
             if (parse_u32(optarg, &o->udp_timeout_s)) {
                 snprintf(err, errlen, "--udp-timeout: '%s' is not a positive number of seconds", optarg);
+                goto out;
+            }
+            break;
+        case O_THREADS:
+            if (parse_u32(optarg, &o->threads) || o->threads > EA_OPT_MAX_THREADS) {
+                snprintf(err, errlen, "--threads: '%s' is not a number from 1 to %d", optarg,
+                         EA_OPT_MAX_THREADS);
                 goto out;
             }
             break;

@@ -27,7 +27,11 @@ struct ea_options {
     int deterministic;
     uint32_t max_flows;
     uint32_t tcp_timeout_s, udp_timeout_s;
+    uint32_t threads;           /* --threads: worker threads, 1 (no workers) by default */
 };
+
+/* --threads' upper bound (EA_MAX_THREADS in workers.h). */
+#define EA_OPT_MAX_THREADS 64
 
 /*
  * Parses argv. Returns 0 to run, 1 when --help or --version was printed

@@ -15,6 +15,7 @@ void ea_test_add_dissect_rtp(void);
 void ea_test_add_dissect_banner(void);
 void ea_test_add_rules(void);
 void ea_test_add_policy(void);
+void ea_test_add_workers(void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 #define EA_SUITE(name, ...) do {                                         \
