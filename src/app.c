@@ -109,6 +109,13 @@ static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, cha
     }
     if (!o->xml && !o->html)
         return rc;
+    if (!o->html) {     /* streamed: a report of many flows is never whole in memory */
+        if (ea_report_xml_write(pl, &meta, o->xml, err, sizeof(err)) != 0) {
+            fprintf(stderr, "edgeaudit: %s\n", err);
+            rc = -1;
+        }
+        return rc;
+    }
     size_t len = 0;
     char *xml = ea_report_xml_build(pl, &meta, &len);
     if (!xml) {

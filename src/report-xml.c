@@ -325,13 +325,9 @@ fail:
     return -1;
 }
 
-char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+/* The whole document, into any writer. 0, or -1 when a write failed. */
+static int write_doc(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_report_meta *meta)
 {
-    char *out = NULL;
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-    if (!w)
-        goto done;
     xmlTextWriterSetIndent(w, 1);
     xmlTextWriterSetIndentString(w, BAD_CAST "  ");
     W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
@@ -355,15 +351,26 @@ char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *m
     W(xmlTextWriterEndElement(w));
     W(xmlTextWriterEndElement(w));
     W(xmlTextWriterEndDocument(w));
+    return 0;
+fail:
+    return -1;
+}
+
+char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+{
+    char *out = NULL;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!w)
+        goto done;
+    if (write_doc(w, pl, meta) != 0)
+        goto done;
     xmlFreeTextWriter(w);
     w = NULL;
     *len = (size_t)xmlBufferLength(buf);
     /* Takes the buffer over instead of copying it: a report of many flows is tens of MB.
        It is NUL-terminated and comes from xmlMalloc, which is malloc: free() releases it. */
     out = (char *)xmlBufferDetach(buf);
-    goto done;
-fail:
-    out = NULL;
 done:
     if (w)
         xmlFreeTextWriter(w);
@@ -388,23 +395,26 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* Writes the report's bytes into fd: 0, or -1 with errno set. */
+typedef int (*fill_fn)(int fd, void *ctx);
+
 /* A target that is not a regular file (a FIFO, a terminal, /dev/stdout) is written in place:
    renaming over it would replace the device node or link itself. */
-static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static int write_in_place(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    int rc = write_all(fd, data, len);
+    int rc = fill(fd, ctx);
     if (rc != 0)
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
     close(fd);
     return rc;
 }
 
-int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static int write_atomic_fn(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
 {
     char tmp[4096], real[4096];
     int fd = -1, rc = -1;
@@ -414,7 +424,7 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
             snprintf(err, errlen, "%s: is a directory", path);
             return -1;
         }
-        return write_in_place(path, data, len, err, errlen);
+        return write_in_place(path, fill, ctx, err, errlen);
     }
     /* A link to a regular file: replace the file it names, not the link. */
     if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
@@ -428,7 +438,7 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
         snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
         return -1;
     }
-    if (write_all(fd, data, len) != 0) {
+    if (fill(fd, ctx) != 0) {
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
         goto out;
     }
@@ -453,4 +463,74 @@ out:
     if (rc != 0)
         unlink(tmp);
     return rc;
+}
+
+struct bytes {
+    const char *data;
+    size_t len;
+};
+
+static int fill_bytes(int fd, void *ctx)
+{
+    const struct bytes *b = ctx;
+    return write_all(fd, b->data, b->len);
+}
+
+int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    struct bytes b = { data, len };
+    return write_atomic_fn(path, fill_bytes, &b, err, errlen);
+}
+
+struct xml_job {
+    struct ea_pipeline *pl;
+    const struct ea_report_meta *meta;
+    int fd;
+    int werrno;                 /* errno of the first failed write, or 0 */
+};
+
+/* libxml2 output callback: the whole buffer, or -1. */
+static int xml_out(void *ctx, const char *buf, int len)
+{
+    struct xml_job *j = ctx;
+    if (len < 0 || write_all(j->fd, buf, (size_t)len) != 0) {
+        if (!j->werrno)
+            j->werrno = errno ? errno : EIO;
+        return -1;
+    }
+    return len;
+}
+
+/* Streams the document into fd through libxml2's own output buffer (a few KB). */
+static int fill_xml(int fd, void *ctx)
+{
+    struct xml_job *j = ctx;
+    j->fd = fd;
+    j->werrno = 0;
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xml_out, NULL, j, NULL);
+    xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+    if (!w) {
+        if (ob)
+            xmlOutputBufferClose(ob);
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = write_doc(w, j->pl, j->meta);
+    xmlFreeTextWriter(w);       /* flushes and closes ob */
+    if (j->werrno) {
+        errno = j->werrno;
+        return -1;
+    }
+    if (rc != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *meta, const char *path,
+                        char *err, size_t errlen)
+{
+    struct xml_job j = { pl, meta, -1, 0 };
+    return write_atomic_fn(path, fill_xml, &j, err, errlen);
 }
