@@ -433,7 +433,8 @@ static int merge(struct ea_pipeline *pl, struct workers *ws)
     size_t k = 0;
     for (unsigned i = 0; i < ws->n; i++) {
         struct ea_pipeline *w = ws->w[i].pl;
-        memcpy(all + k, w->done, w->ndone * sizeof(*all));
+        if (w->ndone)   /* a worker that saw no flow has no array */
+            memcpy(all + k, w->done, w->ndone * sizeof(*all));
         k += w->ndone;
         w->ndone = 0;
     }
