@@ -13,8 +13,8 @@
 
 /* Messages per ring (a power of two), how often the two ends publish their
    positions, and the packet bytes a slot holds without an allocation. */
-#define RING_SLOTS 1024
-#define RING_BATCH 64
+#define RING_SLOTS 2048
+#define RING_BATCH 128
 #define SLOT_INLINE 1600
 
 enum msg_kind { MSG_PACKET, MSG_EXPIRE, MSG_END };
@@ -52,7 +52,9 @@ struct workers;
 struct worker {
     struct workers *ws;
     unsigned idx;
-    struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred */
+    struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred;
+                                   made by the worker itself (nDPI's start-up runs in parallel) */
+    int failed;                 /* pl could not be made: messages are drained and dropped */
     struct ring ring;
     pthread_t th;
     int started;
@@ -60,6 +62,8 @@ struct worker {
 };
 
 struct workers {
+    const struct ea_ruleset *rs;    /* borrowed */
+    struct ea_flow_limits wlim;     /* each worker's share of the limits */
     unsigned n;
     struct worker *w;
     pthread_barrier_t bar;
@@ -236,9 +240,23 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct workers *ws = w->ws;
     struct ring *r = &w->ring;
+    w->pl = ea_pipeline_new(&ws->wlim, ws->rs);
+    if (w->pl) {
+        w->pl->defer_judge = 1;
+        w->pl->on_judged = flow_left;
+        w->pl->judged_ctx = w;
+    } else {
+        w->failed = 1;
+    }
     for (;;) {
         struct msg *m = ring_next(r);
-        if (m->kind == MSG_PACKET) {
+        if (w->failed) {
+            /* Still takes part in every expiry, so that the others do not wait forever. */
+            if (m->kind == MSG_EXPIRE)
+                pthread_barrier_wait(&ws->bar);
+            else if (m->kind == MSG_END)
+                goto end;
+        } else if (m->kind == MSG_PACKET) {
             w->end_key = m->p.frame;   /* flows evicted to make room end here */
             ea_pipeline_flow_packet(w->pl, &m->p);
         } else if (m->kind == MSG_EXPIRE) {
@@ -256,12 +274,17 @@ static void *worker_main(void *arg)
         } else {
             w->end_key = UINT64_MAX;
             ea_flow_table_flush(w->pl->ft);
-            ring_done(r);
-            ring_release(r);
-            return NULL;
+            /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
+            ea_classifier_free(w->pl->cls);
+            w->pl->cls = NULL;
+            goto end;
         }
         ring_done(r);
     }
+end:
+    ring_done(r);
+    ring_release(r);
+    return NULL;
 }
 
 /* Sends a control message to every worker and publishes it at once. */
@@ -305,7 +328,7 @@ static void workers_free(struct workers *ws)
     free(ws);
 }
 
-/* Starts n workers; NULL when memory, nDPI or threads fail. */
+/* Starts n workers, which make their own pipelines (worker_main); NULL when memory or threads fail. */
 static struct workers *workers_new(const struct ea_pipeline *pl, const struct ea_flow_limits *lim,
                                    unsigned n)
 {
@@ -313,21 +336,18 @@ static struct workers *workers_new(const struct ea_pipeline *pl, const struct ea
     if (!ws)
         return NULL;
     ws->n = n;
+    ws->rs = pl->rs;
+    ws->wlim = *lim;
+    ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     ws->w = calloc(n, sizeof(*ws->w));
     if (!ws->w)
         goto fail;
-    struct ea_flow_limits wl = *lim;
-    wl.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     for (unsigned i = 0; i < n; i++) {
         struct worker *w = &ws->w[i];
         w->ws = ws;
         w->idx = i;
-        w->pl = ea_pipeline_new(&wl, pl->rs);
-        if (!w->pl || ring_init(&w->ring) != 0)
+        if (ring_init(&w->ring) != 0)
             goto fail;
-        w->pl->defer_judge = 1;
-        w->pl->on_judged = flow_left;
-        w->pl->judged_ctx = w;
     }
     if (pthread_barrier_init(&ws->bar, NULL, n) != 0)
         goto fail;
@@ -415,6 +435,8 @@ static int merge(struct ea_pipeline *pl, struct workers *ws)
 {
     size_t total = 0;
     for (unsigned i = 0; i < ws->n; i++) {
+        if (ws->w[i].failed)
+            return -1;
         total += ws->w[i].pl->ndone;
         add_stats(&pl->st, &ws->w[i].pl->st);
         pl->oom |= ws->w[i].pl->oom;
@@ -527,7 +549,13 @@ int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *li
         pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
     }
-    merge(pl, ws);
+    for (unsigned i = 0; i < ws->n; i++)
+        if (ws->w[i].failed && rc == 0) {
+            snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
+            rc = -1;
+        }
+    if (merge(pl, ws) != 0)
+        pl->oom = 1;
     workers_free(ws);
     return rc;
 }

@@ -26,9 +26,10 @@ unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers);
  * the order one thread would have judged it, so that ea_pipeline_finish
  * and the reports give what one thread gives (unless the flow cap evicted
  * flows: each worker evicts from its own table). Returns 0, or -1 with the
- * error line in err (what was read is kept, as ea_pipeline_run_files does);
- * -1 with "out of memory" or "cannot start threads" before any packet when
- * the workers cannot start.
+ * error line in err (what was read is kept, as ea_pipeline_run_files does).
+ * When the threads cannot start, returns -1 before reading; when a worker
+ * cannot make its pipeline (memory, nDPI), returns -1 after reading, with
+ * pl->oom set and no flows.
  */
 int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *lim,
                          unsigned nworkers, const char *const *files, size_t nfiles,
