@@ -1,6 +1,9 @@
-/* test-workers.c: unit tests of --threads sharding: symmetry, spread, and expiry split over tables. */
+/* test-workers.c: unit tests of --threads sharding (symmetry, spread, expiry split over tables) and of the fast paths. */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "tests.h"
+#include "report-xml.h"
 #include "flow-table.h"
 #include "workers.h"
 
@@ -170,4 +173,31 @@ void ea_test_add_workers(void)
              { "shard spreads flows evenly", test_shard_spread },
              { "shard leaves the bucket bits", test_shard_leaves_bucket_bits },
              { "expiry split over tables matches one table", test_expiry_split_matches_one_table });
+}
+
+/* ea_time_str is formatted by hand for speed: it must match gmtime_r and strftime exactly. */
+static void test_time_str_matches_strftime(void)
+{
+    static const uint64_t fixed[] = { 0, 1, 999999999ULL, 951782400ULL * 1000000000ULL,
+                                      4107542399ULL * 1000000000ULL + 999999999ULL,
+                                      1700000000123456789ULL, UINT64_MAX };
+    for (int i = 0; i < 20000; i++) {
+        uint64_t ns = i < 7 ? fixed[i] : next_rand() % (UINT64_MAX / 2);
+        char got[48], want[48], d[32];
+        time_t s = (time_t)(ns / 1000000000ULL);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "%s.%09lluZ", d, (unsigned long long)(ns % 1000000000ULL));
+        CU_ASSERT_STRING_EQUAL(ea_time_str(ns, got, sizeof(got)), want);
+    }
+    char small[8];
+    ea_time_str(0, small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "1970-01");
+}
+
+void ea_test_add_perf(void)
+{
+    EA_SUITE("perf",
+             { "time string matches strftime", test_time_str_matches_strftime });
 }
