@@ -185,32 +185,29 @@ static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
 }
 
 int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
-                       int dlt, uint64_t frame, struct ea_packet *pp)
+                       int dlt, uint64_t frame, struct ea_packet *p)
 {
-    struct ea_packet p;
-    memset(&p, 0, sizeof(p));
-    p.frame = pl->frame_base + frame;
-    p.ts_ns = ea_source_ts_ns(h);
-    p.caplen = h->caplen;
-    p.wirelen = h->len;
-    p.dlt = dlt;
-    p.data = data;
+    memset(p, 0, sizeof(*p));
+    p->frame = pl->frame_base + frame;
+    p->ts_ns = ea_source_ts_ns(h);
+    p->caplen = h->caplen;
+    p->wirelen = h->len;
+    p->dlt = dlt;
+    p->data = data;
 
     pl->st.packets++;
     pl->st.bytes += h->len;
     pl->st.captured_bytes += h->caplen;
-    if (!pl->st.first_ns || p.ts_ns < pl->st.first_ns)
-        pl->st.first_ns = p.ts_ns;
-    if (p.ts_ns > pl->st.last_ns)
-        pl->st.last_ns = p.ts_ns;
-    if (p.ts_ns < pl->now_ns)
+    if (!pl->st.first_ns || p->ts_ns < pl->st.first_ns)
+        pl->st.first_ns = p->ts_ns;
+    if (p->ts_ns > pl->st.last_ns)
+        pl->st.last_ns = p->ts_ns;
+    if (p->ts_ns < pl->now_ns)
         pl->st.ts_backwards++;
     else
-        pl->now_ns = p.ts_ns;
+        pl->now_ns = p->ts_ns;
 
-    int ok = ea_decode(pl->dec, &p, &pl->st) == EA_DECODE_OK;
-    *pp = p;
-    return ok;
+    return ea_decode(pl->dec, p, &pl->st) == EA_DECODE_OK;
 }
 
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
