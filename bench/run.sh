@@ -12,8 +12,9 @@
 #   BENCH_CALLGRIND  0 skips the instruction counts (default 1)
 #   EDGEAUDIT, READLOOP  the binaries (default: the build tree's)
 #
-# Captures: main (P packets, F flows), quarter (P/4, F/4: the scaling rows) and
-# two callgrind slices (P/40, F/40 and P/20, F/20) of the same mix and seed.
+# Captures: main (P packets, F flows), for the scaling rows quarter (P/4, F/4)
+# and long (P, F/4: the quarter's flows with 4 times the packets), and two
+# callgrind slices (P/40, F/40 and P/20, F/20) of the same mix and seed.
 # Instructions per packet under callgrind are the difference between the two
 # slices divided by the difference in packets, so start-up (nDPI's automata,
 # tshark's dissector registration) and fixed costs do not count; the figure is
@@ -54,12 +55,14 @@ gen() {
 }
 main=$(gen main "$P" "$F")
 quarter=$(gen quarter $((P / 4)) $((F / 4)))
+long=$(gen long "$P" $((F / 4)))
 slice1=$(gen slice $((P / 40)) $((F / 40)))
 slice2=$(gen slice $((P / 20)) $((F / 20)))
 
 count() { "$rl" "$1" | awk '{print $1}'; }
 n_main=$(count "$main")
 n_quarter=$(count "$quarter")
+n_long=$(count "$long")
 n_s1=$(count "$slice1")
 n_s2=$(count "$slice2")
 
@@ -123,6 +126,7 @@ for t in $list; do
     if [ "$t" = edgeaudit-t2 ]; then I[$t]="-"; else I[$t]=$(ipp "$t" "$extra"); fi
 done
 read -r tq rq < <(timed edgeaudit "$quarter")
+read -r t_long r_long < <(timed edgeaudit "$long")
 
 base_t=${T[readloop]:-}
 base_i=${I[readloop]:-}
@@ -142,13 +146,17 @@ base_i=${I[readloop]:-}
         }'
     done
     echo
-    echo "| scaling (edgeaudit, quarter -> main capture) | ratio | target |"
+    echo "| edgeaudit scaling | ratio | target |"
     echo "|---|---:|---:|"
-    awk -v n1="$n_quarter" -v n2="$n_main" -v t1="$tq" -v t2="${T[edgeaudit]:-0}" \
-        -v r1="$rq" -v r2="${R[edgeaudit]:-0}" -v f="$F" 'BEGIN {
-        printf "| %.2fx packets: time | %.2f | <= 4.4 |\n", n2 / n1, t2 / t1
-        printf "| 4x flows: peak RSS (%.1f -> %.1f MB) | %.2f | <= 4.4 |\n", r1 / 1024, r2 / 1024, r2 / r1
-        printf "| peak RSS per flow, main capture | %.0f bytes | <= 1024 |\n", r2 * 1024 / f
+    awk -v nq="$n_quarter" -v nl="$n_long" -v n="$n_main" -v f="$F" \
+        -v tq="$tq" -v tl="$t_long" -v t="${T[edgeaudit]:-0}" \
+        -v rq="$rq" -v rl="$r_long" -v r="${R[edgeaudit]:-0}" 'BEGIN {
+        printf "| %.2fx packets, same %d flows: time (%.2f -> %.2f s) | %.2f | <= 4.4 |\n", nl / nq, f / 4, tq / 1e6, tl / 1e6, tl / tq
+        printf "| 4x flows, same %d packets: peak RSS (%.1f -> %.1f MB) | %.2f | <= 4.4 |\n", n, rl / 1024, r / 1024, r / rl
+        printf "| %.2fx packets and 4x flows: time (%.2f -> %.2f s) | %.2f | |\n", n / nq, tq / 1e6, t / 1e6, t / tq
+        printf "| 4x packets and 4x flows: peak RSS (%.1f -> %.1f MB) | %.2f | |\n", rq / 1024, r / 1024, r / rq
+        printf "| peak RSS / flows, main capture | %.0f bytes | |\n", r * 1024 / f
+        printf "| added peak RSS per added flow (%d -> %d flows) | %.0f bytes | <= 1024 |\n", f / 4, f, (r - rl) * 1024 / (f - f / 4)
     }'
     if [ -n "${T[ndpireader]:-}" ] && [ -n "${T[edgeaudit]:-}" ]; then
         awk -v a="${T[ndpireader]}" -v b="${T[edgeaudit]}" \
