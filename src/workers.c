@@ -252,8 +252,10 @@ static void *worker_main(void *arg)
         struct msg *m = ring_next(r);
         if (w->failed) {
             /* Still takes part in every expiry, so that the others do not wait forever. */
-            if (m->kind == MSG_EXPIRE)
+            if (m->kind == MSG_EXPIRE) {
+                ws->stop[m->seq & 1][w->idx] = UINT64_MAX;   /* holds no flow back */
                 pthread_barrier_wait(&ws->bar);
+            }
             else if (m->kind == MSG_END)
                 goto end;
         } else if (m->kind == MSG_PACKET) {
