@@ -128,11 +128,17 @@ done
 read -r tq rq < <(timed edgeaudit "$quarter")
 read -r t_long r_long < <(timed edgeaudit "$long")
 
+# Cores this run could use: two busy loops for 2 s, CPU seconds over wall seconds. On a shared
+# machine the other users' load shows here; a thread speed-up cannot exceed it.
+avail=$(/usr/bin/time -f "%e %U %S" sh -c 'for i in 1 2; do timeout 2 sh -c "while :; do :; done" & done; wait' \
+    2>&1 >/dev/null | tail -n 1 | awk '{ printf "%.1f", ($2 + $3) / $1 }')
+
 base_t=${T[readloop]:-}
 base_i=${I[readloop]:-}
 {
     echo "Capture: $n_main packets, $F flows ($(basename "$main")); slices for callgrind: $n_s1 and $n_s2 packets."
-    echo "Machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); $(date -u +%Y-%m-%d)."
+    echo "Machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); $(date -u +%Y-%m-%d);"
+    echo "cores free for this run (two busy loops: CPU seconds per second): $avail."
     echo
     echo "| tool | packets/s | x read loop | peak RSS (MB) | instructions/packet | x read loop |"
     echo "|---|---:|---:|---:|---:|---:|"
