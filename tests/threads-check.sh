@@ -70,6 +70,16 @@ else
     bad "bench/gen-capture.py failed"; cat "$out/gen.err"
 fi
 
+# Several inputs with a filter expression (frame numbers run on across files).
+same two-files captures/own/sip-udp.pcap -r captures/own/turn.pcap -r captures/own/tls13.pcap \
+    --site rules/examples/site-example.xml not port 53
+
+# An input cut in the middle of a record: what was read is kept and the report says partial.
+if [ -s "$gen" ]; then
+    head -c 1000000 "$gen" > "$out/cut.pcap"
+    same cut "$out/cut.pcap" --site rules/examples/site-example.xml
+fi
+
 # Usage errors.
 (cd "$top" && "$bin" -r captures/own/sip-udp.pcap --threads 0) > /dev/null 2>&1
 rc=$?
