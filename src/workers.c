@@ -14,7 +14,7 @@
 /* Messages per ring (a power of two), how often the two ends publish their
    positions, and the packet bytes a slot holds without an allocation. */
 #define RING_SLOTS 2048
-#define RING_BATCH 128
+#define RING_BATCH 512
 #define SLOT_INLINE 1600
 
 enum msg_kind { MSG_PACKET, MSG_EXPIRE, MSG_END };
