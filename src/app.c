@@ -14,6 +14,7 @@
 #include "report-html.h"
 #include "report-json.h"
 #include "workers.h"
+#include "merge.h"
 
 #define ERRLEN 1024
 
@@ -152,6 +153,8 @@ int ea_app_main(int argc, char **argv)
     int code = EA_EXIT_USAGE;
     double start = mono_now();
 
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)   /* edgeaudit merge REPORT... (merge.c) */
+        return ea_merge_main(argc - 1, argv + 1);
     int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));
     if (prc != 0) {
         if (prc < 0)
