@@ -14,6 +14,8 @@
 #include "report-html.h"
 #include "report-json.h"
 #include "live.h"
+#include "merge.h"
+#include "workers.h"
 
 #define ERRLEN 1024
 
@@ -122,6 +124,13 @@ static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, cha
     }
     if (!o->xml && !o->html)
         return rc;
+    if (!o->html) {     /* streamed: a report of many flows is never whole in memory */
+        if (ea_report_xml_write(pl, &meta, o->xml, err, sizeof(err)) != 0) {
+            fprintf(stderr, "edgeaudit: %s\n", err);
+            rc = -1;
+        }
+        return rc;
+    }
     size_t len = 0;
     char *xml = ea_report_xml_build(pl, &meta, &len);
     if (!xml) {
@@ -159,6 +168,8 @@ int ea_app_main(int argc, char **argv)
     int code = EA_EXIT_USAGE;
     double start = mono_now();
 
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)   /* edgeaudit merge REPORT... (merge.c) */
+        return ea_merge_main(argc - 1, argv + 1);
     int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));
     if (prc != 0) {
         if (prc < 0)
@@ -189,6 +200,9 @@ int ea_app_main(int argc, char **argv)
             fprintf(stderr, "edgeaudit: %s\n", err);
             goto out;
         }
+    } else if (o.threads > 1) {
+        input_rc = ea_workers_run_files(pl, &lim, o.threads, o.inputs, o.ninputs, o.bpf, isatty(2),
+                                        err, sizeof(err));
     } else {
         input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
     }

@@ -49,6 +49,18 @@ void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f);
 /* Hands every flow idle since before now - timeout to on_end. */
 void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns);
 
+/*
+ * ea_flow_table_expire split in two for tables that share one clock
+ * (--threads, workers.c). expire_stop returns the touch_frame of the first
+ * flow, from the idle end, that is within the shortest timeout (UINT64_MAX
+ * when there is none): where ea_flow_table_expire would stop. expire_before
+ * then expires like ea_flow_table_expire, but stops at the first flow whose
+ * touch_frame is stop_frame or later. With stop_frame the smallest stop of
+ * all tables, the tables together expire what one table would have.
+ */
+uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns);
+void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame);
+
 /* Hands every flow to on_end, oldest first. */
 void ea_flow_table_flush(struct ea_flow_table *ft);
 

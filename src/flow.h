@@ -62,6 +62,8 @@ struct ea_flow {
 
     uint64_t first_ns, last_ns;
     uint64_t first_frame, last_frame;
+    uint64_t touch_frame;         /* frame of the last packet that moved it in the LRU */
+    uint64_t end_frame;           /* --threads: when it left its worker's table (workers.c) */
     uint64_t pkts[2];             /* [0] initiator -> responder, [1] back */
     uint64_t bytes[2];            /* wire bytes (IP layer and up) */
     uint64_t payload[2];          /* L4 payload bytes */

@@ -49,6 +49,7 @@ static const char usage_text[] =
     "  --window S         also write window-report.xml/.html covering the last S seconds\n"
     "  --keep-flows N     finished flows kept for the reports (default 100000; counts stay exact)\n"
     "  --settle S         quiet seconds before a flow without a final verdict is alerted (default 5)\n"
+    "  --threads N        classify on N worker threads, flows sharded by hash (default 1)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
 
@@ -76,7 +77,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
 {
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
-           O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE };
+           O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -106,6 +107,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "window", required_argument, NULL, O_WINDOW },
         { "keep-flows", required_argument, NULL, O_KEEPFLOWS },
         { "settle", required_argument, NULL, O_SETTLE },
+        { "threads", required_argument, NULL, O_THREADS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -121,6 +123,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     o->snaplen = 262144;
     o->keep_flows = 100000;
     o->settle_s = 5;
+    o->threads = 1;
     opterr = 0;
     optind = 1;
     /* '+' stops at the first non-option: the filter expression follows. */
@@ -186,6 +189,13 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
                 goto out;
             }
             break;
+        case O_THREADS:
+            if (parse_u32(optarg, &o->threads) || o->threads > EA_OPT_MAX_THREADS) {
+                snprintf(err, errlen, "--threads: '%s' is not a number from 1 to %d", optarg,
+                         EA_OPT_MAX_THREADS);
+                goto out;
+            }
+            break;
         case 'h':
             fputs(usage_text, stdout);
             rc = 1;
@@ -238,6 +248,10 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
                       o->alert_file || o->syslog || o->buffer_kib)) {
         snprintf(err, errlen, "-Z, --keep-root, --report-dir, --interval, --window, --alert-file, "
                  "--syslog and -B need live mode (-i IFACE)");
+        goto out;
+    }
+    if (o->iface && o->threads > 1) {   /* live mode is one thread; see README on PACKET_FANOUT */
+        snprintf(err, errlen, "--threads applies to reading files (-r); live mode (-i) runs on one thread");
         goto out;
     }
     if ((o->interval_s || o->window_s) && !o->report_dir) {

@@ -42,7 +42,11 @@ struct ea_options {
     uint32_t window_s;          /* --window S (0: no window report) */
     uint32_t keep_flows;        /* --keep-flows N: finished flows kept for live reports */
     uint32_t settle_s;          /* --settle S: quiet time before an early alert */
+    uint32_t threads;           /* --threads: worker threads, 1 (no workers) by default */
 };
+
+/* --threads' upper bound (EA_MAX_THREADS in workers.h). */
+#define EA_OPT_MAX_THREADS 64
 
 /*
  * Parses argv. Returns 0 to run, 1 when --help or --version was printed

@@ -30,7 +30,7 @@ static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
     struct ea_pipeline *pl = ctx;
     (void)why;
     ea_classify_finish(pl->cls, f);
-    if (ea_policy_judge(pl->pol, f) != 0)
+    if (!pl->defer_judge && ea_policy_judge(pl->pol, f) != 0)
         pl->oom = 1;
     if (pl->on_judged)
         pl->on_judged(pl, f, pl->judged_ctx);
@@ -186,62 +186,74 @@ static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
         f->last_frame = p->frame;
 }
 
-void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
-                        int dlt, uint64_t frame)
+int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                       int dlt, uint64_t frame, struct ea_packet *p)
 {
-    struct ea_packet p;
-    memset(&p, 0, sizeof(p));
-    p.frame = pl->frame_base + frame;
-    p.ts_ns = ea_source_ts_ns(h);
-    p.caplen = h->caplen;
-    p.wirelen = h->len;
-    p.dlt = dlt;
-    p.data = data;
+    memset(p, 0, sizeof(*p));
+    p->frame = pl->frame_base + frame;
+    p->ts_ns = ea_source_ts_ns(h);
+    p->caplen = h->caplen;
+    p->wirelen = h->len;
+    p->dlt = dlt;
+    p->data = data;
 
     pl->st.packets++;
     pl->st.bytes += h->len;
     pl->st.captured_bytes += h->caplen;
-    if (!pl->st.first_ns || p.ts_ns < pl->st.first_ns)
-        pl->st.first_ns = p.ts_ns;
-    if (p.ts_ns > pl->st.last_ns)
-        pl->st.last_ns = p.ts_ns;
-    if (p.ts_ns < pl->now_ns)
+    if (!pl->st.first_ns || p->ts_ns < pl->st.first_ns)
+        pl->st.first_ns = p->ts_ns;
+    if (p->ts_ns > pl->st.last_ns)
+        pl->st.last_ns = p->ts_ns;
+    if (p->ts_ns < pl->now_ns)
         pl->st.ts_backwards++;
     else
-        pl->now_ns = p.ts_ns;
+        pl->now_ns = p->ts_ns;
 
-    /* Expiry runs on packet time, once a second of it. */
-    if (pl->now_ns >= pl->next_expire_ns) {
-        ea_flow_table_expire(pl->ft, pl->now_ns);
-        pl->next_expire_ns = pl->now_ns + EA_NS;
-    }
+    return ea_decode(pl->dec, p, &pl->st) == EA_DECODE_OK;
+}
 
-    if (ea_decode(pl->dec, &p, &pl->st) != EA_DECODE_OK)
-        return;
-    if (p.icmp_error) {
-        icmp_error(pl, &p);
+void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
+{
+    if (p->icmp_error) {
+        icmp_error(pl, p);
         return;
     }
     int dir = 0;
-    struct ea_flow *f = ea_flow_table_get(pl->ft, &p, &dir);
+    struct ea_flow *f = ea_flow_table_get(pl->ft, p, &dir);
     if (!f) {
         pl->oom = 1;
         return;
     }
     ea_flow_table_touch(pl->ft, f);
+    f->touch_frame = p->frame;
     if (f->key.proto == 6)
-        tcp_track(f, dir, p.tcp_flags);
+        tcp_track(f, dir, p->tcp_flags);
     f->pkts[dir]++;
-    f->bytes[dir] += h->len;   /* frame bytes, as tshark's conversations count them */
-    f->payload[dir] += p.payload_wire_len;
+    f->bytes[dir] += p->wirelen;   /* frame bytes, as tshark's conversations count them */
+    f->payload[dir] += p->payload_wire_len;
     /* A late packet can be older than the flow's first one (time going backwards). */
-    if (p.ts_ns < f->first_ns)
-        f->first_ns = p.ts_ns;
-    if (p.ts_ns > f->last_ns)
-        f->last_ns = p.ts_ns;
-    f->last_frame = p.frame;
+    if (p->ts_ns < f->first_ns)
+        f->first_ns = p->ts_ns;
+    if (p->ts_ns > f->last_ns)
+        f->last_ns = p->ts_ns;
+    f->last_frame = p->frame;
     if (!f->decided)
-        ea_classify_packet(pl->cls, f, &dir, &p);
+        ea_classify_packet(pl->cls, f, &dir, p);
+}
+
+void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                        int dlt, uint64_t frame)
+{
+    struct ea_packet p;
+    int ok = ea_pipeline_decode(pl, h, data, dlt, frame, &p);
+    /* Expiry runs on packet time, once a second of it, before the packet's flow is found.
+       (Decoding touches no flow, so running it after the decoder changes nothing.) */
+    if (pl->now_ns >= pl->next_expire_ns) {
+        ea_flow_table_expire(pl->ft, pl->now_ns);
+        pl->next_expire_ns = pl->now_ns + EA_NS;
+    }
+    if (ok)
+        ea_pipeline_flow_packet(pl, &p);
 }
 
 void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records)

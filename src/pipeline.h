@@ -56,6 +56,8 @@ struct ea_pipeline {
        while the policy's counters keep counting every flow */
     size_t keep_done;
     uint64_t done_dropped;
+    /* a --threads worker: flows are classified but judged later, in merge order (workers.c) */
+    int defer_judge;
 };
 
 /*
@@ -71,6 +73,19 @@ int ea_pipeline_add_source(struct ea_pipeline *pl, const char *name, int dlt);
 /* One captured record; 'frame' is its 1-based number within its source. */
 void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
                         int dlt, uint64_t frame);
+
+/*
+ * The first half of ea_pipeline_packet: counters, the packet-time clock
+ * (pl->now_ns) and decoding into *p, whose pointers borrow 'data' or the
+ * decoder until the next call. Returns 1 when p goes on to the flow stage.
+ * Does not expire flows: the caller does, when pl->now_ns reaches
+ * pl->next_expire_ns, before the flow stage.
+ */
+int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                       int dlt, uint64_t frame, struct ea_packet *p);
+
+/* The second half: flow lookup, counters and classification of a decoded packet. */
+void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p);
 
 /* Ends one source: later frame numbers continue after its 'records'. */
 void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records);

@@ -15,14 +15,50 @@
 #include "decode.h"
 #include "config.h"
 
+/* Proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* Writes v as exactly 'width' decimal digits at p. */
+static void digits(char *p, uint64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 const char *ea_time_str(uint64_t ns, char *buf, size_t n)
 {
-    time_t s = (time_t)(ns / 1000000000ULL);
-    struct tm tm;
-    char d[32];
-    gmtime_r(&s, &tm);
-    strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%09" PRIu64 "Z", d, (uint64_t)(ns % 1000000000ULL));
+    /* Formatted by hand: gmtime_r, strftime and snprintf cost thousands of instructions,
+       twice per flow in every report. A uint64_t of ns ends in 2554: the year has 4 digits. */
+    uint64_t s = ns / 1000000000ULL, day = s / 86400, sec = s % 86400;
+    int64_t y;
+    unsigned m, d;
+    char t[] = "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ";
+    civil_from_days((int64_t)day, &y, &m, &d);
+    digits(t, (uint64_t)y, 4);
+    digits(t + 5, m, 2);
+    digits(t + 8, d, 2);
+    digits(t + 11, sec / 3600, 2);
+    digits(t + 14, sec / 60 % 60, 2);
+    digits(t + 17, sec % 60, 2);
+    digits(t + 20, ns % 1000000000ULL, 9);
+    if (n) {    /* cut to n - 1 characters, as snprintf would */
+        size_t len = sizeof(t) - 1 < n ? sizeof(t) - 1 : n - 1;
+        memcpy(buf, t, len);
+        buf[len] = 0;
+    }
     return buf;
 }
 
@@ -35,9 +71,13 @@ static int attr(xmlTextWriterPtr w, const char *name, const char *val)
 
 static int attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
 {
-    char b[32];
-    snprintf(b, sizeof(b), "%" PRIu64, v);
-    return attr(w, name, b);
+    char b[24], *p = b + sizeof(b) - 1;    /* by hand: about 15 of these per flow */
+    *p = 0;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return attr(w, name, p);
 }
 
 static int attr_time(xmlTextWriterPtr w, const char *name, uint64_t ns)
@@ -227,7 +267,8 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
             W(attr(w, "sni", f->tls->sni));
     }
     W(attr(w, "verdict", f->judged ? ea_verdict_name(f->verdict) : "unjudged"));
-    char rules[EA_MAX_RULES * 40] = "";
+    char rules[EA_MAX_RULES * 40];
+    rules[0] = 0;   /* not the whole array: this runs once per flow */
     for (size_t i = 0; i < rs->nrules; i++)
         if (f->rules & (1ULL << i)) {
             if (rules[0])
@@ -326,13 +367,9 @@ fail:
     return -1;
 }
 
-char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+/* The whole document, into any writer. 0, or -1 when a write failed. */
+static int write_doc(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_report_meta *meta)
 {
-    char *out = NULL;
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-    if (!w)
-        goto done;
     xmlTextWriterSetIndent(w, 1);
     xmlTextWriterSetIndentString(w, BAD_CAST "  ");
     W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
@@ -356,17 +393,26 @@ char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *m
     W(xmlTextWriterEndElement(w));
     W(xmlTextWriterEndElement(w));
     W(xmlTextWriterEndDocument(w));
+    return 0;
+fail:
+    return -1;
+}
+
+char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+{
+    char *out = NULL;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!w)
+        goto done;
+    if (write_doc(w, pl, meta) != 0)
+        goto done;
     xmlFreeTextWriter(w);
     w = NULL;
     *len = (size_t)xmlBufferLength(buf);
-    out = malloc(*len + 1);
-    if (out) {
-        memcpy(out, xmlBufferContent(buf), *len);
-        out[*len] = 0;
-    }
-    goto done;
-fail:
-    out = NULL;
+    /* Takes the buffer over instead of copying it: a report of many flows is tens of MB.
+       It is NUL-terminated and comes from xmlMalloc, which is malloc: free() releases it. */
+    out = (char *)xmlBufferDetach(buf);
 done:
     if (w)
         xmlFreeTextWriter(w);
@@ -391,23 +437,26 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* Writes the report's bytes into fd: 0, or -1 with errno set. */
+typedef int (*fill_fn)(int fd, void *ctx);
+
 /* A target that is not a regular file (a FIFO, a terminal, /dev/stdout) is written in place:
    renaming over it would replace the device node or link itself. */
-static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static int write_in_place(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    int rc = write_all(fd, data, len);
+    int rc = fill(fd, ctx);
     if (rc != 0)
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
     close(fd);
     return rc;
 }
 
-int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static int write_atomic_fn(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
 {
     char tmp[4096], real[4096];
     int fd = -1, rc = -1;
@@ -417,7 +466,7 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
             snprintf(err, errlen, "%s: is a directory", path);
             return -1;
         }
-        return write_in_place(path, data, len, err, errlen);
+        return write_in_place(path, fill, ctx, err, errlen);
     }
     /* A link to a regular file: replace the file it names, not the link. */
     if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
@@ -431,7 +480,7 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
         snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
         return -1;
     }
-    if (write_all(fd, data, len) != 0) {
+    if (fill(fd, ctx) != 0) {
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
         goto out;
     }
@@ -456,4 +505,74 @@ out:
     if (rc != 0)
         unlink(tmp);
     return rc;
+}
+
+struct bytes {
+    const char *data;
+    size_t len;
+};
+
+static int fill_bytes(int fd, void *ctx)
+{
+    const struct bytes *b = ctx;
+    return write_all(fd, b->data, b->len);
+}
+
+int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    struct bytes b = { data, len };
+    return write_atomic_fn(path, fill_bytes, &b, err, errlen);
+}
+
+struct xml_job {
+    struct ea_pipeline *pl;
+    const struct ea_report_meta *meta;
+    int fd;
+    int werrno;                 /* errno of the first failed write, or 0 */
+};
+
+/* libxml2 output callback: the whole buffer, or -1. */
+static int xml_out(void *ctx, const char *buf, int len)
+{
+    struct xml_job *j = ctx;
+    if (len < 0 || write_all(j->fd, buf, (size_t)len) != 0) {
+        if (!j->werrno)
+            j->werrno = errno ? errno : EIO;
+        return -1;
+    }
+    return len;
+}
+
+/* Streams the document into fd through libxml2's own output buffer (a few KB). */
+static int fill_xml(int fd, void *ctx)
+{
+    struct xml_job *j = ctx;
+    j->fd = fd;
+    j->werrno = 0;
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xml_out, NULL, j, NULL);
+    xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+    if (!w) {
+        if (ob)
+            xmlOutputBufferClose(ob);
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = write_doc(w, j->pl, j->meta);
+    xmlFreeTextWriter(w);       /* flushes and closes ob */
+    if (j->werrno) {
+        errno = j->werrno;
+        return -1;
+    }
+    if (rc != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *meta, const char *path,
+                        char *err, size_t errlen)
+{
+    struct xml_job j = { pl, meta, -1, 0 };
+    return write_atomic_fn(path, fill_xml, &j, err, errlen);
 }

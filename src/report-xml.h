@@ -17,6 +17,13 @@ struct ea_report_meta {
 char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len);
 
 /*
+ * Writes the report to path as ea_write_atomic does, streamed: the document
+ * is never whole in memory. On error returns -1 with one line in err.
+ */
+int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *meta, const char *path,
+                        char *err, size_t errlen);
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * flushed, then renamed over path. On error returns -1 with one line
  * "PATH: cause" in err and leaves no temporary file behind.

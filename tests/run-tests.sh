@@ -39,7 +39,7 @@ cat out/regress.log
 tally out/regress.log "regress.sh"
 [ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
-for t in report-check browser-check; do
+for t in report-check browser-check threads-check merge-check; do
     echo "== $t"
     "$top_srcdir/tests/$t.sh" > "out/$t.log" 2>&1
     rc=$?

@@ -21,6 +21,8 @@ int main(int argc, char **argv)
     ea_test_add_rules();
     ea_test_add_policy();
     ea_test_add_live();
+    ea_test_add_workers();
+    ea_test_add_perf();
 
     /* Optional argument: run only the suite with that name. */
     CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -16,6 +16,8 @@ void ea_test_add_dissect_banner(void);
 void ea_test_add_rules(void);
 void ea_test_add_policy(void);
 void ea_test_add_live(void);
+void ea_test_add_workers(void);
+void ea_test_add_perf(void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 #define EA_SUITE(name, ...) do {                                         \

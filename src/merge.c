@@ -1,0 +1,605 @@
+/* merge.c: `edgeaudit merge`: several XML reports (sensors, capture windows) into one audit. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+#include "merge.h"
+#include "options.h"
+#include "pipeline.h"
+#include "policy.h"
+#include "report-xml.h"
+#include "report-html.h"
+#include "config.h"
+
+#define ERRLEN 1024
+
+static const char merge_usage[] =
+    "usage: edgeaudit merge --xml FILE [--html FILE] [--deterministic] [--quiet] REPORT.xml...\n"
+    "  merges XML reports of the same rules (several sensors or capture windows) into one audit:\n"
+    "  flows united and renumbered by first time, rule statuses recomputed (observed beats\n"
+    "  blocked beats not-observed), counters and loss summed\n"
+    "exit status: 0 compliant, 1 findings, 2 usage or input error, 3 report not written\n";
+
+/* libxml2 would print parse and schema errors itself; we say one line per file instead. */
+static void quiet_errors(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST name))
+            return c;
+    return NULL;
+}
+
+static xmlNodePtr next_named(xmlNodePtr c, const char *name)
+{
+    for (c = c ? c->next : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST name))
+            return c;
+    return NULL;
+}
+
+static uint64_t get_u64(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, BAD_CAST name);
+    uint64_t r = v ? strtoull((const char *)v, NULL, 10) : 0;
+    xmlFree(v);
+    return r;
+}
+
+static void set_u64(xmlNodePtr n, const char *name, uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+    xmlSetProp(n, BAD_CAST name, BAD_CAST b);
+}
+
+/* 1 when attribute 'name' of a and b is the same (both absent counts as the same). */
+static int same_prop(xmlNodePtr a, xmlNodePtr b, const char *name)
+{
+    xmlChar *x = xmlGetProp(a, BAD_CAST name), *y = xmlGetProp(b, BAD_CAST name);
+    int same = (!x && !y) || (x && y && xmlStrEqual(x, y));
+    xmlFree(x);
+    xmlFree(y);
+    return same;
+}
+
+/* Keeps the smaller (keep_max 0) or larger ISO 8601 time of a and b in a's attribute. */
+static void merge_time(xmlNodePtr a, xmlNodePtr b, const char *name, int keep_max)
+{
+    xmlChar *x = xmlGetProp(a, BAD_CAST name), *y = xmlGetProp(b, BAD_CAST name);
+    /* Same fixed-width UTC format: string order is time order. */
+    if (y && (!x || (keep_max ? xmlStrcmp(y, x) > 0 : xmlStrcmp(y, x) < 0)))
+        xmlSetProp(a, BAD_CAST name, y);
+    xmlFree(x);
+    xmlFree(y);
+}
+
+static int status_rank(const xmlChar *s)
+{
+    if (!s)
+        return -1;
+    if (xmlStrEqual(s, BAD_CAST "observed"))
+        return 3;
+    if (xmlStrEqual(s, BAD_CAST "blocked"))
+        return 2;
+    if (xmlStrEqual(s, BAD_CAST "not-observed"))
+        return 1;
+    return 0;   /* unconfigured */
+}
+
+/* Loads and validates one report; NULL with a line in err. */
+static xmlDocPtr load_report(const char *path, xmlRelaxNGPtr schema, char *err, size_t errlen)
+{
+    xmlDocPtr d = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_HUGE);
+    if (!d) {
+        snprintf(err, errlen, "%s: not a readable XML file", path);
+        return NULL;
+    }
+    xmlRelaxNGValidCtxtPtr v = xmlRelaxNGNewValidCtxt(schema);
+    int rc = v ? xmlRelaxNGValidateDoc(v, d) : -1;
+    xmlRelaxNGFreeValidCtxt(v);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: not a valid edgeaudit report (reports/edgeaudit-report.rng)", path);
+        xmlFreeDoc(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The rules of b must be those of a, in the same order: id, roles, transport, ports, protocol. */
+static int same_rules(xmlDocPtr a, xmlDocPtr b)
+{
+    static const char *const keys[] = { "id", "protocol", "security", "transport", "ports",
+                                        "source", "destination" };
+    xmlNodePtr ra = child(child(xmlDocGetRootElement(a), "rules"), "rule");
+    xmlNodePtr rb = child(child(xmlDocGetRootElement(b), "rules"), "rule");
+    for (; ra && rb; ra = next_named(ra, "rule"), rb = next_named(rb, "rule"))
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            if (!same_prop(ra, rb, keys[k]))
+                return 0;
+    return !ra && !rb;
+}
+
+struct flow_ref {
+    xmlNodePtr node;
+    xmlChar *first;
+    size_t doc;
+    uint64_t old_id;
+};
+
+static int flow_ref_cmp(const void *pa, const void *pb)
+{
+    const struct flow_ref *a = pa, *b = pb;
+    int c = xmlStrcmp(a->first, b->first);
+    if (c)
+        return c;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return a->old_id < b->old_id ? -1 : a->old_id > b->old_id;
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Sums the numeric attributes of b's element 'name' into a's (both under the given parents). */
+static void sum_attrs(xmlNodePtr a, xmlNodePtr b)
+{
+    for (xmlAttrPtr p = b->properties; p; p = p->next) {
+        const char *name = (const char *)p->name;
+        if (!xmlHasProp(a, p->name))
+            continue;
+        set_u64(a, name, get_u64(a, name) + get_u64(b, name));
+    }
+}
+
+/* The capture element: sources and link types joined, counters and loss summed. */
+static void merge_capture(xmlNodePtr out, xmlDocPtr *docs, size_t n)
+{
+    for (size_t d = 1; d < n; d++) {
+        xmlNodePtr in = child(xmlDocGetRootElement(docs[d]), "capture");
+        set_u64(out, "packets", get_u64(out, "packets") + get_u64(in, "packets"));
+        set_u64(out, "bytes", get_u64(out, "bytes") + get_u64(in, "bytes"));
+        merge_time(out, in, "first", 0);
+        merge_time(out, in, "last", 1);
+        xmlChar *pv = xmlGetProp(in, BAD_CAST "partial");
+        if (pv)
+            xmlSetProp(out, BAD_CAST "partial", pv);
+        xmlFree(pv);
+
+        /* New children go after the last of their kind in out, keeping the schema's order. */
+        xmlNodePtr last_src = NULL, last_lt = NULL;
+        for (xmlNodePtr c = out->children; c; c = c->next) {
+            if (xmlStrEqual(c->name, BAD_CAST "source"))
+                last_src = c;
+            if (xmlStrEqual(c->name, BAD_CAST "link-type"))
+                last_lt = c;
+        }
+        for (xmlNodePtr c = in->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE)
+                continue;
+            if (xmlStrEqual(c->name, BAD_CAST "source")) {
+                xmlNodePtr cp = xmlCopyNode(c, 1);
+                last_src = last_src ? xmlAddNextSibling(last_src, cp) : xmlAddPrevSibling(out->children, cp);
+            } else if (xmlStrEqual(c->name, BAD_CAST "link-type")) {
+                int have = 0;
+                for (xmlNodePtr o = child(out, "link-type"); o; o = next_named(o, "link-type"))
+                    have |= same_prop(o, c, "dlt");
+                if (!have) {
+                    xmlNodePtr cp = xmlCopyNode(c, 1);
+                    xmlNodePtr after = last_lt ? last_lt : last_src;
+                    last_lt = xmlAddNextSibling(after, cp);
+                }
+            } else if (xmlStrEqual(c->name, BAD_CAST "loss")) {
+                xmlNodePtr o = child(out, "loss");
+                if (o) {
+                    sum_attrs(o, c);
+                } else {
+                    xmlNodePtr after = last_lt ? last_lt : last_src;
+                    xmlAddNextSibling(after, xmlCopyNode(c, 1));
+                }
+            } else if (xmlStrEqual(c->name, BAD_CAST "error")) {
+                if (!child(out, "error")) {
+                    xmlNodePtr cnt = child(out, "counters");
+                    xmlAddPrevSibling(cnt, xmlCopyNode(c, 1));
+                }
+            } else if (xmlStrEqual(c->name, BAD_CAST "counters")) {
+                /* flows is recounted after the merge; flows-peak becomes a sum, an upper bound */
+                sum_attrs(child(out, "counters"), c);
+            } else if (xmlStrEqual(c->name, BAD_CAST "malformed")) {
+                xmlNodePtr o = child(out, "malformed");
+                for (; o && !same_prop(o, c, "kind"); o = next_named(o, "malformed"))
+                    ;
+                if (o)
+                    set_u64(o, "count", get_u64(o, "count") + get_u64(c, "count"));
+                else
+                    xmlAddChild(out, xmlCopyNode(c, 1));
+            }
+        }
+    }
+    xmlNodePtr loss = child(out, "loss");
+    if (loss) {
+        uint64_t recv = get_u64(loss, "received"), drop = get_u64(loss, "dropped"),
+                 ifd = get_u64(loss, "if-dropped");
+        int inc = ea_loss_incomplete(drop + ifd, recv + ifd);
+        for (size_t d = 0; d < n; d++) {
+            xmlChar *v = xmlGetProp(child(xmlDocGetRootElement(docs[d]), "capture"), BAD_CAST "incomplete");
+            inc |= v != NULL;
+            xmlFree(v);
+        }
+        if (inc)
+            xmlSetProp(out, BAD_CAST "incomplete", BAD_CAST "true");
+    }
+}
+
+/*
+ * Merges docs[1..n-1] into out (a copy of docs[0]). Returns 1 when the
+ * merged audit has findings, 0 when compliant, -1 on out-of-memory.
+ */
+static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
+{
+    int rc = -1;
+    xmlNodePtr root = xmlDocGetRootElement(out);
+    size_t total = 0;
+    struct flow_ref *refs = NULL;
+    uint64_t **idmap = calloc(n, sizeof(*idmap));
+    uint64_t *maxid = calloc(n, sizeof(*maxid));
+    uint64_t *ev = NULL;
+    if (!idmap || !maxid)
+        goto out;
+
+    /* Flows of every input (the first input's are out's own), ordered by first packet. */
+    for (size_t d = 0; d < n; d++) {
+        xmlDocPtr src = d ? docs[d] : out;
+        for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
+             f = next_named(f, "flow")) {
+            total++;
+            uint64_t id = get_u64(f, "id");
+            if (id > maxid[d])
+                maxid[d] = id;
+        }
+    }
+    refs = calloc(total + 1, sizeof(*refs));
+    if (!refs)
+        goto out;
+    size_t k = 0;
+    for (size_t d = 0; d < n; d++) {
+        xmlDocPtr src = d ? docs[d] : out;
+        idmap[d] = calloc(maxid[d] + 1, sizeof(**idmap));
+        if (!idmap[d])
+            goto out;
+        for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
+             f = next_named(f, "flow")) {
+            refs[k].node = f;
+            refs[k].first = xmlGetProp(f, BAD_CAST "first");
+            refs[k].doc = d;
+            refs[k].old_id = get_u64(f, "id");
+            k++;
+        }
+    }
+    qsort(refs, total, sizeof(*refs), flow_ref_cmp);
+    xmlNodePtr flows = child(root, "flows");
+    uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
+    for (size_t i = 0; i < total; i++) {
+        xmlNodePtr f = refs[i].node;
+        idmap[refs[i].doc][refs[i].old_id] = i + 1;
+        xmlUnlinkNode(f);
+        if (refs[i].doc)
+            f = xmlDocCopyNode(f, out, 1);   /* from another document: copy, free the original */
+        if (!f)
+            goto out;
+        if (refs[i].doc)
+            xmlFreeNode(refs[i].node);
+        refs[i].node = NULL;
+        set_u64(f, "id", i + 1);
+        xmlAddChild(flows, f);
+        xmlChar *v = xmlGetProp(f, BAD_CAST "verdict");
+        for (int x = 0; v && x < EA_V__COUNT; x++)
+            if (xmlStrEqual(v, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
+                verdicts[x]++;
+        xmlFree(v);
+        xmlChar *b = xmlGetProp(f, BAD_CAST "blocked");
+        if (b && xmlStrEqual(b, BAD_CAST "required"))
+            blocked_required++;
+        xmlFree(b);
+    }
+
+    /* Rules: counters summed, times widened, status by rank, evidence rewritten to new ids. */
+    ev = malloc((EA_EVIDENCE_MAX * n + 1) * sizeof(*ev));
+    if (!ev)
+        goto out;
+    uint64_t statuses[EA_RS__COUNT] = { 0 };
+    xmlNodePtr r0 = child(child(root, "rules"), "rule");
+    xmlNodePtr *rin = calloc(n, sizeof(*rin));
+    if (!rin)
+        goto out;
+    for (size_t d = 1; d < n; d++)
+        rin[d] = child(child(xmlDocGetRootElement(docs[d]), "rules"), "rule");
+    for (; r0; r0 = next_named(r0, "rule")) {
+        static const char *const sums[] = { "flows", "bytes", "allowed", "unverified", "blocked",
+                                            "violations" };
+        xmlChar *st = xmlGetProp(r0, BAD_CAST "status");
+        int best = status_rank(st);
+        xmlChar *best_s = st;
+        size_t nev = 0;
+        xmlNodePtr e0 = child(r0, "evidence");
+        for (size_t d = 0; d < n; d++) {
+            xmlNodePtr r = d ? rin[d] : r0;
+            xmlNodePtr e = child(r, "evidence");
+            xmlChar *ids = e ? xmlGetProp(e, BAD_CAST "flows") : NULL;
+            for (char *p = (char *)ids; p && *p;) {
+                char *end;
+                uint64_t id = strtoull(p, &end, 10);
+                if (end == p)
+                    break;
+                if (id <= maxid[d] && idmap[d][id])
+                    ev[nev++] = idmap[d][id];
+                p = end;
+            }
+            xmlFree(ids);
+            if (!d)
+                continue;
+            for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++)
+                set_u64(r0, sums[s], get_u64(r0, sums[s]) + get_u64(r, sums[s]));
+            merge_time(r0, r, "first", 0);   /* absent in r0: set (attribute order is free) */
+            merge_time(r0, r, "last", 1);
+            xmlChar *s = xmlGetProp(r, BAD_CAST "status");
+            if (status_rank(s) > best) {
+                best = status_rank(s);
+                if (best_s != st)
+                    xmlFree(best_s);
+                best_s = s;
+            } else {
+                xmlFree(s);
+            }
+            rin[d] = next_named(r, "rule");
+        }
+        xmlSetProp(r0, BAD_CAST "status", best_s);
+        for (int x = 0; x < EA_RS__COUNT; x++)
+            if (xmlStrEqual(best_s, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
+                statuses[x]++;
+        if (best_s != st)
+            xmlFree(best_s);
+        xmlFree(st);
+        /* The evidence of one run: the total its status counts, the first ids. */
+        qsort(ev, nev, sizeof(*ev), u64_cmp);
+        if (nev > EA_EVIDENCE_MAX)
+            nev = EA_EVIDENCE_MAX;
+        uint64_t al = get_u64(r0, "allowed") + get_u64(r0, "unverified"), bl = get_u64(r0, "blocked");
+        uint64_t tot = best == 2 ? bl : al + (best == 3 ? bl : 0);
+        if (e0) {
+            char *ids = malloc(nev * 21 + 1);
+            if (!ids) {
+                free(rin);
+                goto out;
+            }
+            size_t at = 0;
+            ids[0] = 0;
+            for (size_t e = 0; e < nev; e++)
+                at += (size_t)snprintf(ids + at, 22, e ? " %llu" : "%llu", (unsigned long long)ev[e]);
+            set_u64(e0, "total", tot);
+            set_u64(e0, "listed", nev);
+            xmlSetProp(e0, BAD_CAST "flows", BAD_CAST ids);
+            free(ids);
+        }
+    }
+    free(rin);
+
+    merge_capture(child(root, "capture"), docs, n);
+    set_u64(child(child(root, "capture"), "counters"), "flows", total);
+
+    /* Summary from the merged verdicts and statuses, as ea_policy_has_findings decides. */
+    xmlNodePtr sum = child(root, "summary");
+    for (xmlNodePtr v = child(sum, "verdict"); v; v = next_named(v, "verdict"))
+        for (int x = 0; x < EA_V__COUNT; x++) {
+            xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
+            if (xmlStrEqual(nm, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
+                set_u64(v, "count", verdicts[x]);
+            xmlFree(nm);
+        }
+    for (xmlNodePtr s = child(sum, "status"); s; s = next_named(s, "status"))
+        for (int x = 0; x < EA_RS__COUNT; x++) {
+            xmlChar *nm = xmlGetProp(s, BAD_CAST "name");
+            if (xmlStrEqual(nm, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
+                set_u64(s, "count", statuses[x]);
+            xmlFree(nm);
+        }
+    set_u64(sum, "blocked-required", blocked_required);
+    int findings = verdicts[EA_V_UNEXPECTED] > 0 || blocked_required > 0 ||
+                   statuses[EA_RS_BLOCKED] > 0 || statuses[EA_RS_NOT_OBSERVED] > 0;
+    xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
+    rc = findings;
+out:
+    if (refs)
+        for (size_t i = 0; i < total; i++)
+            xmlFree(refs[i].first);
+    free(refs);
+    for (size_t d = 0; idmap && d < n; d++)
+        free(idmap[d]);
+    free(idmap);
+    free(maxid);
+    free(ev);
+    return rc;
+}
+
+/* One element and its subtree, through the same writer the reports come from (same bytes). */
+static int write_node(xmlTextWriterPtr w, xmlNodePtr n)
+{
+    if (xmlTextWriterStartElement(w, n->name) < 0)
+        return -1;
+    for (xmlAttrPtr a = n->properties; a; a = a->next) {
+        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+        int rc = xmlTextWriterWriteAttribute(w, a->name, v ? v : BAD_CAST "");
+        xmlFree(v);
+        if (rc < 0)
+            return -1;
+    }
+    for (xmlNodePtr c = n->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && write_node(w, c) < 0)
+            return -1;
+        if (c->type == XML_TEXT_NODE && xmlTextWriterWriteString(w, c->content) < 0)
+            return -1;
+    }
+    return xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+}
+
+/* The document as report-xml.c writes it (indented by two spaces); NULL on out-of-memory. */
+static char *serialise(xmlDocPtr doc, size_t *len)
+{
+    char *out = NULL;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!w)
+        goto done;
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+    if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+        write_node(w, xmlDocGetRootElement(doc)) < 0 || xmlTextWriterEndDocument(w) < 0)
+        goto done;
+    xmlFreeTextWriter(w);
+    w = NULL;
+    *len = (size_t)xmlBufferLength(buf);
+    out = (char *)xmlBufferDetach(buf);
+done:
+    if (w)
+        xmlFreeTextWriter(w);
+    xmlBufferFree(buf);
+    return out;
+}
+
+int ea_merge_main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "xml", required_argument, NULL, 'x' },
+        { "html", required_argument, NULL, 'H' },
+        { "deterministic", no_argument, NULL, 'd' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "datadir", required_argument, NULL, 'D' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *xml_out = NULL, *html_out = NULL;
+    int deterministic = 0, quiet = 0, c, code = EA_EXIT_USAGE;
+    struct ea_options o;
+    char err[ERRLEN], dir[PATH_MAX], path[PATH_MAX + 64];
+    xmlDocPtr *docs = NULL, out = NULL;
+    xmlRelaxNGParserCtxtPtr pctx = NULL;
+    xmlRelaxNGPtr schema = NULL;
+    char *mem = NULL;
+    size_t n = 0, len = 0;
+
+    memset(&o, 0, sizeof(o));
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'x': xml_out = optarg; break;
+        case 'H': html_out = optarg; break;
+        case 'd': deterministic = 1; break;
+        case 'q': quiet = 1; break;
+        case 'D': o.datadir = optarg; break;
+        case 'h': fputs(merge_usage, stdout); return EA_EXIT_COMPLIANT;
+        default:
+            fprintf(stderr, "edgeaudit merge: unknown or incomplete option '%s' (see edgeaudit merge --help)\n",
+                    argv[optind - 1]);
+            return EA_EXIT_USAGE;
+        }
+    }
+    n = (size_t)(argc - optind);
+    if (n == 0 || (!xml_out && !html_out)) {
+        fputs(merge_usage, stderr);
+        return EA_EXIT_USAGE;
+    }
+    xmlSetGenericErrorFunc(NULL, quiet_errors);
+    if (ea_find_datadir(&o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/edgeaudit-report.rng", dir);
+    pctx = xmlRelaxNGNewParserCtxt(path);
+    schema = pctx ? xmlRelaxNGParse(pctx) : NULL;
+    docs = calloc(n, sizeof(*docs));
+    if (!schema || !docs) {
+        fprintf(stderr, "edgeaudit merge: cannot load the report schema %s\n", path);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        docs[i] = load_report(argv[optind + (int)i], schema, err, sizeof(err));
+        if (!docs[i]) {
+            fprintf(stderr, "edgeaudit merge: %s\n", err);
+            goto out;
+        }
+        if (i && !same_rules(docs[0], docs[i])) {
+            fprintf(stderr, "edgeaudit merge: %s: judged against other rules than %s; not merged\n",
+                    argv[optind + (int)i], argv[optind]);
+            goto out;
+        }
+    }
+    out = xmlCopyDoc(docs[0], 1);
+    int findings = out ? merge_docs(out, docs, n) : -1;
+    if (findings < 0) {
+        fprintf(stderr, "edgeaudit merge: out of memory\n");
+        goto out;
+    }
+    xmlNodePtr root = xmlDocGetRootElement(out);
+    xmlSetProp(root, BAD_CAST "generator", BAD_CAST "edgeaudit " PACKAGE_VERSION);
+    xmlUnsetProp(root, BAD_CAST "created");
+    xmlUnsetProp(root, BAD_CAST "host");
+    if (!deterministic) {
+        char host[256] = "", t[48];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        xmlSetProp(root, BAD_CAST "created",
+                   BAD_CAST ea_time_str((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, t, sizeof(t)));
+        if (gethostname(host, sizeof(host) - 1) == 0)
+            xmlSetProp(root, BAD_CAST "host", BAD_CAST host);
+    }
+    mem = serialise(out, &len);
+    if (!mem) {
+        fprintf(stderr, "edgeaudit merge: out of memory\n");
+        goto out;
+    }
+    code = EA_EXIT_REPORT;
+    if (xml_out && ea_write_atomic(xml_out, mem, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit merge: %s\n", err);
+        goto out;
+    }
+    if (html_out) {
+        if (ea_find_datadir(&o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
+            fprintf(stderr, "edgeaudit merge: %s: cannot find the stylesheet edgeaudit.xsl (try --datadir)\n",
+                    html_out);
+            goto out;
+        }
+        snprintf(path, sizeof(path), "%s/edgeaudit.xsl", dir);
+        if (ea_report_html_write(html_out, mem, len, path, err, sizeof(err)) != 0) {
+            fprintf(stderr, "edgeaudit merge: %s\n", err);
+            goto out;
+        }
+    }
+    if (!quiet)
+        printf("edgeaudit merge: %zu reports: %s\n", n, findings ? "FINDINGS" : "compliant");
+    code = findings ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+out:
+    free(mem);
+    xmlFreeDoc(out);
+    for (size_t i = 0; docs && i < n; i++)
+        xmlFreeDoc(docs[i]);
+    free(docs);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pctx);
+    return code;
+}

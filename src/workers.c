@@ -1,0 +1,563 @@
+/* workers.c: --threads: the reader decodes and shards packets by flow; workers classify; one merge. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "workers.h"
+#include "source-pcap.h"
+
+#define EA_NS 1000000000ULL
+
+/* Messages per ring (a power of two), how often the two ends publish their
+   positions, and the packet bytes a slot holds without an allocation. */
+#define RING_SLOTS 2048
+#define RING_BATCH 512
+#define SLOT_INLINE 1600
+
+enum msg_kind { MSG_PACKET, MSG_EXPIRE, MSG_END };
+
+struct msg {
+    uint8_t kind;
+    uint64_t now_ns;            /* MSG_EXPIRE: the packet-time clock */
+    uint64_t frame;             /* MSG_EXPIRE: the frame it comes before */
+    uint64_t seq;               /* MSG_EXPIRE: its number, for the stop slots */
+    struct ea_packet p;         /* MSG_PACKET: pointers rebased into bytes or heap */
+    uint8_t *heap;              /* packet bytes too big for the slot (owned), or NULL */
+    uint8_t bytes[SLOT_INLINE];
+};
+
+/*
+ * A single-producer single-consumer ring. Each end keeps its position
+ * privately and publishes it every RING_BATCH messages (and before it
+ * sleeps), so the shared counters are touched once per batch. An end with
+ * nothing to do sleeps on a condition variable; the other end signals only
+ * when the sleeper's flag is set (both sides use sequentially consistent
+ * atomics, so a flag set and a position published cannot both be missed).
+ */
+struct ring {
+    struct msg *slots;
+    _Atomic size_t head, tail;  /* published: written up to, read up to */
+    size_t phead, ctail;        /* private to the producer, the consumer */
+    atomic_int pwait, cwait;
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty, nonfull;
+    int inited;
+};
+
+struct workers;
+
+struct worker {
+    struct workers *ws;
+    unsigned idx;
+    struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred;
+                                   made by the worker itself (nDPI's start-up runs in parallel) */
+    int failed;                 /* pl could not be made: messages are drained and dropped */
+    struct ring ring;
+    pthread_t th;
+    int started;
+    uint64_t end_key;           /* end_frame given to flows that leave the table now */
+};
+
+struct workers {
+    const struct ea_ruleset *rs;    /* borrowed */
+    struct ea_flow_limits wlim;     /* each worker's share of the limits */
+    unsigned n;
+    struct worker *w;
+    pthread_barrier_t bar;
+    int have_bar;
+    uint64_t stop[2][EA_MAX_THREADS];   /* expiry stops, by parity of the marker */
+    uint64_t markers;
+};
+
+unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers)
+{
+    return (unsigned)(((uint64_t)ea_tuple_hash(t) * nworkers) >> 32);
+}
+
+static int ring_init(struct ring *r)
+{
+    r->slots = calloc(RING_SLOTS, sizeof(*r->slots));
+    if (!r->slots)
+        return -1;
+    atomic_init(&r->head, 0);
+    atomic_init(&r->tail, 0);
+    atomic_init(&r->pwait, 0);
+    atomic_init(&r->cwait, 0);
+    if (pthread_mutex_init(&r->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&r->nonempty, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    if (pthread_cond_init(&r->nonfull, NULL) != 0) {
+        pthread_cond_destroy(&r->nonempty);
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    r->inited = 1;
+    return 0;
+fail:
+    free(r->slots);
+    r->slots = NULL;
+    return -1;
+}
+
+static void ring_destroy(struct ring *r)
+{
+    if (!r->inited)
+        return;
+    for (size_t i = 0; i < RING_SLOTS; i++)
+        free(r->slots[i].heap);
+    free(r->slots);
+    pthread_cond_destroy(&r->nonfull);
+    pthread_cond_destroy(&r->nonempty);
+    pthread_mutex_destroy(&r->mu);
+    r->inited = 0;
+}
+
+/* Producer: makes the messages written so far visible, waking the consumer if it sleeps. */
+static void ring_publish(struct ring *r)
+{
+    atomic_store(&r->head, r->phead);
+    if (atomic_load(&r->cwait)) {
+        pthread_mutex_lock(&r->mu);
+        pthread_cond_signal(&r->nonempty);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+/* Producer: the next free slot, waiting while the ring is full. */
+static struct msg *ring_reserve(struct ring *r)
+{
+    if (r->phead - atomic_load(&r->tail) >= RING_SLOTS) {
+        ring_publish(r);
+        pthread_mutex_lock(&r->mu);
+        atomic_store(&r->pwait, 1);
+        while (r->phead - atomic_load(&r->tail) >= RING_SLOTS)
+            pthread_cond_wait(&r->nonfull, &r->mu);
+        atomic_store(&r->pwait, 0);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return &r->slots[r->phead & (RING_SLOTS - 1)];
+}
+
+/* Producer: the reserved slot is written; 'now' publishes at once. */
+static void ring_commit(struct ring *r, int now)
+{
+    r->phead++;
+    if (now || (r->phead & (RING_BATCH - 1)) == 0)
+        ring_publish(r);
+}
+
+/* Consumer: gives the slots read so far back, waking the producer if it sleeps. */
+static void ring_release(struct ring *r)
+{
+    atomic_store(&r->tail, r->ctail);
+    if (atomic_load(&r->pwait)) {
+        pthread_mutex_lock(&r->mu);
+        pthread_cond_signal(&r->nonfull);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+/* Consumer: the next message, waiting while the ring is empty. */
+static struct msg *ring_next(struct ring *r)
+{
+    if (atomic_load(&r->head) == r->ctail) {
+        ring_release(r);
+        pthread_mutex_lock(&r->mu);
+        atomic_store(&r->cwait, 1);
+        while (atomic_load(&r->head) == r->ctail)
+            pthread_cond_wait(&r->nonempty, &r->mu);
+        atomic_store(&r->cwait, 0);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return &r->slots[r->ctail & (RING_SLOTS - 1)];
+}
+
+/* Consumer: done with the message ring_next returned. */
+static void ring_done(struct ring *r)
+{
+    r->ctail++;
+    if ((r->ctail & (RING_BATCH - 1)) == 0)
+        ring_release(r);
+}
+
+/*
+ * Copies a decoded packet into the worker's ring: its IP datagram (the
+ * capture buffer or the reassembly buffer is reused by the next packet),
+ * with l3 and payload pointing into the copy. The frame itself is not
+ * needed after decoding. Returns -1 on out-of-memory (packet dropped).
+ */
+static int put_packet(struct ring *r, const struct ea_packet *p)
+{
+    struct msg *m = ring_reserve(r);
+    size_t n = p->l3 ? p->l3_len : 0;
+    uintptr_t l3 = (uintptr_t)p->l3, pay = (uintptr_t)p->payload;
+    int pay_in = p->l3 && p->payload && pay >= l3 && pay + p->payload_len <= l3 + n;
+    size_t extra = (!pay_in && p->payload && p->payload_len) ? p->payload_len : 0;
+    uint8_t *dst = m->bytes;
+
+    m->kind = MSG_PACKET;
+    m->p = *p;
+    m->p.data = NULL;
+    free(m->heap);
+    m->heap = NULL;
+    if (n + extra > SLOT_INLINE) {
+        m->heap = malloc(n + extra);
+        if (!m->heap)
+            return -1;
+        dst = m->heap;
+    }
+    if (n)
+        memcpy(dst, p->l3, n);
+    m->p.l3 = p->l3 ? dst : NULL;
+    if (pay_in) {
+        m->p.payload = dst + (pay - l3);
+    } else if (extra) {
+        memcpy(dst + n, p->payload, extra);
+        m->p.payload = dst + n;
+    } else {
+        m->p.payload = p->payload ? dst : NULL;   /* empty: never read */
+    }
+    ring_commit(r, 0);
+    return 0;
+}
+
+/* Worker pipeline hook: a flow left the table (classified, not judged); note when. */
+static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
+{
+    struct worker *w = ctx;
+    (void)pl;
+    f->end_frame = w->end_key;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct workers *ws = w->ws;
+    struct ring *r = &w->ring;
+    w->pl = ea_pipeline_new(&ws->wlim, ws->rs);
+    if (w->pl) {
+        w->pl->defer_judge = 1;
+        w->pl->on_judged = flow_left;
+        w->pl->judged_ctx = w;
+    } else {
+        w->failed = 1;
+    }
+    for (;;) {
+        struct msg *m = ring_next(r);
+        if (w->failed) {
+            /* Still takes part in every expiry, so that the others do not wait forever. */
+            if (m->kind == MSG_EXPIRE) {
+                ws->stop[m->seq & 1][w->idx] = UINT64_MAX;   /* holds no flow back */
+                pthread_barrier_wait(&ws->bar);
+            }
+            else if (m->kind == MSG_END)
+                goto end;
+        } else if (m->kind == MSG_PACKET) {
+            w->end_key = m->p.frame;   /* flows evicted to make room end here */
+            ea_pipeline_flow_packet(w->pl, &m->p);
+        } else if (m->kind == MSG_EXPIRE) {
+            /* Every table finds where its own walk would stop; the earliest stop is where
+               one shared table's walk would have stopped. */
+            unsigned par = (unsigned)(m->seq & 1);
+            ws->stop[par][w->idx] = ea_flow_table_expire_stop(w->pl->ft, m->now_ns);
+            pthread_barrier_wait(&ws->bar);
+            uint64_t g = UINT64_MAX;
+            for (unsigned i = 0; i < ws->n; i++)
+                if (ws->stop[par][i] < g)
+                    g = ws->stop[par][i];
+            w->end_key = m->frame;
+            ea_flow_table_expire_before(w->pl->ft, m->now_ns, g);
+        } else {
+            w->end_key = UINT64_MAX;
+            ea_flow_table_flush(w->pl->ft);
+            /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
+            ea_classifier_free(w->pl->cls);
+            w->pl->cls = NULL;
+            goto end;
+        }
+        ring_done(r);
+    }
+end:
+    ring_done(r);
+    ring_release(r);
+    return NULL;
+}
+
+/* Sends a control message to every worker and publishes it at once. */
+static void broadcast(struct workers *ws, enum msg_kind kind, uint64_t now_ns, uint64_t frame)
+{
+    for (unsigned i = 0; i < ws->n; i++) {
+        struct ring *r = &ws->w[i].ring;
+        struct msg *m = ring_reserve(r);
+        free(m->heap);
+        m->heap = NULL;
+        m->kind = (uint8_t)kind;
+        m->now_ns = now_ns;
+        m->frame = frame;
+        m->seq = ws->markers;
+        ring_commit(r, 1);
+    }
+    if (kind == MSG_EXPIRE)
+        ws->markers++;
+}
+
+/* Stops and frees the workers (their pipelines too). NULL is a no-op. */
+static void workers_free(struct workers *ws)
+{
+    if (!ws)
+        return;
+    int running = 0;
+    for (unsigned i = 0; i < ws->n; i++)
+        running |= ws->w[i].started;
+    if (running)
+        broadcast(ws, MSG_END, 0, 0);
+    for (unsigned i = 0; i < ws->n; i++) {
+        struct worker *w = &ws->w[i];
+        if (w->started)
+            pthread_join(w->th, NULL);
+        ring_destroy(&w->ring);
+        ea_pipeline_free(w->pl);
+    }
+    if (ws->have_bar)
+        pthread_barrier_destroy(&ws->bar);
+    free(ws->w);
+    free(ws);
+}
+
+/* Starts n workers, which make their own pipelines (worker_main); NULL when memory or threads fail. */
+static struct workers *workers_new(const struct ea_pipeline *pl, const struct ea_flow_limits *lim,
+                                   unsigned n)
+{
+    struct workers *ws = calloc(1, sizeof(*ws));
+    if (!ws)
+        return NULL;
+    ws->n = n;
+    ws->rs = pl->rs;
+    ws->wlim = *lim;
+    ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
+    ws->w = calloc(n, sizeof(*ws->w));
+    if (!ws->w)
+        goto fail;
+    for (unsigned i = 0; i < n; i++) {
+        struct worker *w = &ws->w[i];
+        w->ws = ws;
+        w->idx = i;
+        if (ring_init(&w->ring) != 0)
+            goto fail;
+    }
+    if (pthread_barrier_init(&ws->bar, NULL, n) != 0)
+        goto fail;
+    ws->have_bar = 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
+            goto fail;
+        ws->w[i].started = 1;
+    }
+    return ws;
+fail:
+    /* A worker waiting at the barrier for one that never started would hang: only
+       MSG_END is ever sent here, and it needs no barrier. */
+    workers_free(ws);
+    return NULL;
+}
+
+static int by_first_frame(const void *a, const void *b)
+{
+    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
+    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+/* The order one table hands flows over: by when they left, then least recently seen first. */
+static int by_end(const void *a, const void *b)
+{
+    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
+    if (x->end_frame != y->end_frame)
+        return x->end_frame < y->end_frame ? -1 : 1;
+    return x->touch_frame < y->touch_frame ? -1 : x->touch_frame > y->touch_frame;
+}
+
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The most flows held at once, as one table would have counted it: a flow
+ * is held from its first frame until it left (before that frame's packet).
+ * Events sort as frame * 2 + kind, leaving (0) before arriving (1).
+ */
+static uint64_t peak_flows(struct ea_flow **all, size_t n)
+{
+    uint64_t *ev = malloc(2 * n * sizeof(*ev) + 1);
+    uint64_t peak = 0, held = 0;
+    if (!ev)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        ev[2 * i] = all[i]->first_frame << 1 | 1;
+        ev[2 * i + 1] = all[i]->end_frame == UINT64_MAX ? UINT64_MAX - 1 : all[i]->end_frame << 1;
+    }
+    qsort(ev, 2 * n, sizeof(*ev), by_u64);
+    for (size_t i = 0; i < 2 * n; i++) {
+        if (ev[i] & 1) {
+            if (++held > peak)
+                peak = held;
+        } else {
+            held--;
+        }
+    }
+    free(ev);
+    return peak;
+}
+
+/* Adds a worker's flow counters to the run's. The reader counted packets, bytes, decoding
+   and time; the workers counted flows, gaps and ICMP errors: no field is counted twice. */
+static void add_stats(struct ea_stats *to, const struct ea_stats *from)
+{
+    _Static_assert(sizeof(struct ea_stats) % sizeof(uint64_t) == 0, "ea_stats is all uint64_t");
+    uint64_t *t = (uint64_t *)to;
+    const uint64_t *f = (const uint64_t *)from;
+    for (size_t k = 0; k < sizeof(*to) / sizeof(uint64_t); k++) {
+        size_t off = k * sizeof(uint64_t);
+        if (off == offsetof(struct ea_stats, first_ns) || off == offsetof(struct ea_stats, last_ns) ||
+            off == offsetof(struct ea_stats, flows_active_peak))
+            continue;
+        t[k] += f[k];
+    }
+}
+
+/* Hands every worker's flows to pl: renumbered, judged in one table's order. */
+static int merge(struct ea_pipeline *pl, struct workers *ws)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < ws->n; i++) {
+        if (ws->w[i].failed)
+            return -1;
+        total += ws->w[i].pl->ndone;
+        add_stats(&pl->st, &ws->w[i].pl->st);
+        pl->oom |= ws->w[i].pl->oom;
+    }
+    struct ea_flow **all = malloc(total * sizeof(*all) + 1);
+    struct ea_flow **nd = realloc(pl->done, (pl->ndone + total + 1) * sizeof(*nd));
+    if (nd) {
+        pl->done = nd;
+        pl->capdone = pl->ndone + total + 1;
+    }
+    if (!all || !nd) {
+        free(all);
+        pl->oom = 1;
+        return -1;   /* the flows stay with the workers, which free them */
+    }
+    size_t k = 0;
+    for (unsigned i = 0; i < ws->n; i++) {
+        struct ea_pipeline *w = ws->w[i].pl;
+        if (w->ndone)   /* a worker that saw no flow has no array */
+            memcpy(all + k, w->done, w->ndone * sizeof(*all));
+        k += w->ndone;
+        w->ndone = 0;
+    }
+    pl->st.flows_active_peak = peak_flows(all, total);
+    qsort(all, total, sizeof(*all), by_first_frame);
+    for (size_t i = 0; i < total; i++)
+        all[i]->id = i + 1;
+    qsort(all, total, sizeof(*all), by_end);
+    for (size_t i = 0; i < total; i++) {
+        if (ea_policy_judge(pl->pol, all[i]) != 0)
+            pl->oom = 1;
+        if (pl->on_judged)
+            pl->on_judged(pl, all[i], pl->judged_ctx);
+        pl->done[pl->ndone++] = all[i];
+    }
+    free(all);
+    return 0;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *lim,
+                         unsigned nworkers, const char *const *files, size_t nfiles,
+                         const char *bpf, int progress, char *err, size_t errlen)
+{
+    int rc = 0;
+    double start = mono_now(), last = start;
+    if (nworkers < 2 || nworkers > EA_MAX_THREADS) {
+        snprintf(err, errlen, "--threads must be between 1 and %d", EA_MAX_THREADS);
+        return -1;
+    }
+    struct workers *ws = workers_new(pl, lim, nworkers);
+    if (!ws) {
+        snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);
+        return -1;
+    }
+    for (size_t i = 0; i < nfiles && rc == 0; i++) {
+        struct ea_source *s = ea_source_open_file(files[i], bpf, err, errlen);
+        if (!s) {
+            rc = -1;
+            break;
+        }
+        int dlt = ea_source_dlt(s);
+        if (ea_pipeline_add_source(pl, files[i], dlt) != 0) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            ea_source_close(s);
+            rc = -1;
+            break;
+        }
+        struct pcap_pkthdr *h;
+        const uint8_t *d;
+        int nrc;
+        while ((nrc = ea_source_next(s, &h, &d, err, errlen)) == 1) {
+            struct ea_packet p;
+            int ok = ea_pipeline_decode(pl, h, d, dlt, ea_source_records(s), &p);
+            if (pl->now_ns >= pl->next_expire_ns) {
+                broadcast(ws, MSG_EXPIRE, pl->now_ns, p.frame);
+                pl->next_expire_ns = pl->now_ns + EA_NS;
+            }
+            if (ok) {
+                const struct ea_tuple *t = p.icmp_error ? &p.icmp_quoted : &p.t;
+                if (put_packet(&ws->w[ea_workers_shard(t, nworkers)].ring, &p) != 0)
+                    pl->oom = 1;
+            }
+            if (progress && (pl->st.packets & 0xffff) == 0) {
+                double now = mono_now();
+                if (now - last >= 1.0) {
+                    fprintf(stderr, "\r%s: %llu packets, %u threads, %.0f packets/s   ", files[i],
+                            (unsigned long long)pl->st.packets, nworkers,
+                            (double)pl->st.packets / (now - start));
+                    last = now;
+                }
+            }
+        }
+        ea_pipeline_end_source(pl, ea_source_records(s));
+        ea_source_close(s);
+        if (progress && last != start)
+            fputc('\n', stderr);
+        if (nrc < 0)
+            rc = -1;
+    }
+    /* Workers flush their tables on MSG_END; then their flows come over. */
+    broadcast(ws, MSG_END, 0, 0);
+    for (unsigned i = 0; i < ws->n; i++) {
+        pthread_join(ws->w[i].th, NULL);
+        ws->w[i].started = 0;
+    }
+    for (unsigned i = 0; i < ws->n; i++)
+        if (ws->w[i].failed && rc == 0) {
+            snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
+            rc = -1;
+        }
+    if (merge(pl, ws) != 0)
+        pl->oom = 1;
+    workers_free(ws);
+    return rc;
+}

@@ -1,0 +1,160 @@
+#!/bin/sh
+# merge-check.sh: `edgeaudit merge` of XML reports: identity, invariants of a real merge, errors.
+#
+#   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/merge-check.sh
+#
+# Makes its reports from the regression captures, then checks: merging one
+# report gives it back byte for byte; merging two (and a report with itself)
+# gives a schema-valid report whose flows are the inputs' flows renumbered by
+# first time, whose rule counters are sums and statuses the best of the
+# inputs (observed > blocked > not-observed > unconfigured), whose evidence
+# points at the same flows, and whose summary and exit code follow; usage,
+# input and write errors give exit 2 and 3. Needs xmllint and python3.
+# Ends with "N passed, N failed"; non-zero on failure.
+top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
+out=${MERGE_OUT:-out/merge-check}
+schema=$top/reports/edgeaudit-report.rng
+site=rules/examples/site-example.xml
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+passed=0
+failed=0
+ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+report() {   # report NAME CAPTURE [OPTIONS...]: an input report
+    name=$1; cap=$2; shift 2
+    (cd "$top" && timeout 60 "$bin" -r "$cap" --deterministic --quiet --xml "$out/$name.xml" "$@") \
+        > /dev/null 2>&1
+    echo $? > "$out/$name.rc"
+}
+report matrix captures/own/matrix.pcap --site "$site"
+report partial captures/own/matrix-partial.pcap --site "$site"
+report sip captures/own/sip-udp.pcap --site "$site"
+report turn captures/own/turn.pcap --site "$site"
+report real-sip captures/real/sip.pcap
+report extra captures/own/sip-udp.pcap --site "$site" --rules rules/lync2013-edge.xml \
+    --rules rules/examples/site-extra-rules.xml
+
+# One report merged alone comes back unchanged, exit code included.
+for r in matrix partial sip turn real-sip extra; do
+    (cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/$r.alone.xml" "$out/$r.xml")
+    rc=$?
+    if cmp -s "$out/$r.xml" "$out/$r.alone.xml" && [ "$rc" = "$(cat "$out/$r.rc")" ]; then
+        ok "merge of $r alone gives it back (exit $rc)"
+    else
+        bad "merge of $r alone differs (exit $rc, the run's $(cat "$out/$r.rc"))"
+        diff "$out/$r.xml" "$out/$r.alone.xml" | head -n 5
+    fi
+done
+
+# check OUT RC INPUT...: invariants of a merged report against its inputs.
+check() {
+    o=$1; rc=$2; shift 2
+    if xmllint --noout --relaxng "$schema" "$o" > "$out/lint.log" 2>&1; then
+        ok "$(basename "$o"): valid against the report schema"
+    else
+        bad "$(basename "$o"): not valid"; head -n 3 "$out/lint.log"
+    fi
+    if python3 - "$o" "$rc" "$@" > "$out/py.log" 2>&1 <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+merged, rc, inputs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+m = ET.parse(merged).getroot()
+ins = [ET.parse(p).getroot() for p in inputs]
+def key(f):   # a flow without its id: what must survive the merge
+    return tuple(sorted((k, v) for k, v in f.attrib.items() if k != 'id')) + \
+        tuple(ET.tostring(c) for c in f)
+mflows = m.find('flows').findall('flow')
+assert [int(f.get('id')) for f in mflows] == list(range(1, len(mflows) + 1)), 'ids not 1..n'
+firsts = [f.get('first') for f in mflows]
+assert firsts == sorted(firsts), 'flows not in order of first time'
+want = sorted(key(f) for r in ins for f in r.find('flows').findall('flow'))
+assert sorted(key(f) for f in mflows) == want, 'flows are not the union of the inputs'
+# where each input flow went (equal flows map in order, which is enough for evidence)
+newid = {}
+pool = {}
+for f in mflows:
+    pool.setdefault(key(f), []).append(int(f.get('id')))
+for i, r in enumerate(ins):
+    for f in r.find('flows').findall('flow'):
+        newid[(i, int(f.get('id')))] = pool[key(f)].pop(0)
+rank = {'unconfigured': 0, 'not-observed': 1, 'blocked': 2, 'observed': 3}
+statuses = {}
+for j, rule in enumerate(m.find('rules').findall('rule')):
+    src = [r.find('rules').findall('rule')[j] for r in ins]
+    assert all(s.get('id') == rule.get('id') for s in src)
+    best = max((s.get('status') for s in src), key=lambda s: rank[s])
+    assert rule.get('status') == best, 'status of %s' % rule.get('id')
+    statuses[best] = statuses.get(best, 0) + 1
+    for a in ('flows', 'bytes', 'allowed', 'unverified', 'blocked', 'violations'):
+        assert int(rule.get(a)) == sum(int(s.get(a)) for s in src), '%s of %s' % (a, rule.get('id'))
+    fs = [s.get('first') for s in src if s.get('first')]
+    assert rule.get('first') == (min(fs) if fs else None), 'first of %s' % rule.get('id')
+    ev = rule.find('evidence')
+    ids = sorted(newid[(i, int(x))] for i, s in enumerate(src)
+                 for x in s.find('evidence').get('flows').split())[:256]
+    assert [int(x) for x in ev.get('flows').split()] == ids, 'evidence of %s' % rule.get('id')
+    assert int(ev.get('listed')) == len(ids)
+s = m.find('summary')
+verd = {v.get('name'): int(v.get('count')) for v in s.findall('verdict')}
+for name, n in verd.items():
+    assert n == sum(1 for f in mflows if f.get('verdict') == name), 'verdict count ' + name
+for st in s.findall('status'):
+    assert int(st.get('count')) == statuses.get(st.get('name'), 0), 'status count'
+br = sum(1 for f in mflows if f.get('blocked') == 'required')
+assert int(s.get('blocked-required')) == br
+findings = verd['unexpected'] > 0 or br > 0 or statuses.get('blocked', 0) > 0 or \
+    statuses.get('not-observed', 0) > 0
+assert s.get('result') == ('findings' if findings else 'compliant')
+assert rc == (1 if findings else 0), 'exit code %d' % rc
+c = m.find('capture')
+for a in ('packets', 'bytes'):
+    assert int(c.get(a)) == sum(int(r.find('capture').get(a)) for r in ins), a
+assert [x.get('name') for x in c.findall('source')] == \
+    [x.get('name') for r in ins for x in r.find('capture').findall('source')]
+assert int(c.find('counters').get('flows')) == len(mflows)
+PY
+    then
+        ok "$(basename "$o"): flows, rules, evidence, summary and exit code follow from the inputs"
+    else
+        bad "$(basename "$o"): invariants"; tail -n 3 "$out/py.log"
+    fi
+}
+
+merge() {    # merge NAME INPUT...
+    name=$1; shift
+    (cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/$name.xml" "$@")
+    echo $? > "$out/$name.rc"
+    check "$out/$name.xml" "$(cat "$out/$name.rc")" "$@"
+}
+merge m-two "$out/matrix.xml" "$out/partial.xml"
+merge m-three "$out/sip.xml" "$out/turn.xml" "$out/partial.xml"
+merge m-self "$out/matrix.xml" "$out/matrix.xml"
+
+# The HTML report renders from the merged XML.
+(cd "$top" && "$bin" merge --deterministic --quiet --html "$out/m.html" "$out/matrix.xml" "$out/partial.xml")
+rc=$?
+if [ "$rc" = 1 ] && grep -q '</html>' "$out/m.html"; then ok "merge --html writes the HTML report"; else bad "merge --html: exit $rc"; fi
+
+# Errors.
+expect_rc() {   # expect_rc WANT DESCRIPTION ARGS...
+    want=$1; d=$2; shift 2
+    (cd "$top" && "$bin" merge "$@") > /dev/null 2> "$out/err"
+    rc=$?
+    if [ "$rc" = "$want" ]; then ok "$d: exit $rc"; else bad "$d: exit $rc, expected $want"; cat "$out/err"; fi
+}
+expect_rc 2 "no report" --xml "$out/x.xml"
+expect_rc 2 "no output" "$out/matrix.xml"
+expect_rc 2 "other rules" --xml "$out/x.xml" "$out/sip.xml" "$out/extra.xml"
+expect_rc 2 "not XML" --xml "$out/x.xml" "$out/matrix.xml" "$top/README.md"
+echo '<edgeaudit-report version="1"/>' > "$out/bad.xml"
+expect_rc 2 "not a valid report" --xml "$out/x.xml" "$out/bad.xml"
+expect_rc 2 "unknown option" --bogus "$out/matrix.xml"
+expect_rc 3 "output directory missing" --xml "$out/no/such/dir/x.xml" "$out/matrix.xml"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

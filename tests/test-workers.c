@@ -1,0 +1,203 @@
+/* test-workers.c: unit tests of --threads sharding (symmetry, spread, expiry split over tables) and of the fast paths. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "tests.h"
+#include "report-xml.h"
+#include "flow-table.h"
+#include "workers.h"
+
+/* xorshift64: reproducible tuples without libc's rand. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static struct ea_tuple random_tuple(void)
+{
+    struct ea_tuple t;
+    memset(&t, 0, sizeof(t));
+    uint64_t r = next_rand();
+    t.family = (r & 1) ? 6 : 4;
+    t.proto = (r & 2) ? 6 : 17;
+    t.vlan = (r & 4) ? (uint16_t)(r >> 48 & 0xfff) : 0;
+    int n = t.family == 6 ? 16 : 4;
+    for (int i = 0; i < n; i++) {
+        t.src[i] = (uint8_t)next_rand();
+        t.dst[i] = (uint8_t)next_rand();
+    }
+    t.sport = (uint16_t)next_rand();
+    t.dport = (uint16_t)next_rand();
+    return t;
+}
+
+static struct ea_tuple reversed(const struct ea_tuple *t)
+{
+    struct ea_tuple r = *t;
+    memcpy(r.src, t->dst, 16);
+    memcpy(r.dst, t->src, 16);
+    r.sport = t->dport;
+    r.dport = t->sport;
+    return r;
+}
+
+static void test_shard_symmetric(void)
+{
+    for (int i = 0; i < 5000; i++) {
+        struct ea_tuple t = random_tuple(), r = reversed(&t);
+        for (unsigned n = 2; n <= 8; n++) {
+            unsigned a = ea_workers_shard(&t, n), b = ea_workers_shard(&r, n);
+            CU_ASSERT_EQUAL(a, b);
+            CU_ASSERT(a < n);
+        }
+    }
+}
+
+/* Only the ports differ, as on a busy server: still an even spread. */
+static void test_shard_spread(void)
+{
+    for (unsigned n = 2; n <= 4; n++) {
+        unsigned count[4] = { 0 };
+        struct ea_tuple t = random_tuple();
+        t.family = 4;
+        t.dport = 443;
+        for (unsigned p = 0; p < 12000; p++) {
+            t.sport = (uint16_t)(32768 + p);
+            count[ea_workers_shard(&t, n)]++;
+        }
+        for (unsigned w = 0; w < n; w++) {
+            CU_ASSERT(count[w] > 12000 / n * 8 / 10);
+            CU_ASSERT(count[w] < 12000 / n * 12 / 10);
+        }
+    }
+}
+
+/* A worker's own table still spreads its flows over all buckets (low hash bits). */
+static void test_shard_leaves_bucket_bits(void)
+{
+    unsigned low[2] = { 0 }, seen = 0;
+    for (int i = 0; i < 8000; i++) {
+        struct ea_tuple t = random_tuple();
+        if (ea_workers_shard(&t, 2) != 0)
+            continue;
+        low[ea_tuple_hash(&t) & 1]++;
+        seen++;
+    }
+    CU_ASSERT(seen > 3000);
+    CU_ASSERT(low[0] > seen * 4 / 10);
+    CU_ASSERT(low[1] > seen * 4 / 10);
+}
+
+static int ended;
+static void on_end(struct ea_flow *f, const char *why, void *ctx)
+{
+    (void)why;
+    (void)ctx;
+    ended++;
+    ea_flow_free(f);
+}
+
+static struct ea_flow_table *table(struct ea_stats *st)
+{
+    struct ea_flow_limits l;
+    ea_flow_limits_default(&l);     /* UDP 180 s; the shortest timeout is 30 s */
+    memset(st, 0, sizeof(*st));
+    return ea_flow_table_new(&l, st, on_end, NULL);
+}
+
+/* UDP flow number i (frame i) last seen at time t seconds, into ft. */
+static void add(struct ea_flow_table *ft, unsigned i, uint64_t t)
+{
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.t.family = 4;
+    p.t.proto = 17;
+    p.t.src[0] = 10; p.t.src[3] = (uint8_t)i;
+    p.t.dst[0] = 10; p.t.dst[3] = 200;
+    p.t.sport = (uint16_t)(40000 + i);
+    p.t.dport = 3478;
+    p.ts_ns = t * 1000000000ULL;
+    p.frame = i;
+    int dir;
+    struct ea_flow *f = ea_flow_table_get(ft, &p, &dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    ea_flow_table_touch(ft, f);
+    f->touch_frame = i;
+}
+
+/*
+ * Six flows seen in frame order; the third carries a late time stamp, so one
+ * table's walk from the idle end stops there and keeps flows 4-6 although
+ * they are idle. Split over two tables (odd, even), expire_stop and
+ * expire_before must expire the same flows as the one table.
+ */
+static void test_expiry_split_matches_one_table(void)
+{
+    static const uint64_t t[7] = { 0, 0, 0, 190, 0, 0, 0 };
+    struct ea_stats s1, sa, sb;
+    struct ea_flow_table *one = table(&s1);
+    for (unsigned i = 1; i <= 6; i++)
+        add(one, i, t[i]);
+    ended = 0;
+    ea_flow_table_expire(one, 200ULL * 1000000000ULL);
+    int want = ended;
+    CU_ASSERT_EQUAL(want, 2);
+
+    struct ea_flow_table *a = table(&sa), *b = table(&sb);
+    for (unsigned i = 1; i <= 6; i++)
+        add(i & 1 ? a : b, i, t[i]);
+    uint64_t now = 200ULL * 1000000000ULL;
+    uint64_t sta = ea_flow_table_expire_stop(a, now), stb = ea_flow_table_expire_stop(b, now);
+    CU_ASSERT_EQUAL(sta, 3);
+    CU_ASSERT_EQUAL(stb, UINT64_MAX);
+    uint64_t stop = sta < stb ? sta : stb;
+    ended = 0;
+    ea_flow_table_expire_before(a, now, stop);
+    ea_flow_table_expire_before(b, now, stop);
+    CU_ASSERT_EQUAL(ended, want);
+    CU_ASSERT_EQUAL(sa.flows_expired + sb.flows_expired, s1.flows_expired);
+    CU_ASSERT_EQUAL(ea_flow_table_count(a) + ea_flow_table_count(b), ea_flow_table_count(one));
+    ea_flow_table_free(one);
+    ea_flow_table_free(a);
+    ea_flow_table_free(b);
+}
+
+void ea_test_add_workers(void)
+{
+    EA_SUITE("workers",
+             { "shard is symmetric and in range", test_shard_symmetric },
+             { "shard spreads flows evenly", test_shard_spread },
+             { "shard leaves the bucket bits", test_shard_leaves_bucket_bits },
+             { "expiry split over tables matches one table", test_expiry_split_matches_one_table });
+}
+
+/* ea_time_str is formatted by hand for speed: it must match gmtime_r and strftime exactly. */
+static void test_time_str_matches_strftime(void)
+{
+    static const uint64_t fixed[] = { 0, 1, 999999999ULL, 951782400ULL * 1000000000ULL,
+                                      4107542399ULL * 1000000000ULL + 999999999ULL,
+                                      1700000000123456789ULL, UINT64_MAX };
+    for (int i = 0; i < 20000; i++) {
+        uint64_t ns = i < 7 ? fixed[i] : next_rand() % (UINT64_MAX / 2);
+        char got[48], want[48], d[32];
+        time_t s = (time_t)(ns / 1000000000ULL);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "%s.%09lluZ", d, (unsigned long long)(ns % 1000000000ULL));
+        CU_ASSERT_STRING_EQUAL(ea_time_str(ns, got, sizeof(got)), want);
+    }
+    char small[8];
+    ea_time_str(0, small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "1970-01");
+}
+
+void ea_test_add_perf(void)
+{
+    EA_SUITE("perf",
+             { "time string matches strftime", test_time_str_matches_strftime });
+}
