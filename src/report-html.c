@@ -21,6 +21,8 @@ struct first_err {
     char text[256];
 };
 
+/* A printf-like callback of libxml2: the format comes from the library. */
+__attribute__((format(printf, 2, 3)))
 static void keep_first(void *ctx, const char *msg, ...)
 {
     struct first_err *fe = ctx;
