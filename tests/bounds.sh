@@ -19,7 +19,8 @@ if [ ! -x "$bin" ]; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ea-bounds.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=0:exitcode=99}"
+# Appended, so that they hold whatever the caller set (later ASan options win).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:exitcode=99"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-exitcode=99:halt_on_error=1:print_stacktrace=1}"
 
 # measure NAME ARGS...: runs edgeaudit with a report in NAME.xml; sets rc and rss (KB).
