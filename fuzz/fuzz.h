@@ -83,7 +83,7 @@ static inline size_t fz_utf8_char(const uint8_t *s, size_t n)
 }
 
 /*
- * 1 when s[0..n) is valid UTF-8 without C0 controls, DEL or C1 controls
+ * 1 when s[0..n) is valid UTF-8 without C0 controls, DEL, C1 controls or U+FFFE/U+FFFF
  * (what ea_str_sanitize promises, and what XML 1.0 attribute text needs).
  * Tab, CR and LF are controls too: the sanitiser replaces them.
  */
@@ -98,6 +98,8 @@ static inline int fz_clean_utf8(const uint8_t *s, size_t n)
             return 0;
         if (k == 2 && s[i] == 0xC2 && s[i + 1] <= 0x9F)
             return 0;
+        if (k == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)
+            return 0;   /* U+FFFE, U+FFFF: not XML 1.0 characters */
         i += k;
     }
     return 1;

@@ -412,6 +412,10 @@ void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
         }
     }
     set_label(f);
+    /* One per field family a dissector had to cut to its cap; counted once, here. */
+    c->st->str_truncated += (uint64_t)((f->tls && f->tls->str_truncated) + (f->sip && f->sip->str_truncated) +
+                                       (f->xmpp && f->xmpp->str_truncated) +
+                                       (f->banner && f->banner->str_truncated));
     f->decided = 1;
     ea_classify_release(f);
 }

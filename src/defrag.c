@@ -249,9 +249,12 @@ static int overlap_conflicts(const struct frag_entry *en, const struct ea_frag *
     return 0;
 }
 
-/* Builds the whole datagram of a complete entry; NULL on out-of-memory. */
+/* Builds the whole datagram of a complete entry; NULL on out-of-memory or a short header. */
 static uint8_t *entry_build(const struct frag_entry *e, uint32_t *out_len)
 {
+    /* The length fields below live in the fixed IP header: never patch a shorter copy. */
+    if (e->hdr_len < (e->key.family == 4 ? 20u : 40u))
+        return NULL;
     uint32_t n = e->hdr_len + e->total;
     uint8_t *out = malloc(n ? n : 1);
     if (!out)

@@ -28,7 +28,8 @@ static const char *const known_methods[] = {
 /* Next byte without consuming it, or -1 at the end. */
 static int peek(const struct ea_cur *c)
 {
-    return ea_cur_has(c, 1) ? c->b[c->off] : -1;
+    /* has() implies a non-NULL b; clang-analyzer loses that after a failed skip. */
+    return ea_cur_has(c, 1) ? c->b[c->off] : -1;   /* NOLINT(clang-analyzer-core.NullDereference) */
 }
 
 /* RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"). */

@@ -7,6 +7,7 @@
 #include "pipeline.h"
 #include "decode.h"
 #include "source-pcap.h"
+#include "util-str.h"
 
 #define EA_NS 1000000000ULL
 
@@ -85,13 +86,27 @@ void ea_pipeline_free(struct ea_pipeline *pl)
     free(pl);
 }
 
+/*
+ * A copy of a file name or error line that the reports can carry: invalid
+ * UTF-8 and control bytes (which a file name may hold) become U+FFFD, which
+ * takes at most three bytes per input byte. NULL when out of memory.
+ */
+static char *clean_dup(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = n < SIZE_MAX / 3 ? malloc(3 * n + 1) : NULL;
+    if (d)
+        ea_str_sanitize(d, 3 * n, (const uint8_t *)s, n);
+    return d;
+}
+
 int ea_pipeline_add_source(struct ea_pipeline *pl, const char *name, int dlt)
 {
     char **ns = realloc(pl->cap.sources, (pl->cap.nsources + 1) * sizeof(*ns));
     if (!ns)
         return -1;
     pl->cap.sources = ns;
-    ns[pl->cap.nsources] = strdup(name);
+    ns[pl->cap.nsources] = clean_dup(name);
     if (!ns[pl->cap.nsources])
         return -1;
     pl->cap.nsources++;
@@ -107,7 +122,7 @@ void ea_pipeline_set_error(struct ea_pipeline *pl, const char *msg)
 {
     pl->cap.partial = 1;
     free(pl->cap.error);
-    pl->cap.error = strdup(msg);
+    pl->cap.error = clean_dup(msg);
 }
 
 int ea_loss_incomplete(uint64_t lost, uint64_t total)

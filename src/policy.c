@@ -294,8 +294,8 @@ static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t 
                          f->icmp_code, (unsigned long long)f->icmp_frame);
                 return EA_R_ICMP_UNREACHABLE;
             }
-            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", f->syns,
-                     f->syns == 1 ? "" : "s", f->syns ? f->syns - 1 : 0, f->syns == 2 ? "" : "s");
+            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->syns,
+                     f->syns == 1 ? "" : "s", f->syns ? (unsigned)f->syns - 1u : 0u, f->syns == 2 ? "" : "s");
             return EA_R_SYN_UNANSWERED;
         }
         return EA_R__COUNT;

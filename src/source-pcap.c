@@ -12,7 +12,62 @@ struct ea_source {
     uint64_t records;          /* every record read, filtered or not: Wireshark's frame number */
     struct bpf_program prog;
     int have_prog;
+    long rec_hdr;              /* classic pcap: bytes of a record header; 0: not checked */
 };
+
+/*
+ * Record header size of a classic pcap file from its magic (16, or 24 for
+ * the "modified" format), else 0 (pcapng, standard input, unreadable). It
+ * lets ea_source_next see a caplen that libpcap silently cut to the snaplen.
+ */
+static long classic_rec_hdr(const char *path)
+{
+    uint8_t m[4];
+    long hdr = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    if (fread(m, 1, sizeof(m), fp) == sizeof(m)) {
+        uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+        uint32_t le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+        if (be == 0xA1B2C3D4 || le == 0xA1B2C3D4 || be == 0xA1B23C4D || le == 0xA1B23C4D)
+            hdr = 16;
+        else if (be == 0xA1B2CD34 || le == 0xA1B2CD34)
+            hdr = 24;
+    }
+    fclose(fp);
+    return hdr;
+}
+
+/*
+ * A record libpcap accepts but no capture tool writes: caplen 0, caplen
+ * greater than the length on the wire, or (classic pcap, where the file
+ * position before and after shows the stored size) greater than the
+ * file's snaplen. Writes the cause into err and returns 1 when it is one.
+ */
+static int bad_record(const struct ea_source *s, const struct pcap_pkthdr *h, long before,
+                      char *err, size_t errlen)
+{
+    const char *why = NULL;
+    char tmp[96];
+    if (h->caplen == 0 && h->len > 0) {
+        why = "caplen 0";
+    } else if (h->caplen > h->len) {
+        snprintf(tmp, sizeof(tmp), "caplen %u greater than its length %u", h->caplen, h->len);
+        why = tmp;
+    } else if (s->rec_hdr && before >= 0) {
+        long after = ftell(pcap_file(s->pc));
+        if (after >= 0 && after - before - s->rec_hdr > (long)h->caplen) {
+            snprintf(tmp, sizeof(tmp), "caplen %ld greater than the file's snaplen %d",
+                     after - before - s->rec_hdr, pcap_snapshot(s->pc));
+            why = tmp;
+        }
+    }
+    if (!why)
+        return 0;
+    snprintf(err, errlen, "%s: packet %llu: %s", s->name, (unsigned long long)s->records, why);
+    return 1;
+}
 
 struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
@@ -49,6 +104,8 @@ struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *e
         snprintf(err, errlen, "%s: not a readable capture file: %s", path, ebuf);
         goto fail;
     }
+    if (strcmp(path, "-") != 0 && pcap_file(s->pc))
+        s->rec_hdr = classic_rec_hdr(path);
     /* The filter runs here, not in libpcap, so that every record keeps its number. */
     if (bpf && *bpf) {
         if (pcap_compile(s->pc, &s->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -68,8 +125,13 @@ int ea_source_next(struct ea_source *s, struct pcap_pkthdr **h, const uint8_t **
 {
     const u_char *d = NULL;
     int rc;
+    long before = s->rec_hdr ? ftell(pcap_file(s->pc)) : -1;
     while ((rc = pcap_next_ex(s->pc, h, &d)) == 1) {
         s->records++;
+        if (bad_record(s, *h, before, err, errlen))
+            return -1;
+        if (s->rec_hdr)
+            before = ftell(pcap_file(s->pc));
         if (s->have_prog && !pcap_offline_filter(&s->prog, *h, d))
             continue;
         *data = d;

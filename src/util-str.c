@@ -66,13 +66,17 @@ static size_t utf8_unit(const uint8_t *src, size_t n, size_t i,
     /* C1 controls U+0080..U+009F are encoded C2 80..C2 9F. */
     if (b0 == 0xC2 && src[i + 1] <= 0x9F)
         return need;
+    /* U+FFFE and U+FFFF (EF BF BE/BF) are not XML 1.0 Chars: a report would not re-parse. */
+    if (b0 == 0xEF && src[i + 1] == 0xBF && src[i + 2] >= 0xBE)
+        return need;
     *out = src + i;
     *out_len = need;
     return need;
 }
 
 /*
- * Copies src[0..n) into dst (cap + 1 bytes) as valid UTF-8 without controls.
+ * Copies src[0..n) into dst (cap + 1 bytes) as valid UTF-8 without controls
+ * or the noncharacters U+FFFE and U+FFFF.
  * Stops before a character that would not fit whole. Returns 1 when some
  * input was left out, else 0. A NULL dst does nothing and returns 0; a NULL
  * src is taken as empty.

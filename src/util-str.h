@@ -11,7 +11,8 @@
 /*
  * Copies at most 'cap' bytes of src[0..n) into dst (which holds cap + 1
  * bytes), always NUL-terminated. The result is valid UTF-8: invalid
- * sequences and control characters (C0, DEL, C1) become U+FFFD, and a
+ * sequences, control characters (C0, DEL, C1) and U+FFFE/U+FFFF (not XML
+ * 1.0 characters) become U+FFFD, and a
  * multi-byte character is never cut in half. Returns 1 when the input had
  * to be cut to fit, else 0. dst is caller-owned; src is only read.
  */

@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ea-hostile.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 # Sanitizer reports get their own exit code so they are never taken for "findings" (1).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-exitcode=99:detect_leaks=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-exitcode=99:halt_on_error=1:print_stacktrace=1}"
 
 # check NAME FILE RECORDS [backwards]: one run and its checks.

@@ -39,7 +39,8 @@ cat out/regress.log
 tally out/regress.log "regress.sh"
 [ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
-for t in report-check browser-check threads-check merge-check; do
+# Hostile input (issue 6): broken files, damaged captures, resource bounds.
+for t in report-check browser-check threads-check merge-check malformed hostile-replay bounds; do
     echo "== $t"
     "$top_srcdir/tests/$t.sh" > "out/$t.log" 2>&1
     rc=$?
@@ -56,6 +57,15 @@ rc=$?
 cat out/live-check.log
 before=$failed
 tally out/live-check.log "live-check.sh"
+[ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+
+# Every committed fuzz corpus input once through its target (fuzz/ builds them at make check).
+echo "== fuzz corpus replay"
+FUZZ_BIN_DIR="$top_builddir/fuzz" "$top_srcdir/fuzz/run.sh" --replay all > out/fuzz-replay.log 2>&1
+rc=$?
+cat out/fuzz-replay.log
+before=$failed
+tally out/fuzz-replay.log "fuzz/run.sh --replay"
 [ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
 
 echo "$passed passed, $failed failed"

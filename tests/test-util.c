@@ -33,7 +33,7 @@ static int valid_utf8_no_ctl(const char *s)
         static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
         if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return 0;
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF)
             return 0;
         p += len;
     }
@@ -146,6 +146,28 @@ static void test_sanitize_cap(void)
     CU_ASSERT_EQUAL(san(capped, EA_STR_CAP, big, EA_STR_CAP), 0);
 }
 
+/* U+FFFE and U+FFFF are not XML 1.0 characters (the fuzz-str finding); U+FFFD and U+FFFC stay. */
+static void test_sanitize_nonchars(void)
+{
+    char out[EA_STR_CAP + 1];
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "a\xEF\xBF\xBF" "b", 5), 0);
+    CU_ASSERT_STRING_EQUAL(out, "a" REPL "b");
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xEF\xBF\xBE", 3), 0);
+    CU_ASSERT_STRING_EQUAL(out, REPL);
+    /* The crash input itself: cap 0xFF, split 0, then U+FFFF. */
+    CU_ASSERT_EQUAL(san(out, 0xFF, "\xEF\xBF\xBF", 3), 0);
+    CU_ASSERT_STRING_EQUAL(out, REPL);
+    CU_ASSERT(valid_utf8_no_ctl(out));
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xEF\xBF\xBD\xEF\xBF\xBC", 6), 0);
+    CU_ASSERT_STRING_EQUAL(out, "\xEF\xBF\xBD\xEF\xBF\xBC");
+    /* Cut short: EF BF is one maximal subpart, one U+FFFD. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xEF\xBFz", 3), 0);
+    CU_ASSERT_STRING_EQUAL(out, REPL "z");
+    /* Supplementary noncharacters (U+1FFFF) are XML Chars and are kept. */
+    CU_ASSERT_EQUAL(san(out, EA_STR_CAP, "\xF0\x9F\xBF\xBF", 4), 0);
+    CU_ASSERT_STRING_EQUAL(out, "\xF0\x9F\xBF\xBF");
+}
+
 /* Every byte string of a pseudo-random stream comes out valid and within cap. */
 static void test_sanitize_fuzz(void)
 {
@@ -243,6 +265,7 @@ void ea_test_add_util(void)
              { "sanitize valid multibyte", test_sanitize_valid_multibyte },
              { "sanitize invalid utf-8", test_sanitize_invalid },
              { "sanitize cap boundaries", test_sanitize_cap },
+             { "sanitize noncharacters U+FFFE/U+FFFF", test_sanitize_nonchars },
              { "sanitize pseudo-random bytes", test_sanitize_fuzz },
              { "prefix case-insensitive", test_prefix_ci },
              { "append", test_append },
