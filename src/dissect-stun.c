@@ -227,23 +227,19 @@ enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *
 }
 
 /*
- * 1 when data starts with a STUN response (success or error class); 0 for
- * anything else, including too-short input, NULL, and MS-TURN's Data
- * Indication 0x0115 (MAGIC-COOKIE attribute first). Checks the header and
- * that first attribute only, not the whole message.
+ * 1 when data holds a whole STUN response (success or error class): the RFC
+ * 5389 magic cookie or the MS-TURN MAGIC-COOKIE attribute, and attributes
+ * that end where the header says, as ea_stun_parse accepts it. 0 for anything
+ * else, including NULL, too-short input and MS-TURN's Data Indication 0x0115.
+ * The whole parse matters: a DNS query whose ID reads as a STUN response type
+ * must not turn its flow round.
  */
 int ea_stun_is_response(const uint8_t *data, size_t len)
 {
-    struct ea_cur c;
-    ea_cur_init(&c, data, len);
-    uint16_t type = ea_cur_be16(&c);
-    ea_cur_skip(&c, 18);
-    if (c.err || (type & 0xC000))
+    struct stun_msg m;
+    if (!data || parse_message(data, len, &m) != 0)
         return 0;
-    if (type == 0x0115 && starts_with_ms_cookie(c))
-        return 0;
-    uint8_t cls = type_class(type);
-    return cls == EA_STUN_SUCCESS || cls == EA_STUN_ERROR;
+    return m.cls == EA_STUN_SUCCESS || m.cls == EA_STUN_ERROR;
 }
 
 /* Static string; never NULL. Names follow RFC 5389 and RFC 8656 numbering. */
