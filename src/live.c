@@ -486,7 +486,7 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGUSR1, &old_usr1, NULL);
-    ea_pipeline_end_source(pl, lv->frames);
+    ea_pipeline_end_source(pl, lv->frames, 0);
     if (!o->quiet)
         fprintf(stderr, "edgeaudit: capture stopped: %" PRIu64 " alerts, %" PRIu64 " revised\n",
                 lv->alerts, lv->revised);

@@ -271,9 +271,13 @@ void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, con
         ea_pipeline_flow_packet(pl, &p);
 }
 
-void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records)
+void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records, int warn_empty)
 {
     pl->frame_base += records;
+    /* A valid capture with no records is no error, but an audit of it sees nothing: say so. */
+    if (warn_empty && records == 0 && pl->cap.nsources > 0)
+        fprintf(stderr, "edgeaudit: warning: %s: no packets after the file header\n",
+                pl->cap.sources[pl->cap.nsources - 1]);
 }
 
 static int flow_id_cmp(const void *a, const void *b)
@@ -326,7 +330,7 @@ int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size
                 }
             }
         }
-        ea_pipeline_end_source(pl, ea_source_records(s));
+        ea_pipeline_end_source(pl, ea_source_records(s), rc == 0);
         ea_source_close(s);
         if (progress && last != start)
             fputc('\n', stderr);

@@ -87,8 +87,12 @@ int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, cons
 /* The second half: flow lookup, counters and classification of a decoded packet. */
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p);
 
-/* Ends one source: later frame numbers continue after its 'records'. */
-void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records);
+/*
+ * Ends one source: later frame numbers continue after its 'records'. With
+ * warn_empty (a file read to its end without error), a file of no records
+ * gets a one-line warning on stderr naming it.
+ */
+void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records, int warn_empty);
 
 /* Marks the input as partial with its error line (copied). */
 void ea_pipeline_set_error(struct ea_pipeline *pl, const char *msg);

@@ -538,7 +538,7 @@ int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *li
                 }
             }
         }
-        ea_pipeline_end_source(pl, ea_source_records(s));
+        ea_pipeline_end_source(pl, ea_source_records(s), nrc == 0);
         ea_source_close(s);
         if (progress && last != start)
             fputc('\n', stderr);

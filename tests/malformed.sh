@@ -78,11 +78,28 @@ expect_fine() {
     if [ "$got" = "$read" ]; then ok "$name: $read packets"; else bad "$name: packets='$got', expected $read"; fi
 }
 
+# expect_empty NAME FILE-SHOWN: a valid capture of no records: exit 0 or 1, one warning line
+# naming the file, a complete (not partial) report of 0 packets.
+expect_empty() {
+    name=$1 shown=$2
+    if [ "$rc" -le 1 ]; then ok "$name: exit $rc"; else bad "$name: exit $rc, expected 0 or 1"; fi
+    if [ "$(grep -c '' "$tmp/out/$name.err")" -eq 1 ] && grep -qF -- "$shown: no packets" "$tmp/out/$name.err"
+    then ok "$name: one warning line naming the file"
+    else bad "$name: stderr is not one 'no packets' warning: $(head -n 2 "$tmp/out/$name.err")"; fi
+    got=$(xp "$name" /edgeaudit-report/capture/@partial)
+    if [ -z "$got" ]; then ok "$name: report not partial"; else bad "$name: partial='$got' on a valid file"; fi
+    got=$(xp "$name" /edgeaudit-report/capture/@packets)
+    if [ "$got" = 0 ]; then ok "$name: 0 packets"; else bad "$name: packets='$got', expected 0"; fi
+}
+
 # The generated files.
 while read -r file kind pkt read; do
     run "$file" -- -r "$tmp/in/$file"
-    if [ "$kind" = error ]; then expect_error "$file" "$tmp/in/$file" "$pkt" "$read"
-    else expect_fine "$file" "$read"; fi
+    case $kind in
+    error) expect_error "$file" "$tmp/in/$file" "$pkt" "$read" ;;
+    empty) expect_empty "$file" "$tmp/in/$file" ;;
+    *) expect_fine "$file" "$read" ;;
+    esac
 done < "$tmp/in/cases.txt"
 
 # A directory, a missing file, standard input that is not a capture.

@@ -107,7 +107,7 @@ def cases():
     c["empty.pcap"] = (b"", "error", None, 0)
     c["wrong-magic.pcap"] = (struct.pack("<I", 0xDEADBEEF) + pcap_header()[4:] + b"".join(recs), "error", None, 0)
     c["header-truncated.pcap"] = (pcap_header()[:12], "error", None, 0)
-    c["header-only.pcap"] = (pcap_header(), "ok", None, 0)
+    c["header-only.pcap"] = (pcap_header(), "empty", None, 0)
     last = recs[2]
     c["truncated-last-record.pcap"] = (classic(recs[:2] + [last[:16 + 30]]), "error", 3, 2)
     c["truncated-record-header.pcap"] = (classic(recs[:2] + [last[:9]]), "error", 3, 2)
