@@ -1,5 +1,6 @@
 /* source-live.c: a live interface through libpcap (non-blocking, polled), pcap_stats, privilege drop. */
-#define _GNU_SOURCE   /* getresuid */
+/* The feature-test macro that declares getresuid and getresgid (glibc); reserved on purpose. */
+#define _GNU_SOURCE   /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>

@@ -337,13 +337,13 @@ static struct workers *workers_new(const struct ea_pipeline *pl, const struct ea
     struct workers *ws = calloc(1, sizeof(*ws));
     if (!ws)
         return NULL;
-    ws->n = n;
     ws->rs = pl->rs;
     ws->wlim = *lim;
     ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     ws->w = calloc(n, sizeof(*ws->w));
     if (!ws->w)
         goto fail;
+    ws->n = n;   /* only now: workers_free walks n entries of w */
     for (unsigned i = 0; i < n; i++) {
         struct worker *w = &ws->w[i];
         w->ws = ws;
