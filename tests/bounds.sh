@@ -9,10 +9,7 @@ top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
 gen=$top/tests/data/hostile-gen.py
 site=$top/rules/examples/site-example.xml
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 
 if [ ! -x "$bin" ]; then
     echo "bounds: $bin not built"; echo "0 passed, 1 failed"; exit 1
@@ -104,5 +101,4 @@ for x in flows sip-huge tls-endless; do
     else bad "$x: report missing or not well-formed"; fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_end

@@ -16,10 +16,7 @@ out=${BROWSER_OUT:-out/browser-check}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
 chrome=

@@ -16,10 +16,7 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 check() {   # check DESCRIPTION COMMAND...: passes when the command succeeds
     local desc_=$1; shift
     if "$@" > "$out/last.log" 2>&1; then ok "$desc_"; else bad "$desc_"; head -n 8 "$out/last.log"; fi

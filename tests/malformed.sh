@@ -8,10 +8,7 @@ top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
 gen=$top/tests/data/hostile-gen.py
 site=$top/rules/examples/site-example.xml
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 
 if [ ! -x "$bin" ]; then
     echo "malformed: $bin not built"; echo "0 passed, 1 failed"; exit 1
@@ -147,5 +144,4 @@ if [ "$rc" -eq 2 ] && [ -s "$tmp/out/weird-missing.xml" ] && xmllint --noout "$t
 then ok "weird-missing: exit 2 and a well-formed report"
 else bad "weird-missing: exit $rc, or the report is missing or ill-formed"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_end

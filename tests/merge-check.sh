@@ -20,10 +20,7 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 
 report() {   # report NAME CAPTURE [OPTIONS...]: an input report
     name=$1; cap=$2; shift 2
@@ -156,5 +153,4 @@ expect_rc 2 "not a valid report" --xml "$out/x.xml" "$out/bad.xml"
 expect_rc 2 "unknown option" --bogus "$out/matrix.xml"
 expect_rc 3 "output directory missing" --xml "$out/no/such/dir/x.xml" "$out/matrix.xml"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_end

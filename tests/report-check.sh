@@ -14,10 +14,7 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 check() {   # check DESCRIPTION COMMAND...: passes when the command succeeds
     d=$1; shift
     if "$@" > "$out/last.log" 2>&1; then ok "$d"; else bad "$d"; head -n 8 "$out/last.log"; fi
@@ -275,5 +272,4 @@ else
     bad "make-examples.sh failed"; head -n 5 "$out/last.log"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_end

@@ -16,10 +16,7 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$top/tests/lib-tally.sh"
 
 # same NAME CAPTURE [OPTIONS...]: --threads 1, 2 and 3 agree on everything they write.
 same() {
@@ -88,5 +85,4 @@ if [ $rc = 2 ]; then ok "--threads 0: exit 2"; else bad "--threads 0: exit $rc, 
 rc=$?
 if [ $rc = 2 ]; then ok "--threads 65: exit 2"; else bad "--threads 65: exit $rc, expected 2"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_end
