@@ -88,8 +88,8 @@ static void print_summary(struct ea_pipeline *pl)
         printf("edgeaudit: PARTIAL: the input ended in an error; %s in what was read\n",
                ea_policy_has_findings(pol) ? "findings" : "no findings");
     else if (pl->cap.incomplete)
-        printf("edgeaudit: INCOMPLETE: 10%% or more of the packets were lost; %s in what was captured\n",
-               ea_policy_has_findings(pol) ? "findings" : "no findings");
+        printf("edgeaudit: INCOMPLETE: %d%% or more of the packets were lost; %s in what was captured\n",
+               EA_LOSS_INCOMPLETE_PCT, ea_policy_has_findings(pol) ? "findings" : "no findings");
     else
         printf("edgeaudit: %s\n", word);
     printf("%-20s %-13s %6s %6s %6s\n", "rule", "status", "flows", "blocked", "violations");
@@ -216,7 +216,11 @@ int ea_app_main(int argc, char **argv)
         ea_output_flows(stdout, pl);
     if (!o.quiet && !o.flows)
         print_summary(pl);
-    if ((lv && ea_live_write_reports(lv) != 0) || write_reports(&o, pl, NULL) != 0) {
+    /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
+    int wr = lv ? ea_live_write_reports(lv) : 0;
+    if (write_reports(&o, pl, NULL) != 0)
+        wr = -1;
+    if (wr != 0) {
         code = EA_EXIT_REPORT;
         goto out;
     }

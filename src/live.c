@@ -441,7 +441,8 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;   /* no SA_RESTART: poll returns at once */
+    /* poll returns EINTR whatever the flags (signal(7)); SA_RESTART keeps alert writes whole. */
+    sa.sa_flags = SA_RESTART;
     sig_stop = sig_hup = sig_usr1 = 0;
     sig_src = lv->src;
     sigaction(SIGINT, &sa, &old_int);
@@ -468,6 +469,7 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
             struct settle_ctx sc = { lv, now > pl->now_ns ? now : pl->now_ns, settle_ns };
             ea_flow_table_foreach(pl->ft, settle_one, &sc);
             next_settle = mono + EA_NS / 2;
+            update_loss(lv);   /* often, so that libpcap's 32-bit counters never wrap unseen */
         }
         if (sig_hup) {
             sig_hup = 0;

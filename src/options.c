@@ -250,6 +250,10 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
                  "--syslog and -B need live mode (-i IFACE)");
         goto out;
     }
+    if (o->buffer_kib > INT_MAX / 1024) {   /* pcap_set_buffer_size takes bytes in an int */
+        snprintf(err, errlen, "--buffer-size: at most %d KiB", INT_MAX / 1024);
+        goto out;
+    }
     if (o->iface && o->threads > 1) {   /* live mode is one thread; see README on PACKET_FANOUT */
         snprintf(err, errlen, "--threads applies to reading files (-r); live mode (-i) runs on one thread");
         goto out;

@@ -204,6 +204,11 @@ exit_is 2 "missing capture"
 ea -r captures/own/turn.pcap --rules tests/data/report-bad-rules.xml --quiet
 exit_is 2 "rules file that fails rules.rng"
 check "bad rules: one line naming the file" one_line_error "report-bad-rules.xml"
+ea -i no-such-iface0 -B 4194304 -Z nobody --quiet
+exit_is 2 "a capture buffer too large for libpcap's int"
+check "-B too large: one line naming the option" one_line_error "buffer-size"
+ea -r captures/own/turn.pcap --threads 2 -i lo --quiet
+exit_is 2 "-r with -i"
 
 # 6. Exit code 3: the report cannot be written; one line naming the path, no temporary file.
 ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/no-such-dir/r.xml"
