@@ -19,13 +19,6 @@
 
 #define ERRLEN 1024
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Loads the rules, site and roles. On error prints one line and returns -1. */
 static int load_rules(const struct ea_options *o, struct ea_ruleset *rs)
 {
@@ -166,7 +159,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_live *lv = NULL;
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
-    double start = mono_now();
+    double start = ea_mono_now();
 
     if (argc > 1 && strcmp(argv[1], "merge") == 0)   /* edgeaudit merge REPORT... (merge.c) */
         return ea_merge_main(argc - 1, argv + 1);
@@ -225,7 +218,7 @@ int ea_app_main(int argc, char **argv)
         goto out;
     }
     if (!o.quiet)
-        ea_output_run_summary(stderr, pl, mono_now() - start);
+        ea_output_run_summary(stderr, pl, ea_mono_now() - start);
     if (input_rc != 0 || pl->oom)
         code = EA_EXIT_USAGE;
     else

@@ -264,12 +264,6 @@ static void update_loss(struct ea_live *lv)
         ea_pipeline_set_loss(lv->pl, r, d, i);
 }
 
-static int flow_id_cmp(const void *a, const void *b)
-{
-    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
 struct collect_ctx {
     struct ea_flow **arr;
     size_t n, cap;
@@ -366,7 +360,7 @@ static int write_view(struct ea_live *lv, int window)
     ea_flow_table_foreach(pl->ft, collect_copy, &c);
     ea_policy_finish(c.pol);
     if (c.n)
-        qsort(c.arr, c.n, sizeof(*c.arr), flow_id_cmp);
+        qsort(c.arr, c.n, sizeof(*c.arr), ea_flow_id_cmp);
 
     struct ea_pipeline view = *pl;
     view.pol = c.pol;

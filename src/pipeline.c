@@ -280,7 +280,7 @@ void ea_pipeline_end_source(struct ea_pipeline *pl, uint64_t records, int warn_e
                 pl->cap.sources[pl->cap.nsources - 1]);
 }
 
-static int flow_id_cmp(const void *a, const void *b)
+int ea_flow_id_cmp(const void *a, const void *b)
 {
     const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
     return x->id < y->id ? -1 : x->id > y->id;
@@ -290,11 +290,11 @@ void ea_pipeline_finish(struct ea_pipeline *pl)
 {
     ea_flow_table_flush(pl->ft);
     if (pl->ndone)
-        qsort(pl->done, pl->ndone, sizeof(*pl->done), flow_id_cmp);
+        qsort(pl->done, pl->ndone, sizeof(*pl->done), ea_flow_id_cmp);
     ea_policy_finish(pl->pol);
 }
 
-static double mono_now(void)
+double ea_mono_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -304,7 +304,7 @@ static double mono_now(void)
 int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size_t nfiles,
                           const char *bpf, int progress, char *err, size_t errlen)
 {
-    double start = mono_now(), last = start;
+    double start = ea_mono_now(), last = start;
     for (size_t i = 0; i < nfiles; i++) {
         struct ea_source *s = ea_source_open_file(files[i], bpf, err, errlen);
         if (!s)
@@ -321,7 +321,7 @@ int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size
         while ((rc = ea_source_next(s, &h, &d, err, errlen)) == 1) {
             ea_pipeline_packet(pl, h, d, dlt, ea_source_records(s));
             if (progress && (pl->st.packets & 0xffff) == 0) {
-                double now = mono_now();
+                double now = ea_mono_now();
                 if (now - last >= 1.0) {
                     fprintf(stderr, "\r%s: %llu packets, %u flows active, %.0f packets/s   ",
                             files[i], (unsigned long long)pl->st.packets,

@@ -115,6 +115,12 @@ int ea_loss_incomplete(uint64_t lost, uint64_t total);
  */
 void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
 
+/* qsort comparator for an array of struct ea_flow pointers, by flow id. */
+int ea_flow_id_cmp(const void *a, const void *b);
+
+/* Seconds on the monotonic clock, for throughput and progress lines (never in reports). */
+double ea_mono_now(void);
+
 /* Flushes every flow, judges it, sorts all flows by id and sets rule statuses. */
 void ea_pipeline_finish(struct ea_pipeline *pl);
 

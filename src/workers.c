@@ -478,19 +478,12 @@ static int merge(struct ea_pipeline *pl, struct workers *ws)
     return 0;
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *lim,
                          unsigned nworkers, const char *const *files, size_t nfiles,
                          const char *bpf, int progress, char *err, size_t errlen)
 {
     int rc = 0;
-    double start = mono_now(), last = start;
+    double start = ea_mono_now(), last = start;
     if (nworkers < 2 || nworkers > EA_MAX_THREADS) {
         snprintf(err, errlen, "--threads must be between 1 and %d", EA_MAX_THREADS);
         return -1;
@@ -529,7 +522,7 @@ int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *li
                     pl->oom = 1;
             }
             if (progress && (pl->st.packets & 0xffff) == 0) {
-                double now = mono_now();
+                double now = ea_mono_now();
                 if (now - last >= 1.0) {
                     fprintf(stderr, "\r%s: %llu packets, %u threads, %.0f packets/s   ", files[i],
                             (unsigned long long)pl->st.packets, nworkers,
