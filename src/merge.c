@@ -150,6 +150,29 @@ static int flow_ref_cmp(const void *pa, const void *pb)
     return a->old_id < b->old_id ? -1 : a->old_id > b->old_id;
 }
 
+/* Where one input flow went: (input, id in that input) -> id in the merged report. */
+struct id_map {
+    size_t doc;
+    uint64_t old_id;
+    uint64_t new_id;
+};
+
+static int id_map_cmp(const void *pa, const void *pb)
+{
+    const struct id_map *a = pa, *b = pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return a->old_id < b->old_id ? -1 : a->old_id > b->old_id;
+}
+
+/* The merged id of flow old_id of input doc; 0 when that input lists no such flow. */
+static uint64_t id_lookup(const struct id_map *map, size_t n, size_t doc, uint64_t old_id)
+{
+    struct id_map key = { doc, old_id, 0 };
+    const struct id_map *m = n ? bsearch(&key, map, n, sizeof(*map), id_map_cmp) : NULL;
+    return m ? m->new_id : 0;
+}
+
 static int u64_cmp(const void *pa, const void *pb)
 {
     uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
@@ -255,33 +278,24 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     int rc = -1;
     xmlNodePtr root = xmlDocGetRootElement(out);
     size_t total = 0;
-    struct flow_ref *refs = NULL;
-    uint64_t **idmap = calloc(n, sizeof(*idmap));
-    uint64_t *maxid = calloc(n, sizeof(*maxid));
-    uint64_t *ev = NULL;
-    if (!idmap || !maxid)
-        goto out;
+    struct flow_ref *refs = NULL;   /* owned, with each first */
+    struct id_map *idmap = NULL;    /* owned: sorted by (doc, old_id) for id_lookup */
+    uint64_t *ev = NULL;            /* owned */
 
     /* Flows of every input (the first input's are out's own), ordered by first packet. */
     for (size_t d = 0; d < n; d++) {
         xmlDocPtr src = d ? docs[d] : out;
         for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
-             f = next_named(f, "flow")) {
+             f = next_named(f, "flow"))
             total++;
-            uint64_t id = get_u64(f, "id");
-            if (id > maxid[d])
-                maxid[d] = id;
-        }
     }
     refs = calloc(total + 1, sizeof(*refs));
-    if (!refs)
+    idmap = calloc(total + 1, sizeof(*idmap));
+    if (!refs || !idmap)
         goto out;
     size_t k = 0;
     for (size_t d = 0; d < n; d++) {
         xmlDocPtr src = d ? docs[d] : out;
-        idmap[d] = calloc(maxid[d] + 1, sizeof(**idmap));
-        if (!idmap[d])
-            goto out;
         for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
              f = next_named(f, "flow")) {
             refs[k].node = f;
@@ -296,7 +310,9 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
     for (size_t i = 0; i < total; i++) {
         xmlNodePtr f = refs[i].node;
-        idmap[refs[i].doc][refs[i].old_id] = i + 1;
+        idmap[i].doc = refs[i].doc;
+        idmap[i].old_id = refs[i].old_id;
+        idmap[i].new_id = i + 1;
         xmlUnlinkNode(f);
         if (refs[i].doc)
             f = xmlDocCopyNode(f, out, 1);   /* from another document: copy, free the original */
@@ -318,7 +334,10 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         xmlFree(b);
     }
 
+    qsort(idmap, total, sizeof(*idmap), id_map_cmp);
+
     /* Rules: counters summed, times widened, status by rank, evidence rewritten to new ids. */
+    /* ev: at most EA_EVIDENCE_MAX ids taken from each input's evidence of one rule. */
     ev = malloc((EA_EVIDENCE_MAX * n + 1) * sizeof(*ev));
     if (!ev)
         goto out;
@@ -341,13 +360,17 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
             xmlNodePtr r = d ? rin[d] : r0;
             xmlNodePtr e = child(r, "evidence");
             xmlChar *ids = e ? xmlGetProp(e, BAD_CAST "flows") : NULL;
-            for (char *p = (char *)ids; p && *p;) {
+            size_t taken = 0;
+            for (char *p = (char *)ids; p && *p && taken < EA_EVIDENCE_MAX;) {
                 char *end;
                 uint64_t id = strtoull(p, &end, 10);
                 if (end == p)
                     break;
-                if (id <= maxid[d] && idmap[d][id])
-                    ev[nev++] = idmap[d][id];
+                uint64_t nid = id_lookup(idmap, total, d, id);
+                if (nid) {
+                    ev[nev++] = nid;
+                    taken++;
+                }
                 p = end;
             }
             xmlFree(ids);
@@ -377,6 +400,11 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         xmlFree(st);
         /* The evidence of one run: the total its status counts, the first ids. */
         qsort(ev, nev, sizeof(*ev), u64_cmp);
+        size_t uniq = 0;   /* an id listed twice (by a crafted report) is listed once */
+        for (size_t e = 0; e < nev; e++)
+            if (!uniq || ev[e] != ev[uniq - 1])
+                ev[uniq++] = ev[e];
+        nev = uniq;
         if (nev > EA_EVIDENCE_MAX)
             nev = EA_EVIDENCE_MAX;
         uint64_t al = get_u64(r0, "allowed") + get_u64(r0, "unverified"), bl = get_u64(r0, "blocked");
@@ -428,10 +456,7 @@ out:
         for (size_t i = 0; i < total; i++)
             xmlFree(refs[i].first);
     free(refs);
-    for (size_t d = 0; idmap && d < n; d++)
-        free(idmap[d]);
     free(idmap);
-    free(maxid);
     free(ev);
     return rc;
 }

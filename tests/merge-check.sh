@@ -132,6 +132,51 @@ merge m-two "$out/matrix.xml" "$out/partial.xml"
 merge m-three "$out/sip.xml" "$out/turn.xml" "$out/partial.xml"
 merge m-self "$out/matrix.xml" "$out/matrix.xml"
 
+# craft IN OUT PYTHON: OUT is report IN after the python statements run on r (its root element).
+craft() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1])
+r = t.getroot()
+exec(sys.argv[3])
+t.write(sys.argv[2], encoding='UTF-8', xml_declaration=True)
+PY
+}
+
+# A rule whose evidence lists far more ids than a report can (once each by the rules) stays bounded.
+craft "$out/matrix.xml" "$out/big-ev.xml" "
+e = r.find('rules').find('rule').find('evidence')
+e.set('flows', ' '.join(['1'] * 5000 + [str(i) for i in range(1, 23)] * 100))"
+(cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/m-big-ev.xml" "$out/big-ev.xml" "$out/big-ev.xml") \
+    > "$out/err" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && xmllint --noout --relaxng "$schema" "$out/m-big-ev.xml" > /dev/null 2>&1 &&
+   python3 - "$out/m-big-ev.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+e = ET.parse(sys.argv[1]).getroot().find('rules').find('rule').find('evidence')
+ids = [int(x) for x in e.get('flows').split()]
+assert ids == sorted(set(ids)) and 0 < len(ids) <= 256 and int(e.get('listed')) == len(ids)
+PY
+then
+    ok "evidence listing 7200 ids: merged evidence bounded, sorted, each id once (exit $rc)"
+else
+    bad "evidence listing 7200 ids: exit $rc"; head -n 3 "$out/err"
+fi
+
+# Flow ids of a long live run (up to the largest 64-bit id) map like small ones, in little memory.
+craft "$out/matrix.xml" "$out/big-id.xml" "
+big = {'18': '1000000000000', '14': '18446744073709551615'}
+for f in r.find('flows').findall('flow'):
+    f.set('id', big.get(f.get('id'), f.get('id')))
+for e in r.iter('evidence'):
+    e.set('flows', ' '.join(big.get(x, x) for x in e.get('flows').split()))"
+(cd "$top" && timeout 60 "$bin" merge --deterministic --quiet --xml "$out/m-big-id.xml" \
+    "$out/big-id.xml" "$out/matrix.xml")
+echo $? > "$out/m-big-id.rc"
+check "$out/m-big-id.xml" "$(cat "$out/m-big-id.rc")" "$out/big-id.xml" "$out/matrix.xml"
+
 # The HTML report renders from the merged XML.
 (cd "$top" && "$bin" merge --deterministic --quiet --html "$out/m.html" "$out/matrix.xml" "$out/partial.xml")
 rc=$?
