@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 #include "merge.h"
@@ -99,22 +100,61 @@ static int status_rank(const xmlChar *s)
     return 0;   /* unconfigured */
 }
 
-/* Loads and validates one report; NULL with a line in err. */
+/* SAX hook: a DOCTYPE stops the parse before any DTD or entity is read (as rules.c does). */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    long *line = ctxt->_private;
+    (void)name;
+    (void)eid;
+    (void)sid;
+    *line = xmlSAX2GetLineNumber(ctxt);
+    if (*line <= 0)
+        *line = 1;
+    xmlStopParser(ctxt);
+}
+
+/*
+ * Loads and validates one report: no network, no DTD, no entity expansion,
+ * libxml2's default size limits (a report is no huge document); a DOCTYPE is
+ * refused. Returns the document (caller frees) or NULL with one line in err.
+ */
 static xmlDocPtr load_report(const char *path, xmlRelaxNGPtr schema, char *err, size_t errlen)
 {
-    xmlDocPtr d = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_HUGE);
+    xmlDocPtr d = NULL;
+    xmlRelaxNGValidCtxtPtr v = NULL;
+    long doctype_line = 0;
+    int ok = 0;
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto out;
+    }
+    ctxt->_private = &doctype_line;
+    ctxt->sax->internalSubset = refuse_doctype;
+    d = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    if (doctype_line || (d && (d->intSubset || d->extSubset))) {
+        snprintf(err, errlen, "%s:%ld: DOCTYPE declarations are not allowed", path,
+                 doctype_line ? doctype_line : 1L);
+        goto out;
+    }
     if (!d) {
         snprintf(err, errlen, "%s: not a readable XML file", path);
-        return NULL;
+        goto out;
     }
-    xmlRelaxNGValidCtxtPtr v = xmlRelaxNGNewValidCtxt(schema);
-    int rc = v ? xmlRelaxNGValidateDoc(v, d) : -1;
-    xmlRelaxNGFreeValidCtxt(v);
-    if (rc != 0) {
+    v = xmlRelaxNGNewValidCtxt(schema);
+    if (!v || xmlRelaxNGValidateDoc(v, d) != 0) {
         snprintf(err, errlen, "%s: not a valid edgeaudit report (reports/edgeaudit-report.rng)", path);
-        xmlFreeDoc(d);
-        return NULL;
+        goto out;
     }
+    ok = 1;
+out:
+    if (!ok) {
+        xmlFreeDoc(d);
+        d = NULL;
+    }
+    xmlRelaxNGFreeValidCtxt(v);
+    xmlFreeParserCtxt(ctxt);
     return d;
 }
 
@@ -526,6 +566,8 @@ int ea_merge_main(int argc, char **argv)
     xmlRelaxNGPtr schema = NULL;
     char *mem = NULL;
     size_t n = 0, len = 0;
+    xmlGenericErrorFunc saved_error = NULL;
+    void *saved_error_ctx = NULL;
 
     memset(&o, 0, sizeof(o));
     opterr = 0;
@@ -549,6 +591,9 @@ int ea_merge_main(int argc, char **argv)
         fputs(merge_usage, stderr);
         return EA_EXIT_USAGE;
     }
+    /* Restored at out: libxml2's handler is the process's, not this command's. */
+    saved_error = xmlGenericError;
+    saved_error_ctx = xmlGenericErrorContext;
     xmlSetGenericErrorFunc(NULL, quiet_errors);
     if (ea_find_datadir(&o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
         fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
@@ -626,5 +671,7 @@ out:
     free(docs);
     xmlRelaxNGFree(schema);
     xmlRelaxNGFreeParserCtxt(pctx);
+    if (saved_error)
+        xmlSetGenericErrorFunc(saved_error_ctx, saved_error);
     return code;
 }

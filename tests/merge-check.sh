@@ -196,6 +196,26 @@ expect_rc 2 "not XML" --xml "$out/x.xml" "$out/matrix.xml" "$top/README.md"
 echo '<edgeaudit-report version="1"/>' > "$out/bad.xml"
 expect_rc 2 "not a valid report" --xml "$out/x.xml" "$out/bad.xml"
 expect_rc 2 "unknown option" --bogus "$out/matrix.xml"
+
+# A DOCTYPE is refused before any entity is expanded (a billion laughs, an external DTD), in one line.
+sed -e '1a\
+<!DOCTYPE edgeaudit-report [ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">\
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"> <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\
+<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"> <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">\
+<!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"> ]>' \
+    -e 's|<source name="[^"]*"/>|<source name="\&f;"/>|' "$out/matrix.xml" > "$out/laughs.xml"
+sed -e '1a\
+<!DOCTYPE edgeaudit-report SYSTEM "http://127.0.0.1:9/edgeaudit-report.dtd">' "$out/matrix.xml" > "$out/dtd.xml"
+for x in laughs dtd; do
+    expect_rc 2 "report with a DOCTYPE ($x)" --xml "$out/x.xml" "$out/matrix.xml" "$out/$x.xml"
+    if [ "$(wc -l < "$out/err")" = 1 ] && grep -q "$x.xml:2: DOCTYPE declarations are not allowed" "$out/err"; then
+        ok "report with a DOCTYPE ($x): one line naming the file"
+    else
+        bad "report with a DOCTYPE ($x): message"; head -n 3 "$out/err"
+    fi
+done
+expect_rc 2 "not XML, again" --xml "$out/x.xml" "$top/README.md"
+if [ "$(wc -l < "$out/err")" = 1 ]; then ok "not XML: one line, libxml2's own errors quiet"; else bad "not XML: $(wc -l < "$out/err") lines"; fi
 expect_rc 3 "output directory missing" --xml "$out/no/such/dir/x.xml" "$out/matrix.xml"
 
 tally_end
