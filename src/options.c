@@ -10,6 +10,11 @@
 #include "flow-table.h"
 #include "config.h"
 
+/* Live-mode defaults (doc/edgeaudit.1 and --help say the same). */
+#define EA_LIVE_SNAPLEN 262144
+#define EA_LIVE_KEEP_FLOWS 100000
+#define EA_LIVE_SETTLE_S 5
+
 #ifndef EA_DATADIR
 #define EA_DATADIR "/usr/local/share/edgeaudit"
 #endif
@@ -120,9 +125,9 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     o->max_flows = lim.max_flows;
     o->tcp_timeout_s = (uint32_t)(lim.tcp_idle_ns / 1000000000ULL);
     o->udp_timeout_s = (uint32_t)(lim.udp_idle_ns / 1000000000ULL);
-    o->snaplen = 262144;
-    o->keep_flows = 100000;
-    o->settle_s = 5;
+    o->snaplen = EA_LIVE_SNAPLEN;
+    o->keep_flows = EA_LIVE_KEEP_FLOWS;
+    o->settle_s = EA_LIVE_SETTLE_S;
     o->threads = 1;
     opterr = 0;
     optind = 1;
@@ -244,10 +249,14 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         snprintf(err, errlen, "-r and -i cannot be combined: read files or capture live");
         goto out;
     }
+    /* Live-only options (those with a default: when changed from it) mean nothing offline. */
     if (!o->iface && (o->user || o->keep_root || o->report_dir || o->interval_s || o->window_s ||
-                      o->alert_file || o->syslog || o->buffer_kib)) {
+                      o->alert_file || o->syslog || o->buffer_kib || o->no_promisc ||
+                      o->alerts_json || o->snaplen != EA_LIVE_SNAPLEN ||
+                      o->keep_flows != EA_LIVE_KEEP_FLOWS || o->settle_s != EA_LIVE_SETTLE_S)) {
         snprintf(err, errlen, "-Z, --keep-root, --report-dir, --interval, --window, --alert-file, "
-                 "--syslog and -B need live mode (-i IFACE)");
+                 "--syslog, --alerts, --snaplen, --keep-flows, --settle, -p and -B need live mode "
+                 "(-i IFACE)");
         goto out;
     }
     if (o->buffer_kib > INT_MAX / 1024) {   /* pcap_set_buffer_size takes bytes in an int */

@@ -209,6 +209,8 @@ exit_is 2 "a capture buffer too large for libpcap's int"
 check "-B too large: one line naming the option" one_line_error "buffer-size"
 ea -r captures/own/turn.pcap --threads 2 -i lo --quiet
 exit_is 2 "-r with -i"
+ea -r captures/own/turn.pcap --settle 3 --quiet
+exit_is 2 "a live-only option (--settle) when reading a file"
 
 # 6. Exit code 3: the report cannot be written; one line naming the path, no temporary file.
 ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/no-such-dir/r.xml"
