@@ -25,7 +25,7 @@ static const char merge_usage[] =
     "usage: edgeaudit merge --xml FILE [--html FILE] [--deterministic] [--quiet] REPORT.xml...\n"
     "  merges XML reports of the same rules (several sensors or capture windows) into one audit:\n"
     "  flows united and renumbered by first time, rule statuses recomputed (observed beats\n"
-    "  blocked beats not-observed), counters and loss summed\n"
+    "  blocked beats not-observed), counters, loss and summary counts summed\n"
     "exit status: 0 compliant, 1 findings, 2 usage or input error, 3 report not written\n";
 
 /* libxml2 would print parse and schema errors itself; we say one line per file instead. */
@@ -281,7 +281,7 @@ static void merge_capture(xmlNodePtr out, xmlDocPtr *docs, size_t n)
                     xmlAddPrevSibling(cnt, xmlCopyNode(c, 1));
                 }
             } else if (xmlStrEqual(c->name, BAD_CAST "counters")) {
-                /* flows is recounted after the merge; flows-peak becomes a sum, an upper bound */
+                /* flows (seen, listed or not) summed; flows-peak becomes a sum, an upper bound */
                 sum_attrs(child(out, "counters"), c);
             } else if (xmlStrEqual(c->name, BAD_CAST "malformed")) {
                 xmlNodePtr o = child(out, "malformed");
@@ -347,7 +347,6 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     }
     qsort(refs, total, sizeof(*refs), flow_ref_cmp);
     xmlNodePtr flows = child(root, "flows");
-    uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
     for (size_t i = 0; i < total; i++) {
         xmlNodePtr f = refs[i].node;
         idmap[i].doc = refs[i].doc;
@@ -363,15 +362,6 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         refs[i].node = NULL;
         set_u64(f, "id", i + 1);
         xmlAddChild(flows, f);
-        xmlChar *v = xmlGetProp(f, BAD_CAST "verdict");
-        for (int x = 0; v && x < EA_V__COUNT; x++)
-            if (xmlStrEqual(v, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
-                verdicts[x]++;
-        xmlFree(v);
-        xmlChar *b = xmlGetProp(f, BAD_CAST "blocked");
-        if (b && xmlStrEqual(b, BAD_CAST "required"))
-            blocked_required++;
-        xmlFree(b);
     }
 
     qsort(idmap, total, sizeof(*idmap), id_map_cmp);
@@ -468,9 +458,25 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     free(rin);
 
     merge_capture(child(root, "capture"), docs, n);
-    set_u64(child(child(root, "capture"), "counters"), "flows", total);
 
-    /* Summary from the merged verdicts and statuses, as ea_policy_has_findings decides. */
+    /*
+     * Verdicts and blocked-required: the sums of the inputs' summaries, not a
+     * recount of the listed flows (a live report lists only its last flows,
+     * capture/counters/@flows-dropped). Statuses from the merged rules. The
+     * result as ea_policy_has_findings decides.
+     */
+    uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
+    for (size_t d = 0; d < n; d++) {
+        xmlNodePtr in = child(xmlDocGetRootElement(docs[d]), "summary");
+        blocked_required += get_u64(in, "blocked-required");
+        for (xmlNodePtr v = child(in, "verdict"); v; v = next_named(v, "verdict")) {
+            xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
+            for (int x = 0; x < EA_V__COUNT; x++)
+                if (xmlStrEqual(nm, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
+                    verdicts[x] += get_u64(v, "count");
+            xmlFree(nm);
+        }
+    }
     xmlNodePtr sum = child(root, "summary");
     for (xmlNodePtr v = child(sum, "verdict"); v; v = next_named(v, "verdict"))
         for (int x = 0; x < EA_V__COUNT; x++) {
