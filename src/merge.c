@@ -219,14 +219,15 @@ static int u64_cmp(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-/* Sums the numeric attributes of b's element 'name' into a's (both under the given parents). */
+/*
+ * Sums the numeric attributes of element b into those of element a; one
+ * absent from a (flows-dropped of a later live report) is set from b.
+ */
 static void sum_attrs(xmlNodePtr a, xmlNodePtr b)
 {
     for (xmlAttrPtr p = b->properties; p; p = p->next) {
         const char *name = (const char *)p->name;
-        if (!xmlHasProp(a, p->name))
-            continue;
-        set_u64(a, name, get_u64(a, name) + get_u64(b, name));
+        set_u64(a, name, get_u64(a, name) + get_u64(b, name));   /* absent in a reads 0 */
     }
 }
 
@@ -321,6 +322,7 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     struct flow_ref *refs = NULL;   /* owned, with each first */
     struct id_map *idmap = NULL;    /* owned: sorted by (doc, old_id) for id_lookup */
     uint64_t *ev = NULL;            /* owned */
+    xmlNodePtr *rin = NULL;         /* owned array; the nodes are the inputs' */
 
     /* Flows of every input (the first input's are out's own), ordered by first packet. */
     for (size_t d = 0; d < n; d++) {
@@ -352,13 +354,18 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         idmap[i].doc = refs[i].doc;
         idmap[i].old_id = refs[i].old_id;
         idmap[i].new_id = i + 1;
-        xmlUnlinkNode(f);
-        if (refs[i].doc)
-            f = xmlDocCopyNode(f, out, 1);   /* from another document: copy, free the original */
-        if (!f)
-            goto out;
-        if (refs[i].doc)
-            xmlFreeNode(refs[i].node);
+        if (refs[i].doc) {
+            /* From another document: copy first (a failed copy leaves the original in its
+             * document, which frees it), then unlink and free the original. */
+            xmlNodePtr cp = xmlDocCopyNode(f, out, 1);
+            if (!cp)
+                goto out;
+            xmlUnlinkNode(f);
+            xmlFreeNode(f);
+            f = cp;
+        } else {
+            xmlUnlinkNode(f);   /* out's own: moved to the end, in merged order */
+        }
         refs[i].node = NULL;
         set_u64(f, "id", i + 1);
         xmlAddChild(flows, f);
@@ -373,7 +380,7 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         goto out;
     uint64_t statuses[EA_RS__COUNT] = { 0 };
     xmlNodePtr r0 = child(child(root, "rules"), "rule");
-    xmlNodePtr *rin = calloc(n, sizeof(*rin));
+    rin = calloc(n, sizeof(*rin));   /* rin[d]: input d's rule matching r0 */
     if (!rin)
         goto out;
     for (size_t d = 1; d < n; d++)
@@ -441,10 +448,8 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         uint64_t tot = best == 2 ? bl : al + (best == 3 ? bl : 0);
         if (e0) {
             char *ids = malloc(nev * 21 + 1);
-            if (!ids) {
-                free(rin);
+            if (!ids)
                 goto out;
-            }
             size_t at = 0;
             ids[0] = 0;
             for (size_t e = 0; e < nev; e++)
@@ -455,7 +460,6 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
             free(ids);
         }
     }
-    free(rin);
 
     merge_capture(child(root, "capture"), docs, n);
 
@@ -504,6 +508,7 @@ out:
     free(refs);
     free(idmap);
     free(ev);
+    free(rin);
     return rc;
 }
 

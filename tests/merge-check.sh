@@ -204,6 +204,35 @@ else
     bad "live report with unlisted findings merged alone: exit $rc"
 fi
 merge m-live "$out/live.xml" "$out/live.xml"
+# flows-dropped only on the second input is kept (summed onto nothing)
+merge m-live-second "$out/sip.xml" "$out/live.xml"
+
+# A flow copy that fails (xmlDocCopyNode returns NULL, as on out-of-memory) leaves every node owned:
+# exit 2 and no leak (LeakSanitizer in a sanitizer build, else valgrind when installed).
+printf 'void *xmlDocCopyNode(void *n, void *d, int e) { (void)n; (void)d; (void)e; return 0; }\n' \
+    > "$out/nocopy.c"
+if ${CC:-cc} -shared -fPIC -o "$out/nocopy.so" "$out/nocopy.c" 2> "$out/err"; then
+    run=""
+    if ldd "$bin" 2> /dev/null | grep -q libasan; then
+        leak="LeakSanitizer"
+    elif command -v valgrind > /dev/null; then
+        leak="valgrind"
+        run="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+    else
+        leak="no leak check (neither a sanitizer build nor valgrind)"
+    fi
+    (cd "$top" && ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD="$out/nocopy.so" \
+        timeout 300 $run "$bin" merge --deterministic --quiet --xml "$out/x.xml" "$out/matrix.xml" \
+        "$out/sip.xml") > "$out/err" 2>&1
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q 'out of memory' "$out/err" && ! grep -q 'leak\|lost' "$out/err"; then
+        ok "failed flow copy: exit 2, nothing leaked ($leak)"
+    else
+        bad "failed flow copy: exit $rc ($leak)"; head -n 5 "$out/err"
+    fi
+else
+    bad "failed flow copy: cannot build the LD_PRELOAD stub"; head -n 3 "$out/err"
+fi
 
 # The HTML report renders from the merged XML.
 (cd "$top" && "$bin" merge --deterministic --quiet --html "$out/m.html" "$out/matrix.xml" "$out/partial.xml")
