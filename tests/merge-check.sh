@@ -8,8 +8,11 @@
 # gives a schema-valid report whose flows are the inputs' flows renumbered by
 # first time, whose rule counters are sums and statuses the best of the
 # inputs (observed > blocked > not-observed > unconfigured), whose evidence
-# points at the same flows, and whose summary and exit code follow; usage,
-# input and write errors give exit 2 and 3. Needs xmllint and python3.
+# points at the same flows, and whose summary and exit code follow; crafted
+# reports (evidence listing thousands of ids, ids up to 2^64-1, a live report
+# whose findings are no longer listed, a DOCTYPE, a failed node copy) are
+# merged safely; usage, input and write errors give exit 2 and 3. Needs
+# xmllint, python3 and a C compiler (an LD_PRELOAD stub).
 # Ends with "N passed, N failed"; non-zero on failure.
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
