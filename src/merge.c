@@ -324,6 +324,8 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
     uint64_t *ev = NULL;            /* owned */
     xmlNodePtr *rin = NULL;         /* owned array; the nodes are the inputs' */
 
+    if (n == 0)   /* the caller refuses an empty list; said here for the analyser */
+        return -1;
     /* Flows of every input (the first input's are out's own), ordered by first packet. */
     for (size_t d = 0; d < n; d++) {
         xmlDocPtr src = d ? docs[d] : out;
