@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "report-xml.h"
 #include "report-html.h"
+#include "rules.h"
 #include "config.h"
 
 #define ERRLEN 1024
@@ -100,20 +101,6 @@ static int status_rank(const xmlChar *s)
     return 0;   /* unconfigured */
 }
 
-/* SAX hook: a DOCTYPE stops the parse before any DTD or entity is read (as rules.c does). */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-    long *line = ctxt->_private;
-    (void)name;
-    (void)eid;
-    (void)sid;
-    *line = xmlSAX2GetLineNumber(ctxt);
-    if (*line <= 0)
-        *line = 1;
-    xmlStopParser(ctxt);
-}
-
 /*
  * Loads and validates one report: no network, no DTD, no entity expansion,
  * libxml2's default size limits (a report is no huge document); a DOCTYPE is
@@ -131,7 +118,7 @@ static xmlDocPtr load_report(const char *path, xmlRelaxNGPtr schema, char *err, 
         goto out;
     }
     ctxt->_private = &doctype_line;
-    ctxt->sax->internalSubset = refuse_doctype;
+    ctxt->sax->internalSubset = ea_xml_refuse_doctype;
     d = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
     if (doctype_line || (d && (d->intSubset || d->extSubset))) {
         snprintf(err, errlen, "%s:%ld: DOCTYPE declarations are not allowed", path,

@@ -450,8 +450,7 @@ static char *elem_text(xmlNodePtr n, int *oom)
     return s;
 }
 
-/* SAX hook: a DOCTYPE stops the parse before any DTD or entity is read. */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+void ea_xml_refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
 {
     xmlParserCtxtPtr ctxt = ctx;
     long *line = ctxt->_private;
@@ -504,7 +503,7 @@ static xmlDocPtr read_xml(const char *path, long *doctype_line)
     if (!ctxt)
         return NULL;
     ctxt->_private = doctype_line;
-    ctxt->sax->internalSubset = refuse_doctype;
+    ctxt->sax->internalSubset = ea_xml_refuse_doctype;
     ctxt->sax->startElementNs = start_element;
     doc = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
     if (doc && *doctype_line) {

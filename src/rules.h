@@ -103,6 +103,14 @@ int ea_cidr_contains(const struct ea_cidr *c, uint8_t family, const uint8_t *add
 /* Bit i set when the address belongs to role i ("any", bit 0, always set). */
 uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const uint8_t *addr);
 
+/*
+ * libxml2 SAX internalSubset hook (xmlChar is unsigned char): a DOCTYPE stops
+ * the parse before any DTD or entity is read, and the parser context's
+ * _private (a long *) gets the line. Shared by the rules and report loaders.
+ */
+void ea_xml_refuse_doctype(void *ctx, const unsigned char *name, const unsigned char *eid,
+                           const unsigned char *sid);
+
 /* 1 when the role has addresses (or is "any"). */
 int ea_role_configured(const struct ea_role *r);
 
