@@ -134,18 +134,9 @@ static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, cha
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
-    if (o->html) {
-        char dir[PATH_MAX], xsl[PATH_MAX + 32];
-        if (ea_find_datadir(o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
-            fprintf(stderr, "edgeaudit: %s: cannot find the stylesheet edgeaudit.xsl (try --datadir)\n", o->html);
-            rc = -1;
-        } else {
-            snprintf(xsl, sizeof(xsl), "%s/edgeaudit.xsl", dir);
-            if (ea_report_html_write(o->html, xml, len, xsl, err, sizeof(err)) != 0) {
-                fprintf(stderr, "edgeaudit: %s\n", err);
-                rc = -1;
-            }
-        }
+    if (o->html && ea_report_html_render(o, o->html, xml, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        rc = -1;
     }
     free(xml);
     return rc;

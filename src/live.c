@@ -288,7 +288,7 @@ static void collect_copy(struct ea_flow *f, void *ctx)
 
 static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *xml_name, const char *html_name)
 {
-    char err[1024], path[PATH_MAX], dir[PATH_MAX], xsl[PATH_MAX + 32];
+    char err[1024], path[PATH_MAX];
     struct ea_report_meta meta = { lv->o->deterministic, NULL };
     size_t len = 0;
     int rc = 0;
@@ -303,15 +303,9 @@ static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *
         rc = -1;
     }
     snprintf(path, sizeof(path), "%s/%s", lv->o->report_dir, html_name);
-    if (ea_find_datadir(lv->o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
-        fprintf(stderr, "edgeaudit: %s: cannot find the stylesheet edgeaudit.xsl (try --datadir)\n", path);
+    if (ea_report_html_render(lv->o, path, xml, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
-    } else {
-        snprintf(xsl, sizeof(xsl), "%s/edgeaudit.xsl", dir);
-        if (ea_report_html_write(path, xml, len, xsl, err, sizeof(err)) != 0) {
-            fprintf(stderr, "edgeaudit: %s\n", err);
-            rc = -1;
-        }
     }
     free(xml);
     return rc;

@@ -648,17 +648,9 @@ int ea_merge_main(int argc, char **argv)
         fprintf(stderr, "edgeaudit merge: %s\n", err);
         goto out;
     }
-    if (html_out) {
-        if (ea_find_datadir(&o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
-            fprintf(stderr, "edgeaudit merge: %s: cannot find the stylesheet edgeaudit.xsl (try --datadir)\n",
-                    html_out);
-            goto out;
-        }
-        snprintf(path, sizeof(path), "%s/edgeaudit.xsl", dir);
-        if (ea_report_html_write(html_out, mem, len, path, err, sizeof(err)) != 0) {
-            fprintf(stderr, "edgeaudit merge: %s\n", err);
-            goto out;
-        }
+    if (html_out && ea_report_html_render(&o, html_out, mem, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit merge: %s\n", err);
+        goto out;
     }
     if (!quiet)
         printf("edgeaudit merge: %zu reports: %s\n", n, findings ? "FINDINGS" : "compliant");

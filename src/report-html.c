@@ -12,6 +12,7 @@
 #include <libxslt/security.h>
 #include "report-html.h"
 #include "report-xml.h"
+#include "options.h"
 
 /*
  * libxml2 and libxslt print their diagnostics on stderr by default; the
@@ -140,4 +141,16 @@ out:
     xmlSetStructuredErrorFunc(NULL, NULL);
     xmlSetGenericErrorFunc(NULL, NULL);
     return rc;
+}
+
+int ea_report_html_render(const struct ea_options *o, const char *path, const char *xml, size_t len,
+                          char *err, size_t errlen)
+{
+    char dir[PATH_MAX], xsl[PATH_MAX + 32];
+    if (ea_find_datadir(o, "reports", "edgeaudit.xsl", dir, sizeof(dir)) != 0) {
+        snprintf(err, errlen, "%s: cannot find the stylesheet edgeaudit.xsl (try --datadir)", path);
+        return -1;
+    }
+    snprintf(xsl, sizeof(xsl), "%s/edgeaudit.xsl", dir);
+    return ea_report_html_write(path, xml, len, xsl, err, errlen);
 }
