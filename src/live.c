@@ -26,6 +26,7 @@ struct ea_live {
     struct ea_policy *scratch;      /* early verdicts are counted here, never in pl->pol */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
+    int dlt;                        /* the device's link type, read once */
     uint64_t frames;
     uint64_t alerts, revised;
 };
@@ -249,11 +250,11 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
     struct ea_live *lv = (struct ea_live *)user;
     lv->frames++;
     if (lv->nano) {
-        ea_pipeline_packet(lv->pl, h, data, ea_live_source_dlt(lv->src), lv->frames);
+        ea_pipeline_packet(lv->pl, h, data, lv->dlt, lv->frames);
     } else {
         struct pcap_pkthdr h2 = *h;   /* the pipeline takes nanoseconds in tv_usec */
         h2.ts.tv_usec *= 1000;
-        ea_pipeline_packet(lv->pl, &h2, data, ea_live_source_dlt(lv->src), lv->frames);
+        ea_pipeline_packet(lv->pl, &h2, data, lv->dlt, lv->frames);
     }
 }
 
@@ -425,6 +426,7 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     }
     open_alerts(lv);
     lv->nano = ea_live_source_nano(lv->src);
+    lv->dlt = ea_live_source_dlt(lv->src);
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

@@ -486,8 +486,7 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
             xmlFree(nm);
         }
     set_u64(sum, "blocked-required", blocked_required);
-    int findings = verdicts[EA_V_UNEXPECTED] > 0 || blocked_required > 0 ||
-                   statuses[EA_RS_BLOCKED] > 0 || statuses[EA_RS_NOT_OBSERVED] > 0;
+    int findings = ea_findings(verdicts, blocked_required, statuses);
     xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
     rc = findings;
 out:

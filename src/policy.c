@@ -545,8 +545,13 @@ void ea_policy_finish(struct ea_policy *pol)
     pol->finished = 1;
 }
 
+int ea_findings(const uint64_t *verdicts, uint64_t blocked_required, const uint64_t *statuses)
+{
+    return verdicts[EA_V_UNEXPECTED] > 0 || blocked_required > 0 ||
+           statuses[EA_RS_BLOCKED] > 0 || statuses[EA_RS_NOT_OBSERVED] > 0;
+}
+
 int ea_policy_has_findings(const struct ea_policy *pol)
 {
-    return pol->verdicts[EA_V_UNEXPECTED] > 0 || pol->blocked_required > 0 ||
-           pol->statuses[EA_RS_BLOCKED] > 0 || pol->statuses[EA_RS_NOT_OBSERVED] > 0;
+    return ea_findings(pol->verdicts, pol->blocked_required, pol->statuses);
 }

@@ -79,6 +79,13 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f);
 /* Sets every rule's status from what was judged. Call again after more flows. */
 void ea_policy_finish(struct ea_policy *pol);
 
+/*
+ * The one rule for "findings" (exit code 1): unexpected flows, blocked
+ * attempts a rule requires, or rules blocked or not observed. verdicts has
+ * EA_V__COUNT counts, statuses EA_RS__COUNT (a merge of reports uses it too).
+ */
+int ea_findings(const uint64_t *verdicts, uint64_t blocked_required, const uint64_t *statuses);
+
 /* 1 when the run has findings: unexpected flows, required rows blocked or not observed. */
 int ea_policy_has_findings(const struct ea_policy *pol);
 
