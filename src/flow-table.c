@@ -1,4 +1,5 @@
 /* flow-table.c: bounded bidirectional flow table, symmetric hash, LRU eviction, packet-time expiry. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "flow-table.h"
@@ -8,6 +9,7 @@ struct ea_flow_table {
     uint32_t nbuckets;          /* power of two */
     uint32_t count;
     uint64_t next_id;
+    _Atomic uint64_t *shared_ids;   /* borrowed: live --threads, ids unique over tables */
     struct ea_flow *lru_head;   /* most recently seen */
     struct ea_flow *lru_tail;   /* least recently seen */
     struct ea_flow_limits lim;
@@ -88,6 +90,11 @@ struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct e
     ft->on_end = on_end;
     ft->ctx = ctx;
     return ft;
+}
+
+void ea_flow_table_share_ids(struct ea_flow_table *ft, _Atomic uint64_t *ids)
+{
+    ft->shared_ids = ids;
 }
 
 static void lru_unlink(struct ea_flow_table *ft, struct ea_flow *f)
@@ -220,7 +227,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
         return NULL;
     f->key = p->t;
     f->hash = ea_tuple_hash(&p->t);
-    f->id = ft->next_id++;
+    f->id = ft->shared_ids ? atomic_fetch_add(ft->shared_ids, 1) : ft->next_id++;
     f->vlan_outer = p->vlan_outer;
     f->encap = p->encap;
     f->first_ns = f->last_ns = p->ts_ns;

@@ -2,6 +2,7 @@
 #ifndef EA_FLOW_TABLE_H
 #define EA_FLOW_TABLE_H
 
+#include <stdatomic.h>
 #include "flow.h"
 #include "stats.h"
 
@@ -26,6 +27,13 @@ struct ea_flow_table;
 /* NULL on out-of-memory. The table keeps 'st' (borrowed) for its counters. */
 struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct ea_stats *st,
                                         ea_flow_end_fn on_end, void *ctx);
+
+/*
+ * New flows take their ids from *ids (borrowed, must outlive the table,
+ * starts at 1) instead of the table's own count, so that tables running in
+ * several threads never give two flows one id (live --threads).
+ */
+void ea_flow_table_share_ids(struct ea_flow_table *ft, _Atomic uint64_t *ids);
 
 /* Frees the table and every flow still in it (without calling on_end). NULL is a no-op. */
 void ea_flow_table_free(struct ea_flow_table *ft);

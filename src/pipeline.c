@@ -1,4 +1,5 @@
 /* pipeline.c: drives packets through decode, flow table, classification and policy. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
     struct ea_pipeline *pl = ctx;
     (void)why;
     ea_classify_finish(pl->cls, f);
+    ea_pipeline_adopt(pl, f);
+}
+
+void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f)
+{
     if (!pl->defer_judge && ea_policy_judge(pl->pol, f) != 0)
         pl->oom = 1;
     if (pl->on_judged)
@@ -256,18 +262,24 @@ void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
         ea_classify_packet(pl->cls, f, &dir, p);
 }
 
-void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
-                        int dlt, uint64_t frame)
+int ea_pipeline_prepare(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                        int dlt, uint64_t frame, struct ea_packet *p)
 {
-    struct ea_packet p;
-    int ok = ea_pipeline_decode(pl, h, data, dlt, frame, &p);
+    int ok = ea_pipeline_decode(pl, h, data, dlt, frame, p);
     /* Expiry runs on packet time, once a second of it, before the packet's flow is found.
        (Decoding touches no flow, so running it after the decoder changes nothing.) */
     if (pl->now_ns >= pl->next_expire_ns) {
         ea_flow_table_expire(pl->ft, pl->now_ns);
         pl->next_expire_ns = pl->now_ns + EA_NS;
     }
-    if (ok)
+    return ok;
+}
+
+void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                        int dlt, uint64_t frame)
+{
+    struct ea_packet p;
+    if (ea_pipeline_prepare(pl, h, data, dlt, frame, &p))
         ea_pipeline_flow_packet(pl, &p);
 }
 
@@ -292,6 +304,23 @@ void ea_pipeline_finish(struct ea_pipeline *pl)
     if (pl->ndone)
         qsort(pl->done, pl->ndone, sizeof(*pl->done), ea_flow_id_cmp);
     ea_policy_finish(pl->pol);
+}
+
+void ea_stats_add(struct ea_stats *to, const struct ea_stats *from)
+{
+    _Static_assert(sizeof(struct ea_stats) % sizeof(uint64_t) == 0, "ea_stats is all uint64_t");
+    uint64_t *t = (uint64_t *)to;
+    const uint64_t *f = (const uint64_t *)from;
+    for (size_t k = 0; k < sizeof(*to) / sizeof(uint64_t); k++) {
+        size_t off = k * sizeof(uint64_t);
+        if (off != offsetof(struct ea_stats, first_ns) && off != offsetof(struct ea_stats, last_ns))
+            t[k] += f[k];
+    }
+    /* 0 is "no packet yet" */
+    if (from->first_ns && (!to->first_ns || from->first_ns < to->first_ns))
+        to->first_ns = from->first_ns;
+    if (from->last_ns > to->last_ns)
+        to->last_ns = from->last_ns;
 }
 
 double ea_mono_now(void)

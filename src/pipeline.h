@@ -84,6 +84,10 @@ void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, con
 int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
                        int dlt, uint64_t frame, struct ea_packet *p);
 
+/* ea_pipeline_decode, then the expiry that ea_pipeline_packet runs before the flow stage. */
+int ea_pipeline_prepare(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                        int dlt, uint64_t frame, struct ea_packet *p);
+
 /* The second half: flow lookup, counters and classification of a decoded packet. */
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p);
 
@@ -114,6 +118,21 @@ int ea_loss_incomplete(uint64_t lost, uint64_t total);
  * as going back in time. A now_ns not after pl->now_ns is a no-op.
  */
 void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
+
+/*
+ * A flow that left a table, already through ea_classify_finish: judges it
+ * (unless defer_judge), calls on_judged and keeps it in pl->done (bounded by
+ * keep_done). pl takes ownership. Used by the table's callback, and by live
+ * --threads to hand a worker's finished flows to the main pipeline.
+ */
+void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f);
+
+/*
+ * Adds the counters of 'from' to 'to': every counter summed
+ * (flows_active_peak too, which then is an upper bound), first_ns the
+ * earliest and last_ns the latest of the two (0 meaning none).
+ */
+void ea_stats_add(struct ea_stats *to, const struct ea_stats *from);
 
 /* qsort comparator for an array of struct ea_flow pointers, by flow id. */
 int ea_flow_id_cmp(const void *a, const void *b);

@@ -416,22 +416,6 @@ static uint64_t peak_flows(struct ea_flow **all, size_t n)
     return peak;
 }
 
-/* Adds a worker's flow counters to the run's. The reader counted packets, bytes, decoding
-   and time; the workers counted flows, gaps and ICMP errors: no field is counted twice. */
-static void add_stats(struct ea_stats *to, const struct ea_stats *from)
-{
-    _Static_assert(sizeof(struct ea_stats) % sizeof(uint64_t) == 0, "ea_stats is all uint64_t");
-    uint64_t *t = (uint64_t *)to;
-    const uint64_t *f = (const uint64_t *)from;
-    for (size_t k = 0; k < sizeof(*to) / sizeof(uint64_t); k++) {
-        size_t off = k * sizeof(uint64_t);
-        if (off == offsetof(struct ea_stats, first_ns) || off == offsetof(struct ea_stats, last_ns) ||
-            off == offsetof(struct ea_stats, flows_active_peak))
-            continue;
-        t[k] += f[k];
-    }
-}
-
 /* Hands every worker's flows to pl: renumbered, judged in one table's order. */
 static int merge(struct ea_pipeline *pl, struct workers *ws)
 {
@@ -440,7 +424,10 @@ static int merge(struct ea_pipeline *pl, struct workers *ws)
         if (ws->w[i].failed)
             return -1;
         total += ws->w[i].pl->ndone;
-        add_stats(&pl->st, &ws->w[i].pl->st);
+        /* The reader counted packets, bytes, decoding and time; the workers flows, gaps and
+           ICMP errors (their time stamps are 0): no field is counted twice. The peak is
+           recomputed below. */
+        ea_stats_add(&pl->st, &ws->w[i].pl->st);
         pl->oom |= ws->w[i].pl->oom;
     }
     struct ea_flow **all = malloc(total * sizeof(*all) + 1);

@@ -1,4 +1,5 @@
 /* test-flow-table.c: unit tests of the flow table: symmetry, initiator, caps, expiry. */
+#include <stdatomic.h>
 #include <string.h>
 #include "tests.h"
 #include "flow-table.h"
@@ -203,6 +204,31 @@ static void test_flush_and_turn(void)
     ea_flow_free(NULL);
 }
 
+/* Tables in several threads (live --threads) draw flow ids from one counter: never one id twice. */
+static void test_shared_ids(void)
+{
+    _Atomic uint64_t ids;
+    atomic_init(&ids, 1);
+    struct ea_flow_table *a = table(16), *b = table(16);
+    ea_flow_table_share_ids(a, &ids);
+    ea_flow_table_share_ids(b, &ids);
+    int d;
+    struct ea_packet p1 = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 1);
+    struct ea_packet p2 = pkt(6, 1, 40001, 2, 5061, EA_TH_SYN, 1);
+    struct ea_packet p3 = pkt(6, 1, 40002, 2, 5061, EA_TH_SYN, 1);
+    CU_ASSERT_EQUAL(ea_flow_table_get(a, &p1, &d)->id, 1);
+    CU_ASSERT_EQUAL(ea_flow_table_get(b, &p2, &d)->id, 2);
+    CU_ASSERT_EQUAL(ea_flow_table_get(a, &p3, &d)->id, 3);
+    CU_ASSERT_EQUAL(ea_flow_table_get(a, &p1, &d)->id, 1);   /* found, not new */
+    CU_ASSERT_EQUAL(atomic_load(&ids), 4);
+    /* A table of its own still counts from 1. */
+    struct ea_flow_table *c = table(16);
+    CU_ASSERT_EQUAL(ea_flow_table_get(c, &p1, &d)->id, 1);
+    ea_flow_table_free(a);
+    ea_flow_table_free(b);
+    ea_flow_table_free(c);
+}
+
 void ea_test_add_flow_table(void)
 {
     EA_SUITE("flow-table",
@@ -213,5 +239,6 @@ void ea_test_add_flow_table(void)
              { "mid-stream TCP", test_midstream },
              { "cap evicts least recently seen", test_cap_evicts_lru },
              { "expiry in packet time", test_expiry_packet_time },
-             { "flush and turn", test_flush_and_turn });
+             { "flush and turn", test_flush_and_turn },
+             { "ids shared between tables", test_shared_ids });
 }

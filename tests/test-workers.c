@@ -166,13 +166,45 @@ static void test_expiry_split_matches_one_table(void)
     ea_flow_table_free(b);
 }
 
+/* Counters of several pipelines (threads) add up; time stamps widen, 0 meaning none. */
+static void test_stats_add(void)
+{
+    struct ea_stats a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    b.packets = 5;
+    b.malformed[EA_MAL_TCP_TRUNC] = 2;
+    b.flows_active_peak = 3;
+    b.ts_backwards = 1;
+    b.first_ns = 200;
+    b.last_ns = 300;
+    ea_stats_add(&a, &b);   /* into an empty one: a copy */
+    CU_ASSERT_EQUAL(a.packets, 5);
+    CU_ASSERT_EQUAL(a.malformed[EA_MAL_TCP_TRUNC], 2);
+    CU_ASSERT_EQUAL(a.first_ns, 200);
+    CU_ASSERT_EQUAL(a.last_ns, 300);
+    b.first_ns = 100;
+    b.last_ns = 250;
+    ea_stats_add(&a, &b);
+    CU_ASSERT_EQUAL(a.packets, 10);
+    CU_ASSERT_EQUAL(a.flows_active_peak, 6);   /* summed: an upper bound */
+    CU_ASSERT_EQUAL(a.ts_backwards, 2);
+    CU_ASSERT_EQUAL(a.first_ns, 100);
+    CU_ASSERT_EQUAL(a.last_ns, 300);
+    memset(&b, 0, sizeof(b));   /* a pipeline that saw no packet moves no time stamp */
+    ea_stats_add(&a, &b);
+    CU_ASSERT_EQUAL(a.first_ns, 100);
+    CU_ASSERT_EQUAL(a.last_ns, 300);
+}
+
 void ea_test_add_workers(void)
 {
     EA_SUITE("workers",
              { "shard is symmetric and in range", test_shard_symmetric },
              { "shard spreads flows evenly", test_shard_spread },
              { "shard leaves the bucket bits", test_shard_leaves_bucket_bits },
-             { "expiry split over tables matches one table", test_expiry_split_matches_one_table });
+             { "expiry split over tables matches one table", test_expiry_split_matches_one_table },
+             { "counters of several pipelines add up", test_stats_add });
 }
 
 /* ea_time_str is formatted by hand for speed: it must match gmtime_r and strftime exactly. */
