@@ -178,7 +178,7 @@ int ea_app_main(int argc, char **argv)
     }
     int input_rc;
     if (o.iface) {
-        lv = ea_live_new(&o, pl, err, sizeof(err));
+        lv = ea_live_new(&o, pl, &lim, err, sizeof(err));
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
         if (input_rc == -2) {   /* nothing was captured: a usage or device error */
             fprintf(stderr, "edgeaudit: %s\n", err);

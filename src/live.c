@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +19,54 @@
 #include "report-json.h"
 
 #define EA_NS 1000000000ULL
-#define POLL_MS 200   /* longest wait for packets: idle expiry and intervals run at least this often */
+#define POLL_MS 200
+#define ORPHANS_MAX 1024   /* per worker and tick; more are counted as unmatched */   /* longest wait for packets: idle expiry and intervals run at least this often */
+
+struct ea_live;
+
+/*
+ * --threads N live: one capture socket per worker, joined in a PACKET_FANOUT
+ * group. A worker decodes, tracks and classifies its own flows; judging,
+ * alerts and reports stay in the main thread, which takes every worker's
+ * lock (in index order) while it looks at their tables.
+ */
+struct live_worker {
+    struct ea_live *lv;
+    struct ea_live_source *src;     /* owned */
+    struct ea_pipeline *pl;         /* owned: own table, classifier and nDPI; judging deferred */
+    pthread_mutex_t mu;             /* held while the worker reads or expires, and while the
+                                       main thread walks its table, takes its finished flows
+                                       or reads its pcap_stats */
+    pthread_t th;
+    int mu_inited, started;
+    atomic_int failed;              /* a capture error; err holds its line */
+    /* ICMP errors whose quoted flow this worker does not hold: the kernel hashed them on
+       their own addresses. The main thread gives each to the worker that holds the flow. */
+    struct ea_packet *orphans;      /* owned, ORPHANS_MAX, scalars only (pointers cleared) */
+    size_t norphans;
+    char err[512];
+};
 
 struct ea_live {
     const struct ea_options *o;     /* borrowed */
     struct ea_pipeline *pl;         /* borrowed */
-    struct ea_live_source *src;     /* owned while running */
+    struct ea_flow_limits lim;      /* the run's limits, split between workers */
+    struct ea_live_source *src;     /* owned while running (one thread) */
+    struct live_worker *w;          /* --threads: nworkers workers (owned) */
+    unsigned nworkers;
+    atomic_int stop;                /* the main thread tells workers to end */
+    _Atomic uint64_t next_frame;    /* frame numbers over all workers' sockets */
+    _Atomic uint64_t next_id;       /* flow ids over all workers' tables */
     struct ea_policy *scratch;      /* early verdicts are counted here, never in pl->pol */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
     int dlt;                        /* the device's link type, read once */
     uint64_t frames;
     uint64_t alerts, revised;
+    char split[160];                /* --threads: "; flows per thread: a b ..." for the stop line */
 };
+
+static void workers_free(struct ea_live *lv);
 
 /* Set by the signal handlers only; the loop does the work. */
 static volatile sig_atomic_t sig_stop, sig_hup, sig_usr1;
@@ -184,13 +221,18 @@ static void settle_one(struct ea_flow *f, void *ctx)
     free(tmp.reason_text);
 }
 
-struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl, char *err, size_t errlen)
+struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl,
+                            const struct ea_flow_limits *lim, char *err, size_t errlen)
 {
     struct ea_live *lv = calloc(1, sizeof(*lv));
     if (!lv)
         goto oom;
     lv->o = o;
     lv->pl = pl;
+    lv->lim = *lim;
+    atomic_init(&lv->stop, 0);
+    atomic_init(&lv->next_frame, 1);
+    atomic_init(&lv->next_id, 1);
     lv->alert_out = stdout;
     lv->scratch = ea_policy_new(pl->rs);
     if (!lv->scratch)
@@ -218,6 +260,7 @@ void ea_live_free(struct ea_live *lv)
         fclose(lv->alert_out);
     if (lv->o->syslog)
         closelog();
+    workers_free(lv);
     ea_live_source_close(lv->src);
     ea_policy_free(lv->scratch);
     free(lv);
@@ -245,24 +288,292 @@ static int open_alerts(struct ea_live *lv)
     return 0;
 }
 
+static void feed(struct ea_live *lv, struct ea_pipeline *pl, const struct pcap_pkthdr *h,
+                 const u_char *data, uint64_t frame)
+{
+    if (lv->nano) {
+        ea_pipeline_packet(pl, h, data, lv->dlt, frame);
+    } else {
+        struct pcap_pkthdr h2 = *h;   /* the pipeline takes nanoseconds in tv_usec */
+        h2.ts.tv_usec *= 1000;
+        ea_pipeline_packet(pl, &h2, data, lv->dlt, frame);
+    }
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct ea_live *lv = (struct ea_live *)user;
     lv->frames++;
-    if (lv->nano) {
-        ea_pipeline_packet(lv->pl, h, data, lv->dlt, lv->frames);
-    } else {
-        struct pcap_pkthdr h2 = *h;   /* the pipeline takes nanoseconds in tv_usec */
-        h2.ts.tv_usec *= 1000;
-        ea_pipeline_packet(lv->pl, &h2, data, lv->dlt, lv->frames);
+    feed(lv, lv->pl, h, data, lv->frames);
+}
+
+static void on_packet_worker(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct live_worker *w = (struct live_worker *)user;
+    struct pcap_pkthdr h2 = *h;
+    struct ea_packet p;
+    if (!w->lv->nano)
+        h2.ts.tv_usec *= 1000;   /* the pipeline takes nanoseconds in tv_usec */
+    if (!ea_pipeline_prepare(w->pl, &h2, data, w->lv->dlt, atomic_fetch_add(&w->lv->next_frame, 1), &p))
+        return;
+    if (p.icmp_error && !ea_flow_table_find(w->pl->ft, &p.icmp_quoted, NULL)) {
+        if (w->norphans == ORPHANS_MAX) {
+            w->pl->st.icmp_errors_unmatched++;
+            return;
+        }
+        p.data = p.l3 = p.payload = NULL;   /* the capture buffer goes with this call */
+        w->orphans[w->norphans++] = p;
+        return;
+    }
+    ea_pipeline_flow_packet(w->pl, &p);
+}
+
+/*
+ * Each worker's orphaned ICMP errors go to the worker whose table holds the
+ * quoted flow (or count as unmatched in the first). Locks held.
+ */
+static void place_orphans(struct ea_live *lv)
+{
+    for (unsigned k = 0; k < lv->nworkers; k++) {
+        struct live_worker *w = &lv->w[k];
+        for (size_t i = 0; i < w->norphans; i++) {
+            unsigned owner = 0;
+            for (unsigned j = 0; j < lv->nworkers; j++)
+                if (ea_flow_table_find(lv->w[j].pl->ft, &w->orphans[i].icmp_quoted, NULL)) {
+                    owner = j;
+                    break;
+                }
+            ea_pipeline_flow_packet(lv->w[owner].pl, &w->orphans[i]);
+        }
+        w->norphans = 0;
     }
 }
 
+/* Loss over every socket. With workers, the caller holds their locks (or they have ended). */
 static void update_loss(struct ea_live *lv)
 {
-    uint64_t r, d, i;
-    if (lv->src && ea_live_source_stats(lv->src, &r, &d, &i) == 0)
-        ea_pipeline_set_loss(lv->pl, r, d, i);
+    uint64_t r, d, i, sr = 0, sd = 0, si = 0;
+    int have = 0;
+    if (lv->src && ea_live_source_stats(lv->src, &r, &d, &i) == 0) {
+        sr += r, sd += d, si += i;
+        have = 1;
+    }
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        if (lv->w[k].src && ea_live_source_stats(lv->w[k].src, &r, &d, &i) == 0) {
+            sr += r, sd += d, si += i;
+            have = 1;
+        }
+    if (have)
+        ea_pipeline_set_loss(lv->pl, sr, sd, si);
+}
+
+/* Every table of the run: the main pipeline's, then each worker's (their locks held). */
+static void foreach_active(struct ea_live *lv, void (*fn)(struct ea_flow *f, void *ctx), void *ctx)
+{
+    ea_flow_table_foreach(lv->pl->ft, fn, ctx);
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        if (lv->w[k].pl)
+            ea_flow_table_foreach(lv->w[k].pl->ft, fn, ctx);
+}
+
+static size_t count_active(struct ea_live *lv)
+{
+    size_t n = ea_flow_table_count(lv->pl->ft);
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        if (lv->w[k].pl)
+            n += ea_flow_table_count(lv->w[k].pl->ft);
+    return n;
+}
+
+static void lock_workers(struct ea_live *lv)
+{
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        pthread_mutex_lock(&lv->w[k].mu);
+}
+
+static void unlock_workers(struct ea_live *lv)
+{
+    for (unsigned k = lv->nworkers; k-- > 0;)
+        pthread_mutex_unlock(&lv->w[k].mu);
+}
+
+/*
+ * The workers' finished flows move to the main pipeline, which judges them
+ * (alerts) and keeps them. Locks held, or the workers have ended.
+ */
+static void drain_workers(struct ea_live *lv)
+{
+    place_orphans(lv);
+    for (unsigned k = 0; k < lv->nworkers; k++) {
+        struct ea_pipeline *w = lv->w[k].pl;
+        for (size_t i = 0; i < w->ndone; i++)
+            ea_pipeline_adopt(lv->pl, w->done[i]);
+        w->ndone = 0;
+    }
+}
+
+/* The run's counters: the main pipeline's plus every worker's (locks held). */
+static void sum_stats(struct ea_live *lv, struct ea_stats *st, uint64_t *now_ns)
+{
+    *st = lv->pl->st;
+    *now_ns = lv->pl->now_ns;
+    for (unsigned k = 0; k < lv->nworkers; k++) {
+        ea_stats_add(st, &lv->w[k].pl->st);
+        if (lv->w[k].pl->now_ns > *now_ns)
+            *now_ns = lv->w[k].pl->now_ns;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct live_worker *w = arg;
+    struct ea_live *lv = w->lv;
+    while (!atomic_load(&lv->stop)) {
+        int r = ea_live_source_wait(w->src, POLL_MS, w->err, sizeof(w->err));
+        pthread_mutex_lock(&w->mu);
+        if (r > 0)
+            r = ea_live_source_read(w->src, on_packet_worker, (u_char *)w, w->err, sizeof(w->err));
+        if (r >= 0)
+            ea_pipeline_idle(w->pl, wall_ns());
+        pthread_mutex_unlock(&w->mu);
+        if (r < 0) {
+            atomic_store(&w->failed, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Stops (if running) and frees the workers with their pipelines and sockets. */
+static void workers_free(struct ea_live *lv)
+{
+    if (!lv->w)
+        return;
+    atomic_store(&lv->stop, 1);
+    for (unsigned k = 0; k < lv->nworkers; k++) {
+        struct live_worker *w = &lv->w[k];
+        if (w->started)
+            pthread_join(w->th, NULL);
+        if (w->mu_inited)
+            pthread_mutex_destroy(&w->mu);
+        ea_pipeline_free(w->pl);
+        ea_live_source_close(w->src);
+        free(w->orphans);
+    }
+    free(lv->w);
+    lv->w = NULL;
+    lv->nworkers = 0;
+}
+
+/*
+ * Opens one socket per worker and joins them in a fanout group, and makes
+ * each worker's pipeline (main thread: nDPI starts one at a time). Runs
+ * before privileges are dropped. -1 with one line in err.
+ */
+static int workers_open(struct ea_live *lv, const struct ea_live_config *cfg, char *err, size_t errlen)
+{
+    unsigned n = lv->o->threads;
+    struct ea_live_source *srcs[EA_OPT_MAX_THREADS];
+    struct ea_flow_limits wlim = lv->lim;
+    wlim.max_flows = lv->lim.max_flows / n + (lv->lim.max_flows % n != 0);
+    lv->w = calloc(n, sizeof(*lv->w));
+    if (!lv->w) {
+        snprintf(err, errlen, "%s: out of memory", cfg->iface);
+        return -1;
+    }
+    lv->nworkers = n;
+    for (unsigned k = 0; k < n; k++) {
+        struct live_worker *w = &lv->w[k];
+        w->lv = lv;
+        atomic_init(&w->failed, 0);
+        w->src = ea_live_source_open(cfg, err, errlen);
+        if (!w->src)
+            return -1;
+        srcs[k] = w->src;
+        w->orphans = malloc(ORPHANS_MAX * sizeof(*w->orphans));
+        if (!w->orphans) {
+            snprintf(err, errlen, "%s: out of memory", cfg->iface);
+            return -1;
+        }
+        if (pthread_mutex_init(&w->mu, NULL) != 0) {
+            snprintf(err, errlen, "%s: cannot make a lock", cfg->iface);
+            return -1;
+        }
+        w->mu_inited = 1;
+        w->pl = ea_pipeline_new(&wlim, lv->pl->rs);
+        if (!w->pl) {
+            snprintf(err, errlen, "cannot start worker %u's pipeline (out of memory or nDPI failed)", k);
+            return -1;
+        }
+        w->pl->defer_judge = 1;   /* judged by the main thread, which alerts */
+        ea_flow_table_share_ids(w->pl->ft, &lv->next_id);
+    }
+    return ea_live_source_fanout(srcs, n, err, errlen);
+}
+
+/* Starts the worker threads with the stop signals blocked: those go to the main thread. */
+static int workers_start(struct ea_live *lv, char *err, size_t errlen)
+{
+    sigset_t block, old;
+    int rc = 0;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (unsigned k = 0; k < lv->nworkers; k++) {
+        if (pthread_create(&lv->w[k].th, NULL, worker_main, &lv->w[k]) != 0) {
+            snprintf(err, errlen, "cannot start worker thread %u", k);
+            rc = -1;
+            break;
+        }
+        lv->w[k].started = 1;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+/* A worker's capture error, copied into err: -1; or 0. */
+static int worker_failed(struct ea_live *lv, char *err, size_t errlen)
+{
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        if (atomic_load(&lv->w[k].failed)) {
+            snprintf(err, errlen, "%s", lv->w[k].err);
+            return -1;
+        }
+    return 0;
+}
+
+/*
+ * Ends the workers and hands everything to the main pipeline: each table is
+ * flushed (classification ends in the worker's classifier), the finished
+ * flows are judged, and the counters summed, so that ea_pipeline_finish and
+ * the reports work on the main pipeline as with one thread.
+ */
+static void workers_finish(struct ea_live *lv)
+{
+    struct ea_pipeline *pl = lv->pl;
+    atomic_store(&lv->stop, 1);
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        if (lv->w[k].started) {
+            pthread_join(lv->w[k].th, NULL);
+            lv->w[k].started = 0;
+        }
+    update_loss(lv);
+    place_orphans(lv);
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        ea_flow_table_flush(lv->w[k].pl->ft);
+    drain_workers(lv);
+    sum_stats(lv, &pl->st, &pl->now_ns);
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        pl->oom |= lv->w[k].pl->oom;
+    lv->frames = atomic_load(&lv->next_frame) - 1;
+    size_t n = (size_t)snprintf(lv->split, sizeof(lv->split), "; flows per thread:");
+    for (unsigned k = 0; k < lv->nworkers && n < sizeof(lv->split); k++)
+        n += (size_t)snprintf(lv->split + n, sizeof(lv->split) - n, " %" PRIu64,
+                              lv->w[k].pl->st.flows_created);
+    workers_free(lv);
 }
 
 struct collect_ctx {
@@ -327,8 +638,8 @@ static int write_view(struct ea_live *lv, int window)
     memset(&c, 0, sizeof(c));
     c.now_ns = wall_ns() > pl->now_ns ? wall_ns() : pl->now_ns;
     c.window_ns = window ? (uint64_t)lv->o->window_s * EA_NS : 0;
-    c.cap = pl->ndone + ea_flow_table_count(pl->ft);
-    c.capcopies = ea_flow_table_count(pl->ft);
+    c.cap = pl->ndone + count_active(lv);
+    c.capcopies = count_active(lv);
     if (window)
         for (size_t i = 0; i < pl->ndone; i++)
             c.capcopies += ea_live_in_window(pl->done[i]->last_ns, c.now_ns, c.window_ns);
@@ -352,7 +663,7 @@ static int write_view(struct ea_live *lv, int window)
         else
             c.arr[c.n++] = pl->done[i];
     }
-    ea_flow_table_foreach(pl->ft, collect_copy, &c);
+    foreach_active(lv, collect_copy, &c);
     ea_policy_finish(c.pol);
     if (c.n)
         qsort(c.arr, c.n, sizeof(*c.arr), ea_flow_id_cmp);
@@ -363,6 +674,7 @@ static int write_view(struct ea_live *lv, int window)
     view.ndone = c.n;
     view.capdone = c.cap;
     view.cap.window_s = window ? lv->o->window_s : 0;
+    sum_stats(lv, &view.st, &view.now_ns);
     rc = window ? write_pair(lv, &view, EA_LIVE_WINDOW_XML, EA_LIVE_WINDOW_HTML)
                 : write_pair(lv, &view, EA_LIVE_REPORT_XML, EA_LIVE_REPORT_HTML);
 out:
@@ -379,11 +691,14 @@ int ea_live_write_reports(struct ea_live *lv)
     int rc = 0;
     if (!lv->o->report_dir)
         return 0;
+    lock_workers(lv);   /* the reports read the workers' tables, and copies share their strings */
+    drain_workers(lv);
     update_loss(lv);
     if (write_view(lv, 0) != 0)
         rc = -1;
     if (lv->o->window_s && write_view(lv, 1) != 0)
         rc = -1;
+    unlock_workers(lv);
     return rc;
 }
 
@@ -408,9 +723,15 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
 
     if (check_root(o, err, errlen) != 0)
         return -2;
-    lv->src = ea_live_source_open(&cfg, err, errlen);
-    if (!lv->src)
-        return -2;
+    if (o->threads > 1) {
+        if (workers_open(lv, &cfg, err, errlen) != 0)
+            return -2;
+    } else {
+        lv->src = ea_live_source_open(&cfg, err, errlen);
+        if (!lv->src)
+            return -2;
+    }
+    struct ea_live_source *first = lv->src ? lv->src : lv->w[0].src;
     /* Privileges go before the first packet is parsed. */
     if (o->user && ea_drop_privileges(o->user, err, errlen) != 0)
         return -2;
@@ -420,13 +741,15 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
         snprintf(err, errlen, "--report-dir %s: %s", o->report_dir, strerror(errno));
         return -2;
     }
-    if (ea_pipeline_add_source(pl, o->iface, ea_live_source_dlt(lv->src)) != 0) {
+    if (ea_pipeline_add_source(pl, o->iface, ea_live_source_dlt(first)) != 0) {
         snprintf(err, errlen, "%s: out of memory", o->iface);
         return -2;
     }
     open_alerts(lv);
-    lv->nano = ea_live_source_nano(lv->src);
-    lv->dlt = ea_live_source_dlt(lv->src);
+    lv->nano = ea_live_source_nano(first);
+    lv->dlt = ea_live_source_dlt(first);
+    if (lv->nworkers && workers_start(lv, err, errlen) != 0)
+        return -2;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -440,27 +763,36 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     sigaction(SIGHUP, &sa, &old_hup);
     sigaction(SIGUSR1, &sa, &old_usr1);
     if (!o->quiet)
-        fprintf(stderr, "edgeaudit: capturing on %s%s%s\n", o->iface, o->bpf ? " with filter " : "",
-                o->bpf ? o->bpf : "");
+        fprintf(stderr, "edgeaudit: capturing on %s%s%s%s\n", o->iface, o->bpf ? " with filter " : "",
+                o->bpf ? o->bpf : "", lv->nworkers ? " (threads sharing a PACKET_FANOUT group)" : "");
 
     uint64_t settle_ns = (uint64_t)o->settle_s * EA_NS;
     uint64_t interval_ns = (uint64_t)o->interval_s * EA_NS;
     uint64_t next_report = mono_ns() + interval_ns, next_settle = 0;
     rc = 0;
     while (!sig_stop) {
-        int n = ea_live_source_dispatch(lv->src, POLL_MS, on_packet, (u_char *)lv, err, errlen);
-        if (n < 0) {
+        if (lv->nworkers) {
+            struct timespec nap = { 0, POLL_MS * 1000000L };
+            nanosleep(&nap, NULL);   /* a signal ends it early */
+            if (worker_failed(lv, err, errlen) != 0) {
+                rc = -1;
+                break;
+            }
+        } else if (ea_live_source_dispatch(lv->src, POLL_MS, on_packet, (u_char *)lv, err, errlen) < 0) {
             rc = -1;
             break;
         }
         uint64_t now = wall_ns(), mono = mono_ns();
+        lock_workers(lv);
+        drain_workers(lv);   /* finished flows are judged, and alerted, here */
         ea_pipeline_idle(pl, now);
         if (mono >= next_settle) {
             struct settle_ctx sc = { lv, now > pl->now_ns ? now : pl->now_ns, settle_ns };
-            ea_flow_table_foreach(pl->ft, settle_one, &sc);
+            foreach_active(lv, settle_one, &sc);
             next_settle = mono + EA_NS / 2;
             update_loss(lv);   /* often, so that libpcap's 32-bit counters never wrap unseen */
         }
+        unlock_workers(lv);
         if (sig_hup) {
             sig_hup = 0;
             open_alerts(lv);
@@ -472,7 +804,10 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
                 next_report = mono + interval_ns;
         }
     }
-    update_loss(lv);
+    if (lv->nworkers)
+        workers_finish(lv);   /* joins them, then their flows and counters come over */
+    else
+        update_loss(lv);
     sig_src = NULL;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -480,7 +815,7 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     sigaction(SIGUSR1, &old_usr1, NULL);
     ea_pipeline_end_source(pl, lv->frames, 0);
     if (!o->quiet)
-        fprintf(stderr, "edgeaudit: capture stopped: %" PRIu64 " alerts, %" PRIu64 " revised\n",
-                lv->alerts, lv->revised);
+        fprintf(stderr, "edgeaudit: capture stopped: %" PRIu64 " alerts, %" PRIu64 " revised%s\n",
+                lv->alerts, lv->revised, lv->split);
     return rc;
 }

@@ -18,9 +18,11 @@ struct ea_live;
 /*
  * Prepares live mode over 'pl' (borrowed; must outlive it): hooks the
  * pipeline's on_judged for alerts, bounds the kept flows, opens the alert
- * outputs. 'o' is borrowed too. On error returns NULL with one line in err.
+ * outputs. 'o' is borrowed too; 'lim' is copied (with --threads each worker
+ * gets its share of max_flows). On error returns NULL with one line in err.
  */
-struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl, char *err, size_t errlen);
+struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl,
+                            const struct ea_flow_limits *lim, char *err, size_t errlen);
 void ea_live_free(struct ea_live *lv);   /* unhooks the pipeline; NULL is a no-op */
 
 /*

@@ -54,7 +54,8 @@ static const char usage_text[] =
     "  --window S         also write window-report.xml/.html covering the last S seconds\n"
     "  --keep-flows N     finished flows kept for the reports (default 100000; counts stay exact)\n"
     "  --settle S         quiet seconds before a flow without a final verdict is alerted (default 5)\n"
-    "  --threads N        classify on N worker threads, flows sharded by hash (default 1)\n"
+    "  --threads N        classify on N worker threads, flows sharded by hash (default 1;\n"
+    "                     with -i, one socket each in a PACKET_FANOUT group)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
 
@@ -261,10 +262,6 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     }
     if (o->buffer_kib > INT_MAX / 1024) {   /* pcap_set_buffer_size takes bytes in an int */
         snprintf(err, errlen, "--buffer-size: at most %d KiB", INT_MAX / 1024);
-        goto out;
-    }
-    if (o->iface && o->threads > 1) {   /* live mode is one thread; see README on PACKET_FANOUT */
-        snprintf(err, errlen, "--threads applies to reading files (-r); live mode (-i) runs on one thread");
         goto out;
     }
     if ((o->interval_s || o->window_s) && !o->report_dir) {

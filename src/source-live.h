@@ -17,8 +17,9 @@ struct ea_live_config {
 };
 
 /*
- * Opens the interface with pcap_create, sets snaplen, buffer size,
- * immediate mode and nanosecond timestamps, activates it, compiles and sets
+ * Opens the interface with pcap_create, sets snaplen, buffer size, a
+ * 100 ms timeout (not immediate mode, which drops bursts on TPACKET_V3's
+ * ring) and nanosecond timestamps, activates it, compiles and sets
  * the filter, and makes it non-blocking for ea_live_source_dispatch. On error
  * returns NULL with one line "IFACE: cause" in err. Needs CAP_NET_RAW.
  */
@@ -29,6 +30,24 @@ int ea_live_source_dlt(const struct ea_live_source *s);
 
 /* 1 when stamps come in nanoseconds, 0 when the device gave only microseconds. */
 int ea_live_source_nano(const struct ea_live_source *s);
+
+/*
+ * The two halves of ea_live_source_dispatch, for a caller that must hold a
+ * lock while packets are handed over but not while it waits. wait: 1 when
+ * packets may be ready, 0 on timeout or a signal, -1 on a device error with
+ * one line in err. read: as dispatch, without waiting.
+ */
+int ea_live_source_wait(struct ea_live_source *s, int timeout_ms, char *err, size_t errlen);
+int ea_live_source_read(struct ea_live_source *s, pcap_handler cb, u_char *user, char *err, size_t errlen);
+
+/*
+ * Joins n sources opened on the same interface into one PACKET_FANOUT group
+ * (hash, symmetric, fragments reassembled first), so that both directions
+ * of a flow reach the same source, then drops what each had buffered before
+ * joining (every source saw every packet until then). Linux only; -1 with
+ * one line in err when the kernel refuses.
+ */
+int ea_live_source_fanout(struct ea_live_source *const *srcs, size_t n, char *err, size_t errlen);
 
 /*
  * Waits at most timeout_ms for packets (poll, woken early by a signal),

@@ -335,6 +335,75 @@ if command -v setpriv > /dev/null; then
 else
     bad "setpriv (util-linux) is missing"
 fi
+# 10. --threads 2: one socket per worker in a PACKET_FANOUT group. The kernel must hand both
+#     directions of every flow to one worker, ICMP errors must find the worker that holds the
+#     flow they quote, and the verdicts must be those of the tcpdump recording audited offline.
+rep4=$d/rep4
+mkdir "$rep4" && chmod 1777 "$rep4"
+filter4=(tcp or udp or icmp)
+ens_capture_start "$d/side4.pcap" "${filter4[@]}" || bad "tcpdump beside edgeaudit --threads 2 did not start"
+ens_bg live4 timeout 60 "$bin" -i lo -Z nobody --threads 2 "${roles[@]}" --report-dir "$rep4" \
+    --interval 1 --settle 1 --alerts json --alert-file "$rep4/alerts.jsonl" --json "$rep4/final.jsonl" \
+    "${filter4[@]}"
+check "--threads 2 -i lo starts in a PACKET_FANOUT group" wait_for 10 \
+    grep -q "capturing on lo .*PACKET_FANOUT" "$ENS_TMP/live4.log"
+pid=$(pid_of_edgeaudit)
+check "  ... with two worker threads beside the main one" \
+    sh -c "test \$(ls /proc/$pid/task | wc -l) = 3"
+check "  ... and no thread holds a capability or root" sh -c \
+    "! grep -h '^CapEff' /proc/$pid/task/*/status | grep -vq ':[[:space:]]*0*\$' &&
+     ! grep -h '^Uid' /proc/$pid/task/*/status | grep -vq '^Uid:[[:space:]]*$uid[[:space:]]'"
+check "  traffic: mutual TLS from the partner" tls_session mtls4 -cert "$d/partner.pem" -key "$d/partner.key"
+check "  traffic: TLS from the partner without a client certificate" tls_session nocert4
+# A burst: 40 refused connections and 16 datagrams to closed UDP ports (answered by ICMP).
+burst() {
+    ens_exec timeout 20 python3 -c 'import socket,sys
+net, edge = sys.argv[1], sys.argv[2]
+for p in range(5101, 5141):
+    s = socket.socket(); s.bind((net, 0))
+    try: s.connect((edge, p))
+    except OSError: pass
+    s.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((net, 0))
+for p in range(5201, 5217):
+    u.sendto(b"probe", (edge, p))' "$1" "$2"
+}
+check "  traffic: a burst of 40 refused connections and 16 UDP probes" burst "$NET" "$EDGE"
+check "  traffic: a SIP call over UDP 5060" sip_call
+check "alert for TLS without a client certificate arrives while running (--threads 2)" wait_for 10 alive_and \
+    count_is "$rep4/alerts.jsonl" 'o["server-port"] == 5061 and o["verdict"] != "allowed"' = 1
+check "the interval report is written and valid (--threads 2)" wait_for 5 \
+    xmllint --noout --relaxng "$schema" "$rep4/report.xml"
+kill -TERM "$pid"
+check "SIGTERM stops --threads 2 within 10 s" wait_for 10 gone "$pid"
+wait "$(ens_pid live4)"
+rc=$?
+check "exit 1 after SIGTERM with --threads 2, as with one thread" test "$rc" = 1
+ens_capture_stop 2> "$out/tcpdump4.log"
+check "both worker threads had flows" \
+    grep -Eq "flows per thread: [1-9][0-9]* [1-9][0-9]*\$" "$ENS_TMP/live4.log"
+check "the final report validates (--threads 2)" xmllint --noout --relaxng "$schema" "$rep4/report.xml"
+check "no packet was lost in the burst (--threads 2)" xcount "$rep4/report.xml" 'string(//capture/loss/@dropped)' = 0
+check "every UDP probe is blocked by its ICMP error, wherever the kernel hashed the ICMP" \
+    count_is "$rep4/final.jsonl" 'o["type"] == "flow" and 5201 <= o["server-port"] <= 5216 and o["verdict"] == "blocked" and o["reason-code"] == "icmp-unreachable"' = 16
+check "flow ids are unique over the workers" python3 -c 'import json,sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if json.loads(l)["type"] == "flow"]
+sys.exit(0 if ids and len(ids) == len(set(ids)) else 1)' "$rep4/final.jsonl"
+"$bin" -r "$d/side4.pcap" "${roles[@]}" --quiet --json "$out/offline4.jsonl" "${filter4[@]}" > /dev/null 2>&1
+check "live --threads 2 and offline give the same verdict per flow" python3 -c 'import json,sys
+def flows(p):
+    s = set()
+    for l in open(p):
+        o = json.loads(l)
+        if o["type"] == "flow":
+            s.add((o["client"], o["client-port"], o["server"], o["server-port"], o["transport"], o["app"], o["verdict"], o["reason-code"]))
+    return s
+a, b = flows(sys.argv[1]), flows(sys.argv[2])
+for x in sorted(a - b): print("live only:", x)
+for x in sorted(b - a): print("offline only:", x)
+print(len(a), "flows live,", len(b), "offline")
+sys.exit(0 if a == b and len(a) >= 58 else 1)' "$rep4/final.jsonl" "$out/offline4.jsonl"
+cp "$ENS_TMP/live4.log" "$out/live4.log" 2> /dev/null
 cp "$ENS_TMP/live3.log" "$out/live3.log" 2> /dev/null
 cp "$ENS_TMP/live.log" "$out/live.log" 2> /dev/null
 cp "$ENS_TMP/live2.log" "$out/live2.log" 2> /dev/null
