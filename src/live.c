@@ -808,6 +808,8 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
         workers_finish(lv);   /* joins them, then their flows and counters come over */
     else
         update_loss(lv);
+    /* Every flow ends here, so that the alerts its final verdict gives are in the stop line. */
+    ea_flow_table_flush(pl->ft);
     sig_src = NULL;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
