@@ -130,6 +130,22 @@ count_is() {   # count_is FILE PYEXPR OP N: the number of matching lines compare
     c=$(jq_count "$1" "$2")
     test "$c" "$3" "$4"
 }
+same_verdicts() {   # same_verdicts LIVE.jsonl OFFLINE.jsonl MIN: one set of flows, with verdict and reason
+    python3 -c 'import json,sys
+def flows(p):
+    s = set()
+    for l in open(p):
+        o = json.loads(l)
+        if o["type"] == "flow":
+            s.add((o["client"], o["client-port"], o["server"], o["server-port"], o["transport"], o["app"],
+                   o["verdict"], o["reason-code"]))
+    return s
+a, b = flows(sys.argv[1]), flows(sys.argv[2])
+for x in sorted(a - b): print("live only:", x)
+for x in sorted(b - a): print("offline only:", x)
+print(len(a), "flows live,", len(b), "offline")
+sys.exit(0 if a == b and len(a) >= int(sys.argv[3]) else 1)' "$1" "$2" "$3"
+}
 alive_and() { kill -0 "$pid" 2> /dev/null && "$@"; }   # the run under test still runs, and ...
 gone() { ! kill -0 "$1" 2> /dev/null; }
 xcount() {     # xcount FILE XPATH OP N
@@ -248,19 +264,8 @@ sys.exit(0 if ok and not (ok & said) else 1)' "$out/alerts.jsonl" "$rep/final.js
 "$bin" -r "$d/side.pcap" "${roles[@]}" --quiet --json "$out/offline.jsonl" "${filter[@]}" > /dev/null 2>&1
 rc=$?
 check "the tcpdump recording audits offline with exit 1, as live" test "$rc" = 1
-check "live and offline give the same verdict per flow (client, ports, app, verdict)" python3 -c 'import json,sys
-def flows(p):
-    s = set()
-    for l in open(p):
-        o = json.loads(l)
-        if o["type"] == "flow":
-            s.add((o["client"], o["client-port"], o["server"], o["server-port"], o["transport"], o["app"], o["verdict"]))
-    return s
-a, b = flows(sys.argv[1]), flows(sys.argv[2])
-for x in sorted(a - b): print("live only:", x)
-for x in sorted(b - a): print("offline only:", x)
-print(len(a), "flows live,", len(b), "offline")
-sys.exit(0 if a == b and len(a) >= 5 else 1)' "$rep/final.jsonl" "$out/offline.jsonl"
+check "live and offline give the same verdict per flow (client, ports, app, verdict, reason)" \
+    same_verdicts "$rep/final.jsonl" "$out/offline.jsonl" 5
 cp "$rep/final.jsonl" "$out/live.jsonl" 2> /dev/null
 
 # 8. SIGUSR1 writes a report at once; --keep-root keeps root when asked; text alerts on stdout.
@@ -390,19 +395,8 @@ check "flow ids are unique over the workers" python3 -c 'import json,sys
 ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if json.loads(l)["type"] == "flow"]
 sys.exit(0 if ids and len(ids) == len(set(ids)) else 1)' "$rep4/final.jsonl"
 "$bin" -r "$d/side4.pcap" "${roles[@]}" --quiet --json "$out/offline4.jsonl" "${filter4[@]}" > /dev/null 2>&1
-check "live --threads 2 and offline give the same verdict per flow" python3 -c 'import json,sys
-def flows(p):
-    s = set()
-    for l in open(p):
-        o = json.loads(l)
-        if o["type"] == "flow":
-            s.add((o["client"], o["client-port"], o["server"], o["server-port"], o["transport"], o["app"], o["verdict"], o["reason-code"]))
-    return s
-a, b = flows(sys.argv[1]), flows(sys.argv[2])
-for x in sorted(a - b): print("live only:", x)
-for x in sorted(b - a): print("offline only:", x)
-print(len(a), "flows live,", len(b), "offline")
-sys.exit(0 if a == b and len(a) >= 58 else 1)' "$rep4/final.jsonl" "$out/offline4.jsonl"
+check "live --threads 2 and offline give the same verdict per flow" \
+    same_verdicts "$rep4/final.jsonl" "$out/offline4.jsonl" 58
 cp "$ENS_TMP/live4.log" "$out/live4.log" 2> /dev/null
 cp "$ENS_TMP/live3.log" "$out/live3.log" 2> /dev/null
 cp "$ENS_TMP/live.log" "$out/live.log" 2> /dev/null
