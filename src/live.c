@@ -19,8 +19,9 @@
 #include "report-json.h"
 
 #define EA_NS 1000000000ULL
-#define POLL_MS 200
-#define ORPHANS_MAX 1024   /* per worker and tick; more are counted as unmatched */   /* longest wait for packets: idle expiry and intervals run at least this often */
+#define POLL_MS 200   /* longest wait for packets: idle expiry and intervals run at least this often */
+#define ORPHANS_MAX 1024   /* per worker and tick; more are counted as unmatched */
+#define ORPHAN_WAIT_NS (2 * EA_NS)   /* how long an ICMP error waits for its flow to be read */
 
 struct ea_live;
 
@@ -288,33 +289,32 @@ static int open_alerts(struct ea_live *lv)
     return 0;
 }
 
-static void feed(struct ea_live *lv, struct ea_pipeline *pl, const struct pcap_pkthdr *h,
-                 const u_char *data, uint64_t frame)
+/* The pipeline takes nanoseconds in tv_usec: h itself, or *tmp scaled from microseconds. */
+static const struct pcap_pkthdr *stamp_ns(const struct ea_live *lv, const struct pcap_pkthdr *h,
+                                          struct pcap_pkthdr *tmp)
 {
-    if (lv->nano) {
-        ea_pipeline_packet(pl, h, data, lv->dlt, frame);
-    } else {
-        struct pcap_pkthdr h2 = *h;   /* the pipeline takes nanoseconds in tv_usec */
-        h2.ts.tv_usec *= 1000;
-        ea_pipeline_packet(pl, &h2, data, lv->dlt, frame);
-    }
+    if (lv->nano)
+        return h;
+    *tmp = *h;
+    tmp->ts.tv_usec *= 1000;
+    return tmp;
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct ea_live *lv = (struct ea_live *)user;
+    struct pcap_pkthdr tmp;
     lv->frames++;
-    feed(lv, lv->pl, h, data, lv->frames);
+    ea_pipeline_packet(lv->pl, stamp_ns(lv, h, &tmp), data, lv->dlt, lv->frames);
 }
 
 static void on_packet_worker(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct live_worker *w = (struct live_worker *)user;
-    struct pcap_pkthdr h2 = *h;
+    struct pcap_pkthdr tmp;
     struct ea_packet p;
-    if (!w->lv->nano)
-        h2.ts.tv_usec *= 1000;   /* the pipeline takes nanoseconds in tv_usec */
-    if (!ea_pipeline_prepare(w->pl, &h2, data, w->lv->dlt, atomic_fetch_add(&w->lv->next_frame, 1), &p))
+    if (!ea_pipeline_prepare(w->pl, stamp_ns(w->lv, h, &tmp), data, w->lv->dlt,
+                             atomic_fetch_add(&w->lv->next_frame, 1), &p))
         return;
     if (p.icmp_error && !ea_flow_table_find(w->pl->ft, &p.icmp_quoted, NULL)) {
         if (w->norphans == ORPHANS_MAX) {
@@ -330,22 +330,33 @@ static void on_packet_worker(u_char *user, const struct pcap_pkthdr *h, const u_
 
 /*
  * Each worker's orphaned ICMP errors go to the worker whose table holds the
- * quoted flow (or count as unmatched in the first). Locks held.
+ * quoted flow. The datagram an error quotes may still wait, unread, in the
+ * other worker's ring (its block not yet retired), so an error no table
+ * knows is kept for ORPHAN_WAIT_NS of packet age and counted unmatched
+ * (in the first worker) only then, or at once with 'force' (the end).
+ * Locks held, or the workers have ended.
  */
-static void place_orphans(struct ea_live *lv)
+static void place_orphans(struct ea_live *lv, int force)
 {
+    uint64_t now = wall_ns();
     for (unsigned k = 0; k < lv->nworkers; k++) {
         struct live_worker *w = &lv->w[k];
+        size_t kept = 0;
         for (size_t i = 0; i < w->norphans; i++) {
+            const struct ea_packet *p = &w->orphans[i];
             unsigned owner = 0;
-            for (unsigned j = 0; j < lv->nworkers; j++)
-                if (ea_flow_table_find(lv->w[j].pl->ft, &w->orphans[i].icmp_quoted, NULL)) {
+            int found = 0;
+            for (unsigned j = 0; j < lv->nworkers && !found; j++)
+                if (ea_flow_table_find(lv->w[j].pl->ft, &p->icmp_quoted, NULL)) {
                     owner = j;
-                    break;
+                    found = 1;
                 }
-            ea_pipeline_flow_packet(lv->w[owner].pl, &w->orphans[i]);
+            if (!found && !force && now < p->ts_ns + ORPHAN_WAIT_NS)
+                w->orphans[kept++] = *p;   /* its flow may not be read yet */
+            else
+                ea_pipeline_flow_packet(lv->w[owner].pl, p);
         }
-        w->norphans = 0;
+        w->norphans = kept;
     }
 }
 
@@ -403,7 +414,7 @@ static void unlock_workers(struct ea_live *lv)
  */
 static void drain_workers(struct ea_live *lv)
 {
-    place_orphans(lv);
+    place_orphans(lv, 0);
     for (unsigned k = 0; k < lv->nworkers; k++) {
         struct ea_pipeline *w = lv->w[k].pl;
         for (size_t i = 0; i < w->ndone; i++)
@@ -561,7 +572,7 @@ static void workers_finish(struct ea_live *lv)
             lv->w[k].started = 0;
         }
     update_loss(lv);
-    place_orphans(lv);
+    place_orphans(lv, 1);   /* before the flush, while the quoted flows are still in the tables */
     for (unsigned k = 0; k < lv->nworkers; k++)
         ea_flow_table_flush(lv->w[k].pl->ft);
     drain_workers(lv);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -186,10 +187,13 @@ int ea_live_source_fanout(struct ea_live_source *const *srcs, size_t n, char *er
             id = got & 0xffffu;
         }
     }
-    /* Each socket saw every packet until it joined: drop those, so no packet counts twice. */
+    /* Each socket saw every packet until it joined: drop those, so that no packet counts
+       twice. They sit in ring blocks that retire at the 100 ms timeout, so wait for that
+       first; one read per socket then takes every retired block (bounded on a busy link). */
+    struct timespec nap = { 0, 150 * 1000000L };
+    nanosleep(&nap, NULL);
     for (size_t i = 0; i < n; i++)
-        while (pcap_dispatch(srcs[i]->pc, -1, discard, NULL) > 0)
-            ;
+        pcap_dispatch(srcs[i]->pc, -1, discard, NULL);
     return 0;
 }
 

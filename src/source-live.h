@@ -44,7 +44,8 @@ int ea_live_source_read(struct ea_live_source *s, pcap_handler cb, u_char *user,
  * Joins n sources opened on the same interface into one PACKET_FANOUT group
  * (hash, symmetric, fragments reassembled first), so that both directions
  * of a flow reach the same source, then drops what each had buffered before
- * joining (every source saw every packet until then). Linux only; -1 with
+ * joining (every source saw every packet until then): the capture starts
+ * some 0.15 s after the call. Linux only; -1 with
  * one line in err when the kernel refuses.
  */
 int ea_live_source_fanout(struct ea_live_source *const *srcs, size_t n, char *err, size_t errlen);
