@@ -25,48 +25,35 @@ tally() {   # adds the last "N passed, N failed" line of file $1
     failed=$((failed + f))
 }
 
-echo "== unit tests (CUnit)"
-./test-runner > out/unit.log 2>&1
-rc=$?
-cat out/unit.log
-tally out/unit.log "test-runner"
-[ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+# suite HEADER LOG LABEL CMD...: runs CMD into out/LOG.log, shows it and adds its tally; a
+# non-zero exit that its tally does not already count as a failure counts as one.
+suite() {
+    echo "== $1"
+    log=out/$2.log
+    label=$3
+    shift 3
+    "$@" > "$log" 2>&1
+    rc=$?
+    cat "$log"
+    before=$failed
+    tally "$log" "$label"
+    [ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+}
 
-echo "== capture regression tests"
-"$top_srcdir/tests/regress.sh" > out/regress.log 2>&1
-rc=$?
-cat out/regress.log
-tally out/regress.log "regress.sh"
-[ $rc -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+suite "unit tests (CUnit)" unit test-runner ./test-runner
+suite "capture regression tests" regress regress.sh "$top_srcdir/tests/regress.sh"
 
 # Hostile input (issue 6): broken files, damaged captures, resource bounds.
 for t in report-check browser-check threads-check merge-check malformed hostile-replay bounds; do
-    echo "== $t"
-    "$top_srcdir/tests/$t.sh" > "out/$t.log" 2>&1
-    rc=$?
-    cat "out/$t.log"
-    before=$failed
-    tally "out/$t.log" "$t.sh"
-    [ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+    suite "$t" "$t" "$t.sh" "$top_srcdir/tests/$t.sh"
 done
 
 # Live mode on a private network namespace (root); bounded even if a process hangs.
-echo "== live-check"
-timeout 300 "$top_srcdir/tests/live-check.sh" > out/live-check.log 2>&1
-rc=$?
-cat out/live-check.log
-before=$failed
-tally out/live-check.log "live-check.sh"
-[ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+suite live-check live-check live-check.sh timeout 300 "$top_srcdir/tests/live-check.sh"
 
 # Every committed fuzz corpus input once through its target (fuzz/ builds them at make check).
-echo "== fuzz corpus replay"
-FUZZ_BIN_DIR="$top_builddir/fuzz" "$top_srcdir/fuzz/run.sh" --replay all > out/fuzz-replay.log 2>&1
-rc=$?
-cat out/fuzz-replay.log
-before=$failed
-tally out/fuzz-replay.log "fuzz/run.sh --replay"
-[ $rc -ne 0 ] && [ "$failed" -eq "$before" ] && failed=$((failed + 1))
+suite "fuzz corpus replay" fuzz-replay "fuzz/run.sh --replay" \
+    env FUZZ_BIN_DIR="$top_builddir/fuzz" "$top_srcdir/fuzz/run.sh" --replay all
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
