@@ -88,6 +88,23 @@ static void merge_time(xmlNodePtr a, xmlNodePtr b, const char *name, int keep_ma
     xmlFree(y);
 }
 
+/* The verdict, or the rule status, whose name s is; -1 for none (or NULL). */
+static int verdict_index(const xmlChar *s)
+{
+    for (int x = 0; s && x < EA_V__COUNT; x++)
+        if (xmlStrEqual(s, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
+            return x;
+    return -1;
+}
+
+static int status_index(const xmlChar *s)
+{
+    for (int x = 0; s && x < EA_RS__COUNT; x++)
+        if (xmlStrEqual(s, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
+            return x;
+    return -1;
+}
+
 static int status_rank(const xmlChar *s)
 {
     if (!s)
@@ -418,9 +435,9 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
             rin[d] = next_named(r, "rule");
         }
         xmlSetProp(r0, BAD_CAST "status", best_s);
-        for (int x = 0; x < EA_RS__COUNT; x++)
-            if (xmlStrEqual(best_s, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
-                statuses[x]++;
+        int bx = status_index(best_s);
+        if (bx >= 0)
+            statuses[bx]++;
         if (best_s != st)
             xmlFree(best_s);
         xmlFree(st);
@@ -464,27 +481,27 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         blocked_required += get_u64(in, "blocked-required");
         for (xmlNodePtr v = child(in, "verdict"); v; v = next_named(v, "verdict")) {
             xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
-            for (int x = 0; x < EA_V__COUNT; x++)
-                if (xmlStrEqual(nm, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
-                    verdicts[x] += get_u64(v, "count");
+            int x = verdict_index(nm);
+            if (x >= 0)
+                verdicts[x] += get_u64(v, "count");
             xmlFree(nm);
         }
     }
     xmlNodePtr sum = child(root, "summary");
-    for (xmlNodePtr v = child(sum, "verdict"); v; v = next_named(v, "verdict"))
-        for (int x = 0; x < EA_V__COUNT; x++) {
-            xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
-            if (xmlStrEqual(nm, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
-                set_u64(v, "count", verdicts[x]);
-            xmlFree(nm);
-        }
-    for (xmlNodePtr s = child(sum, "status"); s; s = next_named(s, "status"))
-        for (int x = 0; x < EA_RS__COUNT; x++) {
-            xmlChar *nm = xmlGetProp(s, BAD_CAST "name");
-            if (xmlStrEqual(nm, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
-                set_u64(s, "count", statuses[x]);
-            xmlFree(nm);
-        }
+    for (xmlNodePtr v = child(sum, "verdict"); v; v = next_named(v, "verdict")) {
+        xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
+        int x = verdict_index(nm);
+        if (x >= 0)
+            set_u64(v, "count", verdicts[x]);
+        xmlFree(nm);
+    }
+    for (xmlNodePtr s = child(sum, "status"); s; s = next_named(s, "status")) {
+        xmlChar *nm = xmlGetProp(s, BAD_CAST "name");
+        int x = status_index(nm);
+        if (x >= 0)
+            set_u64(s, "count", statuses[x]);
+        xmlFree(nm);
+    }
     set_u64(sum, "blocked-required", blocked_required);
     int findings = ea_findings(verdicts, blocked_required, statuses);
     xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
