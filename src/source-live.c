@@ -16,6 +16,8 @@
 #include <linux/capability.h>
 #include "source-live.h"
 
+#define BLOCK_TIMEOUT_MS 100   /* libpcap's timeout: a ring block is handed over this late at most */
+
 struct ea_live_source {
     pcap_t *pc;
     char *name;
@@ -51,9 +53,9 @@ struct ea_live_source *ea_live_source_open(const struct ea_live_config *c, char 
     pcap_set_promisc(s->pc, c->promisc);
     /* Immediate mode retires a TPACKET_V3 ring block after a packet or two, and with a large
        snaplen the ring holds few (large) blocks: a burst of a few hundred packets on lo lost
-       a third of them. Blocks retire when full or at the 100 ms timeout instead. */
+       a third of them. Blocks retire when full or at the timeout instead. */
     pcap_set_immediate_mode(s->pc, 0);
-    pcap_set_timeout(s->pc, 100);
+    pcap_set_timeout(s->pc, BLOCK_TIMEOUT_MS);
     if (c->buffer_kib)
         pcap_set_buffer_size(s->pc, (int)(c->buffer_kib * 1024u));
     /* Not every device offers nanoseconds; microseconds then, as the stamps are scaled below. */
@@ -188,9 +190,9 @@ int ea_live_source_fanout(struct ea_live_source *const *srcs, size_t n, char *er
         }
     }
     /* Each socket saw every packet until it joined: drop those, so that no packet counts
-       twice. They sit in ring blocks that retire at the 100 ms timeout, so wait for that
+       twice. They sit in ring blocks that retire at the block timeout, so wait for that
        first; one read per socket then takes every retired block (bounded on a busy link). */
-    struct timespec nap = { 0, 150 * 1000000L };
+    struct timespec nap = { 0, (BLOCK_TIMEOUT_MS + 50) * 1000000L };
     nanosleep(&nap, NULL);
     for (size_t i = 0; i < n; i++)
         pcap_dispatch(srcs[i]->pc, -1, discard, NULL);
