@@ -549,7 +549,7 @@
                   <xsl:if test="@syn-retransmissions">, <xsl:value-of select="@syn-retransmissions"/> SYN retransmission(s)</xsl:if></div></xsl:if>
                 <xsl:if test="@initiator"><div class="small">initiator inferred</div></xsl:if></td>
               <td><xsl:value-of select="@app"/>
-                <div class="small">by <xsl:value-of select="@app-source"/>; nDPI <xsl:value-of select="@ndpi"/></div></td>
+                <div class="small">by <xsl:value-of select="@app-source"/>; nDPI <xsl:value-of select="@ndpi"/><xsl:if test="@ndpi-service">; service <xsl:value-of select="@ndpi-service"/></xsl:if></div></td>
               <td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td>
               <td class="details">
                 <xsl:if test="@reason != ''"><div><xsl:value-of select="@reason"/></div></xsl:if>

@@ -426,10 +426,16 @@ const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow 
     return ea_ndpi_name(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
 }
 
+const char *ea_classify_ndpi_service(struct ea_classifier *c, const struct ea_flow *f,
+                                     char *buf, size_t len)
+{
+    return ea_ndpi_service(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
+}
+
 const char *ea_classify_label(struct ea_classifier *c, const struct ea_flow *f,
                               char *buf, size_t len)
 {
     if (f->app != EA_APP_NDPI)
         return ea_app_name(f->app);
-    return ea_classify_ndpi_name(c, f, buf, len);
+    return ea_ndpi_label(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
 }

@@ -32,7 +32,12 @@ void ea_classify_release(struct ea_flow *f);
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,
                                   char *buf, size_t len);
 
-/* The label text: our vocabulary, or nDPI's name for EA_APP_NDPI. */
+/* The service nDPI named beside the wire protocol ("Teams" in TLS.Teams), or "", into buf. */
+const char *ea_classify_ndpi_service(struct ea_classifier *c, const struct ea_flow *f,
+                                     char *buf, size_t len);
+
+/* The label text, always a word of the vocabulary (doc/edgeaudit.1, LABELS):
+   ours, or for EA_APP_NDPI nDPI's wire protocol in lower case ("dtls"). */
 const char *ea_classify_label(struct ea_classifier *c, const struct ea_flow *f,
                               char *buf, size_t len);
 

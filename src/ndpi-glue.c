@@ -1,5 +1,6 @@
 /* ndpi-glue.c: nDPI 4.2 for breadth; the only module that includes <ndpi_api.h>. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <ndpi_api.h>
 #include "ndpi-glue.h"
@@ -87,12 +88,9 @@ const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char 
     return buf;
 }
 
-enum ea_app ea_ndpi_app(uint16_t master, uint16_t app)
+/* Our own word for an nDPI protocol id, EA_APP_NDPI when we have none. */
+static enum ea_app own_app(uint16_t id)
 {
-    uint16_t id = app != NDPI_PROTOCOL_UNKNOWN ? app : master;
-    /* A sub-protocol over TLS (TLS.Skype) is still TLS on the wire. */
-    if (master == NDPI_PROTOCOL_TLS)
-        id = NDPI_PROTOCOL_TLS;
     switch (id) {
     case NDPI_PROTOCOL_UNKNOWN: return EA_APP_UNKNOWN;
     case NDPI_PROTOCOL_SIP: return EA_APP_SIP;
@@ -105,4 +103,75 @@ enum ea_app ea_ndpi_app(uint16_t master, uint16_t app)
     case NDPI_PROTOCOL_DNS: return EA_APP_DNS;
     default: return EA_APP_NDPI;
     }
+}
+
+/*
+ * The protocol on the wire: the master when nDPI names one (STUN in
+ * STUN.Zoom, DNS in DNS.Dropbox, TLS in TLS.Skype), else the app protocol.
+ */
+static uint16_t wire_id(uint16_t master, uint16_t app)
+{
+    return master != NDPI_PROTOCOL_UNKNOWN ? master : app;
+}
+
+enum ea_app ea_ndpi_app(uint16_t master, uint16_t app)
+{
+    return own_app(wire_id(master, app));
+}
+
+/*
+ * "Skype_Teams" -> "skype-teams", "Sina(Weibo)" -> "sina-weibo": lower-case
+ * letters and digits, each run of anything else one hyphen, none at the ends.
+ */
+static const char *lower_word(const char *name, char *buf, size_t len)
+{
+    size_t o = 0;
+    int hyphen = 0;
+    for (size_t i = 0; name && name[i] && o + 1 < len; i++) {
+        char ch = name[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
+            hyphen = o > 0;
+            continue;
+        }
+        if (hyphen) {
+            if (o + 2 >= len)
+                break;      /* no room for the hyphen and a letter: end the word here */
+            buf[o++] = '-';
+        }
+        hyphen = 0;
+        buf[o++] = ch;
+    }
+    buf[o] = 0;
+    return o ? buf : ea_app_name(EA_APP_UNKNOWN);
+}
+
+const char *ea_ndpi_label(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len)
+{
+    uint16_t id = wire_id(master, app);
+    enum ea_app own = own_app(id);
+    if (own != EA_APP_NDPI)
+        return ea_app_name(own);
+    if (!n || len == 0)
+        return ea_app_name(EA_APP_UNKNOWN);
+    return lower_word(ndpi_get_proto_name(n->mod, id), buf, len);
+}
+
+const char *ea_ndpi_service(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf,
+                            size_t len)
+{
+    if (!n || len == 0)
+        return "";
+    buf[0] = 0;
+    if (master == NDPI_PROTOCOL_UNKNOWN || app == NDPI_PROTOCOL_UNKNOWN || app == master)
+        return buf;
+    const char *name = ndpi_get_proto_name(n->mod, app);
+    snprintf(buf, len, "%s", name ? name : "");
+    return buf;
+}
+
+unsigned ea_ndpi_protocols(struct ea_ndpi *n)
+{
+    return n ? ndpi_get_num_supported_protocols(n->mod) : 0;
 }

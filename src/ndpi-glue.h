@@ -30,7 +30,30 @@ void ea_ndpi_giveup(struct ea_ndpi *n, void *nf, uint16_t *master, uint16_t *app
 /* "TLS", "TLS.Skype_Teams", "Unknown": written into buf, returned. */
 const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len);
 
-/* Our label for an nDPI result: EA_APP_SIP for SIP, ..., EA_APP_NDPI for other known, UNKNOWN. */
+/*
+ * Our label for an nDPI result, from the protocol on the wire: the master
+ * protocol when nDPI names one (STUN.Zoom is STUN, DNS.Dropbox is DNS), else
+ * the app protocol. EA_APP_SIP for SIP, ..., EA_APP_NDPI for another known
+ * protocol, EA_APP_UNKNOWN.
+ */
 enum ea_app ea_ndpi_app(uint16_t master, uint16_t app);
+
+/*
+ * The label word of an nDPI result: ours ("stun", "dns", "tls") where
+ * ea_ndpi_app has one, else nDPI's name of the wire protocol in lower case
+ * with anything but letters and digits as '-' ("dtls", "skype-teams").
+ * Returns a static string or buf (cut to len).
+ */
+const char *ea_ndpi_label(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len);
+
+/*
+ * The service nDPI named on top of the wire protocol ("Zoom" in STUN.Zoom,
+ * "Teams" in TLS.Teams), written into buf and returned; "" when there is none.
+ */
+const char *ea_ndpi_service(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf,
+                            size_t len);
+
+/* How many protocol ids the module knows (ids 0 .. n-1), for listing the vocabulary. */
+unsigned ea_ndpi_protocols(struct ea_ndpi *n);
 
 #endif

@@ -196,6 +196,8 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_str(b, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
     kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->app_src));
     kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
+    if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
+        kv_str(b, "ndpi-service", nd);
     if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
         kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->tls)));
         if (f->tls->sni[0])

@@ -261,6 +261,8 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
     W(attr(w, "app-source", ea_label_src_name(f->app_src)));
     W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
+    if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
+        W(attr(w, "ndpi-service", nd));
     if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
         W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->tls))));
         if (f->tls->sni[0])

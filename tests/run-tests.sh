@@ -47,7 +47,7 @@ suite "structure check" structure structure-check.py \
 suite "capture regression tests" regress regress.sh "$top_srcdir/tests/regress.sh"
 
 # Hostile input (issue 6): broken files, damaged captures, resource bounds.
-for t in report-check browser-check threads-check merge-check malformed hostile-replay bounds; do
+for t in report-check browser-check threads-check merge-check labels malformed hostile-replay bounds; do
     suite "$t" "$t" "$t.sh" "$top_srcdir/tests/$t.sh"
 done
 
