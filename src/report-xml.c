@@ -215,7 +215,7 @@ static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
         W(attr(w, "ports", ports));
         W(attr(w, "source", rs->roles[r->src_role].name));
         W(attr(w, "destination", rs->roles[r->dst_role].name));
-        if (r->note)
+        if (r->note && r->note[0])   /* a page may leave the Notes cell empty */
             W(xmlTextWriterWriteElement(w, BAD_CAST "note", BAD_CAST r->note));
         if (r->seed_wording)
             W(xmlTextWriterWriteElement(w, BAD_CAST "seed-wording", BAD_CAST r->seed_wording));

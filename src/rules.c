@@ -27,7 +27,9 @@ typedef const xmlError *ea_xml_error_ptr;
 typedef xmlErrorPtr ea_xml_error_ptr;
 #endif
 
-static const char *const proto_names[EA_RP__COUNT] = { "sip", "xmpp", "stun", "rtp" };
+static const char *const proto_names[EA_RP__COUNT] = {
+    "sip", "xmpp", "stun", "rtp", "psom", "http", "dns", "tls"
+};
 static const char *const sec_names[] = { "none", "tls", "mtls" };
 
 /* Static names; "?" for a value out of range. */
@@ -40,6 +42,36 @@ const char *ea_rule_proto_name(enum ea_rule_proto p)
 const char *ea_rule_sec_name(enum ea_rule_sec s)
 {
     return ((unsigned)s <= EA_SEC_MTLS) ? sec_names[s] : "?";
+}
+
+/* NULL when the address is not behind NAT. */
+const char *ea_nat_name(enum ea_nat n)
+{
+    return n == EA_NAT_PUBLIC ? "public" : n == EA_NAT_PRIVATE ? "private" : NULL;
+}
+
+/* The shipped packs: --pack NAME loads lync2013-NAME.xml from the data directory. */
+const char *const ea_rules_pack_names[] = {
+    "edge", "edge-nat", "edge-public", "edge-scaled-dns", "edge-scaled-hlb", "reverse-proxy", NULL
+};
+
+/* -1 with buf empty for a name not in ea_rules_pack_names (so no path can be smuggled in). */
+int ea_rules_pack_file(const char *name, char *buf, size_t n)
+{
+    if (buf && n)
+        buf[0] = '\0';
+    if (!name || !buf || n == 0)
+        return -1;
+    for (size_t i = 0; ea_rules_pack_names[i]; i++) {
+        if (strcmp(name, ea_rules_pack_names[i]) != 0)
+            continue;
+        if (snprintf(buf, n, "lync2013-%s.xml", name) >= (int)n) {
+            buf[0] = '\0';
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
 }
 
 /* ---- error lines ---- */
@@ -139,6 +171,8 @@ static void rule_clear(struct ea_rule *r)
     free(r->narrowed_why);
     free(r->file);
     free(r->seed_row);
+    free(r->corrected_wording);
+    free(r->corrected_why);
     memset(r, 0, sizeof(*r));
 }
 
@@ -149,14 +183,25 @@ static void role_clear(struct ea_role *r)
     memset(r, 0, sizeof(*r));
 }
 
+static void doc_clear(struct ea_rules_doc *d)
+{
+    free(d->pack);
+    free(d->title);
+    free(d->href);
+    memset(d, 0, sizeof(*d));
+}
+
 static void rs_clear(struct ea_ruleset *rs)
 {
     for (size_t i = 0; i < rs->nrules; i++)
         rule_clear(&rs->rules[i]);
     for (size_t i = 0; i < rs->nroles; i++)
         role_clear(&rs->roles[i]);
+    for (size_t i = 0; i < rs->ndocs; i++)
+        doc_clear(&rs->docs[i]);
     rs->nrules = 0;
     rs->nroles = 0;
+    rs->ndocs = 0;
 }
 
 /* strdup that keeps NULL as NULL; sets *oom on failure. */
@@ -229,6 +274,17 @@ static struct ea_ruleset *rs_clone(const struct ea_ruleset *rs)
         d->narrowed_why = dup_or_null(s->narrowed_why, &oom);
         d->file = dup_or_null(s->file, &oom);
         d->seed_row = dup_or_null(s->seed_row, &oom);
+        d->corrected_wording = dup_or_null(s->corrected_wording, &oom);
+        d->corrected_why = dup_or_null(s->corrected_why, &oom);
+    }
+    for (size_t i = 0; i < rs->ndocs; i++) {
+        const struct ea_rules_doc *s = &rs->docs[i];
+        struct ea_rules_doc *d = &c->docs[i];
+        c->ndocs = i + 1;
+        *d = *s;
+        d->pack = dup_or_null(s->pack, &oom);
+        d->title = dup_or_null(s->title, &oom);
+        d->href = dup_or_null(s->href, &oom);
     }
     if (oom) {
         ea_ruleset_free(c);
@@ -267,6 +323,51 @@ static int role_add_cidr(struct ea_role *r, const struct ea_cidr *c)
     n[r->ncidrs++] = *c;
     r->cidrs = n;
     return 0;
+}
+
+/*
+ * Gives every union role the addresses of its members, all or nothing: on
+ * OOM or when a union would exceed EA_MAX_CIDRS, -1 and no role changes.
+ */
+static int unions_refresh(struct ea_ruleset *rs)
+{
+    struct ea_cidr *next[EA_MAX_ROLES] = { NULL };
+    size_t nnext[EA_MAX_ROLES] = { 0 };
+    int rc = -1;
+    for (size_t i = 0; i < rs->nroles; i++) {
+        if (!rs->roles[i].members)
+            continue;
+        size_t total = 0;
+        for (size_t m = 0; m < rs->nroles; m++)
+            if (rs->roles[i].members & (1u << m))
+                total += rs->roles[m].ncidrs;
+        if (total > EA_MAX_CIDRS)
+            goto out;
+        if (total) {
+            next[i] = malloc(total * sizeof(*next[i]));
+            if (!next[i])
+                goto out;
+        }
+        for (size_t m = 0; m < rs->nroles; m++) {
+            if (!(rs->roles[i].members & (1u << m)) || !rs->roles[m].ncidrs)
+                continue;
+            memcpy(next[i] + nnext[i], rs->roles[m].cidrs, rs->roles[m].ncidrs * sizeof(*next[i]));
+            nnext[i] += rs->roles[m].ncidrs;
+        }
+    }
+    for (size_t i = 0; i < rs->nroles; i++) {
+        if (!rs->roles[i].members)
+            continue;
+        free(rs->roles[i].cidrs);
+        rs->roles[i].cidrs = next[i];
+        rs->roles[i].ncidrs = nnext[i];
+        next[i] = NULL;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < EA_MAX_ROLES; i++)
+        free(next[i]);
+    return rc;
 }
 
 /* ---- CIDRs ---- */
@@ -362,6 +463,22 @@ uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const 
         }
     }
     return bits;
+}
+
+/* The first NAT-labelled CIDR holding the address decides; EA_NAT_NONE when none does. */
+enum ea_nat ea_ruleset_nat_of(const struct ea_ruleset *rs, uint8_t family, const uint8_t *addr)
+{
+    if (!rs || !addr)
+        return EA_NAT_NONE;
+    for (size_t i = 1; i < rs->nroles; i++) {
+        const struct ea_role *r = &rs->roles[i];
+        if (r->members)
+            continue;   /* copies of its members' */
+        for (size_t j = 0; j < r->ncidrs; j++)
+            if (r->cidrs[j].nat != EA_NAT_NONE && ea_cidr_contains(&r->cidrs[j], family, addr))
+                return (enum ea_nat)r->cidrs[j].nat;
+    }
+    return EA_NAT_NONE;
 }
 
 /* NULL is 0. */
@@ -669,18 +786,53 @@ static int parse_enum(const char *s, const char *const *names, int n)
     return -1;
 }
 
+/*
+ * members="a b": the roles a union stands for, each declared before it, not
+ * "any" and not a union itself. 0 and *mask set, or -1 with 'why' set.
+ */
+static int parse_members(const struct ea_ruleset *tmp, const char *text, uint32_t *mask,
+                         char *why, size_t whylen)
+{
+    char name[64];
+    *mask = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == 0 || len >= sizeof(name)) {
+            snprintf(why, whylen, "bad members list");
+            return -1;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        int idx = ea_ruleset_role_index(tmp, name);
+        if (idx < 0 || tmp->roles[idx].builtin_any || tmp->roles[idx].members) {
+            snprintf(why, whylen, "member '%s' is %s", name,
+                     idx < 0 ? "not declared before the union" : "'any' or a union itself");
+            return -1;
+        }
+        *mask |= 1u << idx;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
 /* Declares the roles of one <roles> element into tmp. first_new: roles before it came from earlier files. */
 static int load_roles(struct ea_ruleset *tmp, xmlNodePtr roles, size_t first_new, const char *path,
                       char *err, size_t errlen)
 {
     int rc = -1, oom = 0;
-    char *name = NULL, *aud = NULL;
+    char *name = NULL, *aud = NULL, *mem = NULL;
+    char why[160];
     for (xmlNodePtr n = first_elem(roles->children); n; n = next_elem(n)) {
         long line = line_of(n);
+        uint32_t members = 0;
         free(name);
         free(aud);
+        free(mem);
         name = attr_text(n, "name", &oom);
         aud = attr_text(n, "audited", &oom);
+        mem = attr_text(n, "members", &oom);
         if (oom) {
             seterr(err, errlen, path, line, "out of memory");
             goto out;
@@ -692,6 +844,10 @@ static int load_roles(struct ea_ruleset *tmp, xmlNodePtr roles, size_t first_new
         bool audited = aud && strcmp(aud, "true") == 0;
         if (strcmp(name, "any") == 0) {
             seterr(err, errlen, path, line, "role 'any' is built in (every address) and must not be declared");
+            goto out;
+        }
+        if (mem && parse_members(tmp, mem, &members, why, sizeof(why)) != 0) {
+            seterr(err, errlen, path, line, "role '%.64s': %s", name, why);
             goto out;
         }
         int idx = ea_ruleset_role_index(tmp, name);
@@ -707,6 +863,11 @@ static int load_roles(struct ea_ruleset *tmp, xmlNodePtr roles, size_t first_new
                        tmp->roles[idx].audited ? "true" : "false");
                 goto out;
             }
+            if (tmp->roles[idx].members != members) {
+                seterr(err, errlen, path, line, "role '%.64s' was declared earlier with other members",
+                       name);
+                goto out;
+            }
             continue;
         }
         if (tmp->nroles >= EA_MAX_ROLES) {
@@ -718,11 +879,13 @@ static int load_roles(struct ea_ruleset *tmp, xmlNodePtr roles, size_t first_new
         r->name = name;
         name = NULL;
         r->audited = audited;
+        r->members = members;
     }
     rc = 0;
 out:
     free(name);
     free(aud);
+    free(mem);
     return rc;
 }
 
@@ -820,6 +983,11 @@ static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, cha
             free(r.narrowed_why);
             r.seed_wording = attr_text(c, "seed-wording", &oom);
             r.narrowed_why = elem_text(c, &oom);
+        } else if (is_elem(c, "corrected")) {
+            free(r.corrected_wording);
+            free(r.corrected_why);
+            r.corrected_wording = attr_text(c, "seed-wording", &oom);
+            r.corrected_why = elem_text(c, &oom);
         } else if (is_elem(c, "note")) {
             free(r.note);
             r.note = elem_text(c, &oom);
@@ -829,10 +997,13 @@ static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, cha
         seterr(err, errlen, path, line, "out of memory");
         goto out;
     }
-    if (!r.table || !r.note || !r.note[0]) {
+    /* An empty note only where the page's Notes cell is empty (rules.rng allows <note/>). */
+    if (!r.table || !r.note) {
         seterr(err, errlen, path, line, "rule '%.64s' needs a <table> or <prose> and a <note>", r.id);
         goto out;
     }
+    r.doc = (int)tmp->ndocs - 1;
+    tmp->docs[tmp->ndocs - 1].nrules++;
     tmp->rules[tmp->nrules++] = r;
     memset(&r, 0, sizeof(r));
     rc = 0;
@@ -845,6 +1016,37 @@ out:
     free(from);
     free(to);
     return rc;
+}
+
+/* Records the file as a loaded pack: its name (file name without ".xml") and its page. */
+static int add_doc(struct ea_ruleset *tmp, const char *path, xmlNodePtr top, char *err, size_t errlen)
+{
+    int oom = 0;
+    if (tmp->ndocs >= EA_MAX_DOCS) {
+        seterr(err, errlen, path, 0, "too many rules files (at most %d)", EA_MAX_DOCS);
+        return -1;
+    }
+    struct ea_rules_doc *d = &tmp->docs[tmp->ndocs++];
+    memset(d, 0, sizeof(*d));
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".xml") == 0)
+        len -= 4;
+    d->pack = strndup(base, len);
+    oom = !d->pack;
+    for (xmlNodePtr n = first_elem(top->children); n; n = next_elem(n)) {
+        if (is_elem(n, "document")) {
+            d->title = attr_text(n, "title", &oom);
+            d->href = attr_text(n, "href", &oom);
+            break;
+        }
+    }
+    if (oom) {
+        seterr(err, errlen, path, 0, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -872,6 +1074,8 @@ int ea_ruleset_load_rules(struct ea_ruleset *rs, const char *path, const char *s
     }
     size_t first_new = tmp->nroles;
     xmlNodePtr top = xmlDocGetRootElement(doc);
+    if (add_doc(tmp, path, top, err, errlen) != 0)
+        goto out;
     for (xmlNodePtr n = first_elem(top->children); n; n = next_elem(n)) {
         if (is_elem(n, "roles")) {
             if (load_roles(tmp, n, first_new, path, err, errlen) != 0)
@@ -880,7 +1084,11 @@ int ea_ruleset_load_rules(struct ea_ruleset *rs, const char *path, const char *s
             if (load_rule(tmp, n, path, err, errlen) != 0)
                 goto out;
         }
-        /* <document> is for the reader. */
+        /* <document>: read by add_doc. */
+    }
+    if (unions_refresh(tmp) != 0) {
+        seterr(err, errlen, path, 0, "out of memory or too many addresses in a union of roles");
+        goto out;
     }
     rs_commit(rs, tmp);
     tmp = NULL;
@@ -905,7 +1113,21 @@ static int addressable_role(const struct ea_ruleset *rs, const char *name, char 
         snprintf(why, whylen, "role 'any' is built in (every address) and takes no addresses");
         return -1;
     }
+    if (rs->roles[idx].members) {
+        snprintf(why, whylen, "role '%.64s' is a union of other roles and takes no addresses of its own",
+                 name);
+        return -1;
+    }
     return idx;
+}
+
+/* <address nat="public|private">: which of a NAT'd role's addresses it is (rules/site.rng). */
+static uint8_t site_nat(xmlNodePtr a, int *oom)
+{
+    char *v = attr_text(a, "nat", oom);
+    uint8_t nat = !v ? EA_NAT_NONE : strcmp(v, "public") == 0 ? EA_NAT_PUBLIC : EA_NAT_PRIVATE;
+    free(v);
+    return nat;
 }
 
 /* Same copy-then-commit contract as ea_ruleset_load_rules. */
@@ -959,12 +1181,18 @@ int ea_ruleset_load_site(struct ea_ruleset *rs, const char *path, const char *sc
                        text, name);
                 goto out;
             }
+            c.nat = site_nat(a, &oom);
             if (role_add_cidr(&tmp->roles[idx], &c) != 0) {
                 seterr(err, errlen, path, line_of(a), "too many addresses for role '%.64s' (at most %d)",
                        name, EA_MAX_CIDRS);
                 goto out;
             }
         }
+    }
+    if (unions_refresh(tmp) != 0) {
+        seterr(err, errlen, path, 0, "too many addresses in a union of roles (at most %d), or out of memory",
+               EA_MAX_CIDRS);
+        goto out;
     }
     rs_commit(rs, tmp);
     tmp = NULL;
@@ -1076,6 +1304,11 @@ int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, s
     memcpy(all + r->ncidrs, cs, ncs * sizeof(*cs));
     r->cidrs = all;
     r->ncidrs += ncs;
+    if (unions_refresh(rs) != 0) {
+        r->ncidrs -= ncs;   /* as before: the larger array is harmless */
+        seterr(err, errlen, "--role", -1, "too many addresses in a union of roles, or out of memory");
+        goto out;
+    }
     rc = 0;
 out:
     free(cs);

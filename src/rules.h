@@ -17,26 +17,49 @@ enum ea_rule_proto {
     EA_RP_XMPP,        /* XMPP server-to-server (jabber:server), STARTTLS allowed */
     EA_RP_STUN,        /* STUN or MS-TURN */
     EA_RP_RTP,         /* RTP/RTCP (RFC 4571 on TCP) or STUN connectivity checks */
+    EA_RP_PSOM,        /* PSOM (web conferencing) inside TLS or mutual TLS */
+    EA_RP_HTTP,        /* HTTP; HTTPS when security is TLS or mutual TLS */
+    EA_RP_DNS,         /* DNS over UDP or TCP */
+    EA_RP_TLS,         /* any application inside TLS or mutual TLS */
     EA_RP__COUNT
 };
 
 enum ea_rule_sec { EA_SEC_NONE = 0, EA_SEC_TLS, EA_SEC_MTLS };
 
-const char *ea_rule_proto_name(enum ea_rule_proto p);   /* "sip", "xmpp", "stun", "rtp" */
+/* "sip", "xmpp", "stun", "rtp", "psom", "http", "dns", "tls" */
+const char *ea_rule_proto_name(enum ea_rule_proto p);
 const char *ea_rule_sec_name(enum ea_rule_sec s);       /* "none", "tls", "mtls" */
+
+/* Behind NAT, which of its addresses a role's CIDR is (site file <address nat=...>). */
+enum ea_nat { EA_NAT_NONE = 0, EA_NAT_PRIVATE, EA_NAT_PUBLIC };
+
+const char *ea_nat_name(enum ea_nat n);   /* NULL for EA_NAT_NONE, "private", "public" */
 
 struct ea_cidr {
     uint8_t family;          /* 4 or 6 */
     uint8_t prefix;          /* bits */
     uint8_t addr[16];        /* network address, host bits zeroed */
+    uint8_t nat;             /* enum ea_nat: 0 unless a site file says */
 };
 
 struct ea_role {
     char *name;              /* owned */
     bool audited;            /* an audited host: edge-access, edge-internal */
     bool builtin_any;        /* the built-in role "any": every address */
-    struct ea_cidr *cidrs;   /* owned array */
+    struct ea_cidr *cidrs;   /* owned array; a union's is its members' (kept up to date) */
     size_t ncidrs;
+    uint32_t members;        /* a union (rules file members="..."): bit i for role i, else 0 */
+};
+
+/* At most this many rules files loaded at once (a pack and a site's own rules). */
+#define EA_MAX_DOCS 16
+
+/* A loaded rules file: the pack and the page it transcribes. */
+struct ea_rules_doc {
+    char *pack;              /* the file's name without directory and ".xml" (owned) */
+    char *title;             /* <document title>, else NULL (owned) */
+    char *href;              /* <document href>, else NULL (owned) */
+    size_t nrules;           /* rules this file added */
 };
 
 struct ea_rule {
@@ -54,6 +77,9 @@ struct ea_rule {
     char *file;              /* the file it came from (owned) */
     int line;
     char *seed_row;          /* the table's first column, e.g. "Access/SIP(MTLS)/TCP/5061", else NULL (owned) */
+    char *corrected_wording; /* the page's words where the rule corrects them (<corrected>), else NULL */
+    char *corrected_why;     /* why, else NULL (both owned) */
+    int doc;                 /* index into ruleset docs: the file it came from */
 };
 
 struct ea_ruleset {
@@ -61,6 +87,8 @@ struct ea_ruleset {
     size_t nrules;
     struct ea_role roles[EA_MAX_ROLES];
     size_t nroles;           /* roles[0] is always "any" */
+    struct ea_rules_doc docs[EA_MAX_DOCS];
+    size_t ndocs;
 };
 
 /* An empty ruleset holding only the built-in role "any". NULL on out-of-memory. */
@@ -111,7 +139,19 @@ uint32_t ea_ruleset_roles_of(const struct ea_ruleset *rs, uint8_t family, const 
 void ea_xml_refuse_doctype(void *ctx, const unsigned char *name, const unsigned char *eid,
                            const unsigned char *sid);
 
-/* 1 when the role has addresses (or is "any"). */
+/* 1 when the role has addresses (or is "any"); a union, when a member has. */
 int ea_role_configured(const struct ea_role *r);
+
+/* Whether the address is a role's NAT public or private address (EA_NAT_NONE if neither). */
+enum ea_nat ea_ruleset_nat_of(const struct ea_ruleset *rs, uint8_t family, const uint8_t *addr);
+
+/*
+ * The pack a name stands for: "edge" -> "lync2013-edge.xml", "edge-nat" ->
+ * "lync2013-edge-nat.xml", "reverse-proxy" -> "lync2013-reverse-proxy.xml".
+ * Writes the file name into buf. -1 (buf empty) for a name that is not a
+ * shipped pack; ea_rules_pack_names lists them.
+ */
+int ea_rules_pack_file(const char *name, char *buf, size_t n);
+extern const char *const ea_rules_pack_names[];   /* NULL-terminated */
 
 #endif

@@ -44,6 +44,8 @@ suite "unit tests (CUnit)" unit test-runner ./test-runner
 # Issue 12: no cycle between src/ modules, no function over 80 lines or 6 parameters.
 suite "structure check" structure structure-check.py \
     python3 "$top_srcdir/tests/structure-check.py" --self-test --src "$top_srcdir/src"
+# Issue 14: every firewall table row of each page is a rule of its pack; every pack validates.
+suite "rule packs against their pages" pack-check pack-check.py python3 "$top_srcdir/tests/pack-check.py"
 suite "capture regression tests" regress regress.sh "$top_srcdir/tests/regress.sh"
 
 # Hostile input (issue 6): broken files, damaged captures, resource bounds.

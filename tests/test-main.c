@@ -19,6 +19,7 @@ int main(int argc, char **argv)
     ea_test_add_dissect_rtp();
     ea_test_add_dissect_banner();
     ea_test_add_rules();
+    ea_test_add_packs();
     ea_test_add_policy();
     ea_test_add_live();
     ea_test_add_workers();

@@ -349,7 +349,7 @@ static const struct bad_case bad_rules[] = {
       4, "Opening and ending tag mismatch" },
     { "schema.xml",
       HEAD "\n"
-           "  <rule id=\"r\" protocol=\"http\" security=\"tls\" transport=\"tcp\" port=\"1\"\n" /* 4 */
+           "  <rule id=\"r\" protocol=\"ftp\" security=\"tls\" transport=\"tcp\" port=\"1\"\n" /* 4 */
            "        from=\"client\" to=\"edge-access\"><table title=\"t\"/><note>n</note></rule>\n"
            "</rules>\n",
       4, "does not match rules.rng" },

@@ -14,6 +14,7 @@ void ea_test_add_dissect_stun(void);
 void ea_test_add_dissect_rtp(void);
 void ea_test_add_dissect_banner(void);
 void ea_test_add_rules(void);
+void ea_test_add_packs(void);
 void ea_test_add_policy(void);
 void ea_test_add_live(void);
 void ea_test_add_workers(void);
