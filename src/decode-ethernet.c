@@ -22,15 +22,15 @@ static int is_vlan_type(uint16_t type)
  * A link-layer header cut short is EA_MAL_LINK_TRUNC.
  */
 enum ea_decode_rc ea_decode_ethernet(struct ea_decoder *d, struct ea_packet *p,
-                                     const uint8_t *b, uint32_t len, struct ea_stats *st, int depth)
+                                     const uint8_t *b, uint32_t len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     ea_cur_skip(&c, 12);
     uint16_t type = ea_cur_be16(&c);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
-    return ea_decode_ethertype(d, p, type, c.b + c.off, (uint32_t)ea_cur_left(&c), st, depth);
+        return ea_decode_mal(d, EA_MAL_LINK_TRUNC);
+    return ea_decode_ethertype(d, p, type, c.b + c.off, (uint32_t)ea_cur_left(&c));
 }
 
 /*
@@ -40,17 +40,16 @@ enum ea_decode_rc ea_decode_ethernet(struct ea_decoder *d, struct ea_packet *p,
  * the outermost and goes to vlan_outer.
  */
 static enum ea_decode_rc decode_vlan(struct ea_decoder *d, struct ea_packet *p, uint16_t type,
-                                     const uint8_t *b, uint32_t len, struct ea_stats *st,
-                                     int depth)
+                                     const uint8_t *b, uint32_t len)
 {
-    if (depth >= EA_DECODE_MAX_DEPTH)
-        return ea_decode_mal(st, EA_MAL_ENCAP_DEPTH);
+    if (ea_decode_enter_layer(d) < 0)
+        return EA_DECODE_MALFORMED;
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     uint16_t tci = ea_cur_be16(&c);
     uint16_t next = ea_cur_be16(&c);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_VLAN_TRUNC);
+        return ea_decode_mal(d, EA_MAL_VLAN_TRUNC);
     uint16_t vid = tci & 0x0FFF;
     if (!(p->encap & EA_ENC_VLAN))
         p->vlan_outer = vid;
@@ -58,7 +57,7 @@ static enum ea_decode_rc decode_vlan(struct ea_decoder *d, struct ea_packet *p, 
     if (type != ETH_8021Q || is_vlan_type(next))
         p->encap |= EA_ENC_QINQ;
     p->t.vlan = vid;
-    return ea_decode_ethertype(d, p, next, c.b + c.off, (uint32_t)ea_cur_left(&c), st, depth + 1);
+    return ea_decode_ethertype(d, p, next, c.b + c.off, (uint32_t)ea_cur_left(&c));
 }
 
 /*
@@ -69,39 +68,38 @@ static enum ea_decode_rc decode_vlan(struct ea_decoder *d, struct ea_packet *p, 
  * (RFC 4448). Anything else (G-ACh, unknown) is not IP.
  */
 static enum ea_decode_rc decode_mpls(struct ea_decoder *d, struct ea_packet *p,
-                                     const uint8_t *b, uint32_t len, struct ea_stats *st,
-                                     int depth)
+                                     const uint8_t *b, uint32_t len)
 {
-    if (depth >= EA_DECODE_MAX_DEPTH)
-        return ea_decode_mal(st, EA_MAL_ENCAP_DEPTH);
+    if (ea_decode_enter_layer(d) < 0)
+        return EA_DECODE_MALFORMED;
     p->encap |= EA_ENC_MPLS;
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     for (;;) {
         uint32_t lse = ea_cur_be32(&c);
         if (c.err)
-            return ea_decode_mal(st, EA_MAL_MPLS_TRUNC);
+            return ea_decode_mal(d, EA_MAL_MPLS_TRUNC);
         if (lse & 0x100)
             break;
     }
     if (!ea_cur_has(&c, 1))
-        return ea_decode_mal(st, EA_MAL_MPLS_TRUNC);
+        return ea_decode_mal(d, EA_MAL_MPLS_TRUNC);
     const uint8_t *rest = c.b + c.off;
     uint32_t n = (uint32_t)ea_cur_left(&c);
     switch (rest[0] >> 4) {
     case 4:
-        return ea_decode_ipv4(d, p, rest, n, st, depth + 1);
+        return ea_decode_ipv4(d, p, rest, n);
     case 6:
-        return ea_decode_ipv6(d, p, rest, n, st, depth + 1);
+        return ea_decode_ipv6(d, p, rest, n);
     case 0:
         /* Control word: 0000 | flags (4) | frag (2) | length (6) | sequence (16). */
         ea_cur_skip(&c, 4);
         if (c.err)
-            return ea_decode_mal(st, EA_MAL_MPLS_TRUNC);
+            return ea_decode_mal(d, EA_MAL_MPLS_TRUNC);
         p->t.vlan = 0;      /* the carried frame's own tags decide */
-        return ea_decode_ethernet(d, p, c.b + c.off, (uint32_t)ea_cur_left(&c), st, depth + 1);
+        return ea_decode_ethernet(d, p, c.b + c.off, (uint32_t)ea_cur_left(&c));
     default:
-        st->non_ip++;
+        d->st->non_ip++;
         return EA_DECODE_NOT_IP;
     }
 }
@@ -112,23 +110,23 @@ static enum ea_decode_rc decode_mpls(struct ea_decoder *d, struct ea_packet *p,
  * LLDP and every other type we do not carry IP in.
  */
 enum ea_decode_rc ea_decode_ethertype(struct ea_decoder *d, struct ea_packet *p, uint16_t type,
-                                      const uint8_t *b, uint32_t len, struct ea_stats *st, int depth)
+                                      const uint8_t *b, uint32_t len)
 {
     switch (type) {
     case ETH_IPV4:
-        return ea_decode_ipv4(d, p, b, len, st, depth);
+        return ea_decode_ipv4(d, p, b, len);
     case ETH_IPV6:
-        return ea_decode_ipv6(d, p, b, len, st, depth);
+        return ea_decode_ipv6(d, p, b, len);
     case ETH_8021Q:
     case ETH_8021AD:
     case ETH_QINQ1:
     case ETH_QINQ2:
-        return decode_vlan(d, p, type, b, len, st, depth);
+        return decode_vlan(d, p, type, b, len);
     case ETH_MPLS_UC:
     case ETH_MPLS_MC:
-        return decode_mpls(d, p, b, len, st, depth);
+        return decode_mpls(d, p, b, len);
     default:
-        st->non_ip++;
+        d->st->non_ip++;
         return EA_DECODE_NOT_IP;
     }
 }

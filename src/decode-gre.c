@@ -47,22 +47,22 @@ static int erspan_skip(struct ea_cur *c, uint16_t ptype, uint16_t flags)
  * routing or recursion bits are EA_MAL_GRE_INVALID.
  */
 enum ea_decode_rc ea_decode_gre(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
-                                uint32_t len, uint32_t wire_len, struct ea_stats *st, int depth)
+                                uint32_t len, uint32_t wire_len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     uint16_t flags = ea_cur_be16(&c);
     uint16_t ptype = ea_cur_be16(&c);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_GRE_TRUNC);
+        return ea_decode_mal(d, EA_MAL_GRE_TRUNC);
     if ((flags & GRE_VER) == 1)
         return ea_decode_opaque(p, b, len, wire_len);
     if ((flags & GRE_VER) != 0 || (flags & (GRE_R | GRE_RSVD)))
-        return ea_decode_mal(st, EA_MAL_GRE_INVALID);
+        return ea_decode_mal(d, EA_MAL_GRE_INVALID);
     ea_cur_skip(&c, ((flags & GRE_C) ? 4u : 0u) + ((flags & GRE_K) ? 4u : 0u) +
                     ((flags & GRE_S) ? 4u : 0u));
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_GRE_TRUNC);
+        return ea_decode_mal(d, EA_MAL_GRE_TRUNC);
 
     switch (ptype) {
     case 0x0800: case 0x86DD: case 0x8847: case 0x8848:
@@ -71,20 +71,20 @@ enum ea_decode_rc ea_decode_gre(struct ea_decoder *d, struct ea_packet *p, const
     default:
         return ea_decode_opaque(p, b, len, wire_len);
     }
-    if (depth >= EA_DECODE_MAX_DEPTH)
-        return ea_decode_mal(st, EA_MAL_ENCAP_DEPTH);
+    if (ea_decode_enter_layer(d) < 0)
+        return EA_DECODE_MALFORMED;
     p->encap |= EA_ENC_GRE;
 
     if (ptype == GRE_ERSPAN || ptype == GRE_ERSPAN3) {
         p->encap |= EA_ENC_ERSPAN;
         if (erspan_skip(&c, ptype, flags) < 0)
-            return ea_decode_mal(st, EA_MAL_ERSPAN_TRUNC);
+            return ea_decode_mal(d, EA_MAL_ERSPAN_TRUNC);
     }
     const uint8_t *rest = c.b + c.off;
     uint32_t n = (uint32_t)ea_cur_left(&c);
     if (ptype == GRE_TEB || ptype == GRE_ERSPAN || ptype == GRE_ERSPAN3) {
         p->t.vlan = 0;      /* the carried frame's own tags decide */
-        return ea_decode_ethernet(d, p, rest, n, st, depth + 1);
+        return ea_decode_ethernet(d, p, rest, n);
     }
-    return ea_decode_ethertype(d, p, ptype, rest, n, st, depth + 1);
+    return ea_decode_ethertype(d, p, ptype, rest, n);
 }

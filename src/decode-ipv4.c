@@ -20,7 +20,7 @@
  * captured.
  */
 enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
-                                 const uint8_t *b, uint32_t len, struct ea_stats *st, int depth)
+                                 const uint8_t *b, uint32_t len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
@@ -36,18 +36,18 @@ enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
     const uint8_t *dst = ea_cur_ptr(&c, 4);
 
     if (len >= 1 && (vihl >> 4) != 4)
-        return ea_decode_mal(st, EA_MAL_IP_VERSION);
+        return ea_decode_mal(d, EA_MAL_IP_VERSION);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_IP4_TRUNC);
+        return ea_decode_mal(d, EA_MAL_IP4_TRUNC);
     uint32_t ihl = (vihl & 0x0Fu) * 4u;
     if (ihl < 20)
-        return ea_decode_mal(st, EA_MAL_IP4_INVALID);
+        return ea_decode_mal(d, EA_MAL_IP4_INVALID);
     if (len < ihl)
-        return ea_decode_mal(st, EA_MAL_IP4_TRUNC);
+        return ea_decode_mal(d, EA_MAL_IP4_TRUNC);
     if (tot == 0 && len > ihl)
         tot = len > 65535 ? 65535 : len;
     if (tot < ihl)
-        return ea_decode_mal(st, EA_MAL_IP4_INVALID);
+        return ea_decode_mal(d, EA_MAL_IP4_INVALID);
     uint32_t cap = len < tot ? len : tot;
 
     p->t.family = 4;
@@ -75,7 +75,7 @@ enum ea_decode_rc ea_decode_ipv4(struct ea_decoder *d, struct ea_packet *p,
         f.hdr_len = ihl;
         f.data = b + ihl;
         f.len = cap - ihl;
-        return ea_decode_fragment(d, p, &f, len >= tot, st, depth, ea_decode_ipv4);
+        return ea_decode_fragment(d, p, &f, len >= tot, ea_decode_ipv4);
     }
-    return ea_decode_ipproto(d, p, b + ihl, cap - ihl, tot - ihl, st, depth);
+    return ea_decode_ipproto(d, p, b + ihl, cap - ihl, tot - ihl);
 }

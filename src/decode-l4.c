@@ -33,8 +33,8 @@ enum ea_decode_rc ea_decode_opaque(struct ea_packet *p, const uint8_t *b, uint32
  *   Checksum (16) | Urgent Pointer (16)
  *   Options (Data Offset * 4 - 20 bytes)
  */
-static enum ea_decode_rc decode_tcp(struct ea_packet *p, const uint8_t *b, uint32_t len,
-                                    uint32_t wire_len, struct ea_stats *st)
+static enum ea_decode_rc decode_tcp(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
+                                    uint32_t len, uint32_t wire_len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
@@ -46,12 +46,12 @@ static enum ea_decode_rc decode_tcp(struct ea_packet *p, const uint8_t *b, uint3
     uint8_t flags = ea_cur_u8(&c);
     ea_cur_skip(&c, 6);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_TCP_TRUNC);
+        return ea_decode_mal(d, EA_MAL_TCP_TRUNC);
     uint32_t hlen = (uint32_t)(off >> 4) * 4u;
     if (hlen < 20)
-        return ea_decode_mal(st, EA_MAL_TCP_INVALID);
+        return ea_decode_mal(d, EA_MAL_TCP_INVALID);
     if (hlen > len)
-        return ea_decode_mal(st, EA_MAL_TCP_TRUNC);
+        return ea_decode_mal(d, EA_MAL_TCP_TRUNC);
     p->t.sport = sport;
     p->t.dport = dport;
     p->tcp_seq = seq;
@@ -71,8 +71,8 @@ static enum ea_decode_rc decode_tcp(struct ea_packet *p, const uint8_t *b, uint3
  * The payload ends at the UDP length or the captured bytes, whichever
  * comes first.
  */
-static enum ea_decode_rc decode_udp(struct ea_packet *p, const uint8_t *b, uint32_t len,
-                                    uint32_t wire_len, struct ea_stats *st)
+static enum ea_decode_rc decode_udp(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
+                                    uint32_t len, uint32_t wire_len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
@@ -81,9 +81,9 @@ static enum ea_decode_rc decode_udp(struct ea_packet *p, const uint8_t *b, uint3
     uint32_t ulen = ea_cur_be16(&c);
     ea_cur_skip(&c, 2);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_UDP_TRUNC);
+        return ea_decode_mal(d, EA_MAL_UDP_TRUNC);
     if (ulen < 8)
-        return ea_decode_mal(st, EA_MAL_UDP_INVALID);
+        return ea_decode_mal(d, EA_MAL_UDP_INVALID);
     uint32_t wire = ulen < wire_len ? ulen : wire_len;
     uint32_t got = ulen < len ? ulen : len;
     p->t.sport = sport;
@@ -209,8 +209,8 @@ static int quoted_ipv6(struct ea_tuple *q, const uint8_t *b, uint32_t len)
  * p->icmp_quoted (same VLAN as this packet). The ICMP packet's own tuple
  * has no ports.
  */
-static enum ea_decode_rc decode_icmp(struct ea_packet *p, const uint8_t *b, uint32_t len,
-                                     uint32_t wire_len, struct ea_stats *st)
+static enum ea_decode_rc decode_icmp(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
+                                     uint32_t len, uint32_t wire_len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
@@ -218,7 +218,7 @@ static enum ea_decode_rc decode_icmp(struct ea_packet *p, const uint8_t *b, uint
     uint8_t code = ea_cur_u8(&c);
     ea_cur_skip(&c, 6);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_ICMP_TRUNC);
+        return ea_decode_mal(d, EA_MAL_ICMP_TRUNC);
     p->icmp_type = type;
     p->icmp_code = code;
     if (icmp_is_error(p->t.family, type)) {
@@ -228,7 +228,7 @@ static enum ea_decode_rc decode_icmp(struct ea_packet *p, const uint8_t *b, uint
         uint32_t qlen = (uint32_t)ea_cur_left(&c);
         int r = p->t.family == 4 ? quoted_ipv4(&q, qb, qlen) : quoted_ipv6(&q, qb, qlen);
         if (r < 0)
-            return ea_decode_mal(st, EA_MAL_ICMP_TRUNC);
+            return ea_decode_mal(d, EA_MAL_ICMP_TRUNC);
         if (q.family)
             q.vlan = p->t.vlan;
         p->icmp_error = true;
@@ -243,30 +243,30 @@ static enum ea_decode_rc decode_icmp(struct ea_packet *p, const uint8_t *b, uint
  * anything else is an opaque payload with no ports.
  */
 enum ea_decode_rc ea_decode_ipproto(struct ea_decoder *d, struct ea_packet *p, const uint8_t *b,
-                                    uint32_t len, uint32_t wire_len, struct ea_stats *st, int depth)
+                                    uint32_t len, uint32_t wire_len)
 {
     switch (p->t.proto) {
     case P_IPIP:
     case P_IPV6:
-        if (depth >= EA_DECODE_MAX_DEPTH)
-            return ea_decode_mal(st, EA_MAL_ENCAP_DEPTH);
+        if (ea_decode_enter_layer(d) < 0)
+            return EA_DECODE_MALFORMED;
         p->encap |= EA_ENC_IPIP;
         if (p->t.proto == P_IPIP)
-            return ea_decode_ipv4(d, p, b, len, st, depth + 1);
-        return ea_decode_ipv6(d, p, b, len, st, depth + 1);
+            return ea_decode_ipv4(d, p, b, len);
+        return ea_decode_ipv6(d, p, b, len);
     case P_GRE:
-        return ea_decode_gre(d, p, b, len, wire_len, st, depth);
+        return ea_decode_gre(d, p, b, len, wire_len);
     case P_TCP:
-        return decode_tcp(p, b, len, wire_len, st);
+        return decode_tcp(d, p, b, len, wire_len);
     case P_UDP:
-        return decode_udp(p, b, len, wire_len, st);
+        return decode_udp(d, p, b, len, wire_len);
     case P_ICMP:
         if (p->t.family == 4)
-            return decode_icmp(p, b, len, wire_len, st);
+            return decode_icmp(d, p, b, len, wire_len);
         break;
     case P_ICMPV6:
         if (p->t.family == 6)
-            return decode_icmp(p, b, len, wire_len, st);
+            return decode_icmp(d, p, b, len, wire_len);
         break;
     default:
         break;

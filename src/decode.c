@@ -11,10 +11,6 @@
 /* LINKTYPE_RAW as written in capture files; libpcap usually maps it to DLT_RAW. */
 #define EA_LINKTYPE_RAW 101
 
-struct ea_decoder {
-    struct ea_defrag *defrag;
-};
-
 /*
  * Creates a decoder and its reassembly table (defrag.h). Returns NULL on
  * out-of-memory. Free with ea_decoder_free.
@@ -48,11 +44,22 @@ struct ea_defrag *ea_decoder_defrag(struct ea_decoder *d)
 }
 
 /* Counts one malformed packet of a kind (out-of-range kinds are not counted). */
-enum ea_decode_rc ea_decode_mal(struct ea_stats *st, enum ea_mal kind)
+enum ea_decode_rc ea_decode_mal(struct ea_decoder *d, enum ea_mal kind)
 {
     if ((unsigned)kind < EA_MAL__COUNT)
-        st->malformed[kind]++;
+        d->st->malformed[kind]++;
     return EA_DECODE_MALFORMED;
+}
+
+/* One more encapsulation layer; see decode.h. */
+int ea_decode_enter_layer(struct ea_decoder *d)
+{
+    if (d->depth >= EA_DECODE_MAX_DEPTH) {
+        ea_decode_mal(d, EA_MAL_ENCAP_DEPTH);
+        return -1;
+    }
+    d->depth++;
+    return 0;
 }
 
 /* Returns the short stable name of a malformed kind; "unknown" when out of range. */
@@ -104,17 +111,17 @@ const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned
 
 /* Picks IPv4 or IPv6 by the version nibble (raw IP links, tests). */
 enum ea_decode_rc ea_decode_ip(struct ea_decoder *d, struct ea_packet *p,
-                               const uint8_t *b, uint32_t len, struct ea_stats *st, int depth)
+                               const uint8_t *b, uint32_t len)
 {
     if (!b || len == 0)
-        return ea_decode_mal(st, EA_MAL_IP4_TRUNC);
+        return ea_decode_mal(d, EA_MAL_IP4_TRUNC);
     switch (b[0] >> 4) {
     case 4:
-        return ea_decode_ipv4(d, p, b, len, st, depth);
+        return ea_decode_ipv4(d, p, b, len);
     case 6:
-        return ea_decode_ipv6(d, p, b, len, st, depth);
+        return ea_decode_ipv6(d, p, b, len);
     default:
-        return ea_decode_mal(st, EA_MAL_IP_VERSION);
+        return ea_decode_mal(d, EA_MAL_IP_VERSION);
     }
 }
 
@@ -124,15 +131,15 @@ enum ea_decode_rc ea_decode_ip(struct ea_decoder *d, struct ea_packet *p,
  * The protocol is an Ethertype, or below 0x0600 a non-IP marker (802.2, CAN...).
  */
 static enum ea_decode_rc decode_sll(struct ea_decoder *d, struct ea_packet *p,
-                                    const uint8_t *b, uint32_t len, struct ea_stats *st)
+                                    const uint8_t *b, uint32_t len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     ea_cur_skip(&c, 14);
     uint16_t proto = ea_cur_be16(&c);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
-    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c), st, 0);
+        return ea_decode_mal(d, EA_MAL_LINK_TRUNC);
+    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c));
 }
 
 /*
@@ -141,15 +148,15 @@ static enum ea_decode_rc decode_sll(struct ea_decoder *d, struct ea_packet *p,
  *   packet type (1) | address length (1) | address (8)
  */
 static enum ea_decode_rc decode_sll2(struct ea_decoder *d, struct ea_packet *p,
-                                     const uint8_t *b, uint32_t len, struct ea_stats *st)
+                                     const uint8_t *b, uint32_t len)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     uint16_t proto = ea_cur_be16(&c);
     ea_cur_skip(&c, 18);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
-    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c), st, 0);
+        return ea_decode_mal(d, EA_MAL_LINK_TRUNC);
+    return ea_decode_ethertype(d, p, proto, c.b + c.off, (uint32_t)ea_cur_left(&c));
 }
 
 /*
@@ -159,14 +166,13 @@ static enum ea_decode_rc decode_sll2(struct ea_decoder *d, struct ea_packet *p,
  * 30 (macOS).
  */
 static enum ea_decode_rc decode_loopback(struct ea_decoder *d, struct ea_packet *p,
-                                         const uint8_t *b, uint32_t len, struct ea_stats *st,
-                                         int net_order)
+                                         const uint8_t *b, uint32_t len, int net_order)
 {
     struct ea_cur c;
     ea_cur_init(&c, b, len);
     uint32_t af = net_order ? ea_cur_be32(&c) : ea_cur_le32(&c);
     if (c.err)
-        return ea_decode_mal(st, EA_MAL_LINK_TRUNC);
+        return ea_decode_mal(d, EA_MAL_LINK_TRUNC);
     /* A family never exceeds 16 bits: a larger value was written big-endian. */
     if (!net_order && af > 0xFFFF)
         af = (af >> 24) | ((af >> 8) & 0xFF00) | ((af << 8) & 0xFF0000) | (af << 24);
@@ -174,11 +180,11 @@ static enum ea_decode_rc decode_loopback(struct ea_decoder *d, struct ea_packet 
     uint32_t n = (uint32_t)ea_cur_left(&c);
     switch (af) {
     case 2:
-        return ea_decode_ipv4(d, p, rest, n, st, 0);
+        return ea_decode_ipv4(d, p, rest, n);
     case 10: case 24: case 28: case 30:
-        return ea_decode_ipv6(d, p, rest, n, st, 0);
+        return ea_decode_ipv6(d, p, rest, n);
     default:
-        st->non_ip++;
+        d->st->non_ip++;
         return EA_DECODE_NOT_IP;
     }
 }
@@ -213,9 +219,12 @@ static void count_packet(const struct ea_packet *p, enum ea_decode_rc rc, struct
  * A NULL d decodes without reassembly (fragments are dropped); a NULL st
  * counts nothing; a NULL p returns EA_DECODE_UNSUPPORTED.
  */
+static enum ea_decode_rc decode_frame(struct ea_decoder *d, struct ea_packet *p);
+
 enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea_stats *st)
 {
     struct ea_stats scratch;
+    struct ea_decoder none = { .defrag = NULL };
     enum ea_decode_rc rc;
 
     if (!p)
@@ -224,6 +233,21 @@ enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea
         memset(&scratch, 0, sizeof scratch);
         st = &scratch;
     }
+    if (!d)
+        d = &none;
+    d->st = st;
+    d->depth = 0;
+    rc = decode_frame(d, p);
+    d->st = NULL;
+    return rc;
+}
+
+/* ea_decode with the context set: resets *p, then decodes by link type and counts. */
+static enum ea_decode_rc decode_frame(struct ea_decoder *d, struct ea_packet *p)
+{
+    struct ea_stats *st = d->st;
+    enum ea_decode_rc rc;
+
     struct ea_packet in = *p;
     memset(p, 0, sizeof *p);
     p->frame = in.frame;
@@ -233,7 +257,7 @@ enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea
     p->dlt = in.dlt;
     p->data = in.data;
 
-    struct ea_defrag *df = ea_decoder_defrag(d);
+    struct ea_defrag *df = d->defrag;
     ea_defrag_release(df);
     ea_defrag_expire(df, p->ts_ns, st);
 
@@ -241,31 +265,31 @@ enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea
     uint32_t len = b ? p->caplen : 0;
     switch (p->dlt) {
     case DLT_EN10MB:
-        rc = ea_decode_ethernet(d, p, b, len, st, 0);
+        rc = ea_decode_ethernet(d, p, b, len);
         break;
     case DLT_LINUX_SLL:
-        rc = decode_sll(d, p, b, len, st);
+        rc = decode_sll(d, p, b, len);
         break;
     case DLT_LINUX_SLL2:
-        rc = decode_sll2(d, p, b, len, st);
+        rc = decode_sll2(d, p, b, len);
         break;
     case DLT_RAW:
 #if DLT_RAW != EA_LINKTYPE_RAW
     case EA_LINKTYPE_RAW:
 #endif
-        rc = ea_decode_ip(d, p, b, len, st, 0);
+        rc = ea_decode_ip(d, p, b, len);
         break;
     case DLT_IPV4:
-        rc = ea_decode_ipv4(d, p, b, len, st, 0);
+        rc = ea_decode_ipv4(d, p, b, len);
         break;
     case DLT_IPV6:
-        rc = ea_decode_ipv6(d, p, b, len, st, 0);
+        rc = ea_decode_ipv6(d, p, b, len);
         break;
     case DLT_NULL:
-        rc = decode_loopback(d, p, b, len, st, 0);
+        rc = decode_loopback(d, p, b, len, 0);
         break;
     case DLT_LOOP:
-        rc = decode_loopback(d, p, b, len, st, 1);
+        rc = decode_loopback(d, p, b, len, 1);
         break;
     default:
         st->unsupported_dlt++;
@@ -276,10 +300,11 @@ enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea
 }
 
 enum ea_decode_rc ea_decode_fragment(struct ea_decoder *d, struct ea_packet *p,
-                                     const struct ea_frag *f, int complete, struct ea_stats *st,
-                                     int depth, ea_decode_ip_fn redecode)
+                                     const struct ea_frag *f, int complete,
+                                     ea_decode_ip_fn redecode)
 {
-    struct ea_defrag *df = ea_decoder_defrag(d);
+    struct ea_stats *st = d->st;
+    struct ea_defrag *df = d->defrag;
     const uint8_t *out = NULL;
     uint32_t out_len = 0;
 
@@ -292,9 +317,9 @@ enum ea_decode_rc ea_decode_fragment(struct ea_decoder *d, struct ea_packet *p,
     switch (ea_defrag_add(df, f, p->ts_ns, st, &out, &out_len)) {
     case EA_DEFRAG_DONE:
         p->fragment = true;
-        return redecode(d, p, out, out_len, st, depth);
+        return redecode(d, p, out, out_len);
     case EA_DEFRAG_INVALID:
-        return ea_decode_mal(st, EA_MAL_FRAG_INVALID);
+        return ea_decode_mal(d, EA_MAL_FRAG_INVALID);
     default:
         return EA_DECODE_FRAG_HELD;
     }
