@@ -16,6 +16,8 @@
 #include "live.h"
 #include "merge.h"
 #include "workers.h"
+#include "util-file.h"
+#include "util-time.h"
 
 #define ERRLEN 1024
 

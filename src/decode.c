@@ -1,5 +1,4 @@
 /* decode.c: the decoder object, link-type dispatch, and the shared helpers of decode-*.c. */
-#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,25 +87,6 @@ const char *ea_mal_name(enum ea_mal k)
     if ((unsigned)k >= EA_MAL__COUNT || !names[k])
         return "unknown";
     return names[k];
-}
-
-/*
- * Formats a tuple address with inet_ntop into buf (size bytes) and returns
- * buf. An unknown family gives "-"; a buffer too small gives "".
- */
-const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size)
-{
-    if (!buf || size == 0)
-        return "";
-    buf[0] = '\0';
-    if (!addr || (family != 4 && family != 6)) {
-        if (size >= 2)
-            memcpy(buf, "-", 2);
-        return buf;
-    }
-    if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, size))
-        buf[0] = '\0';
-    return buf;
 }
 
 /* Picks IPv4 or IPv6 by the version nibble (raw IP links, tests). */

@@ -34,9 +34,6 @@ void ea_decoder_free(struct ea_decoder *d);
  */
 enum ea_decode_rc ea_decode(struct ea_decoder *d, struct ea_packet *p, struct ea_stats *st);
 
-/* Formats an address of the tuple ("192.0.2.1", "2001:db8::1") into buf. */
-const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size);
-
 /* Most encapsulations (VLAN tags, MPLS stacks, GRE, ERSPAN, IP-in-IP) crossed. */
 #define EA_DECODE_MAX_DEPTH 8
 

@@ -17,6 +17,8 @@
 #include "report-xml.h"
 #include "report-html.h"
 #include "report-json.h"
+#include "util-file.h"
+#include "util-stats.h"
 
 #define EA_NS 1000000000ULL
 #define POLL_MS 200   /* longest wait for packets: idle expiry and intervals run at least this often */

@@ -15,9 +15,10 @@
 #include "options.h"
 #include "pipeline.h"
 #include "policy.h"
-#include "report-xml.h"
 #include "report-html.h"
 #include "rules.h"
+#include "util-file.h"
+#include "util-time.h"
 #include "config.h"
 
 #define ERRLEN 1024

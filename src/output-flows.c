@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "output-flows.h"
-#include "decode.h"
+#include "util-addr.h"
 
 const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n)
 {

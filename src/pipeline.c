@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "source-pcap.h"
 #include "util-str.h"
+#include "util-time.h"
 
 #define EA_NS 1000000000ULL
 
@@ -304,30 +305,6 @@ void ea_pipeline_finish(struct ea_pipeline *pl)
     if (pl->ndone)
         qsort(pl->done, pl->ndone, sizeof(*pl->done), ea_flow_id_cmp);
     ea_policy_finish(pl->pol);
-}
-
-void ea_stats_add(struct ea_stats *to, const struct ea_stats *from)
-{
-    _Static_assert(sizeof(struct ea_stats) % sizeof(uint64_t) == 0, "ea_stats is all uint64_t");
-    uint64_t *t = (uint64_t *)to;
-    const uint64_t *f = (const uint64_t *)from;
-    for (size_t k = 0; k < sizeof(*to) / sizeof(uint64_t); k++) {
-        size_t off = k * sizeof(uint64_t);
-        if (off != offsetof(struct ea_stats, first_ns) && off != offsetof(struct ea_stats, last_ns))
-            t[k] += f[k];
-    }
-    /* 0 is "no packet yet" */
-    if (from->first_ns && (!to->first_ns || from->first_ns < to->first_ns))
-        to->first_ns = from->first_ns;
-    if (from->last_ns > to->last_ns)
-        to->last_ns = from->last_ns;
-}
-
-double ea_mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size_t nfiles,

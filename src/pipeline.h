@@ -127,18 +127,8 @@ void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
  */
 void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f);
 
-/*
- * Adds the counters of 'from' to 'to': every counter summed
- * (flows_active_peak too, which then is an upper bound), first_ns the
- * earliest and last_ns the latest of the two (0 meaning none).
- */
-void ea_stats_add(struct ea_stats *to, const struct ea_stats *from);
-
 /* qsort comparator for an array of struct ea_flow pointers, by flow id. */
 int ea_flow_id_cmp(const void *a, const void *b);
-
-/* Seconds on the monotonic clock, for throughput and progress lines (never in reports). */
-double ea_mono_now(void);
 
 /* Flushes every flow, judges it, sorts all flows by id and sets rule statuses. */
 void ea_pipeline_finish(struct ea_pipeline *pl);

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
-#include "decode.h"
 #include "flow-table.h"
+#include "util-addr.h"
 
 const char *ea_verdict_name(enum ea_verdict v)
 {

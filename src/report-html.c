@@ -11,8 +11,8 @@
 #include <libxslt/xsltutils.h>
 #include <libxslt/security.h>
 #include "report-html.h"
-#include "report-xml.h"
 #include "options.h"
+#include "util-file.h"
 
 /*
  * libxml2 and libxslt print their diagnostics on stderr by default; the

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report-json.h"
-#include "report-xml.h"
-#include "decode.h"
+#include "util-file.h"
+#include "util-time.h"
+#include "util-addr.h"
 
 /* A growable output buffer; after an allocation failure every append is a no-op. */
 struct jbuf {

@@ -1,66 +1,19 @@
 /* report-xml.c: writes the XML audit report with libxml2's xmlTextWriter. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <pcap/pcap.h>
 #include <libxml/xmlwriter.h>
 #include "report-xml.h"
 #include "output-flows.h"
-#include "decode.h"
+#include "util-file.h"
+#include "util-time.h"
+#include "util-addr.h"
 #include "config.h"
-
-/* Proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's civil_from_days). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* Writes v as exactly 'width' decimal digits at p. */
-static void digits(char *p, uint64_t v, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-}
-
-const char *ea_time_str(uint64_t ns, char *buf, size_t n)
-{
-    /* Formatted by hand: gmtime_r, strftime and snprintf cost thousands of instructions,
-       twice per flow in every report. A uint64_t of ns ends in 2554: the year has 4 digits. */
-    uint64_t s = ns / 1000000000ULL, day = s / 86400, sec = s % 86400;
-    int64_t y;
-    unsigned m, d;
-    char t[] = "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ";
-    civil_from_days((int64_t)day, &y, &m, &d);
-    digits(t, (uint64_t)y, 4);
-    digits(t + 5, m, 2);
-    digits(t + 8, d, 2);
-    digits(t + 11, sec / 3600, 2);
-    digits(t + 14, sec / 60 % 60, 2);
-    digits(t + 17, sec % 60, 2);
-    digits(t + 20, ns % 1000000000ULL, 9);
-    if (n) {    /* cut to n - 1 characters, as snprintf would */
-        size_t len = sizeof(t) - 1 < n ? sizeof(t) - 1 : n - 1;
-        memcpy(buf, t, len);
-        buf[len] = 0;
-    }
-    return buf;
-}
 
 #define W(x) do { if ((x) < 0) goto fail; } while (0)
 
@@ -423,109 +376,6 @@ done:
     return out;
 }
 
-/* Writes all of data to an open descriptor; 0 or -1 with errno set. */
-static int write_all(int fd, const char *data, size_t len)
-{
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    return 0;
-}
-
-/* Writes the report's bytes into fd: 0, or -1 with errno set. */
-typedef int (*fill_fn)(int fd, void *ctx);
-
-/* A target that is not a regular file (a FIFO, a terminal, /dev/stdout) is written in place:
-   renaming over it would replace the device node or link itself. */
-static int write_in_place(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
-{
-    int fd = open(path, O_WRONLY);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = fill(fd, ctx);
-    if (rc != 0)
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-    close(fd);
-    return rc;
-}
-
-static int write_atomic_fn(const char *path, fill_fn fill, void *ctx, char *err, size_t errlen)
-{
-    char tmp[4096], real[4096];
-    int fd = -1, rc = -1;
-    struct stat sb;
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        if (S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "%s: is a directory", path);
-            return -1;
-        }
-        return write_in_place(path, fill, ctx, err, errlen);
-    }
-    /* A link to a regular file: replace the file it names, not the link. */
-    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
-        path = real;
-    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
-        snprintf(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fill(fd, ctx) != 0) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
-        snprintf(err, errlen, "%s: cannot flush: %s", path, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        snprintf(err, errlen, "%s: close failed: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot rename the report into place: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
-}
-
-struct bytes {
-    const char *data;
-    size_t len;
-};
-
-static int fill_bytes(int fd, void *ctx)
-{
-    const struct bytes *b = ctx;
-    return write_all(fd, b->data, b->len);
-}
-
-int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-    struct bytes b = { data, len };
-    return write_atomic_fn(path, fill_bytes, &b, err, errlen);
-}
-
 struct xml_job {
     struct ea_pipeline *pl;
     const struct ea_report_meta *meta;
@@ -537,7 +387,7 @@ struct xml_job {
 static int xml_out(void *ctx, const char *buf, int len)
 {
     struct xml_job *j = ctx;
-    if (len < 0 || write_all(j->fd, buf, (size_t)len) != 0) {
+    if (len < 0 || ea_write_all(j->fd, buf, (size_t)len) != 0) {
         if (!j->werrno)
             j->werrno = errno ? errno : EIO;
         return -1;
@@ -576,5 +426,5 @@ int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *met
                         char *err, size_t errlen)
 {
     struct xml_job j = { pl, meta, -1, 0 };
-    return write_atomic_fn(path, fill_xml, &j, err, errlen);
+    return ea_write_atomic_fn(path, fill_xml, &j, err, errlen);
 }

@@ -53,4 +53,17 @@ struct ea_stats {
     uint64_t first_ns, last_ns;
 };
 
+/*
+ * Every counter of struct ea_stats but malformed[] (summed per kind) and
+ * first_ns/last_ns (earliest, latest): what ea_stats_add (util-stats.h)
+ * sums. A counter added above and not here fails to compile there.
+ */
+#define EA_STATS_COUNTERS(X) \
+    X(packets) X(bytes) X(captured_bytes) X(non_ip) X(unsupported_dlt) \
+    X(ip4) X(ip6) X(tcp) X(udp) X(icmp) X(other_l4) \
+    X(frag_packets) X(frag_reassembled) X(frag_dropped) \
+    X(icmp_errors_mapped) X(icmp_errors_unmatched) \
+    X(flows_created) X(flows_expired) X(flows_evicted) X(flows_active_peak) \
+    X(str_truncated) X(tcp_gaps) X(ts_backwards)
+
 #endif

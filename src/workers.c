@@ -8,6 +8,8 @@
 #include <time.h>
 #include "workers.h"
 #include "source-pcap.h"
+#include "util-time.h"
+#include "util-stats.h"
 
 #define EA_NS 1000000000ULL
 

@@ -7,6 +7,7 @@
 #include "tests.h"
 #include "decode.h"
 #include "defrag.h"
+#include "util-addr.h"
 
 /* ---- Building blocks of the hand-made frames ------------------------------------------- */
 

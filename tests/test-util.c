@@ -1,10 +1,14 @@
-/* test-util.c: unit tests of the string sanitiser and helpers in util-str.c. */
+/* test-util.c: unit tests of util-str.c, util-bytes.h, util-stats.c, util-time.c and util-addr.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests.h"
 #include "util-str.h"
 #include "util-bytes.h"
+#include "util-stats.h"
+#include "util-time.h"
+#include "util-addr.h"
 
 #define REPL "\xEF\xBF\xBD"
 
@@ -257,6 +261,98 @@ static void test_cursor(void)
     CU_ASSERT_PTR_NULL(s.b);
 }
 
+/*
+ * ea_stats_add sums every counter, field by field. Checked without its own
+ * field list: the struct is walked here as uint64_t slots (every field is
+ * one), each set to a distinct value, and every slot but the two time
+ * stamps must come out as the sum.
+ */
+static void test_stats_add_every_field(void)
+{
+    enum { N = sizeof(struct ea_stats) / sizeof(uint64_t) };
+    CU_ASSERT_EQUAL_FATAL(sizeof(struct ea_stats) % sizeof(uint64_t), 0);
+    struct ea_stats to, from;
+    uint64_t t[N], f[N];
+    for (size_t k = 0; k < N; k++) {
+        t[k] = 1000u * (k + 1);
+        f[k] = k + 1;
+    }
+    memcpy(&to, t, sizeof to);
+    memcpy(&from, f, sizeof from);
+    to.first_ns = 500;
+    to.last_ns = 600;
+    from.first_ns = 400;    /* earlier: taken */
+    from.last_ns = 550;     /* earlier: not taken */
+    ea_stats_add(&to, &from);
+    uint64_t got[N];
+    memcpy(got, &to, sizeof got);
+    size_t first = offsetof(struct ea_stats, first_ns) / sizeof(uint64_t);
+    size_t last = offsetof(struct ea_stats, last_ns) / sizeof(uint64_t);
+    size_t bad = 0;
+    for (size_t k = 0; k < N; k++) {
+        if (k == first || k == last)
+            continue;
+        if (got[k] != 1001u * (k + 1))
+            bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(to.first_ns, 400);
+    CU_ASSERT_EQUAL(to.last_ns, 600);
+    /* Named fields from both ends of the struct, and the malformed[] array. */
+    CU_ASSERT_EQUAL(to.packets, 1001u * (offsetof(struct ea_stats, packets) / 8 + 1));
+    CU_ASSERT_EQUAL(to.ts_backwards, 1001u * (offsetof(struct ea_stats, ts_backwards) / 8 + 1));
+    CU_ASSERT_EQUAL(to.malformed[EA_MAL__COUNT - 1],
+                    1001u * (offsetof(struct ea_stats, malformed) / 8 + EA_MAL__COUNT));
+    /* 0 is "no packet yet": it never becomes the earliest time. */
+    memset(&from, 0, sizeof from);
+    ea_stats_add(&to, &from);
+    CU_ASSERT_EQUAL(to.first_ns, 400);
+    memset(&to, 0, sizeof to);
+    from.first_ns = 7;
+    ea_stats_add(&to, &from);
+    CU_ASSERT_EQUAL(to.first_ns, 7);
+}
+
+/* Fixed instants, a leap day, the last nanosecond of a second, and cuts of the buffer. */
+static void test_time_str(void)
+{
+    char b[48];
+    CU_ASSERT_STRING_EQUAL(ea_time_str(0, b, sizeof b), "1970-01-01T00:00:00.000000000Z");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(951782400ULL * 1000000000ULL + 1, b, sizeof b),
+                           "2000-02-29T00:00:00.000000001Z");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(1363341599ULL * 1000000000ULL + 999999999ULL, b, sizeof b),
+                           "2013-03-15T09:59:59.999999999Z");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(UINT64_MAX, b, sizeof b), "2554-07-21T23:34:33.709551615Z");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(0, b, 31), "1970-01-01T00:00:00.000000000Z");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(0, b, 30), "1970-01-01T00:00:00.000000000");
+    CU_ASSERT_STRING_EQUAL(ea_time_str(0, b, 1), "");
+    b[0] = 'x';
+    ea_time_str(0, b, 0);           /* n 0 writes nothing */
+    CU_ASSERT_EQUAL(b[0], 'x');
+}
+
+/* IPv4, IPv6 (compressed, full width, v4-mapped), unknown family and short buffers. */
+static void test_addr_str(void)
+{
+    static const uint8_t v4[16] = { 198, 51, 100, 254 };
+    static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+    static const uint8_t wide[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
+                                      0x9a, 0xbc, 0xde, 0xf0, 0xff, 0xff, 0xab, 0xcd };
+    static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 7 };
+    char b[64];
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, b, sizeof b), "198.51.100.254");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, v6, b, sizeof b), "2001:db8::1");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, wide, b, sizeof b),
+                           "2001:db8:1234:5678:9abc:def0:ffff:abcd");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, mapped, b, sizeof b), "::ffff:192.0.2.7");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(0, v4, b, sizeof b), "-");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(5, v4, b, sizeof b), "-");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(4, NULL, b, sizeof b), "-");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, b, 15), "198.51.100.254");  /* exactly fits */
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, b, 14), "");                /* one short */
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, NULL, 0), "");
+}
+
 void ea_test_add_util(void)
 {
     EA_SUITE("util",
@@ -269,5 +365,8 @@ void ea_test_add_util(void)
              { "sanitize pseudo-random bytes", test_sanitize_fuzz },
              { "prefix case-insensitive", test_prefix_ci },
              { "append", test_append },
-             { "cursor", test_cursor });
+             { "cursor", test_cursor },
+             { "stats add every field", test_stats_add_every_field },
+             { "time string", test_time_str },
+             { "address string v4/v6", test_addr_str });
 }

@@ -3,9 +3,10 @@
 #include <string.h>
 #include <time.h>
 #include "tests.h"
-#include "report-xml.h"
 #include "flow-table.h"
 #include "workers.h"
+#include "util-time.h"
+#include "util-stats.h"
 
 /* xorshift64: reproducible tuples without libc's rand. */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;

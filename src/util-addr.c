@@ -1,0 +1,22 @@
+/* util-addr.c: printing the addresses of a tuple. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util-addr.h"
+
+/* Formats a tuple address with inet_ntop; see util-addr.h. */
+const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size)
+{
+    if (!buf || size == 0)
+        return "";
+    buf[0] = '\0';
+    if (!addr || (family != 4 && family != 6)) {
+        if (size >= 2)
+            memcpy(buf, "-", 2);
+        return buf;
+    }
+    if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, size))
+        buf[0] = '\0';
+    return buf;
+}

@@ -1,0 +1,109 @@
+/* util-file.c: whole writes and atomic file replacement (reports, merged audits, HTML). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "util-file.h"
+
+int ea_write_all(int fd, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* A target that is not a regular file (a FIFO, a terminal, /dev/stdout) is written in place:
+   renaming over it would replace the device node or link itself. */
+static int write_in_place(const char *path, ea_fill_fn fill, void *ctx, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = fill(fd, ctx);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int ea_write_atomic_fn(const char *path, ea_fill_fn fill, void *ctx, char *err, size_t errlen)
+{
+    char tmp[4096], real[4096];
+    int fd = -1, rc = -1;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen, "%s: is a directory", path);
+            return -1;
+        }
+        return write_in_place(path, fill, ctx, err, errlen);
+    }
+    /* A link to a regular file: replace the file it names, not the link. */
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
+        path = real;
+    if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fill(fd, ctx) != 0) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
+        snprintf(err, errlen, "%s: cannot flush: %s", path, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        snprintf(err, errlen, "%s: close failed: %s", path, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot rename the report into place: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+struct bytes {
+    const char *data;
+    size_t len;
+};
+
+static int fill_bytes(int fd, void *ctx)
+{
+    const struct bytes *b = ctx;
+    return ea_write_all(fd, b->data, b->len);
+}
+
+int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    struct bytes b = { data, len };
+    return ea_write_atomic_fn(path, fill_bytes, &b, err, errlen);
+}

@@ -1,0 +1,26 @@
+/* util-file.h: whole writes and atomic file replacement. */
+#ifndef EA_UTIL_FILE_H
+#define EA_UTIL_FILE_H
+
+#include <stddef.h>
+
+/* Writes all of data to an open descriptor, again after EINTR; 0 or -1 with errno set. */
+int ea_write_all(int fd, const char *data, size_t len);
+
+/* Writes the bytes of a file into fd: 0, or -1 with errno set. */
+typedef int (*ea_fill_fn)(int fd, void *ctx);
+
+/*
+ * Writes path atomically with fill(fd, ctx): into a temporary file in the
+ * same directory, flushed, mode 0644, then renamed over path (over the file
+ * a symbolic link names, not the link). A path that exists and is not a
+ * regular file (a FIFO, a terminal, /dev/stdout) is written in place. On
+ * error returns -1 with one line "PATH: cause" in err (errlen bytes) and
+ * leaves no temporary file behind.
+ */
+int ea_write_atomic_fn(const char *path, ea_fill_fn fill, void *ctx, char *err, size_t errlen);
+
+/* ea_write_atomic_fn with len bytes of data, which stays the caller's. */
+int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+#endif
