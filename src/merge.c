@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "util-file.h"
 #include "util-time.h"
+#include "util-xml.h"
 #include "config.h"
 
 #define ERRLEN 1024
@@ -29,13 +30,6 @@ static const char merge_usage[] =
     "  flows united and renumbered by first time, rule statuses recomputed (observed beats\n"
     "  blocked beats not-observed), counters, loss and summary counts summed\n"
     "exit status: 0 compliant, 1 findings, 2 usage or input error, 3 report not written\n";
-
-/* libxml2 would print parse and schema errors itself; we say one line per file instead. */
-static void quiet_errors(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
 
 static xmlNodePtr child(xmlNodePtr n, const char *name)
 {
@@ -583,8 +577,8 @@ int ea_merge_main(int argc, char **argv)
     xmlRelaxNGPtr schema = NULL;
     char *mem = NULL;
     size_t n = 0, len = 0;
-    xmlGenericErrorFunc saved_error = NULL;
-    void *saved_error_ctx = NULL;
+    struct ea_xml_catch xml_errors = { .on_error = NULL };
+    int caught = 0;
 
     memset(&o, 0, sizeof(o));
     opterr = 0;
@@ -608,10 +602,10 @@ int ea_merge_main(int argc, char **argv)
         fputs(merge_usage, stderr);
         return EA_EXIT_USAGE;
     }
-    /* Restored at out: libxml2's handler is the process's, not this command's. */
-    saved_error = xmlGenericError;
-    saved_error_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, quiet_errors);
+    /* libxml2 would print parse and schema errors itself; we say one line per file instead.
+       Released at out: the hooks are the process's, not this command's. */
+    ea_xml_catch_on(&xml_errors);
+    caught = 1;
     if (ea_find_datadir(&o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
         fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
         goto out;
@@ -680,7 +674,7 @@ out:
     free(docs);
     xmlRelaxNGFree(schema);
     xmlRelaxNGFreeParserCtxt(pctx);
-    if (saved_error)
-        xmlSetGenericErrorFunc(saved_error_ctx, saved_error);
+    if (caught)
+        ea_xml_catch_off(&xml_errors);
     return code;
 }

@@ -1,6 +1,5 @@
 /* report-html.c: renders the XML report to HTML with libxslt, in process, and writes it atomically. */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <libxml/parser.h>
@@ -13,49 +12,7 @@
 #include "report-html.h"
 #include "options.h"
 #include "util-file.h"
-
-/*
- * libxml2 and libxslt print their diagnostics on stderr by default; the
- * report must fail with one line, so the first message is kept instead.
- */
-struct first_err {
-    char text[256];
-};
-
-/* A printf-like callback of libxml2: the format comes from the library. */
-__attribute__((format(printf, 2, 3)))
-static void keep_first(void *ctx, const char *msg, ...)
-{
-    struct first_err *fe = ctx;
-    va_list ap;
-    if (fe->text[0])
-        return;
-    va_start(ap, msg);
-    /* va_start is just above: a known clang-analyzer 14 false positive on early returns. */
-    vsnprintf(fe->text, sizeof(fe->text), msg, ap);   /* NOLINT(clang-analyzer-valist.Uninitialized) */
-    va_end(ap);
-    /* One line: drop the newline and anything after it. */
-    fe->text[strcspn(fe->text, "\r\n")] = 0;
-}
-
-static void keep_first_structured(void *ctx, const xmlError *e)
-{
-    struct first_err *fe = ctx;
-    if (fe->text[0] || !e || !e->message)
-        return;
-    snprintf(fe->text, sizeof(fe->text), "%s", e->message);
-    fe->text[strcspn(fe->text, "\r\n")] = 0;
-}
-
-/* The handler signature gained a const in libxml2 2.12. */
-#if LIBXML_VERSION >= 21200
-static void structured_shim(void *ctx, const xmlError *e)
-#else
-static void structured_shim(void *ctx, xmlErrorPtr e)
-#endif
-{
-    keep_first_structured(ctx, e);
-}
+#include "util-xml.h"
 
 /*
  * The stylesheet needs no file, network or directory access at run time:
@@ -85,7 +42,7 @@ static xsltSecurityPrefsPtr locked_prefs(void)
 int ea_report_html_write(const char *path, const char *xml, size_t len, const char *xsl_path,
                          char *err, size_t errlen)
 {
-    struct first_err fe = { "" };
+    struct ea_xml_catch fe = { .on_error = NULL };
     xsltStylesheetPtr style = NULL;
     xmlDocPtr doc = NULL, res = NULL;
     xsltTransformContextPtr ctxt = NULL;
@@ -97,20 +54,18 @@ int ea_report_html_write(const char *path, const char *xml, size_t len, const ch
         snprintf(err, errlen, "%s: the XML report is too large to render", path);
         return -1;
     }
-    xmlSetGenericErrorFunc(&fe, keep_first);
-    xmlSetStructuredErrorFunc(&fe, structured_shim);
-    xsltSetGenericErrorFunc(&fe, keep_first);
+    ea_xml_catch_on(&fe);   /* the first message of either library goes into the error line */
 
     style = xsltParseStylesheetFile((const xmlChar *)xsl_path);
     if (!style) {
         snprintf(err, errlen, "%s: cannot load the stylesheet %s%s%s", path, xsl_path,
-                 fe.text[0] ? ": " : "", fe.text);
+                 fe.first[0] ? ": " : "", fe.first);
         goto out;
     }
     doc = xmlReadMemory(xml, (int)len, "report.xml", "UTF-8", XML_PARSE_NONET);
     if (!doc) {
         snprintf(err, errlen, "%s: the XML report does not parse%s%s", path,
-                 fe.text[0] ? ": " : "", fe.text);
+                 fe.first[0] ? ": " : "", fe.first);
         goto out;
     }
     ctxt = xsltNewTransformContext(style, doc);
@@ -122,7 +77,7 @@ int ea_report_html_write(const char *path, const char *xml, size_t len, const ch
     res = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, ctxt);
     if (!res || ctxt->state != XSLT_STATE_OK) {
         snprintf(err, errlen, "%s: the stylesheet %s failed%s%s", path, xsl_path,
-                 fe.text[0] ? ": " : "", fe.text);
+                 fe.first[0] ? ": " : "", fe.first);
         goto out;
     }
     if (xsltSaveResultToString(&html, &html_len, res, style) != 0 || !html) {
@@ -137,9 +92,7 @@ out:
     xsltFreeSecurityPrefs(sec);
     xmlFreeDoc(doc);
     xsltFreeStylesheet(style);
-    xsltSetGenericErrorFunc(NULL, NULL);
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    xmlSetGenericErrorFunc(NULL, NULL);
+    ea_xml_catch_off(&fe);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 #include "rules.h"
+#include "util-xml.h"
 
 /* A role's addresses at most: roles_of scans them for every flow. */
 #define EA_MAX_CIDRS 4096
@@ -21,11 +22,6 @@
 #define EA_PRINTF(a, b)
 #endif
 
-#if LIBXML_VERSION >= 21200
-typedef const xmlError *ea_xml_error_ptr;
-#else
-typedef xmlErrorPtr ea_xml_error_ptr;
-#endif
 
 static const char *const proto_names[EA_RP__COUNT] = {
     "sip", "xmpp", "stun", "rtp", "psom", "http", "dns", "tls"
@@ -128,36 +124,6 @@ static void xerr_cb(void *ctx, ea_xml_error_ptr e)
     size_t len = strlen(x->msg);
     while (len > 0 && (x->msg[len - 1] == '\n' || x->msg[len - 1] == ' '))
         x->msg[--len] = '\0';
-}
-
-static void quiet_cb(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-/* Routes libxml2's global error handlers to 'x' for the duration of a call. */
-struct xguard {
-    xmlStructuredErrorFunc serr;
-    void *sctx;
-    xmlGenericErrorFunc gerr;
-    void *gctx;
-};
-
-static void xguard_on(struct xguard *g, struct xerr *x)
-{
-    g->serr = xmlStructuredError;
-    g->sctx = xmlStructuredErrorContext;
-    g->gerr = xmlGenericError;
-    g->gctx = xmlGenericErrorContext;
-    xmlSetStructuredErrorFunc(x, (xmlStructuredErrorFunc)xerr_cb);
-    xmlSetGenericErrorFunc(NULL, quiet_cb);
-}
-
-static void xguard_off(struct xguard *g)
-{
-    xmlSetStructuredErrorFunc(g->sctx, g->serr);
-    xmlSetGenericErrorFunc(g->gctx, g->gerr);
 }
 
 /* ---- ruleset memory ---- */
@@ -640,7 +606,7 @@ static xmlDocPtr load_valid(const char *path, const char *schema_dir, const char
                             const char *root, char *err, size_t errlen)
 {
     struct xerr x;
-    struct xguard g;
+    struct ea_xml_catch g = { .on_error = xerr_cb, .ctx = &x };
     xmlDocPtr doc = NULL, sdoc = NULL;
     xmlRelaxNGParserCtxtPtr pctx = NULL;
     xmlRelaxNGPtr schema = NULL;
@@ -650,7 +616,7 @@ static xmlDocPtr load_valid(const char *path, const char *schema_dir, const char
     long dt_line = 0;
 
     memset(&x, 0, sizeof(x));
-    xguard_on(&g, &x);
+    ea_xml_catch_on(&g);
 
     FILE *fp = fopen(path, "r");
     if (!fp) {
@@ -727,7 +693,7 @@ out:
         xmlFreeDoc(doc);
         doc = NULL;
     }
-    xguard_off(&g);
+    ea_xml_catch_off(&g);
     return doc;
 }
 

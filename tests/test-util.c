@@ -1,4 +1,4 @@
-/* test-util.c: unit tests of util-str.c, util-bytes.h, util-stats.c, util-time.c and util-addr.c. */
+/* test-util.c: unit tests of util-str.c, util-bytes.h, util-stats.c, util-time.c, util-addr.c, util-xml.c. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,9 @@
 #include "util-stats.h"
 #include "util-time.h"
 #include "util-addr.h"
+#include "util-xml.h"
+#include <libxml/globals.h>
+#include <libxml/parser.h>
 
 #define REPL "\xEF\xBF\xBD"
 
@@ -353,6 +356,53 @@ static void test_addr_str(void)
     CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, NULL, 0), "");
 }
 
+static int outer_calls;
+static void outer_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+    outer_calls++;
+}
+
+static int structured_calls;
+static void count_structured(void *ctx, ea_xml_error_ptr e)
+{
+    (void)e;
+    (*(int *)ctx)++;
+}
+
+/* A parse error is caught as one line, nothing reaches the hooks in place before, and
+   catch_off gives those hooks back, also after a nested catch. */
+static void test_xml_catch(void)
+{
+    static const char bad[] = "<a>\n<b></a>";
+    xmlSetGenericErrorFunc(NULL, outer_generic);
+    outer_calls = 0;
+    struct ea_xml_catch c = { .on_error = NULL };
+    ea_xml_catch_on(&c);
+    xmlDocPtr doc = xmlReadMemory(bad, (int)sizeof(bad) - 1, "bad.xml", NULL, XML_PARSE_NONET);
+    CU_ASSERT_PTR_NULL(doc);
+    xmlFreeDoc(doc);
+    CU_ASSERT(c.first[0] != 0);
+    CU_ASSERT_PTR_NULL(strchr(c.first, '\n'));
+
+    struct ea_xml_catch inner = { .on_error = count_structured, .ctx = &structured_calls };
+    structured_calls = 0;
+    ea_xml_catch_on(&inner);
+    CU_ASSERT_EQUAL(inner.first[0], 0);
+    doc = xmlReadMemory(bad, (int)sizeof(bad) - 1, "bad.xml", NULL, XML_PARSE_NONET);
+    xmlFreeDoc(doc);
+    CU_ASSERT(structured_calls > 0);            /* went to on_error, not into first */
+    CU_ASSERT_EQUAL(inner.first[0], 0);
+    ea_xml_catch_off(&inner);
+    CU_ASSERT(xmlGenericErrorContext == (void *)&c);   /* the outer catch is back */
+
+    ea_xml_catch_off(&c);
+    CU_ASSERT(xmlGenericError == outer_generic);
+    CU_ASSERT_EQUAL(outer_calls, 0);
+    xmlSetGenericErrorFunc(NULL, NULL);
+}
+
 void ea_test_add_util(void)
 {
     EA_SUITE("util",
@@ -368,5 +418,6 @@ void ea_test_add_util(void)
              { "cursor", test_cursor },
              { "stats add every field", test_stats_add_every_field },
              { "time string", test_time_str },
-             { "address string v4/v6", test_addr_str });
+             { "address string v4/v6", test_addr_str },
+             { "xml errors caught and hooks restored", test_xml_catch });
 }
