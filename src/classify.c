@@ -84,9 +84,9 @@ static struct ea_inspect *inspect_new(struct ea_flow *f)
     struct ea_inspect *in = calloc(1, sizeof(*in));
     if (!in)
         return NULL;
-    if (f->key.proto == 6)
+    if (f->key.proto == IPPROTO_TCP)
         in->alive = D_TLS | D_SIP | D_XMPP | D_BANNER | D_STUN | D_RTPTCP;
-    else if (f->key.proto == 17)
+    else if (f->key.proto == IPPROTO_UDP)
         in->alive = D_SIP | D_STUN | D_RTP;
     return in;
 }
@@ -309,7 +309,7 @@ static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *
     if (f->stun && f->stun->messages[0] + f->stun->messages[1] >= 4)
         return 1;
     /* On UDP wait for the answer too; on TCP the request settles it. */
-    if (f->sip && f->sip->request && (f->sip->response || f->key.proto == 6))
+    if (f->sip && f->sip->request && (f->sip->response || f->key.proto == IPPROTO_TCP))
         return 1;
     if (f->banner && f->banner->kind)
         return 1;
@@ -329,7 +329,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
     struct ea_inspect *in = f->insp;
 
     /* A UDP flow whose first packet is a STUN response was seen from the wrong end. */
-    if (f->key.proto == 17 && f->pkts[0] + f->pkts[1] == 1 && *dir == 0 &&
+    if (f->key.proto == IPPROTO_UDP && f->pkts[0] + f->pkts[1] == 1 && *dir == 0 &&
         !f->initiator_inferred && ea_stun_is_response(p->payload, p->payload_len)) {
         ea_flow_turn(f);
         f->turned = 0;
@@ -345,9 +345,9 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
                                                      p->ts_ns, &f->ndpi_master, &f->ndpi_app);
     }
 
-    if (f->key.proto == 6)
+    if (f->key.proto == IPPROTO_TCP)
         tcp_segment(c, f, in, *dir, p);
-    else if (f->key.proto == 17)
+    else if (f->key.proto == IPPROTO_UDP)
         udp_datagram(f, in, *dir, p->payload, p->payload_len);
 
     if (p->payload_len)

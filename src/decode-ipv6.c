@@ -5,13 +5,13 @@
 #include "defrag.h"
 #include "util-bytes.h"
 
-#define NH_HOPOPT   0
-#define NH_ROUTING  43
-#define NH_FRAGMENT 44
-#define NH_AH       51
-#define NH_NONE     59
-#define NH_DSTOPTS  60
-#define NH_MOBILITY 135
+#define NH_HOPOPT   IPPROTO_HOPOPTS
+#define NH_ROUTING  IPPROTO_ROUTING
+#define NH_FRAGMENT IPPROTO_FRAGMENT
+#define NH_AH       IPPROTO_AH
+#define NH_NONE     IPPROTO_NONE
+#define NH_DSTOPTS  IPPROTO_DSTOPTS
+#define NH_MOBILITY IPPROTO_MH
 
 /*
  * Skips the extension headers that only lead on (RFC 8200 section 4):

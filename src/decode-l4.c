@@ -4,13 +4,6 @@
 #include "decode.h"
 #include "util-bytes.h"
 
-#define P_ICMP   1
-#define P_IPIP   4
-#define P_TCP    6
-#define P_UDP    17
-#define P_IPV6   41
-#define P_GRE    47
-#define P_ICMPV6 58
 
 /* Takes b as an uninspected payload: no ports. b may be NULL when len is 0. */
 enum ea_decode_rc ea_decode_opaque(struct ea_packet *p, const uint8_t *b, uint32_t len,
@@ -106,7 +99,7 @@ static int icmp_is_error(uint8_t family, uint8_t type)
 /* Ports of a quoted TCP or UDP header: its first 4 bytes, when there. */
 static void quoted_ports(struct ea_tuple *q, struct ea_cur *c)
 {
-    if ((q->proto == P_TCP || q->proto == P_UDP) && ea_cur_has(c, 4)) {
+    if ((q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP) && ea_cur_has(c, 4)) {
         q->sport = ea_cur_be16(c);
         q->dport = ea_cur_be16(c);
     }
@@ -168,15 +161,16 @@ static int quoted_ipv6(struct ea_tuple *q, const uint8_t *b, uint32_t len)
         return 0;
     int first = 1;
     for (;;) {
-        if (nh == 0 || nh == 43 || nh == 60 || nh == 135) {
+        if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+            nh == IPPROTO_MH) {
             uint8_t next = ea_cur_u8(&c);
             ea_cur_skip(&c, ((uint32_t)ea_cur_u8(&c) + 1u) * 8u - 2u);
             nh = next;
-        } else if (nh == 51) {
+        } else if (nh == IPPROTO_AH) {
             uint8_t next = ea_cur_u8(&c);
             ea_cur_skip(&c, ((uint32_t)ea_cur_u8(&c) + 2u) * 4u - 2u);
             nh = next;
-        } else if (nh == 44) {
+        } else if (nh == IPPROTO_FRAGMENT) {
             uint8_t next = ea_cur_u8(&c);
             ea_cur_skip(&c, 1);
             uint16_t fo = ea_cur_be16(&c);
@@ -246,25 +240,25 @@ enum ea_decode_rc ea_decode_ipproto(struct ea_decoder *d, struct ea_packet *p, c
                                     uint32_t len, uint32_t wire_len)
 {
     switch (p->t.proto) {
-    case P_IPIP:
-    case P_IPV6:
+    case IPPROTO_IPIP:
+    case IPPROTO_IPV6:
         if (ea_decode_enter_layer(d) < 0)
             return EA_DECODE_MALFORMED;
         p->encap |= EA_ENC_IPIP;
-        if (p->t.proto == P_IPIP)
+        if (p->t.proto == IPPROTO_IPIP)
             return ea_decode_ipv4(d, p, b, len);
         return ea_decode_ipv6(d, p, b, len);
-    case P_GRE:
+    case IPPROTO_GRE:
         return ea_decode_gre(d, p, b, len, wire_len);
-    case P_TCP:
+    case IPPROTO_TCP:
         return decode_tcp(d, p, b, len, wire_len);
-    case P_UDP:
+    case IPPROTO_UDP:
         return decode_udp(d, p, b, len, wire_len);
-    case P_ICMP:
+    case IPPROTO_ICMP:
         if (p->t.family == 4)
             return decode_icmp(d, p, b, len, wire_len);
         break;
-    case P_ICMPV6:
+    case IPPROTO_ICMPV6:
         if (p->t.family == 6)
             return decode_icmp(d, p, b, len, wire_len);
         break;

@@ -178,11 +178,11 @@ static void count_packet(const struct ea_packet *p, enum ea_decode_rc rc, struct
         st->ip6++;
     if (rc != EA_DECODE_OK)
         return;
-    if (p->t.proto == 6)
+    if (p->t.proto == IPPROTO_TCP)
         st->tcp++;
-    else if (p->t.proto == 17)
+    else if (p->t.proto == IPPROTO_UDP)
         st->udp++;
-    else if ((p->t.family == 4 && p->t.proto == 1) || (p->t.family == 6 && p->t.proto == 58))
+    else if ((p->t.family == 4 && p->t.proto == IPPROTO_ICMP) || (p->t.family == 6 && p->t.proto == IPPROTO_ICMPV6))
         st->icmp++;
     else
         st->other_l4++;

@@ -234,7 +234,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     f->first_frame = f->last_frame = p->frame;
     *dir = 0;
 
-    if (p->t.proto == 6) {
+    if (p->t.proto == IPPROTO_TCP) {
         uint8_t fl = p->tcp_flags;
         if ((fl & EA_TH_SYN) && !(fl & EA_TH_ACK)) {
             f->open = EA_OPEN_SYN;
@@ -277,7 +277,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
 
 static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flow *f)
 {
-    if (f->key.proto != 6)
+    if (f->key.proto != IPPROTO_TCP)
         return ft->lim.udp_idle_ns;
     if (f->close != EA_CLOSE_OPEN || f->open == EA_OPEN_SYN || f->open == EA_OPEN_SYN_RST)
         return ft->lim.tcp_closed_ns;

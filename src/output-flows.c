@@ -25,17 +25,6 @@ const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
     return buf;
 }
 
-static const char *transport_name(uint8_t proto)
-{
-    switch (proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
-    case 58: return "icmp6";
-    default: return "ip";
-    }
-}
-
 void ea_output_flows(FILE *out, struct ea_pipeline *pl)
 {
     for (size_t i = 0; i < pl->ndone; i++) {
@@ -49,7 +38,7 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
                 " bytes=%" PRIu64 "/%" PRIu64 " %s\n",
                 f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
                 ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-                transport_name(f->key.proto), vl,
+                ea_proto_name(f->key.proto), vl,
                 ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->app_src),
                 ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), *mtls ? mtls : "-",
                 f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],

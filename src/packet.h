@@ -2,13 +2,14 @@
 #ifndef EA_PACKET_H
 #define EA_PACKET_H
 
+#include <netinet/in.h>   /* IP protocol numbers: IPPROTO_TCP, IPPROTO_UDP, ... */
 #include <stdbool.h>
 #include <stdint.h>
 
 /* Addresses and ports of one direction; IPv4 uses the first 4 bytes of src/dst. */
 struct ea_tuple {
     uint8_t family;         /* 4 or 6; 0 when not IP */
-    uint8_t proto;          /* IP protocol number of the innermost L4 header */
+    uint8_t proto;          /* IP protocol (IPPROTO_*) of the innermost L4 header */
     uint16_t vlan;          /* innermost 802.1Q VLAN id, 0 when untagged */
     uint8_t src[16];
     uint8_t dst[16];

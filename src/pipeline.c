@@ -248,7 +248,7 @@ void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
     }
     ea_flow_table_touch(pl->ft, f);
     f->touch_frame = p->frame;
-    if (f->key.proto == 6)
+    if (f->key.proto == IPPROTO_TCP)
         tcp_track(f, dir, p->tcp_flags);
     f->pkts[dir]++;
     f->bytes[dir] += p->wirelen;   /* frame bytes, as tshark's conversations count them */

@@ -141,7 +141,7 @@ static enum ea_reason check_unknown(const struct ea_rule *r, const struct ea_flo
                  r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
         return EA_R_UNCONFIRMED;
     }
-    if (r->sec != EA_SEC_NONE && f->key.proto == 6) {
+    if (r->sec != EA_SEC_NONE && f->key.proto == IPPROTO_TCP) {
         snprintf(why, n, "plaintext where %s is required: the connection does not open with a TLS handshake",
                  r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
         return EA_R_LOW_SECURITY;
@@ -247,7 +247,7 @@ static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *
 static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
     const struct ea_rtp_info *p = f->rtp;
-    int framed = f->key.proto == 6;
+    int framed = f->key.proto == IPPROTO_TCP;
     if (p && (p->is_rtp || p->is_rtcp)) {
         snprintf(why, n, "%s%s", p->is_rtp ? "RTP" : "RTCP",
                  framed ? " with RFC 4571 framing" : "");
@@ -286,7 +286,7 @@ static int port_fits(const struct ea_rule *r, const struct ea_flow *f)
 /* Blocked attempts: SYN unanswered or reset, ICMP error, UDP request with no reply. */
 static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t n)
 {
-    if (f->key.proto == 6) {
+    if (f->key.proto == IPPROTO_TCP) {
         if (f->open == EA_OPEN_SYN_RST) {
             snprintf(why, n, "SYN answered by RST (%u SYN%s)", f->syns, f->syns == 1 ? "" : "s");
             return EA_R_SYN_RST;
@@ -310,7 +310,7 @@ static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t 
                  f->icmp_code, (unsigned long long)f->icmp_frame);
         return EA_R_ICMP_UNREACHABLE;
     }
-    if (f->key.proto != 17)
+    if (f->key.proto != IPPROTO_UDP)
         return EA_R__COUNT;
     if (f->stun && f->stun->requests[0]) {
         snprintf(why, n, "%u STUN %s request%s with no reply", f->stun->requests[0],
@@ -417,7 +417,7 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
             ea_flow_turn(f);
         }
     }
-    const char *inferred = f->initiator_inferred && f->key.proto == 6
+    const char *inferred = f->initiator_inferred && f->key.proto == IPPROTO_TCP
         ? "; initiator inferred: the connection's opening was not captured" : "";
 
     enum ea_reason br = blocked_reason(f, why, sizeof(why));
@@ -509,13 +509,13 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
                 r = &rs->rules[i];
         snprintf(text, sizeof(text), "the wrong side: only %s may reach %s on %u/%s, and %s is not %s",
                  rs->roles[r->src_role].name, rs->roles[r->dst_role].name, f->key.dport,
-                 f->key.proto == 6 ? "tcp" : "udp",
+                 f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
                  ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), rs->roles[r->src_role].name);
     } else {
         f->reason = EA_R_NO_RULE;
-        if (f->key.proto == 6 || f->key.proto == 17)
+        if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
             snprintf(text, sizeof(text), "no rule for this port or direction (%s %u)",
-                     f->key.proto == 6 ? "TCP" : "UDP", f->key.dport);
+                     f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", f->key.dport);
         else
             snprintf(text, sizeof(text), "no rule for this port or direction (IP protocol %u)",
                      f->key.proto);

@@ -109,11 +109,6 @@ static void kv_time(struct jbuf *b, const char *k, uint64_t ns)
 }
 
 /* Same names as report-xml.c. */
-static const char *transport(uint8_t p)
-{
-    return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmp6" : "ip";
-}
-
 static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
 {
     if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
@@ -192,7 +187,7 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_u64(b, "client-port", f->key.sport);
     kv_str(b, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a)));
     kv_u64(b, "server-port", f->key.dport);
-    kv_str(b, "transport", transport(f->key.proto));
+    kv_str(b, "transport", ea_proto_name(f->key.proto));
     kv_u64(b, "vlan", f->key.vlan);
     kv_str(b, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
     kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->app_src));
@@ -226,7 +221,7 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_u64(b, "packets-s2c", f->pkts[1]);
     kv_u64(b, "bytes-c2s", f->bytes[0]);
     kv_u64(b, "bytes-s2c", f->bytes[1]);
-    if (f->key.proto == 6) {
+    if (f->key.proto == IPPROTO_TCP) {
         kv_str(b, "tcp-open", ea_tcp_open_name((enum ea_tcp_open)f->open));
         kv_str(b, "tcp-close", ea_tcp_close_name((enum ea_tcp_close)f->close));
         if (f->syns > 1)
@@ -269,7 +264,7 @@ static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
     kv_str(b, "table", r->table ? r->table : "");
     kv_str(b, "protocol", ea_rule_proto_name(r->proto));
     kv_str(b, "security", ea_rule_sec_name(r->sec));
-    kv_str(b, "transport", transport(r->transport));
+    kv_str(b, "transport", ea_proto_name(r->transport));
     kv_str(b, "ports", ports);
     kv_str(b, "source", rs->roles[r->src_role].name);
     kv_str(b, "destination", rs->roles[r->dst_role].name);

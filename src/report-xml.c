@@ -39,11 +39,6 @@ static int attr_time(xmlTextWriterPtr w, const char *name, uint64_t ns)
     return attr(w, name, ea_time_str(ns, b, sizeof(b)));
 }
 
-static const char *transport(uint8_t p)
-{
-    return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmp6" : "ip";
-}
-
 static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
 {
     const struct ea_stats *st = &pl->st;
@@ -164,7 +159,7 @@ static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
         W(attr(w, "table", r->table ? r->table : ""));
         W(attr(w, "protocol", ea_rule_proto_name(r->proto)));
         W(attr(w, "security", ea_rule_sec_name(r->sec)));
-        W(attr(w, "transport", transport(r->transport)));
+        W(attr(w, "transport", ea_proto_name(r->transport)));
         W(attr(w, "ports", ports));
         W(attr(w, "source", rs->roles[r->src_role].name));
         W(attr(w, "destination", rs->roles[r->dst_role].name));
@@ -209,7 +204,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr_u64(w, "client-port", f->key.sport));
     W(attr(w, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a))));
     W(attr_u64(w, "server-port", f->key.dport));
-    W(attr(w, "transport", transport(f->key.proto)));
+    W(attr(w, "transport", ea_proto_name(f->key.proto)));
     W(attr_u64(w, "vlan", f->key.vlan));
     W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
     W(attr(w, "app-source", ea_label_src_name(f->app_src)));
@@ -243,7 +238,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr_u64(w, "packets-s2c", f->pkts[1]));
     W(attr_u64(w, "bytes-c2s", f->bytes[0]));
     W(attr_u64(w, "bytes-s2c", f->bytes[1]));
-    if (f->key.proto == 6) {
+    if (f->key.proto == IPPROTO_TCP) {
         W(attr(w, "tcp-open", ea_tcp_open_name(f->open)));
         W(attr(w, "tcp-close", ea_tcp_close_name(f->close)));
         if (f->syns > 1)

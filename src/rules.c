@@ -906,9 +906,9 @@ static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, cha
     }
     r.sec = (enum ea_rule_sec)v;
     if (strcmp(tr, "tcp") == 0) {
-        r.transport = 6;
+        r.transport = IPPROTO_TCP;
     } else if (strcmp(tr, "udp") == 0) {
-        r.transport = 17;
+        r.transport = IPPROTO_UDP;
     } else {
         seterr(err, errlen, path, line, "unknown transport '%.32s'", tr);
         goto out;

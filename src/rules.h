@@ -70,7 +70,7 @@ struct ea_rule {
     char *narrowed_why;      /* why it was narrowed, else NULL */
     enum ea_rule_proto proto;
     enum ea_rule_sec sec;
-    uint8_t transport;       /* 6 TCP or 17 UDP */
+    uint8_t transport;       /* IPPROTO_TCP or IPPROTO_UDP */
     uint16_t port_lo, port_hi;
     int src_role;            /* index into ruleset roles: the initiator */
     int dst_role;            /* the responder */

@@ -1,5 +1,6 @@
-/* util-addr.c: printing the addresses of a tuple. */
+/* util-addr.c: printing the addresses and the protocol of a tuple. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -19,4 +20,15 @@ const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned
     if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, size))
         buf[0] = '\0';
     return buf;
+}
+
+const char *ea_proto_name(uint8_t proto)
+{
+    switch (proto) {
+    case IPPROTO_TCP: return "tcp";
+    case IPPROTO_UDP: return "udp";
+    case IPPROTO_ICMP: return "icmp";
+    case IPPROTO_ICMPV6: return "icmp6";
+    default: return "ip";
+    }
 }

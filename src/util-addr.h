@@ -1,4 +1,4 @@
-/* util-addr.h: printing the addresses of a tuple (packet.h). */
+/* util-addr.h: printing the addresses and the protocol of a tuple (packet.h). */
 #ifndef EA_UTIL_ADDR_H
 #define EA_UTIL_ADDR_H
 
@@ -11,5 +11,11 @@
  * small gives ""; a NULL buf or size 0 returns "" (a static string).
  */
 const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned size);
+
+/*
+ * Short lower-case name of an IP protocol as the reports and --flows write
+ * it: "tcp", "udp", "icmp", "icmp6", and "ip" for any other.
+ */
+const char *ea_proto_name(uint8_t proto);
 
 #endif

@@ -356,6 +356,17 @@ static void test_addr_str(void)
     CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, NULL, 0), "");
 }
 
+/* The transport names the reports and --flows print, by IP protocol number. */
+static void test_proto_name(void)
+{
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(6), "tcp");
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(17), "udp");
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(1), "icmp");
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(58), "icmp6");
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(47), "ip");
+    CU_ASSERT_STRING_EQUAL(ea_proto_name(0), "ip");
+}
+
 static int outer_calls;
 static void outer_generic(void *ctx, const char *msg, ...)
 {
@@ -419,5 +430,6 @@ void ea_test_add_util(void)
              { "stats add every field", test_stats_add_every_field },
              { "time string", test_time_str },
              { "address string v4/v6", test_addr_str },
+             { "protocol names", test_proto_name },
              { "xml errors caught and hooks restored", test_xml_catch });
 }
