@@ -19,7 +19,11 @@
 # slices divided by the difference in packets, so start-up (nDPI's automata,
 # tshark's dissector registration) and fixed costs do not count; the figure is
 # exact and repeats from run to run. Times are wall clock with the file in the
-# page cache; peak RSS is /usr/bin/time's %M.
+# page cache; peak RSS is /usr/bin/time's %M. System calls per packet are those
+# of one more run on the main capture, counted by `perf stat -e
+# raw_syscalls:sys_enter` (threads included), or by `strace -c -f` where perf
+# may not trace; callgrind cannot see them, and on a paravirtualised machine
+# they are dear.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -101,6 +105,33 @@ instr() {
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$dir/cg.err" | tail -n 1
 }
 
+# How system calls are counted: perf's tracepoint (cheap), else strace (slow, but counts the same).
+sc_how=""
+if command -v perf >/dev/null && perf stat -x, -e raw_syscalls:sys_enter -o /dev/null -- true >/dev/null 2>&1; then
+    sc_how="perf stat -e raw_syscalls:sys_enter"
+elif command -v strace >/dev/null && strace -f -c -o /dev/null true >/dev/null 2>&1; then
+    sc_how="strace -c -f"
+fi
+
+# spp TOOL FILE PACKETS [EXTRA]: system calls per packet of one run; "-" when nothing can count them.
+spp() {
+    local n=""
+    # shellcheck disable=SC2046
+    case $sc_how in
+    perf*)
+        perf stat -x, -e raw_syscalls:sys_enter -o "$dir/sc.out" -- $(cmd "$1" "$2" "${4:-}") \
+            > /dev/null 2>&1
+        n=$(awk -F, '$3 ~ /raw_syscalls:sys_enter/ { print $1 }' "$dir/sc.out") ;;
+    strace*)
+        strace -f -c -o "$dir/sc.out" $(cmd "$1" "$2" "${4:-}") > /dev/null 2>&1
+        n=$(awk '$NF == "total" { print ($(NF - 2) ~ /^[0-9]+$/) ? $(NF - 2) : $(NF - 1) }' "$dir/sc.out") ;;
+    esac
+    case $n in
+    ''|*[!0-9]*) echo "-" ;;
+    *) awk -v n="$n" -v p="$3" 'BEGIN { printf "%.4f", n / p }' ;;
+    esac
+}
+
 # ipp TOOL [EXTRA]: marginal instructions per packet between the two slices.
 ipp() {
     [ "$cg" = 0 ] && { echo "-"; return; }
@@ -117,13 +148,17 @@ ea_threads=0
 list=$tools
 case " $tools " in *" edgeaudit "*) [ $ea_threads = 1 ] && list="$list edgeaudit-t2" ;; esac
 
-declare -A T R I
+declare -A T R I S
 for t in $list; do
     extra=""
     [ "$t" = edgeaudit-t2 ] && extra="--threads 2"
     echo "bench: $t" >&2
     read -r T[$t] R[$t] < <(timed "$t" "$main" "$extra")
     if [ "$t" = edgeaudit-t2 ]; then I[$t]="-"; else I[$t]=$(ipp "$t" "$extra"); fi
+    case $t in
+    readloop|edgeaudit*) S[$t]=$(spp "$t" "$main" "$n_main" "$extra") ;;
+    *) S[$t]="-" ;;
+    esac
 done
 read -r tq rq < <(timed edgeaudit "$quarter")
 read -r t_long r_long < <(timed edgeaudit "$long")
@@ -137,18 +172,22 @@ base_t=${T[readloop]:-}
 base_i=${I[readloop]:-}
 {
     echo "Capture: $n_main packets, $F flows ($(basename "$main")); slices for callgrind: $n_s1 and $n_s2 packets."
-    echo "Machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); $(date -u +%Y-%m-%d);"
+    echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname 2>/dev/null || echo '?'), $(uname -sr)."
+    echo "Machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)," \
+        "$(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)," \
+        "$(grep -qw hypervisor /proc/cpuinfo && echo "virtual machine" || echo "no hypervisor flag")."
     echo "cores free for this run (two busy loops: CPU seconds per second): $avail."
+    echo "System calls counted by: ${sc_how:-nothing (neither perf nor strace can trace here)}."
     echo
-    echo "| tool | packets/s | x read loop | peak RSS (MB) | instructions/packet | x read loop |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| tool | packets/s | x read loop | system calls/packet | wall (s) | peak RSS (MB) | instructions/packet | x read loop |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for t in $list; do
         awk -v name="$t" -v n="$n_main" -v us="${T[$t]}" -v rss="${R[$t]}" -v ins="${I[$t]}" \
-            -v bt="$base_t" -v bi="$base_i" 'BEGIN {
+            -v bt="$base_t" -v bi="$base_i" -v sc="${S[$t]}" 'BEGIN {
             pps = n / (us / 1e6)
             rt = bt != "" ? sprintf("%.3f", bt / us) : "-"
             ri = (bi ~ /^[0-9]+$/ && ins ~ /^[0-9]+$/ && bi > 0) ? sprintf("%.1f", ins / bi) : "-"
-            printf "| %s | %.0f | %s | %.1f | %s | %s |\n", name, pps, rt, rss / 1024, ins, ri
+            printf "| %s | %.0f | %s | %s | %.2f | %.1f | %s | %s |\n", name, pps, rt, sc, us / 1e6, rss / 1024, ins, ri
         }'
     done
     echo
