@@ -18,9 +18,6 @@
 #ifndef EA_DATADIR
 #define EA_DATADIR "/usr/local/share/edgeaudit"
 #endif
-#ifndef EA_SRCDIR
-#define EA_SRCDIR "."
-#endif
 
 static const char usage_text[] =
     "usage: edgeaudit -r FILE [-r FILE...] [options] [filter expression]\n"
@@ -286,17 +283,38 @@ void ea_options_free(struct ea_options *o)
     memset(o, 0, sizeof(*o));
 }
 
+/* The directory of the running program (Linux /proc/self/exe) into buf; 0, or -1. */
+static int exe_dir(char *buf, size_t n)
+{
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return 0;
+}
+
 int ea_find_datadir(const struct ea_options *o, const char *sub, const char *name, char *dir, size_t n)
 {
     const char *env = getenv("EDGEAUDIT_DATADIR");
-    char cand[4][PATH_MAX];
+    char cand[6][PATH_MAX], exe[PATH_MAX];
     int nc = 0;
-    if (o && o->datadir)
+    if (o && o->datadir) {
         snprintf(cand[nc++], PATH_MAX, "%s", o->datadir);
-    if (env && *env)
+        snprintf(cand[nc++], PATH_MAX, "%s/%s", o->datadir, sub);
+    }
+    if (env && *env) {
         snprintf(cand[nc++], PATH_MAX, "%s", env);
+        snprintf(cand[nc++], PATH_MAX, "%s/%s", env, sub);
+    }
     snprintf(cand[nc++], PATH_MAX, "%s", EA_DATADIR);
-    snprintf(cand[nc++], PATH_MAX, "%s/%s", EA_SRCDIR, sub);
+    /* An uninstalled build: src/edgeaudit (or tests/, fuzz/) beside rules/ and reports/. */
+    if (exe_dir(exe, sizeof(exe)) == 0 &&
+        snprintf(cand[nc], PATH_MAX, "%s/../%s", exe, sub) < PATH_MAX)
+        nc++;
     for (int i = 0; i < nc; i++) {
         char path[PATH_MAX * 2];
         if (snprintf(path, sizeof(path), "%s/%s", cand[i], name) >= (int)sizeof(path))

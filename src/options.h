@@ -55,8 +55,15 @@ struct ea_options {
 int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, size_t errlen);
 void ea_options_free(struct ea_options *o);
 
-/* Finds a data file: --datadir, $EDGEAUDIT_DATADIR, the installed dir, the source tree.
-   Writes the directory holding 'name' into dir; 0 when found. */
+/*
+ * Finds the directory holding the data file 'name' (a rules file, a schema,
+ * the stylesheet): --datadir DIR, then $EDGEAUDIT_DATADIR (each either the
+ * directory itself, or a source tree holding it in its subdirectory 'sub',
+ * "rules" or "reports"), then the installed data directory, then 'sub' next
+ * to the directory of the running program (an uninstalled build tree). No
+ * source-tree path is compiled in. Writes the directory into dir (n bytes);
+ * 0 when found, -1 when not.
+ */
 int ea_find_datadir(const struct ea_options *o, const char *sub, const char *name, char *dir, size_t n);
 
 #endif

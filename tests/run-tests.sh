@@ -6,7 +6,7 @@ top_srcdir=$(cd "${top_srcdir:-..}" && pwd)
 top_builddir=$(cd "${top_builddir:-..}" && pwd)
 export EA_SRCDIR="$top_srcdir"
 export EDGEAUDIT_BIN="$top_builddir/src/edgeaudit"
-export EDGEAUDIT_DATADIR=
+export EDGEAUDIT_DATADIR="$top_srcdir"   # rules/ and reports/ of the tree under test
 mkdir -p out
 
 passed=0

@@ -26,7 +26,7 @@ exec timeout 300 valgrind -q --tool=memcheck --leak-check=full --show-leak-kinds
 EOS
 chmod +x "$tmp/edgeaudit"
 
-EA_SRCDIR=$top EDGEAUDIT_BIN=$tmp/edgeaudit REGRESS_OUT=$tmp/regress \
+EA_SRCDIR=$top EDGEAUDIT_DATADIR=$top EDGEAUDIT_BIN=$tmp/edgeaudit REGRESS_OUT=$tmp/regress \
     "$top/tests/regress.sh" > "$tmp/regress.log" 2>&1
 grep -E '^FAIL' "$tmp/regress.log"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/regress.log" | tail -n 1)
