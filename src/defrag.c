@@ -279,55 +279,45 @@ static uint8_t *entry_build(const struct frag_entry *e, uint32_t *out_len)
 }
 
 /*
- * Adds one fragment; see defrag.h for the results and what is counted.
- * Out-of-memory drops the datagram (counted in frag_dropped).
+ * 1 when the fragment cannot belong to any valid datagram: a non-last
+ * fragment carries a non-zero multiple of 8 bytes (RFC 791, RFC 8200), the
+ * datagram stays within 'limit' with its header, and a first fragment holds
+ * the whole fixed IP header (and, for IPv6, the Next Header byte it names).
  */
-enum ea_defrag_rc ea_defrag_add(struct ea_defrag *df, const struct ea_frag *f, uint64_t now_ns,
-                                struct ea_stats *st, const uint8_t **out, uint32_t *out_len)
+static int frag_invalid(const struct ea_frag *f, uint32_t limit)
 {
-    enum ea_defrag_rc rc = EA_DEFRAG_HELD;
-    uint32_t limit = f->key.family == 4 ? EA_DEFRAG_MAX4 : EA_DEFRAG_MAX6;
     uint32_t end = f->offset + f->len;
-    struct frag_entry *e;
+    return (f->more && (f->len == 0 || f->len % 8 != 0)) ||
+           f->offset > limit || f->len > limit || end > limit || f->hdr_len > limit - end ||
+           (f->offset == 0 && f->hdr_len < (f->key.family == 4 ? 20u : 40u)) ||
+           (f->offset == 0 && f->key.family == 6 && f->nh_off >= f->hdr_len);
+}
 
-    st->frag_packets++;
-    if (df->max == 0 || df->ndone == EA_DEFRAG_DONE_MAX) {
-        st->frag_dropped++;
-        return EA_DEFRAG_DROPPED;
-    }
-    e = entry_find(df, &f->key);
+/* 1 when the fragment contradicts what the entry already holds: its end, or its bytes. */
+static int frag_conflicts(const struct frag_entry *e, const struct ea_frag *f)
+{
+    uint32_t end = f->offset + f->len;
+    if (f->more && e->have_last && end > e->total)
+        return 1;
+    if (!f->more && e->have_last && end != e->total)
+        return 1;
+    if (!f->more && e->nrng && e->rng[e->nrng - 1].e > end)
+        return 1;
+    return overlap_conflicts(e, f);
+}
 
-    /* A non-last fragment carries a non-zero multiple of 8 bytes (RFC 791, RFC 8200). */
-    if ((f->more && (f->len == 0 || f->len % 8 != 0)) ||
-        f->offset > limit || f->len > limit || end > limit || f->hdr_len > limit - end ||
-        (f->offset == 0 && f->hdr_len < (f->key.family == 4 ? 20u : 40u)) ||
-        (f->offset == 0 && f->key.family == 6 && f->nh_off >= f->hdr_len))
-        goto invalid;
-    if (e) {
-        if (f->more && e->have_last && end > e->total)
-            goto invalid;
-        if (!f->more && e->have_last && end != e->total)
-            goto invalid;
-        if (!f->more && e->nrng && e->rng[e->nrng - 1].e > end)
-            goto invalid;
-        if (overlap_conflicts(e, f))
-            goto invalid;
-    } else {
-        if (df->count >= df->max)
-            entry_drop(df, df->head, st);        /* oldest pending makes room */
-        e = entry_new(df, &f->key, now_ns);
-        if (!e)
-            goto nomem;
-    }
-
+/* Copies the fragment's bytes (and, for the first, the header) into the entry; -1 on OOM. */
+static int entry_store(struct frag_entry *e, const struct ea_frag *f)
+{
+    uint32_t end = f->offset + f->len;
     if (entry_grow(e, end) < 0 || range_add(e, f->offset, end) < 0)
-        goto nomem;
+        return -1;
     if (f->len)
         memcpy(e->data + f->offset, f->data, f->len);
     if (f->offset == 0 && !e->hdr) {
         e->hdr = malloc(f->hdr_len ? f->hdr_len : 1);
         if (!e->hdr)
-            goto nomem;
+            return -1;
         memcpy(e->hdr, f->hdr, f->hdr_len);
         e->hdr_len = f->hdr_len;
         e->nh_off = f->nh_off;
@@ -338,34 +328,73 @@ enum ea_defrag_rc ea_defrag_add(struct ea_defrag *df, const struct ea_frag *f, u
         e->have_last = true;
     }
     e->nfrags++;
+    return 0;
+}
 
-    if (e->hdr && e->have_last &&
-        (e->total == 0 || (e->nrng == 1 && e->rng[0].s == 0 && e->rng[0].e == e->total))) {
-        if (e->hdr_len > limit - e->total) {
-            entry_drop(df, e, st);              /* oversized once the header is counted */
-            return EA_DEFRAG_INVALID;
-        }
-        uint8_t *dg = entry_build(e, out_len);
-        if (!dg) {
-            entry_drop(df, e, st);
-            return EA_DEFRAG_DROPPED;
-        }
-        df->done[df->ndone++] = dg;
-        *out = dg;
-        st->frag_reassembled++;
-        entry_remove(df, e);
-        rc = EA_DEFRAG_DONE;
+/* 1 when every byte of the datagram, its header and its last fragment are in. */
+static int entry_complete(const struct frag_entry *e)
+{
+    return e->hdr && e->have_last &&
+           (e->total == 0 || (e->nrng == 1 && e->rng[0].s == 0 && e->rng[0].e == e->total));
+}
+
+/* Hands out the datagram of a complete entry (the table keeps it until ea_defrag_release). */
+static enum ea_defrag_rc entry_finish(struct ea_defrag *df, struct frag_entry *e, uint32_t limit,
+                                      struct ea_stats *st, const uint8_t **out, uint32_t *out_len)
+{
+    if (e->hdr_len > limit - e->total) {
+        entry_drop(df, e, st);              /* oversized once the header is counted */
+        return EA_DEFRAG_INVALID;
     }
-    return rc;
+    uint8_t *dg = entry_build(e, out_len);
+    if (!dg) {
+        entry_drop(df, e, st);
+        return EA_DEFRAG_DROPPED;
+    }
+    df->done[df->ndone++] = dg;
+    *out = dg;
+    st->frag_reassembled++;
+    entry_remove(df, e);
+    return EA_DEFRAG_DONE;
+}
 
-invalid:
+/*
+ * Adds one fragment; see defrag.h for the results and what is counted.
+ * Out-of-memory drops the datagram (counted in frag_dropped).
+ */
+enum ea_defrag_rc ea_defrag_add(struct ea_defrag *df, const struct ea_frag *f, uint64_t now_ns,
+                                struct ea_stats *st, const uint8_t **out, uint32_t *out_len)
+{
+    enum ea_defrag_rc rc = EA_DEFRAG_DROPPED;
+    uint32_t limit = f->key.family == 4 ? EA_DEFRAG_MAX4 : EA_DEFRAG_MAX6;
+    struct frag_entry *e;
+
+    st->frag_packets++;
+    if (df->max == 0 || df->ndone == EA_DEFRAG_DONE_MAX) {
+        st->frag_dropped++;
+        return EA_DEFRAG_DROPPED;
+    }
+    e = entry_find(df, &f->key);
+    if (frag_invalid(f, limit) || (e && frag_conflicts(e, f))) {
+        rc = EA_DEFRAG_INVALID;
+        goto drop;
+    }
+    if (!e) {
+        if (df->count >= df->max)
+            entry_drop(df, df->head, st);        /* oldest pending makes room */
+        e = entry_new(df, &f->key, now_ns);
+        if (!e)
+            goto drop;
+    }
+    if (entry_store(e, f) < 0)
+        goto drop;
+    if (entry_complete(e))
+        return entry_finish(df, e, limit, st, out, out_len);
+    return EA_DEFRAG_HELD;
+
+drop:   /* invalid (rc set) or out of memory */
     st->frag_dropped++;
     if (e)
         entry_drop(df, e, st);
-    return EA_DEFRAG_INVALID;
-nomem:
-    st->frag_dropped++;
-    if (e)
-        entry_drop(df, e, st);
-    return EA_DEFRAG_DROPPED;
+    return rc;
 }
