@@ -441,6 +441,27 @@ static enum step prolog_name(const struct ea_cur *c)
     return ST_NOT_MINE;
 }
 
+/* A comment, a CDATA section (inside the stream only) or another "<!" declaration off c. */
+static enum step scan_bang(const struct xdir *d, struct ea_cur *c)
+{
+    size_t end;
+    int com = starts(c, "<!--"), cdata = starts(c, "<![CDATA[");
+    if (com == 2)
+        end = find_end(c, 4, "-->");
+    else if (cdata == 2 && d->started)
+        end = find_end(c, 9, "]]>");
+    else if (com == 1 || cdata == 1)
+        return ST_MORE;
+    else if (!d->started)
+        return ST_NOT_MINE;                 /* RFC 6120 11.1: no DTD */
+    else
+        end = find_end(c, 2, ">");
+    if (!end)
+        return ST_MORE;
+    ea_cur_skip(c, end);
+    return ST_OK;
+}
+
 /*
  * Takes one markup item or text run off the front of c. Returns ST_MORE when
  * the item is not complete yet (nothing consumed).
@@ -472,23 +493,8 @@ static enum step scan_one(struct ea_xmpp_state *st, struct ea_xmpp_info *info, i
         ea_cur_skip(c, end);
         return ST_OK;
     }
-    if (second == '!') {
-        int com = starts(c, "<!--"), cdata = starts(c, "<![CDATA[");
-        if (com == 2)
-            end = find_end(c, 4, "-->");
-        else if (cdata == 2 && d->started)
-            end = find_end(c, 9, "]]>");
-        else if (com == 1 || cdata == 1)
-            return ST_MORE;
-        else if (!d->started)
-            return ST_NOT_MINE;                 /* RFC 6120 11.1: no DTD */
-        else
-            end = find_end(c, 2, ">");
-        if (!end)
-            return ST_MORE;
-        ea_cur_skip(c, end);
-        return ST_OK;
-    }
+    if (second == '!')
+        return scan_bang(d, c);
     if (!d->started) {
         enum step s = prolog_name(c);
         if (s != ST_OK)
