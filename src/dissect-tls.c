@@ -48,6 +48,8 @@ struct tls_dir {
     uint8_t ccs_pending;       /* client CCS that may be TLS 1.3 middlebox compatibility */
     uint8_t kx;                /* client sent ClientKeyExchange: full handshake */
     uint8_t hellos;            /* ClientHellos parsed (a second one follows a HelloRetryRequest) */
+    uint8_t v2;                /* collecting an SSLv2-compatible ClientHello (RFC 5246 E.2) */
+    uint32_t mid_records;      /* mid-stream: well-formed records walked */
     uint32_t rec_left;         /* body bytes of the current record still to come */
 
     uint8_t hs_hdr[HS_HDR];    /* handshake message header being collected */
@@ -63,6 +65,7 @@ struct tls_dir {
 struct ea_tls_state {
     struct tls_dir d[2];
     uint8_t offered13;         /* ClientHello listed TLS 1.3 in supported_versions */
+    uint8_t mid;               /* joined mid-stream: records are walked, not parsed */
     uint8_t rc;                /* enum ea_dis_rc, sticky once not NEED_MORE */
 };
 
@@ -537,10 +540,153 @@ static void record_begin(struct ea_tls_state *st, struct ea_tls_info *info, int 
     }
 }
 
+/*
+ * RFC 5246 Appendix E.2, SSLv2-compatible ClientHello:
+ *   msg_length(2, high bit set: the length of what follows) msg_type(1) = 1
+ *   version(2) cipher_spec_length(2) session_id_length(2) challenge_length(2)
+ *   cipher_specs[cipher_spec_length] (3 bytes each) session_id[] challenge[]
+ * The first five bytes are checked as they come, in d->hdr.
+ */
+#define V2_HEAD 5                /* msg_length, msg_type, version */
+#define V2_REST_MIN (6 + 3 + 16) /* three lengths, one cipher spec, the shortest challenge */
+
+static int v2_prefix_ok(const uint8_t *h, size_t n)
+{
+    if (n >= 1 && !(h[0] & 0x80))
+        return 0;
+    if (n >= 2) {
+        uint32_t len = ((uint32_t)(h[0] & 0x7f) << 8) | h[1];
+        if (len < 3 + V2_REST_MIN || len > HELLO_CAP)
+            return 0;
+    }
+    if (n >= 3 && h[2] != HS_CLIENT_HELLO)
+        return 0;
+    return n < 5 || version_ok(h[3], h[4]);
+}
+
+/* The part after the version: lengths that add up, RFC 5246 E.2's bounds. */
+static int v2_parse_rest(const uint8_t *b, size_t n)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, n);
+    uint16_t cs = ea_cur_be16(&c), sid = ea_cur_be16(&c), ch = ea_cur_be16(&c);
+    if (c.err || cs == 0 || cs % 3 != 0 || (sid != 0 && sid != 16) || ch < 16 || ch > 32)
+        return 0;
+    return (size_t)6 + cs + sid + ch == n;
+}
+
+/* Takes bytes of an SSLv2-compatible ClientHello; -1 when it is not one, 1 once parsed, 0 for more. */
+static int v2_feed(struct ea_tls_state *st, struct ea_tls_info *info, struct ea_cur *c)
+{
+    struct tls_dir *d = &st->d[EA_DIR_C2S];
+    while (d->hdr_have < V2_HEAD && ea_cur_left(c) > 0) {
+        d->hdr[d->hdr_have++] = ea_cur_u8(c);
+        if (!v2_prefix_ok(d->hdr, d->hdr_have))
+            return -1;
+    }
+    if (d->hdr_have < V2_HEAD)
+        return 0;
+    if (!d->keep) {
+        d->keep_len = ((((uint32_t)d->hdr[0] & 0x7f) << 8) | d->hdr[1]) - 3;
+        d->keep_have = 0;
+        d->keep = malloc(d->keep_len);
+        if (!d->keep)
+            return -1;
+    }
+    size_t take = ea_cur_left(c);
+    if (take > d->keep_len - d->keep_have)
+        take = d->keep_len - d->keep_have;
+    const uint8_t *p = ea_cur_ptr(c, take);
+    if (p && take) {
+        memcpy(d->keep + d->keep_have, p, take);
+        d->keep_have += (uint32_t)take;
+    }
+    if (d->keep_have < d->keep_len)
+        return 0;
+    int ok = v2_parse_rest(d->keep, d->keep_len);
+    free(d->keep);
+    d->keep = NULL;
+    d->keep_len = d->keep_have = 0;
+    if (!ok)
+        return -1;
+    info->client_version = (uint16_t)(d->hdr[3] << 8 | d->hdr[4]);
+    info->client_hello = 1;
+    info->sslv2_hello = 1;
+    info->record_seen = 1;
+    d->v2 = 0;
+    d->started = 1;
+    d->hdr_have = 0;
+    if (d->hellos < UINT8_MAX)
+        d->hellos++;
+    return 1;
+}
+
+/*
+ * Mid-stream: each record header (RFC 5246 6.2.1) must be well-formed and
+ * carry the version of the first; bodies are skipped, and a record counts
+ * once its body is complete. -1 when one is not,
+ * else 0 (the caller checks whether both directions have enough records).
+ */
+static int mid_feed(struct ea_tls_state *st, struct ea_tls_info *info, int dir, struct ea_cur *c)
+{
+    struct tls_dir *d = &st->d[dir];
+    while (ea_cur_left(c) > 0) {
+        if (d->rec_left > 0) {
+            size_t take = ea_cur_left(c) < d->rec_left ? ea_cur_left(c) : d->rec_left;
+            ea_cur_skip(c, take);
+            d->rec_left -= (uint32_t)take;
+            if (d->rec_left == 0 && d->mid_records < UINT32_MAX)
+                d->mid_records++;   /* a whole record: header and body */
+            continue;
+        }
+        d->hdr[d->hdr_have++] = ea_cur_u8(c);
+        if (d->hdr_have < REC_HDR)
+            continue;
+        d->hdr_have = 0;
+        uint8_t type = d->hdr[0];
+        uint16_t ver = (uint16_t)(d->hdr[1] << 8 | d->hdr[2]);
+        uint16_t len = (uint16_t)(d->hdr[3] << 8 | d->hdr[4]);
+        if (type < CT_CCS || type > CT_HEARTBEAT || !version_ok(d->hdr[1], d->hdr[2]) ||
+            len > REC_MAX || (len == 0 && type != CT_APPDATA) ||
+            (info->record_version && ver != info->record_version))
+            return -1;
+        info->record_version = ver;
+        d->started = 1;
+        d->rec_left = len;
+        if (len == 0 && d->mid_records < UINT32_MAX)
+            d->mid_records++;
+    }
+    return 0;
+}
+
+/*
+ * The first byte of a direction (in d->hdr[0]) that cannot open a TLS record
+ * may open an SSLv2-compatible ClientHello (client, nothing seen yet), or as
+ * application_data a stream joined in the middle (neither side started with
+ * a handshake). Returns 1 when one of these modes was entered; the byte stays
+ * in d->hdr, where v2_feed and mid_feed go on collecting.
+ */
+static int other_start(struct ea_tls_state *st, int dir)
+{
+    struct tls_dir *d = &st->d[dir];
+    const struct tls_dir *o = &st->d[!dir];
+    if (d->hdr_have != 1 || d->started || o->v2)
+        return 0;
+    if (dir == EA_DIR_C2S && (d->hdr[0] & 0x80) && !o->started && !st->mid) {
+        d->v2 = 1;
+        return 1;
+    }
+    if (d->hdr[0] == CT_APPDATA && (st->mid || !o->started)) {
+        st->mid = 1;
+        return 1;
+    }
+    return 0;
+}
+
 /* Whether the mutual-TLS answer can no longer change. */
 static int answer_final(const struct ea_tls_state *st, const struct ea_tls_info *info)
 {
-    return (info->server_hello && is_tls13(info->version)) || info->resumed ||
+    return info->midstream || (info->server_hello && is_tls13(info->version)) || info->resumed ||
            info->ccs[EA_DIR_C2S] || info->app_data || info->malformed ||
            (st->d[0].stopped && st->d[1].stopped);
 }
@@ -562,9 +708,26 @@ enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
     struct ea_cur c;
     ea_cur_init(&c, data, len);
     while (ea_cur_left(&c) > 0 && !d->stopped) {
+        if (d->v2 || st->mid) {
+            int r = d->v2 ? v2_feed(st, info, &c) : mid_feed(st, info, dir, &c);
+            if (r < 0) {
+                st->rc = EA_DIS_NOT_MINE;
+                goto out;
+            }
+            if (st->mid && st->d[0].mid_records >= EA_TLS_MID_RECORDS &&
+                st->d[1].mid_records >= EA_TLS_MID_RECORDS) {
+                info->midstream = 1;
+                info->record_seen = 1;
+            }
+            if (st->mid)
+                break;
+            continue;
+        }
         if (d->hdr_have < REC_HDR) {
             d->hdr[d->hdr_have++] = ea_cur_u8(&c);
             if (!d->started && !first_prefix_ok(d->hdr, d->hdr_have, dir)) {
+                if (other_start(st, dir))
+                    continue;
                 st->rc = EA_DIS_NOT_MINE;
                 goto out;
             }

@@ -18,6 +18,9 @@ const char *ea_mtls_name(enum ea_mtls m);   /* "no", "yes", "unverifiable", "" *
 
 struct ea_tls_info {
     uint16_t client_version;      /* ClientHello legacy_version */
+    uint8_t sslv2_hello;          /* the ClientHello came in SSLv2 form (RFC 5246 E.2) */
+    uint8_t midstream;            /* joined mid-stream: TLS confirmed by records both ways */
+    uint16_t record_version;      /* midstream: the version every record header carried */
     uint16_t version;             /* negotiated: supported_versions in ServerHello, else its version */
     uint8_t client_hello;         /* 1 once a ClientHello was parsed */
     uint8_t server_hello;
@@ -44,12 +47,20 @@ struct ea_tls_state;
 struct ea_tls_state *ea_tls_state_new(void);
 void ea_tls_state_free(struct ea_tls_state *st);   /* NULL is a no-op */
 
+/* Consecutive well-formed records per direction that confirm TLS joined mid-stream. */
+#define EA_TLS_MID_RECORDS 2
+
 /*
  * Feeds in-order TCP stream bytes of direction 'dir'. Handshake records are
  * reassembled per direction (bounded buffer); parsing of a direction stops at
- * its ChangeCipherSpec. Returns NOT_MINE when the stream does not start with
- * a TLS record, DONE once both sides' handshakes are past the point where
- * the mutual-TLS answer is known, else NEED_MORE. 'info' is caller-owned.
+ * its ChangeCipherSpec. A client may open with an SSLv2-compatible
+ * ClientHello (RFC 5246 E.2), followed by TLS records. A stream joined
+ * mid-stream (its first record is application_data) is followed record by
+ * record: EA_TLS_MID_RECORDS consecutive well-formed records in each
+ * direction, all with the same version, set info->midstream (DONE).
+ * Returns NOT_MINE when the stream starts with none of these, DONE once both
+ * sides' handshakes are past the point where the mutual-TLS answer is known,
+ * else NEED_MORE. 'info' is caller-owned.
  */
 enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
                            int dir, const uint8_t *data, size_t len);

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
     ea_test_add_workers();
     ea_test_add_perf();
     ea_test_add_ndpi_glue();
+    ea_test_add_tls_start();
 
     /* Optional argument: run only the suite with that name. */
     CU_basic_set_mode(CU_BRM_VERBOSE);
