@@ -16,6 +16,18 @@ static const char NS_TLS[] = "urn:ietf:params:xml:ns:xmpp-tls";
 static const char NS_CLIENT[] = "jabber:client";
 static const char NS_SERVER[] = "jabber:server";
 static const char NS_DIALBACK[] = "jabber:server:dialback";
+static const char NS_SASL[] = "urn:ietf:params:xml:ns:xmpp-sasl";   /* RFC 6120 6.4 */
+
+/*
+ * What may open a direction joined mid-stream (issue 15): the stanzas of
+ * RFC 6120 8, the stream features (4.3.2), dialback (XEP-0220 2.1), SASL
+ * (6.4) and STARTTLS (5.4) elements, and the stream's end tag (4.4).
+ */
+static const char *const MID_NAMES[] = {
+    "iq", "message", "presence", "stream:features", "db:result", "db:verify",
+    "auth", "challenge", "response", "success", "failure", "abort", "starttls", "proceed",
+    "/stream:stream",
+};
 
 /* What one scan step found. */
 enum step { ST_MORE, ST_OK, ST_NOT_MINE, ST_STOP };
@@ -463,6 +475,59 @@ static enum step scan_bang(const struct xdir *d, struct ea_cur *c)
 }
 
 /*
+ * Joined mid-stream: the first element's name (after "<", or "</" for the
+ * stream's end tag) must be one of MID_NAMES, checked as soon as it is in.
+ */
+static enum step mid_name(const struct ea_cur *c)
+{
+    size_t i = 1;
+    int ch;
+    if (peek_at(c, 1) == '/')
+        i = 2;
+    while ((ch = peek_at(c, i)) >= 0 && is_name(ch) && i <= NAME_MAX_LEN)
+        i++;
+    if (ch < 0)
+        return ST_MORE;
+    if (!(is_space(ch) || ch == '>' || ch == '/'))
+        return ST_NOT_MINE;
+    for (size_t k = 0; k < sizeof(MID_NAMES) / sizeof(MID_NAMES[0]); k++)
+        if (bytes_eq(c->b + c->off + 1, i - 1, MID_NAMES[k]))
+            return ST_OK;
+    return ST_NOT_MINE;
+}
+
+/*
+ * The first element of a direction joined mid-stream, already named by
+ * mid_name: stanzas in no namespace or jabber:client/jabber:server (noted),
+ * SASL and STARTTLS elements in their own. The direction goes on as if
+ * inside a stream whose prefix is "stream".
+ */
+static enum step mid_start(struct ea_xmpp_state *st, struct ea_xmpp_info *info, int dir,
+                           const struct tag *t)
+{
+    struct xdir *d = &st->d[dir];
+    const struct attr *ns = own_ns(t);
+    if (t->plen == 2 && memcmp(t->name, "db", 2) == 0) {
+        info->dialback = 1;
+    } else if (!t->plen && (local_is(t, "iq") || local_is(t, "message") || local_is(t, "presence"))) {
+        if (ns && value_is(ns, NS_CLIENT))
+            info->ns_client = 1;
+        else if (ns && value_is(ns, NS_SERVER))
+            info->ns_server = 1;
+        else if (ns)
+            return ST_NOT_MINE;
+    } else if (!t->plen && !(ns && (value_is(ns, NS_SASL) || value_is(ns, NS_TLS)))) {
+        return ST_NOT_MINE;
+    }
+    d->started = 1;
+    d->depth = 1;
+    d->prefix_len = 6;
+    memcpy(d->prefix, "stream", 6);
+    info->midstream = 1;
+    return child(st, info, dir, t);
+}
+
+/*
  * Takes one markup item or text run off the front of c. Returns ST_MORE when
  * the item is not complete yet (nothing consumed).
  */
@@ -497,6 +562,8 @@ static enum step scan_one(struct ea_xmpp_state *st, struct ea_xmpp_info *info, i
         return scan_bang(d, c);
     if (!d->started) {
         enum step s = prolog_name(c);
+        if (s == ST_NOT_MINE)
+            s = mid_name(c);
         if (s != ST_OK)
             return s;
     }
@@ -523,13 +590,18 @@ static enum step scan_one(struct ea_xmpp_state *st, struct ea_xmpp_info *info, i
     struct ea_cur body = ea_cur_sub(c, i - 1);
     ea_cur_skip(c, 1);                          /* the '>' */
 
+    if (second == '/' && !d->started) {
+        d->started = 1;                         /* </stream:stream>: the stream ends */
+        info->midstream = 1;
+        return ST_STOP;
+    }
     if (second == '/')
         return end_tag(d);
     struct tag t;
     if (!parse_tag(&body, &t))
         return d->started ? ST_STOP : ST_NOT_MINE;
     if (!d->started)
-        return stream_header(st, info, dir, &t);
+        return local_is(&t, "stream") ? stream_header(st, info, dir, &t) : mid_start(st, info, dir, &t);
     return child(st, info, dir, &t);
 }
 
@@ -555,6 +627,46 @@ static size_t scan(struct ea_xmpp_state *st, struct ea_xmpp_info *info, int dir)
     return c.off;
 }
 
+int ea_xmpp_seen(const struct ea_xmpp_info *info)
+{
+    return info && (info->stream[0] || info->stream[1] || info->midstream);
+}
+
+enum ea_xmpp_side ea_xmpp_side(const struct ea_xmpp_info *info, uint16_t dport,
+                               enum ea_xmpp_evidence *ev)
+{
+    enum ea_xmpp_evidence e = EA_XMPP_EV_NONE;
+    enum ea_xmpp_side side = EA_XMPP_SIDE_UNKNOWN;
+    if (!info) {
+        /* nothing to tell */
+    } else if (info->ns_server || info->ns_client) {
+        e = EA_XMPP_EV_NAMESPACE;
+        side = info->ns_server ? EA_XMPP_SIDE_S2S : EA_XMPP_SIDE_C2S;
+    } else if (info->dialback) {
+        e = EA_XMPP_EV_DIALBACK;
+        side = EA_XMPP_SIDE_S2S;
+    } else if (dport == 5269) {             /* RFC 6120 14.7 */
+        e = EA_XMPP_EV_PORT;
+        side = EA_XMPP_SIDE_S2S;
+    } else if (dport == 5222 || dport == 5223) {   /* RFC 6120 14.7; 5223: TLS from the start */
+        e = EA_XMPP_EV_PORT;
+        side = EA_XMPP_SIDE_C2S;
+    }
+    if (ev)
+        *ev = e;
+    return side;
+}
+
+const char *ea_xmpp_evidence_name(enum ea_xmpp_evidence ev)
+{
+    switch (ev) {
+    case EA_XMPP_EV_NAMESPACE: return "namespace";
+    case EA_XMPP_EV_DIALBACK: return "dialback";
+    case EA_XMPP_EV_PORT: return "port";
+    default: return "";
+    }
+}
+
 /* The answer after a feed; sticky once it is not NEED_MORE. */
 static enum ea_dis_rc verdict(struct ea_xmpp_state *st, const struct ea_xmpp_info *info)
 {
@@ -565,11 +677,14 @@ static enum ea_dis_rc verdict(struct ea_xmpp_state *st, const struct ea_xmpp_inf
         st->rc = EA_DIS_NOT_MINE;
     else if (info->proceed)
         st->rc = EA_DIS_UPGRADE;
+    else if (info->midstream && ((st->d[0].started && st->d[1].started) ||
+                                 info->ns_client || info->ns_server || info->dialback))
+        st->rc = EA_DIS_DONE;
     else if (both && (st->tls_failure || st->init_other ||
                       (r->features_done && !info->starttls_offered)))
         st->rc = EA_DIS_DONE;
     else if (st->d[0].stopped || st->d[1].stopped)
-        st->rc = (info->stream[0] || info->stream[1]) ? EA_DIS_DONE : EA_DIS_NOT_MINE;
+        st->rc = ea_xmpp_seen(info) ? EA_DIS_DONE : EA_DIS_NOT_MINE;
     return (enum ea_dis_rc)st->rc;
 }
 

@@ -245,7 +245,6 @@ static void test_not_xmpp(void)
         "<stream:stream xmlns:stream='http://example.com/not-streams'>",
         "<stream:stream xmlns='http://etherx.jabber.org/streams'>",   /* prefix left unbound */
         "<s:stream xmlns:stream='http://etherx.jabber.org/streams'>", /* bound to another prefix */
-        "</stream:stream>",
         "<!DOCTYPE stream>",
         "<stream:stream to='a' <b>",                                  /* '<' inside a tag */
         "<stream:stream to=a>",                                       /* unquoted value */
@@ -485,6 +484,118 @@ static void test_hostile(void)
     free(big);
 }
 
+/* ---- joined mid-stream (issue 15): stanzas without a stream header ---- */
+
+/* From jabber.pcap (a Pidgin client and its server on 5222, the capture began after the headers). */
+static const char mid_c[] =
+    "<iq type='set' id='purpledde80fda' to='cs-xmpp.lan'><command "
+    "xmlns='http://jabber.org/protocol/commands' node='ping' action='execute'/></iq>";
+static const char mid_s[] =
+    "<iq xml:lang='en' to='tom@cs-xmpp.lan/darkstar' from='cs-xmpp.lan' type='result' "
+    "id='purpledde80fda'><command status='completed' sessionid='2017-08-10T15:51:01.252912Z' "
+    "node='ping' xmlns='http://jabber.org/protocol/commands'><note>Pong</note></command></iq>";
+
+static void test_midstream_stanzas(void)
+{
+    struct ea_xmpp_state *st = ea_xmpp_state_new();
+    struct ea_xmpp_info xi = { 0 };
+    enum ea_xmpp_evidence ev = EA_XMPP_EV_NAMESPACE;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(feed_str(st, &xi, EA_DIR_C2S, mid_c), EA_DIS_NEED_MORE);
+    CU_ASSERT(xi.midstream && !xi.stream[0] && ea_xmpp_seen(&xi));
+    CU_ASSERT_EQUAL(feed_str(st, &xi, EA_DIR_S2C, mid_s), EA_DIS_DONE);
+    CU_ASSERT(!xi.ns_client && !xi.ns_server && !xi.dialback);
+    /* Nothing in the bytes tells c2s from s2s: only the port does. */
+    CU_ASSERT_EQUAL(ea_xmpp_side(&xi, 5222, &ev), EA_XMPP_SIDE_C2S);
+    CU_ASSERT_EQUAL(ev, EA_XMPP_EV_PORT);
+    CU_ASSERT_STRING_EQUAL(ea_xmpp_evidence_name(ev), "port");
+    CU_ASSERT_EQUAL(ea_xmpp_side(&xi, 5269, &ev), EA_XMPP_SIDE_S2S);
+    CU_ASSERT_EQUAL(ea_xmpp_side(&xi, 23456, &ev), EA_XMPP_SIDE_UNKNOWN);
+    CU_ASSERT_EQUAL(ev, EA_XMPP_EV_NONE);
+    CU_ASSERT_EQUAL(ea_xmpp_side(NULL, 5222, NULL), EA_XMPP_SIDE_UNKNOWN);
+    CU_ASSERT(!ea_xmpp_seen(NULL));
+    ea_xmpp_state_free(st);
+
+    /* The whole exchange one byte at a time gives the same. */
+    const struct seg both[] = { { EA_DIR_C2S, mid_c }, { EA_DIR_S2C, mid_s } };
+    struct ea_xmpp_info x1 = { 0 };
+    CU_ASSERT_EQUAL(run(both, 2, 1, &x1), EA_DIS_DONE);
+    CU_ASSERT(x1.midstream && !x1.ns_client && !x1.ns_server);
+}
+
+/* Namespace and dialback evidence; the stream's end tag alone; SASL in its namespace. */
+static void test_midstream_evidence(void)
+{
+    static const struct { const char *first; int side; enum ea_xmpp_evidence ev; } cases[] = {
+        { "<message xmlns='jabber:server' from='a.example' to='b.example'><body>hi</body></message>",
+          EA_XMPP_SIDE_S2S, EA_XMPP_EV_NAMESPACE },
+        { "<presence xmlns='jabber:client'/>", EA_XMPP_SIDE_C2S, EA_XMPP_EV_NAMESPACE },
+        { "<db:result from='a.example' to='b.example'>b4835385f37fe2895af6c196b59097b16862406db80559900d96bf6fa7d23df3</db:result>",
+          EA_XMPP_SIDE_S2S, EA_XMPP_EV_DIALBACK },
+        { "<db:verify from='a.example' to='b.example' id='417GAF25' type='valid'/>",
+          EA_XMPP_SIDE_S2S, EA_XMPP_EV_DIALBACK },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ea_xmpp_state *st = ea_xmpp_state_new();
+        struct ea_xmpp_info xi = { 0 };
+        enum ea_xmpp_evidence ev;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        /* Evidence of the kind settles it from one direction (port 5222 is overruled). */
+        CU_ASSERT_EQUAL(feed_str(st, &xi, EA_DIR_C2S, cases[i].first), EA_DIS_DONE);
+        CU_ASSERT(xi.midstream);
+        CU_ASSERT_EQUAL(ea_xmpp_side(&xi, 5222, &ev), cases[i].side);
+        CU_ASSERT_EQUAL(ev, cases[i].ev);
+        ea_xmpp_state_free(st);
+    }
+    static const char *const more[] = {
+        "</stream:stream>",
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAByMG0zMG0wcjMw</auth>",
+        "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+        "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
+    };
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        struct ea_xmpp_state *st = ea_xmpp_state_new();
+        struct ea_xmpp_info xi = { 0 };
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        enum ea_dis_rc rc = feed_str(st, &xi, i == 2 ? EA_DIR_S2C : EA_DIR_C2S, more[i]);
+        CU_ASSERT(rc == EA_DIS_NEED_MORE || rc == EA_DIS_DONE);
+        CU_ASSERT(xi.midstream);
+        ea_xmpp_state_free(st);
+    }
+}
+
+/* What is not a mid-stream XMPP opening; and the first stanza cut at every length. */
+static void test_midstream_not_mine(void)
+{
+    static const char *const bad[] = {
+        "<auth mechanism='PLAIN'>",                                 /* SASL outside its namespace */
+        "<message xmlns='http://example.com/chat'>",                /* a stanza in another namespace */
+        "<iqx type='get'>",
+        "<foo:iq xmlns:foo='jabber:client'>",
+        "</html>",
+        "<presence type='x' <b>",
+        "<db:result from='a' to='b' <",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct ea_xmpp_state *st = ea_xmpp_state_new();
+        struct ea_xmpp_info xi = { 0 };
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        CU_ASSERT_EQUAL(feed_str(st, &xi, EA_DIR_C2S, bad[i]), EA_DIS_NOT_MINE);
+        CU_ASSERT(!xi.midstream && !xi.dialback);
+        ea_xmpp_state_free(st);
+    }
+    /* Cut before the first start tag is complete: nothing known yet, never NOT_MINE. */
+    size_t tag_end = strchr(mid_c, '>') - mid_c + 1;
+    for (size_t n = 0; n < tag_end; n++) {
+        struct ea_xmpp_state *st = ea_xmpp_state_new();
+        struct ea_xmpp_info xi = { 0 };
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        CU_ASSERT_EQUAL(feed(st, &xi, EA_DIR_C2S, mid_c, n), EA_DIS_NEED_MORE);
+        CU_ASSERT(!xi.midstream);
+        ea_xmpp_state_free(st);
+    }
+}
+
 void ea_test_add_dissect_xmpp(void)
 {
     EA_SUITE("dissect-xmpp",
@@ -497,5 +608,8 @@ void ea_test_add_dissect_xmpp(void)
              { "prolog, prefixes, mirrored to/from", test_prolog_and_prefix },
              { "when DONE", test_done_rules },
              { "attribute values", test_values },
-             { "hostile input", test_hostile });
+             { "hostile input", test_hostile },
+             { "mid-stream: stanzas both ways", test_midstream_stanzas },
+             { "mid-stream: namespace, dialback, end tag, SASL", test_midstream_evidence },
+             { "mid-stream: not XMPP, cut at every length", test_midstream_not_mine });
 }
