@@ -12,6 +12,7 @@ struct ea_rtp_info {
     uint8_t is_rtcp;            /* decided: RTCP */
     uint8_t rfc4571;            /* carried in RFC 4571 framing on TCP */
     uint8_t stun_in_4571;       /* STUN connectivity checks inside the framing */
+    uint8_t turn_channel;       /* carried in TURN ChannelData (RFC 8656 12.4), set by the caller */
     uint8_t payload_type;       /* last RTP payload type */
     uint32_t ssrc[2];           /* per direction */
     uint16_t seq[2];            /* last sequence number per direction */

@@ -165,6 +165,19 @@ static int is_channel_data(const uint8_t *data, size_t len)
     return dlen <= left && left - dlen < 4;
 }
 
+int ea_stun_channel_data(const uint8_t *data, size_t len, const uint8_t **app, size_t *app_len)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, data, len);
+    uint16_t chan = ea_cur_be16(&c);
+    uint16_t dlen = ea_cur_be16(&c);
+    if (c.err || chan < 0x4000 || chan > 0x4FFF || !is_channel_data(data, len))
+        return 0;
+    *app = ea_cur_ptr(&c, dlen);
+    *app_len = dlen;
+    return !c.err;
+}
+
 /*
  * Parses one STUN message or TURN ChannelData message. info is caller-owned
  * and only updated when the message is accepted; dir is EA_DIR_C2S or
@@ -189,6 +202,7 @@ enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *
         if (info->messages[0] + info->messages[1] == 0 || !is_channel_data(data, len))
             return EA_DIS_NOT_MINE;
         info->channel_data = 1;
+        bump(&info->channel_msgs[d]);
         return EA_DIS_DONE;
     }
 

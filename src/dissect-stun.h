@@ -21,6 +21,7 @@ struct ea_stun_info {
     uint32_t requests[2];       /* requests per direction */
     uint32_t responses[2];      /* success or error responses per direction */
     uint8_t channel_data;       /* TURN ChannelData (RFC 8656 12.4) seen */
+    uint32_t channel_msgs[2];   /* ChannelData messages per direction */
     uint8_t malformed;
 };
 
@@ -30,6 +31,15 @@ struct ea_stun_info {
  * counts it in info), NOT_MINE otherwise. Never reads past len.
  */
 enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *data, size_t len);
+
+/*
+ * RFC 8656 12.4: when data is one ChannelData message (channel number
+ * 0x4000-0x4FFF, the RFC 7983 range 64-79 of the first byte; the length
+ * fits, at most 3 bytes of padding after it), points *app at its
+ * Application Data and *app_len at its length, and returns 1; else 0 and
+ * leaves them alone. Never reads past len; *app points into data.
+ */
+int ea_stun_channel_data(const uint8_t *data, size_t len, const uint8_t **app, size_t *app_len);
 
 /* 1 when the message is a response (success or error) class. */
 int ea_stun_is_response(const uint8_t *data, size_t len);

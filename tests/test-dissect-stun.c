@@ -1,4 +1,5 @@
 /* test-dissect-stun.c: STUN/TURN/MS-TURN recognition over real captured messages and crafted breakage. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tests.h"
@@ -749,6 +750,78 @@ static void test_method_names(void)
     CU_ASSERT_STRING_EQUAL(ea_stun_method_name(0xFFF), "unknown");
 }
 
+/*
+ * One ChannelData message that coturn 4.6 relayed for baresip 1.0 (channel
+ * 0x4000, 400 bytes: an Opus RTP packet, SSRC 0xbc49dd22), recorded on
+ * loopback (captures/own/turn-rtp.pcap), as hex.
+ */
+static const char coturn_channel_rtp_hex[] =
+    "4000019080e053c80000335ebc49dd22fcb545deb757f01485e74cec12e97f0298110fdf6cc78b80b6db95a75a5c5ba8"
+    "74cb86b65ba02fd4af122331aa86f5e4d23ef87f0cf773070cc41f7c492d508ea1e8615b8f7ef21c087fc8ae2c3643ab"
+    "11695d9d1980da6cc6826b19e6502e08101a9d4611312d94cbeb96b036315ffc17871a728ae9db9d5123d724f1370f95"
+    "5cd8ed39887b18b8bee374ff9f6653f279deced63dad86206aba1dd0ba3cad82b2b32bafa767ec2a6b401958da21f1c0"
+    "265c85c50f0704fb3208f3cee89a37b7b51131c890878bb329931218002e50946fbfbd9b63cf0fc365c1da2bd987f44e"
+    "3126da100bf05e5f3ff0349e0c5d4396fcfe6d5d4396ce2ea0f97ab3e95428df43eac64dc69bef8660ccced4439f4661"
+    "0e9221cfa0271f563489faf1814bf0f8beff737aa44a64752a30e290323a9526a207a2dc7f0413c9ddaa81a0849c6f67"
+    "ece20c1814f5f2fefe5e7bdc5ea0af547599b70c6e52b16255d723ab957885d0b8feaa81b657cbcbc1125a9658ff5d8d"
+    "a82818effb7b240484dbb37b37212925fedb136d";
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (; h[0] && h[1] && n < cap; h += 2) {
+        unsigned v = 0;
+        CU_ASSERT_FATAL(sscanf(h, "%2x", &v) == 1);
+        out[n++] = (uint8_t)v;
+    }
+    return n;
+}
+
+/* RFC 8656 12.4 around RTP: the Application Data is found; cut at every length it is not. */
+static void test_channel_data_payload(void)
+{
+    uint8_t m[512];
+    size_t n = unhex(coturn_channel_rtp_hex, m, sizeof(m));
+    const uint8_t *app = NULL;
+    size_t app_len = 0;
+    CU_ASSERT_EQUAL_FATAL(n, 404);
+    CU_ASSERT(ea_stun_channel_data(m, n, &app, &app_len));
+    CU_ASSERT_PTR_EQUAL(app, m + 4);
+    CU_ASSERT_EQUAL(app_len, 400);
+    CU_ASSERT_EQUAL(app[0] & 0xC0, 0x80);          /* RTP version 2 inside */
+    for (size_t k = 0; k < n; k++) {
+        uint8_t *cut = malloc(k ? k : 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+        memcpy(cut, m, k);
+        app = NULL;
+        CU_ASSERT(!ea_stun_channel_data(cut, k, &app, &app_len));
+        CU_ASSERT_PTR_NULL(app);
+        free(cut);
+    }
+    /* Up to three bytes of padding may follow on UDP; four may not. */
+    uint8_t pad[404 + 4];
+    memcpy(pad, m, n);
+    memset(pad + n, 0, 4);
+    CU_ASSERT(ea_stun_channel_data(pad, n + 3, &app, &app_len));
+    CU_ASSERT(!ea_stun_channel_data(pad, n + 4, &app, &app_len));
+    /* RFC 8656 12: 0x5000-0x7FFF are reserved, 0x3FFF is no channel. */
+    m[0] = 0x50;
+    CU_ASSERT(!ea_stun_channel_data(m, n, &app, &app_len));
+    m[0] = 0x3F;
+    m[1] = 0xFF;
+    CU_ASSERT(!ea_stun_channel_data(m, n, &app, &app_len));
+    m[0] = 0x4F;
+    CU_ASSERT(ea_stun_channel_data(m, n, &app, &app_len));
+
+    /* Counted per direction once the flow has spoken STUN. */
+    struct ea_stun_info si = { 0 };
+    CU_ASSERT_EQUAL(ea_stun_parse(&si, EA_DIR_C2S, m, n), EA_DIS_NOT_MINE);
+    si.messages[0] = 1;
+    CU_ASSERT_EQUAL(ea_stun_parse(&si, EA_DIR_C2S, m, n), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_stun_parse(&si, EA_DIR_S2C, m, n), EA_DIS_DONE);
+    CU_ASSERT(si.channel_data && si.channel_msgs[0] == 1 && si.channel_msgs[1] == 1);
+}
+
 void ea_test_add_dissect_stun(void)
 {
     EA_SUITE("dissect-stun",
@@ -761,5 +834,6 @@ void ea_test_add_dissect_stun(void)
              { "truncation", test_truncation },
              { "DNS query is not a response", test_dns_is_not_response },
              { "type bits", test_type_bits },
-             { "method names", test_method_names });
+             { "method names", test_method_names },
+             { "ChannelData around RTP (coturn)", test_channel_data_payload });
 }
