@@ -93,7 +93,8 @@ EOC
 	: > "$d/contacts"
 }
 
-# call NAME CALLER_PARAMS - bob (edge, RTP 50000-50099, answers at once) and alice (client)
+# call NAME CALLER_PARAMS - bob (edge, RTP 50000-50099, answers at once) and alice (client,
+# RTP 50100-50199, so that the chosen pair is in the A/V Edge range whoever checks first)
 # in one call of 4 s. The namespace keeps only the two role addresses (and 127.0.0.1). Both
 # agents' media sockets are bound to the wildcard address, so each offers a host candidate
 # on every address and each ICE pair joins the same address at both ends: the pair chosen
@@ -101,7 +102,7 @@ EOC
 call() {
 	local name=$1
 	ua bob "$EDGE" 50000-50099 "medianat=ice;answermode=auto" &&
-		ua alice "$CLIENT" 40000-40099 "$2" || return 1
+		ua alice "$CLIENT" 50100-50199 "$2" || return 1
 	ens_bg bob baresip -f "$ENS_TMP/bob" -t 8
 	ens_wait_port udp 5060 "$EDGE" || { fail "$name" "bob did not listen"; return 1; }
 	ens_bg alice baresip -f "$ENS_TMP/alice" -t 5 -e "/dial sip:bob@$EDGE"

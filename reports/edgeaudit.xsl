@@ -574,7 +574,9 @@
     <div class="small">TLS <xsl:value-of select="@version"/>, mtls <xsl:value-of select="../@mtls"/>,
       certificate request <xsl:value-of select="@certificate-request"/>, client certificate <xsl:value-of select="@client-certificate"/>
       <xsl:if test="../@sni">; SNI <q><xsl:value-of select="../@sni"/></q></xsl:if>
-      <xsl:if test="@alpn">; ALPN <q><xsl:value-of select="@alpn"/></q></xsl:if></div>
+      <xsl:if test="@alpn">; ALPN <q><xsl:value-of select="@alpn"/></q></xsl:if>
+      <xsl:if test="@start = 'sslv2-hello'">; SSLv2-compatible ClientHello</xsl:if>
+      <xsl:if test="@start = 'midstream'">; joined mid-stream (records <xsl:value-of select="@record-version"/>), the handshake was not captured</xsl:if></div>
   </xsl:template>
   <xsl:template match="sip">
     <div class="small">SIP<xsl:if test="@method"><xsl:text> </xsl:text><q><xsl:value-of select="@method"/></q></xsl:if>
@@ -586,16 +588,21 @@
   <xsl:template match="xmpp">
     <div class="small">XMPP <xsl:value-of select="@namespace"/>
       <xsl:if test="@to">, to <q><xsl:value-of select="@to"/></q></xsl:if>
-      <xsl:if test="@from">, from <q><xsl:value-of select="@from"/></q></xsl:if>, STARTTLS <xsl:value-of select="@starttls"/></div>
+      <xsl:if test="@from">, from <q><xsl:value-of select="@from"/></q></xsl:if>, STARTTLS <xsl:value-of select="@starttls"/>
+      <xsl:if test="@midstream = 'yes'">; joined mid-stream</xsl:if>
+      <xsl:if test="@evidence">; kind told by the <xsl:value-of select="@evidence"/></xsl:if></div>
   </xsl:template>
   <xsl:template match="stun">
     <div class="small"><xsl:choose><xsl:when test="@msturn = 'yes'">MS-TURN</xsl:when><xsl:otherwise>STUN</xsl:otherwise></xsl:choose>
-      <xsl:text> </xsl:text><xsl:value-of select="@method"/>, <xsl:value-of select="@requests"/> requests, <xsl:value-of select="@responses"/> responses</div>
+      <xsl:text> </xsl:text><xsl:value-of select="@method"/>, <xsl:value-of select="@requests"/> requests, <xsl:value-of select="@responses"/> responses
+      <xsl:if test="@messages">, <xsl:value-of select="@messages"/> messages</xsl:if>
+      <xsl:if test="@channel-data">, <xsl:value-of select="@channel-data"/> ChannelData</xsl:if></div>
   </xsl:template>
   <xsl:template match="rtp">
     <div class="small"><xsl:value-of select="translate(@kind, 'rtcp', 'RTCP')"/> SSRC <xsl:value-of select="@ssrc"/>
       <xsl:if test="@payload-type">, payload type <xsl:value-of select="@payload-type"/></xsl:if>
-      <xsl:if test="@framing = 'rfc4571'">, RFC 4571 framing</xsl:if></div>
+      <xsl:if test="@framing = 'rfc4571'">, RFC 4571 framing</xsl:if>
+      <xsl:if test="@framing = 'turn-channel-data'">, inside TURN ChannelData</xsl:if></div>
   </xsl:template>
   <xsl:template match="banner">
     <div class="small">Banner <q><xsl:value-of select="."/></q></div>

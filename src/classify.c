@@ -5,6 +5,9 @@
 #include "flow-table.h"
 #include "ndpi-glue.h"
 
+/* Payload packets a STUN flow is watched for media after its checks (issue 15). */
+#define EA_ICE_MEDIA_WAIT 24
+
 /* Stream bytes the RFC 4571 probe may see before it must have decided. */
 #define EA_RTP_TCP_PROBE_BYTES 16384
 
@@ -254,6 +257,25 @@ static void tcp_segment(struct ea_classifier *c, struct ea_flow *f, struct ea_in
     feed_stream(c, f, in, dir, d, n, off);
 }
 
+/* RTP or RTCP (RFC 3550) in a datagram, or relayed inside TURN ChannelData (channel 1). */
+static void rtp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
+                         const uint8_t *d, size_t n, int channel)
+{
+    if (!(in->alive & D_RTP))
+        return;
+    struct ea_rtp_info *r = INFO(f, rtp);
+    enum ea_dis_rc rc = r ? ea_rtp_parse(r, dir, d, n) : EA_DIS_NOT_MINE;
+    if (rc == EA_DIS_NOT_MINE) {
+        in->alive &= ~D_RTP;
+        if (r && !r->is_rtp && !r->is_rtcp) {
+            free(f->rtp);
+            f->rtp = NULL;
+        }
+    } else if (channel) {
+        r->turn_channel = 1;
+    }
+}
+
 /* RFC 7983 first-byte demultiplexing of a UDP payload. */
 static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
                          const uint8_t *d, size_t n)
@@ -272,19 +294,16 @@ static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
         }
     }
     if (b >= 64 && b <= 79 && f->stun) {
-        ea_stun_parse(f->stun, dir, d, n);   /* TURN ChannelData */
+        /* TURN ChannelData (RFC 8656 12.4); the media it relays demultiplexes as below. */
+        const uint8_t *app = NULL;
+        size_t app_len = 0;
+        if (ea_stun_parse(f->stun, dir, d, n) == EA_DIS_DONE &&
+            ea_stun_channel_data(d, n, &app, &app_len) && app_len && app[0] >= 128 && app[0] <= 191)
+            rtp_datagram(f, in, dir, app, app_len, 1);
         return;
     }
-    if (b >= 128 && b <= 191 && (in->alive & D_RTP)) {
-        struct ea_rtp_info *r = INFO(f, rtp);
-        enum ea_dis_rc rc = r ? ea_rtp_parse(r, dir, d, n) : EA_DIS_NOT_MINE;
-        if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_RTP;
-            if (r && !r->is_rtp && !r->is_rtcp) {
-                free(f->rtp);
-                f->rtp = NULL;
-            }
-        }
+    if (b >= 128 && b <= 191) {
+        rtp_datagram(f, in, dir, d, n, 0);
         return;
     }
     if (in->alive & D_SIP) {
@@ -306,7 +325,9 @@ static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *
 {
     if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp))
         return 1;
-    if (f->stun && f->stun->messages[0] + f->stun->messages[1] >= 4)
+    /* ICE (RFC 8445): media follows the checks on the same 5-tuple, so wait a little for it. */
+    if (f->stun && f->stun->messages[0] + f->stun->messages[1] >= 4 &&
+        !((in->alive & D_RTP) && in->payload_pkts < EA_ICE_MEDIA_WAIT))
         return 1;
     /* On UDP wait for the answer too; on TCP the request settles it. */
     if (f->sip && f->sip->request && (f->sip->response || f->key.proto == IPPROTO_TCP))
@@ -361,13 +382,14 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 /* The final label from the facts gathered, most specific first. */
 static void set_label(struct ea_flow *f)
 {
-    int tls = f->tls && (f->tls->client_hello || f->tls->server_hello);
-    int xmpp = f->xmpp && (f->xmpp->stream[0] || f->xmpp->stream[1]);
+    int tls = f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream);
+    enum ea_xmpp_side xs = ea_xmpp_seen(f->xmpp) ? ea_xmpp_side(f->xmpp, f->key.dport, NULL)
+                                                 : EA_XMPP_SIDE_UNKNOWN;
     enum ea_app nd = ea_ndpi_app(f->ndpi_master, f->ndpi_app);
 
     f->app_src = EA_SRC_DISSECTOR;
-    if (xmpp && (f->xmpp->ns_server || f->xmpp->ns_client)) {
-        f->app = f->xmpp->ns_server ? EA_APP_XMPP_S2S : EA_APP_XMPP_C2S;
+    if (xs != EA_XMPP_SIDE_UNKNOWN) {
+        f->app = xs == EA_XMPP_SIDE_S2S ? EA_APP_XMPP_S2S : EA_APP_XMPP_C2S;
     } else if (tls) {
         if (f->key.dport == 5061) {
             /* RFC 3261 26.2: 5061 is SIP over TLS; the payload itself is encrypted. */
@@ -378,12 +400,12 @@ static void set_label(struct ea_flow *f)
         }
     } else if (f->sip && (f->sip->request || f->sip->response)) {
         f->app = EA_APP_SIP;
-    } else if (f->stun && f->stun->messages[0] + f->stun->messages[1] > 0) {
-        f->app = (f->stun->msturn || f->stun->ms_attrs) ? EA_APP_MSTURN : EA_APP_STUN;
     } else if (f->rtp && f->rtp->is_rtp) {
-        f->app = EA_APP_RTP;
+        f->app = EA_APP_RTP;            /* media, even after ICE checks (f->stun keeps them) */
     } else if (f->rtp && f->rtp->is_rtcp) {
         f->app = EA_APP_RTCP;
+    } else if (f->stun && f->stun->messages[0] + f->stun->messages[1] > 0) {
+        f->app = (f->stun->msturn || f->stun->ms_attrs) ? EA_APP_MSTURN : EA_APP_STUN;
     } else if (f->banner && f->banner->kind == EA_BANNER_SSH) {
         f->app = EA_APP_SSH;
     } else if (f->banner && f->banner->kind == EA_BANNER_HTTP) {

@@ -672,16 +672,16 @@ static enum ea_dis_rc verdict(struct ea_xmpp_state *st, const struct ea_xmpp_inf
 {
     const struct xdir *r = &st->d[EA_DIR_S2C];
     int both = info->stream[0] && info->stream[1];
+    /* Joined mid-stream: both sides heard, or the kind is told already. */
+    int mid_known = info->midstream && ((st->d[0].started && st->d[1].started) ||
+                                        info->ns_client || info->ns_server || info->dialback);
 
     if (st->not_mine)
         st->rc = EA_DIS_NOT_MINE;
     else if (info->proceed)
         st->rc = EA_DIS_UPGRADE;
-    else if (info->midstream && ((st->d[0].started && st->d[1].started) ||
-                                 info->ns_client || info->ns_server || info->dialback))
-        st->rc = EA_DIS_DONE;
-    else if (both && (st->tls_failure || st->init_other ||
-                      (r->features_done && !info->starttls_offered)))
+    else if (mid_known || (both && (st->tls_failure || st->init_other ||
+                                    (r->features_done && !info->starttls_offered))))
         st->rc = EA_DIS_DONE;
     else if (st->d[0].stopped || st->d[1].stopped)
         st->rc = ea_xmpp_seen(info) ? EA_DIS_DONE : EA_DIS_NOT_MINE;

@@ -47,7 +47,7 @@ void ea_policy_free(struct ea_policy *pol)
 
 static int tls_seen(const struct ea_flow *f)
 {
-    return f->tls && (f->tls->client_hello || f->tls->server_hello);
+    return f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream);
 }
 
 /* A label we may trust: reached by a dissector or by nDPI's inspection, not by a port guess. */
@@ -102,6 +102,11 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
 {
     const struct ea_tls_info *t = f->tls;
     const char *ver = tls_version_name(t->version ? t->version : t->client_version);
+    if (t->midstream) {   /* issue 15: records both ways confirm TLS, not the handshake */
+        snprintf(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured%s; %s",
+                 r->sec == EA_SEC_MTLS ? ", so mutual TLS cannot be seen" : "", what);
+        return r->sec == EA_SEC_MTLS ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
+    }
     if (!t->server_hello && !t->resumed) {
         snprintf(why, n, "only the client's side of the TLS handshake was seen");
         return EA_R_UNCONFIRMED;
@@ -200,11 +205,21 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
 static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
     const struct ea_xmpp_info *x = f->xmpp;
-    if (x && (x->stream[0] || x->stream[1]) && (x->ns_server || x->ns_client)) {
-        if (x->ns_client)
-            return wrong_protocol(r, f, "an XMPP client stream (jabber:client)", why, n);
+    enum ea_xmpp_evidence ev = EA_XMPP_EV_NONE;
+    enum ea_xmpp_side side = ea_xmpp_seen(x) ? ea_xmpp_side(x, f->key.dport, &ev) : EA_XMPP_SIDE_UNKNOWN;
+    if (side != EA_XMPP_SIDE_UNKNOWN) {
+        char kind[96];
+        snprintf(kind, sizeof(kind), "%s (%s%s)", x->midstream ? "joined mid-stream" : "stream",
+                 ev == EA_XMPP_EV_NAMESPACE ? (x->ns_server ? "jabber:server" : "jabber:client")
+                 : ev == EA_XMPP_EV_DIALBACK ? "dialback" : "by the port only",
+                 ev == EA_XMPP_EV_PORT && x->midstream ? ": no stream header" : "");
+        if (side == EA_XMPP_SIDE_C2S) {
+            char lbl[128];
+            snprintf(lbl, sizeof(lbl), "an XMPP client %s", kind);
+            return wrong_protocol(r, f, lbl, why, n);
+        }
         if (r->sec == EA_SEC_NONE) {
-            snprintf(why, n, "XMPP server-to-server stream (jabber:server)%s",
+            snprintf(why, n, "XMPP server-to-server %s%s", kind,
                      x->proceed ? ", upgraded with STARTTLS" : "");
             return EA_R_SATISFIED;
         }
@@ -234,9 +249,13 @@ static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *
 {
     const struct ea_stun_info *s = f->stun;
     if (s && s->messages[0] + s->messages[1] > 0) {
-        snprintf(why, n, "%s %s: %u request(s), %u response(s)",
+        const struct ea_rtp_info *m = f->rtp;
+        snprintf(why, n, "%s %s: %u request(s), %u response(s)%s",
                  (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
-                 s->requests[0] + s->requests[1], s->responses[0] + s->responses[1]);
+                 s->requests[0] + s->requests[1], s->responses[0] + s->responses[1],
+                 m && m->turn_channel ? "; then media inside TURN ChannelData on the same 5-tuple" :
+                 m && m->is_rtp ? "; then RTP media on the same 5-tuple" :
+                 m && m->is_rtcp ? "; then RTCP on the same 5-tuple" : "");
         return EA_R_SATISFIED;
     }
     if (identified(f))
@@ -249,8 +268,12 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
     const struct ea_rtp_info *p = f->rtp;
     int framed = f->key.proto == IPPROTO_TCP;
     if (p && (p->is_rtp || p->is_rtcp)) {
-        snprintf(why, n, "%s%s", p->is_rtp ? "RTP" : "RTCP",
-                 framed ? " with RFC 4571 framing" : "");
+        char ice[80] = "";
+        if (f->stun && f->stun->messages[0] + f->stun->messages[1])
+            snprintf(ice, sizeof(ice), " after %u STUN message(s) on the same 5-tuple (ICE)",
+                     f->stun->messages[0] + f->stun->messages[1]);
+        snprintf(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
+                 framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
         return EA_R_SATISFIED;
     }
     if ((p && p->stun_in_4571) || (f->stun && f->stun->messages[0] + f->stun->messages[1])) {

@@ -108,10 +108,34 @@ static void kv_time(struct jbuf *b, const char *k, uint64_t ns)
     kv_str(b, k, ea_time_str(ns, t, sizeof(t)));
 }
 
+/* Issue 15: how TLS began when not with a TLS record. Same names as report-xml.c. */
+static void tls_start_facts(struct jbuf *b, const struct ea_tls_info *t)
+{
+    char v[8];
+    if (t->sslv2_hello) {
+        kv_str(b, "start", "sslv2-hello");
+    } else if (t->midstream) {
+        snprintf(v, sizeof(v), "0x%04x", t->record_version);
+        kv_str(b, "start", "midstream");
+        kv_str(b, "record-version", v);
+    }
+}
+
+/* Issue 15: XMPP joined mid-stream, and what told c2s from s2s. */
+static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
+{
+    enum ea_xmpp_evidence ev;
+    ea_xmpp_side(f->xmpp, f->key.dport, &ev);
+    if (f->xmpp->midstream)
+        kv_str(b, "midstream", "yes");
+    if (ev != EA_XMPP_EV_NONE)
+        kv_str(b, "evidence", ea_xmpp_evidence_name(ev));
+}
+
 /* Same names as report-xml.c. */
 static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
 {
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         char v[8];
         snprintf(v, sizeof(v), "0x%04x", f->tls->version);
         jb_key(b, "tls");
@@ -122,6 +146,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
                                         f->tls->client_cert ? "empty" : "no");
         if (f->tls->alpn[0])
             kv_str(b, "alpn", f->tls->alpn);
+        tls_start_facts(b, f->tls);
         jb_put(b, "}", 1);
     }
     if (f->sip && (f->sip->request || f->sip->response)) {
@@ -139,7 +164,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
             kv_str(b, "to-domain", f->sip->to_domain);
         jb_put(b, "}", 1);
     }
-    if (f->xmpp && (f->xmpp->stream[0] || f->xmpp->stream[1])) {
+    if (ea_xmpp_seen(f->xmpp)) {
         jb_key(b, "xmpp");
         jb_put(b, "{", 1);
         kv_str(b, "namespace", f->xmpp->ns_server ? "jabber:server" :
@@ -149,6 +174,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         if (f->xmpp->from[0])
             kv_str(b, "from", f->xmpp->from);
         kv_str(b, "starttls", f->xmpp->proceed ? "yes" : "no");
+        xmpp_kind_facts(b, f);
         jb_put(b, "}", 1);
     }
     if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
@@ -158,6 +184,9 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         kv_str(b, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no");
         kv_u64(b, "requests", (uint64_t)f->stun->requests[0] + f->stun->requests[1]);
         kv_u64(b, "responses", (uint64_t)f->stun->responses[0] + f->stun->responses[1]);
+        kv_u64(b, "messages", (uint64_t)f->stun->messages[0] + f->stun->messages[1]);
+        if (f->stun->channel_msgs[0] + f->stun->channel_msgs[1])
+            kv_u64(b, "channel-data", (uint64_t)f->stun->channel_msgs[0] + f->stun->channel_msgs[1]);
         jb_put(b, "}", 1);
     }
     if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
@@ -166,7 +195,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         jb_key(b, "rtp");
         jb_put(b, "{", 1);
         kv_str(b, "kind", f->rtp->is_rtp ? "rtp" : "rtcp");
-        kv_str(b, "framing", f->rtp->rfc4571 ? "rfc4571" : "none");
+        kv_str(b, "framing", f->rtp->rfc4571 ? "rfc4571" : f->rtp->turn_channel ? "turn-channel-data" : "none");
         kv_str(b, "ssrc", ss);
         if (f->rtp->is_rtp)
             kv_u64(b, "payload-type", f->rtp->payload_type);
@@ -194,7 +223,7 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         kv_str(b, "ndpi-service", nd);
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->tls)));
         if (f->tls->sni[0])
             kv_str(b, "sni", f->tls->sni);

@@ -194,6 +194,28 @@ fail:
     return -1;
 }
 
+/* How a TLS stream began when not with a TLS record (issue 15); 0 or -1 as W() wants. */
+static int tls_start_attrs(xmlTextWriterPtr w, const struct ea_tls_info *t)
+{
+    char v[8];
+    if (t->sslv2_hello)
+        return attr(w, "start", "sslv2-hello");
+    if (!t->midstream)
+        return 0;
+    snprintf(v, sizeof(v), "0x%04x", t->record_version);
+    return attr(w, "start", "midstream") < 0 ? -1 : attr(w, "record-version", v);
+}
+
+/* XMPP joined mid-stream, and what told c2s from s2s. */
+static int xmpp_kind_attrs(xmlTextWriterPtr w, const struct ea_flow *f)
+{
+    enum ea_xmpp_evidence ev;
+    ea_xmpp_side(f->xmpp, f->key.dport, &ev);
+    if (f->xmpp->midstream && attr(w, "midstream", "yes") < 0)
+        return -1;
+    return ev == EA_XMPP_EV_NONE ? 0 : attr(w, "evidence", ea_xmpp_evidence_name(ev));
+}
+
 static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_flow *f)
 {
     const struct ea_ruleset *rs = pl->rs;
@@ -211,7 +233,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         W(attr(w, "ndpi-service", nd));
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->tls))));
         if (f->tls->sni[0])
             W(attr(w, "sni", f->tls->sni));
@@ -250,7 +272,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(attr_u64(w, "icmp-errors", f->icmp_errors));
         W(attr_u64(w, "icmp-frame", f->icmp_frame));
     }
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello)) {
+    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         char v[8];
         W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
         /* Only the negotiated version: unknown until the ServerHello was seen. */
@@ -263,6 +285,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
                                          f->tls->client_cert ? "empty" : "no"));
         if (f->tls->alpn[0])
             W(attr(w, "alpn", f->tls->alpn));
+        W(tls_start_attrs(w, f->tls));
         W(xmlTextWriterEndElement(w));
     }
     if (f->sip && (f->sip->request || f->sip->response)) {
@@ -279,7 +302,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
             W(attr(w, "to-domain", f->sip->to_domain));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->xmpp && (f->xmpp->stream[0] || f->xmpp->stream[1])) {
+    if (ea_xmpp_seen(f->xmpp)) {
         W(xmlTextWriterStartElement(w, BAD_CAST "xmpp"));
         W(attr(w, "namespace", f->xmpp->ns_server ? "jabber:server" :
                                f->xmpp->ns_client ? "jabber:client" : ""));
@@ -288,6 +311,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         if (f->xmpp->from[0])
             W(attr(w, "from", f->xmpp->from));
         W(attr(w, "starttls", f->xmpp->proceed ? "yes" : "no"));
+        W(xmpp_kind_attrs(w, f));
         W(xmlTextWriterEndElement(w));
     }
     if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
@@ -296,13 +320,16 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(attr(w, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no"));
         W(attr_u64(w, "requests", f->stun->requests[0] + f->stun->requests[1]));
         W(attr_u64(w, "responses", f->stun->responses[0] + f->stun->responses[1]));
+        W(attr_u64(w, "messages", (uint64_t)f->stun->messages[0] + f->stun->messages[1]));
+        if (f->stun->channel_msgs[0] + f->stun->channel_msgs[1])
+            W(attr_u64(w, "channel-data", (uint64_t)f->stun->channel_msgs[0] + f->stun->channel_msgs[1]));
         W(xmlTextWriterEndElement(w));
     }
     if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
         char ss[16];
         W(xmlTextWriterStartElement(w, BAD_CAST "rtp"));
         W(attr(w, "kind", f->rtp->is_rtp ? "rtp" : "rtcp"));
-        W(attr(w, "framing", f->rtp->rfc4571 ? "rfc4571" : "none"));
+        W(attr(w, "framing", f->rtp->rfc4571 ? "rfc4571" : f->rtp->turn_channel ? "turn-channel-data" : "none"));
         snprintf(ss, sizeof(ss), "0x%08x", f->rtp->ssrc[0] ? f->rtp->ssrc[0] : f->rtp->ssrc[1]);
         W(attr(w, "ssrc", ss));
         if (f->rtp->is_rtp)
