@@ -24,6 +24,8 @@
 #define EXT_SERVER_NAME        0
 #define EXT_ALPN               16
 #define EXT_SUPPORTED_VERSIONS 43
+#define EXT_PRE_SHARED_KEY     41
+#define EXT_POST_HS_AUTH       49
 
 #define REC_HDR 5
 #define REC_MAX (16384 + 2048)   /* RFC 5246 6.2.3: 2^14 + 2048 for ciphertext */
@@ -66,6 +68,7 @@ struct ea_tls_state {
     struct tls_dir d[2];
     uint8_t offered13;         /* ClientHello listed TLS 1.3 in supported_versions */
     uint8_t mid;               /* joined mid-stream: records are walked, not parsed */
+    uint8_t t13;               /* TLS 1.3 ServerHello parsed: only record lengths from here */
     uint8_t rc;                /* enum ea_dis_rc, sticky once not NEED_MORE */
 };
 
@@ -273,6 +276,8 @@ static int parse_client_hello(struct ea_tls_state *st, struct ea_tls_info *info,
                 ok = parse_alpn(info, &e);
             else if (type == EXT_SUPPORTED_VERSIONS)
                 ok = parse_client_versions(st, &e);
+            else if (type == EXT_POST_HS_AUTH)
+                info->pha_offered = 1;   /* RFC 8446 4.2.6: empty extension_data */
             if (!ok)
                 return 0;
         }
@@ -292,6 +297,7 @@ static int parse_server_hello(struct ea_tls_info *info, const uint8_t *b, size_t
 {
     struct ea_cur c;
     uint16_t selected = 0;
+    uint8_t psk = 0;
     ea_cur_init(&c, b, n);
     uint16_t version = ea_cur_be16(&c);
     const uint8_t *random = ea_cur_ptr(&c, 32);
@@ -299,7 +305,8 @@ static int parse_server_hello(struct ea_tls_info *info, const uint8_t *b, size_t
     if (sid_len > 32)
         return 0;
     ea_cur_skip(&c, sid_len);
-    ea_cur_skip(&c, 2 + 1);
+    uint16_t suite = ea_cur_be16(&c);
+    ea_cur_skip(&c, 1);
     if (c.err)
         return 0;
     if (ea_cur_left(&c) > 0) {
@@ -318,6 +325,8 @@ static int parse_server_hello(struct ea_tls_info *info, const uint8_t *b, size_t
                 if (len != 2)
                     return 0;
                 selected = ea_cur_be16(&e);
+            } else if (type == EXT_PRE_SHARED_KEY) {
+                psk = 1;   /* RFC 8446 4.2.11: the server accepted a PSK */
             }
         }
     }
@@ -327,6 +336,8 @@ static int parse_server_hello(struct ea_tls_info *info, const uint8_t *b, size_t
     }
     info->server_hello = 1;
     info->version = selected ? selected : version;
+    info->cipher_suite = suite;
+    info->psk = psk;
     return 1;
 }
 
@@ -351,6 +362,29 @@ static int parse_certificate(struct ea_tls_info *info, int dir,
     return 1;
 }
 
+/*
+ * RFC 8446 B.4: the hash of each cipher suite sizes its Finished. Only the
+ * suites the stacks in captures/own negotiated are covered; CCM and CCM_8
+ * (whose tag differs) give 0.
+ */
+static uint8_t suite_hash_len(uint16_t suite)
+{
+    switch (suite) {
+    case 0x1301: return 32;   /* TLS_AES_128_GCM_SHA256 */
+    case 0x1302: return 48;   /* TLS_AES_256_GCM_SHA384 */
+    case 0x1303: return 32;   /* TLS_CHACHA20_POLY1305_SHA256 */
+    default: return 0;
+    }
+}
+
+/* A TLS 1.3 ServerHello: from here on both directions only count encrypted records. */
+static void t13_begin(struct ea_tls_state *st, struct ea_tls_info *info)
+{
+    st->t13 = 1;
+    memset(&info->t13, 0, sizeof(info->t13));
+    info->t13.hash_len = suite_hash_len(info->cipher_suite);
+}
+
 /* A whole handshake message (body possibly cut to keep_len) has arrived. */
 static void hs_message(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
 {
@@ -365,6 +399,8 @@ static void hs_message(struct ea_tls_state *st, struct ea_tls_info *info, int di
         break;
     case HS_SERVER_HELLO:
         ok = dir == EA_DIR_S2C && parse_server_hello(info, d->keep, d->keep_have);
+        if (ok && info->server_hello && info->version == 0x0304)
+            t13_begin(st, info);
         break;
     case HS_CERTIFICATE:
         ok = parse_certificate(info, dir, d->keep, d->keep_have, d->hs_len);
@@ -501,6 +537,27 @@ static void on_ccs(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
     client_ccs(st, info);
 }
 
+/*
+ * RFC 8446 5: after the ServerHello, handshake messages travel encrypted as
+ * application_data records; only their lengths are kept. A ChangeCipherSpec
+ * (D.4 compatibility) is skipped; a cleartext alert or handshake ends the count.
+ */
+static void t13_record(struct ea_tls_info *info, struct tls_dir *d, int dir, uint8_t type,
+                       uint16_t len)
+{
+    struct ea_tls13_flights *fl = &info->t13;
+    d->ccs_pending = 0;
+    if (type == CT_APPDATA) {
+        info->app_data = 1;
+        if (fl->n[dir] < EA_TLS13_RECS)
+            fl->len[dir][fl->n[dir]++] = len;
+    } else if (type != CT_CCS) {
+        if (type == CT_ALERT)
+            info->alert = 1;
+        dir_stop(d);
+    }
+}
+
 /* A complete record header (RFC 5246 6.2.1): type(1) version(2) length(2). */
 static void record_begin(struct ea_tls_state *st, struct ea_tls_info *info, int dir)
 {
@@ -523,6 +580,10 @@ static void record_begin(struct ea_tls_state *st, struct ea_tls_info *info, int 
         (hs_partial && type != CT_HANDSHAKE) ||       /* RFC 8446 5.1: no interleaving */
         (type == CT_CCS && len != 1)) {
         set_malformed(info, d);
+        return;
+    }
+    if (st->t13) {
+        t13_record(info, d, dir, type, len);
         return;
     }
     if (d->ccs_pending) {
@@ -683,12 +744,32 @@ static int other_start(struct ea_tls_state *st, int dir)
     return 0;
 }
 
+/* TLS 1.3: whether more client records could still change the shape. */
+static int t13_final(const struct ea_tls_info *info)
+{
+    const struct ea_tls13_flights *fl = &info->t13;
+    if (info->psk || !fl->hash_len || fl->n[EA_DIR_C2S] >= EA_TLS13_RECS)
+        return 1;
+    switch (ea_tls13_shape(fl)) {
+    case EA_T13_PENDING:
+    case EA_T13_CERT_PACKED:
+    case EA_T13_PADDED:
+    case EA_T13_UNCONFIRMED:
+        return 0;   /* a Finished record may still follow */
+    default:
+        return 1;
+    }
+}
+
 /* Whether the mutual-TLS answer can no longer change. */
 static int answer_final(const struct ea_tls_state *st, const struct ea_tls_info *info)
 {
-    return info->midstream || (info->server_hello && is_tls13(info->version)) || info->resumed ||
-           info->ccs[EA_DIR_C2S] || info->app_data || info->malformed ||
-           (st->d[0].stopped && st->d[1].stopped);
+    if (info->midstream || info->malformed || (st->d[0].stopped && st->d[1].stopped))
+        return 1;
+    if (st->t13)
+        return t13_final(info);
+    return (info->server_hello && is_tls13(info->version)) || info->resumed ||
+           info->ccs[EA_DIR_C2S] || info->app_data;
 }
 
 /*
@@ -750,7 +831,7 @@ enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
         d->rec_left -= (uint32_t)take;
         if (d->rec_left == 0 && !d->stopped) {
             d->hdr_have = 0;
-            if (d->rec_type == CT_CCS)
+            if (d->rec_type == CT_CCS && !st->t13)
                 on_ccs(st, info, dir);
         }
         if (answer_final(st, info))
@@ -762,31 +843,238 @@ out:
     return (enum ea_dis_rc)st->rc;
 }
 
+/* RFC 8446 4.4.4 / 5.2: a Finished record; a Certificate with an empty list (4.4.2). */
+#define T13_TAG 16                  /* AEAD tag of the covered suites */
+#define T13_EMPTY_CERT (HS_HDR + 1 + 3 + 1 + T13_TAG)   /* context<0>, certificate_list<0> */
+#define T13_CERT_MIN 128            /* a Certificate record holding one X.509 certificate, at least */
+#define T13_CV_MIN (HS_HDR + 4 + 32 + 1 + T13_TAG)      /* CertificateVerify, 32-byte signature */
+#define T13_CV_MAX (HS_HDR + 4 + 1024 + 1 + T13_TAG)    /* ... 8192-bit RSA */
+#define T13_CR_MAX 2048             /* a CertificateRequest record; a split Certificate is bigger */
+#define T13_PAD_BLOCK 16            /* block padding to a multiple of 16 or more is suspected */
+
+static uint16_t t13_finished(const struct ea_tls13_flights *fl)
+{
+    return (uint16_t)(HS_HDR + fl->hash_len + 1 + T13_TAG);
+}
+
 /*
- * Pure function of info (NULL gives NONE). Order matters: TLS 1.3 and
- * resumption hide the answer; a cleartext client certificate proves it.
+ * The server's flight, when its stack sends one handshake message per record:
+ * EncryptedExtensions, [CertificateRequest,] Certificate, CertificateVerify,
+ * Finished. 1 when a CertificateRequest record is in view, 0 when the flight
+ * has none, -1 when the flight cannot tell (packed, padded or not captured).
  */
-enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info)
+static int t13_server_asked(const struct ea_tls13_flights *fl)
+{
+    const uint16_t *s = fl->len[EA_DIR_S2C];
+    uint16_t fin = t13_finished(fl);
+    for (uint8_t i = 3; i < fl->n[EA_DIR_S2C] && i <= 4; i++) {
+        if (s[i] != fin)
+            continue;
+        if (i == 3)
+            return 0;
+        return s[1] <= T13_CR_MAX ? 1 : -1;
+    }
+    return -1;
+}
+
+/* Inner plaintext of a length padded to a block of 16 bytes or more (RFC 8446 5.4). */
+static int t13_block_aligned(uint16_t len)
+{
+    return len > T13_TAG && (len - T13_TAG) % T13_PAD_BLOCK == 0;
+}
+
+/* The client's flight with its Finished record at index k (k >= 1). */
+static enum ea_tls13_shape t13_before_finished(const uint16_t *c, uint8_t k)
+{
+    if (k == 1 && c[0] == T13_EMPTY_CERT)
+        return EA_T13_EMPTY_CERT;
+    if (c[0] < T13_CERT_MIN)
+        return EA_T13_UNKNOWN;
+    if (k == 1)   /* Certificate and CertificateVerify share a record */
+        return c[0] >= T13_CERT_MIN + T13_CV_MIN ? EA_T13_CERT : EA_T13_UNKNOWN;
+    if (k <= 3 && c[k - 1] >= T13_CV_MIN && c[k - 1] <= T13_CV_MAX)
+        return EA_T13_CERT;   /* a Certificate in one or two records, then its CertificateVerify */
+    return EA_T13_UNKNOWN;
+}
+
+/* The client's flight when no record has the Finished's length. */
+static enum ea_tls13_shape t13_no_finished(const struct ea_tls13_flights *fl)
+{
+    const uint16_t *c = fl->len[EA_DIR_C2S];
+    uint8_t n = fl->n[EA_DIR_C2S];
+    uint16_t fin = t13_finished(fl);
+    if (c[0] == fin + (T13_EMPTY_CERT - T13_TAG - 1))
+        return EA_T13_EMPTY_CERT_PACKED;
+    if (c[0] == T13_EMPTY_CERT)
+        return n == 1 ? EA_T13_PENDING : EA_T13_UNKNOWN;
+    for (uint8_t i = 1; i < n; i++)
+        if (c[i] == c[0])
+            return EA_T13_PADDED;   /* padding to a block of any size repeats lengths */
+    if (c[0] >= T13_CERT_MIN + T13_CV_MIN + fin)
+        return t13_block_aligned(c[0]) ? EA_T13_PADDED : EA_T13_CERT_PACKED;
+    if (c[0] >= T13_CERT_MIN && n < 3)
+        return EA_T13_PENDING;   /* a Certificate alone: CertificateVerify and Finished to come */
+    return t13_block_aligned(c[0]) ? EA_T13_PADDED : EA_T13_UNKNOWN;
+}
+
+/*
+ * Pure. Padding never makes a record shorter, so a record of exactly the
+ * Finished's length is an unpadded Finished; a long record without one is
+ * trusted as a packed flight only with the server's CertificateRequest record
+ * in view and a length no block padding gives.
+ */
+enum ea_tls13_shape ea_tls13_shape(const struct ea_tls13_flights *fl)
+{
+    if (!fl || !fl->hash_len || fl->n[EA_DIR_C2S] > EA_TLS13_RECS || fl->n[EA_DIR_S2C] > EA_TLS13_RECS)
+        return EA_T13_UNKNOWN;
+    if (fl->n[EA_DIR_C2S] == 0)
+        return EA_T13_PENDING;
+    const uint16_t *c = fl->len[EA_DIR_C2S];
+    uint16_t fin = t13_finished(fl);
+    uint8_t k = 0;
+    while (k < fl->n[EA_DIR_C2S] && c[k] != fin)
+        k++;
+    enum ea_tls13_shape sh = k == 0 ? EA_T13_NOT_REQUESTED
+                           : k < fl->n[EA_DIR_C2S] ? t13_before_finished(c, k) : t13_no_finished(fl);
+    int asked = t13_server_asked(fl);
+    switch (sh) {
+    case EA_T13_NOT_REQUESTED:
+        return asked == 1 ? EA_T13_CONFLICT : sh;
+    case EA_T13_EMPTY_CERT:
+    case EA_T13_CERT:
+        return asked == 0 ? EA_T13_CONFLICT : sh;
+    case EA_T13_EMPTY_CERT_PACKED:
+        return asked == 0 ? EA_T13_PADDED : sh;   /* a Finished padded by 8 bytes? */
+    case EA_T13_CERT_PACKED:
+        return asked == 1 ? sh : asked == 0 ? EA_T13_CONFLICT : EA_T13_UNCONFIRMED;
+    default:
+        return sh;
+    }
+}
+
+/* Static string; "" for EA_MTLS_EV_NONE and out-of-range values. */
+const char *ea_mtls_evidence_name(enum ea_mtls_evidence e)
+{
+    switch (e) {
+    case EA_MTLS_EV_SEEN: return "seen";
+    case EA_MTLS_EV_INFERRED: return "inferred";
+    case EA_MTLS_EV_UNVERIFIABLE: return "unverifiable";
+    default: return "";
+    }
+}
+
+/* One mutual-TLS answer: what, how, and why in words (a static string). */
+struct mtls_answer {
+    enum ea_mtls mtls;
+    enum ea_mtls_evidence ev;
+    const char *why;
+};
+
+static struct mtls_answer answer(enum ea_mtls m, enum ea_mtls_evidence ev, const char *why)
+{
+    struct mtls_answer a = { m, ev, why };
+    return a;
+}
+
+static struct mtls_answer unverifiable(const char *why)
+{
+    return answer(EA_MTLS_UNVERIFIABLE, EA_MTLS_EV_UNVERIFIABLE, why);
+}
+
+/* A "no" inferred from TLS 1.3, unless the server may still ask after the handshake. */
+static struct mtls_answer t13_no(const struct ea_tls_info *info, const char *why)
+{
+    if (info->pha_offered)
+        return unverifiable("the TLS 1.3 client offered post-handshake authentication, so the server "
+                            "may ask for its certificate later, inside the encrypted stream");
+    return answer(EA_MTLS_NO, EA_MTLS_EV_INFERRED, why);
+}
+
+/* RFC 8446 4.4: the client's second flight, read from its record lengths. */
+static struct mtls_answer mtls13(const struct ea_tls_info *info)
+{
+    if (info->psk)
+        return unverifiable("TLS 1.3 resumed with a pre-shared key: no certificates are exchanged");
+    if (!info->t13.hash_len)
+        return unverifiable("the TLS 1.3 cipher suite is not one whose handshake shape was measured "
+                            "(TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384)");
+    switch (ea_tls13_shape(&info->t13)) {
+    case EA_T13_NOT_REQUESTED:
+        return t13_no(info, "the TLS 1.3 client's encrypted flight is a Finished only: no certificate was requested");
+    case EA_T13_EMPTY_CERT:
+        return t13_no(info, "the TLS 1.3 client's encrypted flight is an empty Certificate and a Finished: "
+                            "a certificate was requested, none sent");
+    case EA_T13_EMPTY_CERT_PACKED:
+        return t13_no(info, "the TLS 1.3 client's encrypted flight is one record holding an empty Certificate "
+                            "and a Finished: a certificate was requested, none sent");
+    case EA_T13_CERT:
+        return answer(EA_MTLS_YES, EA_MTLS_EV_INFERRED, "the TLS 1.3 client's encrypted flight holds a "
+                      "Certificate and a CertificateVerify before its Finished");
+    case EA_T13_CERT_PACKED:
+        return answer(EA_MTLS_YES, EA_MTLS_EV_INFERRED, "the TLS 1.3 server sent a CertificateRequest record "
+                      "and the client's flight is one record holding a Certificate, a CertificateVerify "
+                      "and a Finished");
+    case EA_T13_PADDED:
+        return unverifiable("the TLS 1.3 record lengths fit record padding, which hides the handshake's shape");
+    case EA_T13_CONFLICT:
+        return unverifiable("the TLS 1.3 server's and client's encrypted flights disagree on whether a "
+                            "certificate was requested");
+    case EA_T13_UNCONFIRMED:
+        return unverifiable("the TLS 1.3 client's flight is one long record and no CertificateRequest record "
+                            "is in view: a packed certificate cannot be told from padding");
+    case EA_T13_PENDING:
+        return unverifiable("the TLS 1.3 client's encrypted handshake flight was not captured");
+    default:
+        return unverifiable("the TLS 1.3 client's encrypted flight has a shape not seen in tests");
+    }
+}
+
+/*
+ * Pure function of info. Order matters: resumption hides the answer; a
+ * cleartext client certificate proves it; TLS 1.3 leaves only the shape.
+ */
+static struct mtls_answer mtls_explain(const struct ea_tls_info *info)
 {
     if (!info || !info->record_seen)
-        return EA_MTLS_NONE;
-    /* RFC 8446 4.3.2: TLS 1.3 encrypts CertificateRequest and the client's Certificate. */
-    if (info->hello_retry || (info->server_hello && is_tls13(info->version)))
-        return EA_MTLS_UNVERIFIABLE;
+        return answer(EA_MTLS_NONE, EA_MTLS_EV_NONE, "");
+    if (info->server_hello && info->version == 0x0304)
+        return mtls13(info);
+    /* RFC 8446 4.3.2: TLS 1.3 (and its drafts) encrypt the CertificateRequest and the Certificate. */
+    if (info->server_hello && is_tls13(info->version))
+        return unverifiable("a TLS 1.3 draft version, whose handshake shape was not measured");
+    if (info->hello_retry)
+        return unverifiable("the server's TLS 1.3 ServerHello after its HelloRetryRequest was not captured");
     if (info->resumed)
-        return EA_MTLS_UNVERIFIABLE;   /* the certificate was exchanged in an earlier session */
+        return unverifiable("a resumed TLS session exchanges no certificates");
     /* RFC 5246 7.4.6: a cleartext client Certificate is only sent on request. */
     if (info->client_cert_nonempty)
-        return EA_MTLS_YES;
+        return answer(EA_MTLS_YES, EA_MTLS_EV_SEEN, "the CertificateRequest and a client certificate were seen in clear");
     if (!info->client_hello)
-        return EA_MTLS_UNVERIFIABLE;   /* joined mid-stream */
+        return unverifiable("joined mid-stream: the TLS handshake was not captured");
     if (info->client_cert)
-        return EA_MTLS_NO;             /* requested, and declined with an empty list */
+        return answer(EA_MTLS_NO, EA_MTLS_EV_SEEN,
+                      "the client answered the CertificateRequest with an empty Certificate");
     if (info->ccs[EA_DIR_C2S])
-        return EA_MTLS_NO;             /* full handshake finished without a Certificate */
+        return answer(EA_MTLS_NO, EA_MTLS_EV_SEEN, info->cert_request
+                      ? "the client sent no Certificate" : "the server sent no CertificateRequest");
     if (!info->server_hello)
-        return EA_MTLS_UNVERIFIABLE;
+        return unverifiable("the server's side of the TLS handshake was not captured");
     if (!info->cert_request && (info->server_hello_done || info->ccs[EA_DIR_S2C]))
-        return EA_MTLS_NO;
-    return EA_MTLS_UNVERIFIABLE;
+        return answer(EA_MTLS_NO, EA_MTLS_EV_SEEN, "the server sent no CertificateRequest");
+    return unverifiable("the TLS handshake was not captured completely");
+}
+
+enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info)
+{
+    return mtls_explain(info).mtls;
+}
+
+enum ea_mtls_evidence ea_tls_mtls_evidence(const struct ea_tls_info *info)
+{
+    return mtls_explain(info).ev;
+}
+
+const char *ea_tls_mtls_why(const struct ea_tls_info *info)
+{
+    return mtls_explain(info).why;
 }

@@ -13,6 +13,54 @@ enum ea_mtls {
 
 const char *ea_mtls_name(enum ea_mtls m);   /* "no", "yes", "unverifiable", "" */
 
+/* How the mutual-TLS answer was reached. */
+enum ea_mtls_evidence {
+    EA_MTLS_EV_NONE = 0,       /* not a TLS flow */
+    EA_MTLS_EV_SEEN,           /* TLS <= 1.2: the Certificate messages in clear */
+    EA_MTLS_EV_INFERRED,       /* TLS 1.3: the record lengths of the encrypted handshake flights */
+    EA_MTLS_EV_UNVERIFIABLE,   /* neither tells */
+};
+
+/* "seen", "inferred", "unverifiable"; "" for EA_MTLS_EV_NONE and out-of-range values. */
+const char *ea_mtls_evidence_name(enum ea_mtls_evidence e);
+
+/* Encrypted records kept per direction after a TLS 1.3 ServerHello. */
+#define EA_TLS13_RECS 8
+
+/*
+ * RFC 8446 5.2: the lengths of the TLS 1.3 records sent as application_data
+ * after the ServerHello, per direction (EA_DIR_C2S, EA_DIR_S2C), in order;
+ * ChangeCipherSpec compatibility records (RFC 8446 D.4) are not counted.
+ */
+struct ea_tls13_flights {
+    uint8_t hash_len;              /* 32 (SHA-256 suites) or 48 (SHA-384); 0: suite not covered */
+    uint8_t n[2];                  /* records kept per direction, at most EA_TLS13_RECS */
+    uint16_t len[2][EA_TLS13_RECS];
+};
+
+/* What the client's encrypted handshake flight (RFC 8446 4.4) looks like. */
+enum ea_tls13_shape {
+    EA_T13_PENDING = 0,        /* no client record yet, or only an empty Certificate */
+    EA_T13_NOT_REQUESTED,      /* Finished only: no CertificateRequest was received */
+    EA_T13_EMPTY_CERT,         /* empty Certificate, then Finished */
+    EA_T13_EMPTY_CERT_PACKED,  /* empty Certificate and Finished in one record */
+    EA_T13_CERT,               /* Certificate and CertificateVerify, then a Finished record */
+    EA_T13_CERT_PACKED,        /* Certificate, CertificateVerify and Finished in one record */
+    EA_T13_PADDED,             /* lengths that record padding (RFC 8446 5.4) may have made */
+    EA_T13_CONFLICT,           /* the server's flight contradicts the client's */
+    EA_T13_UNCONFIRMED,        /* one large record, without a CertificateRequest record in view */
+    EA_T13_UNKNOWN,            /* a shape not seen in tests */
+};
+
+/*
+ * Classifies the client's flight from the record lengths alone (pure; NULL
+ * gives EA_T13_UNKNOWN). The Finished record is 4 + hash_len + 1 + 16 bytes
+ * (handshake header, verify_data, content type, AEAD tag). The server's
+ * flight, when its stack sends one message per record, says whether a
+ * CertificateRequest was sent and must agree.
+ */
+enum ea_tls13_shape ea_tls13_shape(const struct ea_tls13_flights *fl);
+
 #define EA_SNI_CAP 255
 #define EA_ALPN_CAP 63
 
@@ -39,6 +87,10 @@ struct ea_tls_info {
     uint8_t record_seen;          /* at least one TLS record header was accepted */
     uint8_t hello_retry;          /* server sent a HelloRetryRequest (TLS 1.3 only) */
     uint8_t alert;                /* a cleartext alert record was seen */
+    uint16_t cipher_suite;        /* ServerHello's cipher_suite */
+    uint8_t psk;                  /* TLS 1.3 ServerHello carried pre_shared_key: resumption */
+    uint8_t pha_offered;          /* ClientHello offered post_handshake_auth (RFC 8446 4.2.6) */
+    struct ea_tls13_flights t13;  /* after a TLS 1.3 ServerHello */
 };
 
 struct ea_tls_state;
@@ -53,7 +105,8 @@ void ea_tls_state_free(struct ea_tls_state *st);   /* NULL is a no-op */
 /*
  * Feeds in-order TCP stream bytes of direction 'dir'. Handshake records are
  * reassembled per direction (bounded buffer); parsing of a direction stops at
- * its ChangeCipherSpec. A client may open with an SSLv2-compatible
+ * its ChangeCipherSpec, except after a TLS 1.3 ServerHello, where only the
+ * lengths of the encrypted records are kept (struct ea_tls13_flights). A client may open with an SSLv2-compatible
  * ClientHello (RFC 5246 E.2), followed by TLS records. A stream joined
  * mid-stream (its first record is application_data) is followed record by
  * record: EA_TLS_MID_RECORDS consecutive well-formed records in each
@@ -67,6 +120,12 @@ enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
 
 /* The mutual-TLS answer from what was seen so far. */
 enum ea_mtls ea_tls_mtls(const struct ea_tls_info *info);
+
+/* How that answer was reached; EA_MTLS_EV_NONE when it is EA_MTLS_NONE. */
+enum ea_mtls_evidence ea_tls_mtls_evidence(const struct ea_tls_info *info);
+
+/* The reason for that answer in plain words: a static string, "" for EA_MTLS_NONE. */
+const char *ea_tls_mtls_why(const struct ea_tls_info *info);
 
 /* 1 when data starts like a TLS handshake record (0x16 0x03 0x00..0x04). */
 int ea_tls_probe(const uint8_t *data, size_t len);

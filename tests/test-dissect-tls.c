@@ -92,6 +92,8 @@ static int info_eq(const struct ea_tls_info *a, const struct ea_tls_info *b)
            a->app_data == b->app_data && a->malformed == b->malformed &&
            a->str_truncated == b->str_truncated && a->record_seen == b->record_seen &&
            a->hello_retry == b->hello_retry && a->alert == b->alert &&
+           a->cipher_suite == b->cipher_suite && a->psk == b->psk && a->pha_offered == b->pha_offered &&
+           memcmp(&a->t13, &b->t13, sizeof(a->t13)) == 0 &&
            strcmp(a->sni, b->sni) == 0 && strcmp(a->alpn, b->alpn) == 0;
 }
 
@@ -212,20 +214,27 @@ static void test_mtls_empty_cert(void)
 static void test_mtls_tls13(void)
 {
     struct ea_tls_info in;
-    CU_ASSERT_EQUAL(feed(hs_tls13, NFL(hs_tls13), &in), EA_DIS_DONE);
+    /* The client's encrypted flight is still to come: the answer waits for it. */
+    CU_ASSERT_EQUAL(feed(hs_tls13, NFL(hs_tls13), &in), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "not captured"));
     /* legacy_version says 1.2; supported_versions says 1.3 (RFC 8446 4.2.1). */
     CU_ASSERT_EQUAL(in.client_version, 0x0303);
     CU_ASSERT_EQUAL(in.version, 0x0304);
-    CU_ASSERT(in.server_hello && !in.ccs[1] && !in.resumed && !in.malformed);
+    CU_ASSERT(in.server_hello && !in.ccs[1] && !in.resumed && !in.malformed && !in.psk);
+    /* TLS_AES_256_GCM_SHA384; the dummy CCS is skipped, the first encrypted record counted. */
+    CU_ASSERT_EQUAL(in.cipher_suite, 0x1302);
+    CU_ASSERT_EQUAL(in.t13.hash_len, 48);
+    CU_ASSERT_EQUAL(in.t13.n[EA_DIR_S2C], 1);
+    CU_ASSERT_EQUAL(in.t13.n[EA_DIR_C2S], 0);
 
-    /* DONE right at the end of the ServerHello record. */
+    /* From the end of the ServerHello record on, only record lengths are kept. */
     size_t sh = record_end(tls13_s1, sizeof(tls13_s1), 22);
     CU_ASSERT_FATAL(sh > 0);
     const struct flight upto_sh[] = { FL(EA_DIR_C2S, tls13_c1), { EA_DIR_S2C, tls13_s1, sh } };
-    const struct flight before_sh[] = { FL(EA_DIR_C2S, tls13_c1), { EA_DIR_S2C, tls13_s1, sh - 1 } };
-    CU_ASSERT_EQUAL(feed(upto_sh, 2, &in), EA_DIS_DONE);
-    CU_ASSERT_EQUAL(feed(before_sh, 2, &in), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(feed(upto_sh, 2, &in), EA_DIS_NEED_MORE);
+    CU_ASSERT(in.server_hello && in.t13.n[EA_DIR_S2C] == 0);
 }
 
 static void test_mtls_resumed(void)
@@ -286,11 +295,12 @@ static void test_hello_retry(void)
     CU_ASSERT(in.client_hello && !in.ccs[0] && !in.malformed);
     CU_ASSERT_STRING_EQUAL(in.sni, "tls.example.test");
 
-    /* The real ServerHello. */
-    CU_ASSERT_EQUAL(feed(hs_hrr13, NFL(hs_hrr13), &in), EA_DIS_DONE);
+    /* The real ServerHello: the shape of the flights that follow decides. */
+    CU_ASSERT_EQUAL(feed(hs_hrr13, NFL(hs_hrr13), &in), EA_DIS_NEED_MORE);
     CU_ASSERT(in.server_hello && in.hello_retry && !in.malformed);
     CU_ASSERT_EQUAL(in.version, 0x0304);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "not captured"));
 }
 
 /*
@@ -778,6 +788,198 @@ static void test_damage(void)
     CU_ASSERT(malformed > 100);
 }
 
+/* ---- TLS 1.3: the client certificate inferred from record lengths ---- */
+
+/* One synthetic case: the server's and the client's encrypted record lengths. */
+struct shape_case {
+    uint8_t hash_len;
+    uint16_t srv[EA_TLS13_RECS];
+    uint16_t cli[EA_TLS13_RECS];
+    enum ea_tls13_shape want;
+    const char *what;
+};
+
+/* Lengths up to the first 0. */
+static uint8_t count_lens(const uint16_t *l)
+{
+    uint8_t n = 0;
+    while (n < EA_TLS13_RECS && l[n])
+        n++;
+    return n;
+}
+
+static struct ea_tls13_flights flights_of(const struct shape_case *c)
+{
+    struct ea_tls13_flights fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.hash_len = c->hash_len;
+    fl.n[EA_DIR_S2C] = count_lens(c->srv);
+    fl.n[EA_DIR_C2S] = count_lens(c->cli);
+    memcpy(fl.len[EA_DIR_S2C], c->srv, sizeof(c->srv));
+    memcpy(fl.len[EA_DIR_C2S], c->cli, sizeof(c->cli));
+    return fl;
+}
+
+/* Server flights, one message per record: OpenSSL with and without a CertificateRequest
+   (SHA-384), the same with SHA-256, a server that packs its flight, GnuTLS without one. */
+#define SRV_CR384 { 23, 128, 1012, 97, 69, 778 }
+#define SRV_NOCR384 { 23, 1012, 97, 69, 250 }
+#define SRV_CR256 { 23, 128, 1012, 97, 53, 762 }
+#define SRV_NOCR256 { 23, 1012, 97, 53, 234 }
+#define SRV_PACKED { 1290, 778 }
+
+static const struct shape_case shape_cases[] = {
+    /* Lengths measured on loopback (captures/own/tls13-*.pcap). */
+    { 48, SRV_NOCR384, { 69, 325, 19 }, EA_T13_NOT_REQUESTED, "Finished only, SHA-384" },
+    { 32, SRV_NOCR256, { 53, 346, 19 }, EA_T13_NOT_REQUESTED, "Finished only, SHA-256" },
+    { 48, SRV_CR384, { 25, 69, 328 }, EA_T13_EMPTY_CERT, "empty Certificate, SHA-384" },
+    { 32, SRV_CR256, { 25, 53, 328 }, EA_T13_EMPTY_CERT, "empty Certificate, SHA-256" },
+    { 48, SRV_CR384, { 1017, 95, 69, 319 }, EA_T13_CERT, "Certificate, SHA-384" },
+    { 32, SRV_CR256, { 1017, 96, 53, 340 }, EA_T13_CERT, "Certificate, SHA-256" },
+    { 48, { 29, 94, 501, 96, 69 }, { 517, 96, 69, 23 }, EA_T13_CERT, "GnuTLS Certificate" },
+    { 48, { 29, 501, 95, 69, 268 }, { 69, 23 }, EA_T13_NOT_REQUESTED, "GnuTLS Finished only" },
+    { 48, { 23, 62, 1013, 97, 69 }, { 25, 69, 308 }, EA_T13_EMPTY_CERT, "Python empty Certificate" },
+    /* Several handshake messages packed into one record. */
+    { 48, SRV_CR384, { 77, 300 }, EA_T13_EMPTY_CERT_PACKED, "empty Certificate + Finished packed" },
+    { 32, SRV_CR256, { 61 }, EA_T13_EMPTY_CERT_PACKED, "empty Certificate + Finished packed, SHA-256" },
+    { 48, SRV_PACKED, { 77 }, EA_T13_EMPTY_CERT_PACKED, "packed, no server evidence" },
+    { 48, SRV_CR384, { 1181, 300 }, EA_T13_CERT_PACKED, "Certificate + CertificateVerify + Finished packed" },
+    { 48, SRV_CR384, { 1112, 69, 300 }, EA_T13_CERT, "Certificate + CertificateVerify packed, Finished apart" },
+    { 48, SRV_PACKED, { 1181, 300 }, EA_T13_UNCONFIRMED, "packed flight, packed server: no CertificateRequest in view" },
+    { 48, SRV_NOCR384, { 1181, 300 }, EA_T13_CONFLICT, "packed certificate, yet no CertificateRequest" },
+    /* A Certificate over two records (a chain longer than 2^14). */
+    { 48, SRV_CR384, { 16401, 2000, 95, 69 }, EA_T13_CERT, "Certificate in two records" },
+    /* Record padding (OpenSSL -record_padding 512) and lengths only padding explains. */
+    { 48, SRV_NOCR384, { 528, 528, 528 }, EA_T13_PADDED, "padded Finished" },
+    { 48, SRV_CR384, { 1040, 528, 528, 528 }, EA_T13_PADDED, "padded Certificate flight" },
+    { 48, SRV_CR384, { 1040 }, EA_T13_PADDED, "one record, padded to a 16-byte block" },
+    { 48, SRV_CR384, { 516, 516 }, EA_T13_PADDED, "padded to a block of 500: lengths repeat" },
+    { 48, SRV_NOCR384, { 77 }, EA_T13_PADDED, "a Finished padded by 8, or a packed empty Certificate" },
+    /* The server's flight disagrees with the client's. */
+    { 48, SRV_CR384, { 69, 300 }, EA_T13_CONFLICT, "asked, yet Finished only" },
+    { 48, SRV_NOCR384, { 25, 69 }, EA_T13_CONFLICT, "not asked, yet an empty Certificate" },
+    { 48, SRV_NOCR384, { 1017, 95, 69 }, EA_T13_CONFLICT, "not asked, yet a Certificate" },
+    /* A split server certificate is no CertificateRequest: no evidence either way. */
+    { 48, { 23, 16401, 3000, 97, 69 }, { 69 }, EA_T13_NOT_REQUESTED, "server certificate in two records" },
+    /* Not enough yet, or not a known shape. */
+    { 48, SRV_CR384, { 0 }, EA_T13_PENDING, "no client record" },
+    { 48, SRV_CR384, { 25 }, EA_T13_PENDING, "empty Certificate, Finished to come" },
+    /* A long first record and no Finished yet: packed, or the rest to come; yes either way. */
+    { 48, SRV_CR384, { 1017 }, EA_T13_CERT_PACKED, "Certificate, the rest to come" },
+    { 48, SRV_CR384, { 1017, 95 }, EA_T13_CERT_PACKED, "Certificate and CertificateVerify, Finished to come" },
+    { 48, SRV_CR384, { 200 }, EA_T13_PENDING, "a short Certificate, the rest to come" },
+    { 48, SRV_CR384, { 200, 95, 300 }, EA_T13_UNKNOWN, "a short Certificate and no Finished" },
+    { 48, SRV_CR384, { 19 }, EA_T13_UNKNOWN, "an encrypted alert" },
+    { 48, SRV_CR384, { 25, 19, 69 }, EA_T13_UNKNOWN, "empty Certificate, then something else" },
+    { 48, SRV_CR384, { 100, 69 }, EA_T13_UNKNOWN, "too short for a Certificate and CertificateVerify" },
+    { 48, SRV_CR384, { 1017, 95, 400, 300, 69 }, EA_T13_UNKNOWN, "Finished after too many records" },
+    { 0, SRV_CR384, { 69 }, EA_T13_UNKNOWN, "cipher suite not covered" },
+};
+
+static void test_t13_shapes(void)
+{
+    for (size_t i = 0; i < NFL(shape_cases); i++) {
+        const struct shape_case *c = &shape_cases[i];
+        struct ea_tls13_flights fl = flights_of(c);
+        enum ea_tls13_shape got = ea_tls13_shape(&fl);
+        if (got != c->want)
+            fprintf(stderr, "shape case %zu (%s): got %d, want %d\n", i, c->what, (int)got, (int)c->want);
+        CU_ASSERT_EQUAL(got, c->want);
+    }
+    CU_ASSERT_EQUAL(ea_tls13_shape(NULL), EA_T13_UNKNOWN);
+    struct ea_tls13_flights bad = flights_of(&shape_cases[0]);
+    bad.n[EA_DIR_C2S] = EA_TLS13_RECS + 1;
+    CU_ASSERT_EQUAL(ea_tls13_shape(&bad), EA_T13_UNKNOWN);
+}
+
+/* Appends a record of 'type' with a zero body of 'len' bytes; returns the new length. */
+static size_t put_record(uint8_t *b, size_t at, uint8_t type, uint16_t len)
+{
+    b[at] = type;
+    b[at + 1] = 3;
+    b[at + 2] = 3;
+    b[at + 3] = (uint8_t)(len >> 8);
+    b[at + 4] = (uint8_t)len;
+    memset(b + at + 5, type == 20 ? 1 : 0, len);
+    return at + 5 + len;
+}
+
+/* The recorded TLS 1.3 hellos, then the client's CCS and encrypted records of lens. */
+static enum ea_dis_rc feed_t13(const uint16_t *lens, size_t n, struct ea_tls_info *info)
+{
+    static uint8_t cli[8 * (5 + 1100)];
+    size_t len = put_record(cli, 0, 20, 1);
+    for (size_t i = 0; i < n; i++)
+        len = put_record(cli, len, 23, lens[i]);
+    const struct flight fl[] = { FL(EA_DIR_C2S, tls13_c1), FL(EA_DIR_S2C, tls13_s1), { EA_DIR_C2S, cli, len } };
+    return feed(fl, NFL(fl), info);
+}
+
+static void test_t13_answers(void)
+{
+    struct ea_tls_info in;
+    /* The recorded server flight is cut after its first record: the client's shape decides. */
+    const uint16_t fin_only[] = { 69, 300 };
+    CU_ASSERT_EQUAL(feed_t13(fin_only, 1, &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_INFERRED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "Finished only"));
+    CU_ASSERT(in.t13.n[EA_DIR_C2S] == 1 && in.t13.len[EA_DIR_C2S][0] == 69 && !in.malformed);
+
+    const uint16_t empty[] = { 25, 69 };
+    CU_ASSERT_EQUAL(feed_t13(empty, 1, &in), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_EQUAL(feed_t13(empty, 2, &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "empty Certificate"));
+
+    const uint16_t cert[] = { 1017, 95, 69, 300 };
+    CU_ASSERT_EQUAL(feed_t13(cert, 2, &in), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(feed_t13(cert, 4, &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_INFERRED);
+    CU_ASSERT_EQUAL(in.t13.n[EA_DIR_C2S], 3);   /* DONE at the Finished */
+
+    /* A long record without the server's CertificateRequest in view: feeds on, never yes. */
+    const uint16_t packed[] = { 1181, 300, 301, 302, 303, 304, 305, 306 };
+    CU_ASSERT_EQUAL(feed_t13(packed, 7, &in), EA_DIS_NEED_MORE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_EQUAL(feed_t13(packed, 8, &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "padding"));
+
+    /* PSK resumption and an offer of post-handshake authentication hide a "no". */
+    CU_ASSERT_EQUAL(feed_t13(fin_only, 1, &in), EA_DIS_DONE);
+    in.pha_offered = 1;
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "post-handshake"));
+    in.pha_offered = 0;
+    in.psk = 1;
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "pre-shared key"));
+    CU_ASSERT_EQUAL(feed_t13(cert, 4, &in), EA_DIS_DONE);
+    in.pha_offered = 1;
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);   /* a certificate in the handshake stays one */
+    in.t13.hash_len = 0;
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    in.version = 0x7f1c;   /* a draft */
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+
+    /* TLS 1.2: seen in clear. */
+    CU_ASSERT_EQUAL(feed(hs_mtls12, NFL(hs_mtls12), &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_SEEN);
+    CU_ASSERT_EQUAL(feed(hs_plain12, NFL(hs_plain12), &in), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_SEEN);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    memset(&in, 0, sizeof(in));
+    CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_NONE);
+    CU_ASSERT_STRING_EQUAL(ea_tls_mtls_why(&in), "");
+    CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_SEEN), "seen");
+    CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_INFERRED), "inferred");
+    CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_UNVERIFIABLE), "unverifiable");
+    CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_NONE), "");
+}
+
 void ea_test_add_dissect_tls(void)
 {
     EA_SUITE("dissect-tls",
@@ -789,6 +991,8 @@ void ea_test_add_dissect_tls(void)
              { "mtls partial and mid-stream", test_mtls_partial },
              { "mtls names", test_mtls_names },
              { "HelloRetryRequest", test_hello_retry },
+             { "TLS 1.3 shapes of synthetic record lengths", test_t13_shapes },
+             { "TLS 1.3 answers through the dissector", test_t13_answers },
              { "client CCS: TLS 1.3 dummy or real", test_client_ccs_compat },
              { "SNI and ALPN", test_sni_alpn },
              { "SNI and ALPN caps and sanitising", test_sni_alpn_caps },
