@@ -518,7 +518,7 @@
           <td class="num"><a href="#flow-{@id}"><xsl:value-of select="@id"/></a></td>
           <td><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span></td>
           <td class="nowrap"><xsl:call-template name="endpoints"/></td>
-          <td><xsl:value-of select="@app"/><xsl:if test="@mtls"> <span class="muted"> mtls=<xsl:value-of select="@mtls"/></span></xsl:if></td>
+          <td><xsl:value-of select="@app"/><xsl:if test="@mtls"> <span class="muted"> mtls=<xsl:value-of select="@mtls"/><xsl:if test="@mtls-evidence != 'unverifiable'"> (<xsl:value-of select="@mtls-evidence"/>)</xsl:if></span></xsl:if></td>
           <td><xsl:value-of select="@reason"/></td>
           <td class="nowrap"><xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/></td>
           <td class="nowrap"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template></td>
@@ -571,7 +571,8 @@
 
   <!-- Dissector facts: text only (they may carry hostile strings from packets). -->
   <xsl:template match="tls">
-    <div class="small">TLS <xsl:value-of select="@version"/>, mtls <xsl:value-of select="../@mtls"/>,
+    <div class="small">TLS <xsl:value-of select="@version"/>, mtls <xsl:value-of select="../@mtls"/>
+      <xsl:if test="../@mtls-evidence"> (<xsl:value-of select="../@mtls-evidence"/>: <xsl:value-of select="../@mtls-reason"/>)</xsl:if>,
       certificate request <xsl:value-of select="@certificate-request"/>, client certificate <xsl:value-of select="@client-certificate"/>
       <xsl:if test="../@sni">; SNI <q><xsl:value-of select="../@sni"/></q></xsl:if>
       <xsl:if test="@alpn">; ALPN <q><xsl:value-of select="@alpn"/></q></xsl:if>

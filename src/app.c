@@ -166,6 +166,7 @@ int ea_app_main(int argc, char **argv)
     rs = ea_ruleset_new();
     if (!rs || load_rules(&o, rs) != 0)
         goto out;
+    ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
     warn_unconfigured(rs, o.quiet);
 
     struct ea_flow_limits lim;

@@ -36,6 +36,8 @@ static const char usage_text[] =
     "  --tcp-timeout S    idle timeout of TCP flows, in packet-time seconds (default 3600)\n"
     "  --udp-timeout S    idle timeout of UDP flows (default 180)\n"
     "  --datadir DIR      where the rules, schemas and stylesheet are\n"
+    "  --mtls-evidence seen|inferred  may mutual TLS inferred from a TLS 1.3 handshake's shape\n"
+    "                     make a flow allowed (inferred, the default) or only a certificate seen (seen)\n"
     "live mode:\n"
     "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
     "  --snaplen N        bytes kept per packet (default 262144)\n"
@@ -80,7 +82,8 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
 {
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
-           O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS };
+           O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
+           O_MTLSEV };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -111,6 +114,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "keep-flows", required_argument, NULL, O_KEEPFLOWS },
         { "settle", required_argument, NULL, O_SETTLE },
         { "threads", required_argument, NULL, O_THREADS },
+        { "mtls-evidence", required_argument, NULL, O_MTLSEV },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -151,6 +155,13 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_ALERTFILE: o->alert_file = optarg; break;
         case O_SYSLOG: o->syslog = 1; break;
         case O_REPORTDIR: o->report_dir = optarg; break;
+        case O_MTLSEV:
+            if (strcmp(optarg, "seen") == 0 || strcmp(optarg, "inferred") == 0) {
+                o->mtls_seen_only = optarg[0] == 's';
+                break;
+            }
+            snprintf(err, errlen, "--mtls-evidence: '%s' is neither 'seen' nor 'inferred'", optarg);
+            goto out;
         case O_ALERTS:
             if (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0) {
                 o->alerts_json = optarg[0] == 'j';

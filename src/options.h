@@ -43,6 +43,7 @@ struct ea_options {
     uint32_t keep_flows;        /* --keep-flows N: finished flows kept for live reports */
     uint32_t settle_s;          /* --settle S: quiet time before an early alert */
     uint32_t threads;           /* --threads: worker threads, 1 (no workers) by default */
+    int mtls_seen_only;         /* --mtls-evidence seen (default inferred) */
 };
 
 /* --threads' upper bound (EA_MAX_THREADS in workers.h). */

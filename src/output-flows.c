@@ -30,7 +30,15 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
     for (size_t i = 0; i < pl->ndone; i++) {
         const struct ea_flow *f = pl->done[i];
         char c[80], s[80], lbl[64], nd[64];
-        const char *mtls = f->tls ? ea_mtls_name(ea_tls_mtls(f->tls)) : "-";
+        char mtls[32] = "-";
+        if (f->tls && ea_tls_mtls(f->tls) != EA_MTLS_NONE) {
+            enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->tls);
+            if (ev == EA_MTLS_EV_UNVERIFIABLE)
+                snprintf(mtls, sizeof(mtls), "unverifiable");
+            else
+                snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->tls)),
+                         ea_mtls_evidence_name(ev));
+        }
         char vl[16] = "";
         if (f->key.vlan)
             snprintf(vl, sizeof(vl), " vlan=%u", f->key.vlan);
@@ -40,7 +48,7 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
                 ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
                 ea_proto_name(f->key.proto), vl,
                 ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->app_src),
-                ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), *mtls ? mtls : "-",
+                ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), mtls,
                 f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
                 f->judged ? ea_verdict_name(f->verdict) : "");
     }

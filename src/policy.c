@@ -78,7 +78,7 @@ static const char *tls_version_name(uint16_t v)
 static const char *mtls_unverifiable_why(const struct ea_tls_info *t)
 {
     if (t->version == 0x0304)
-        return "TLS 1.3 encrypts the CertificateRequest and the client certificate, so mutual TLS cannot be seen on the wire";
+        return ea_tls_mtls_why(t);   /* the TLS 1.3 shape's reason */
     if (t->resumed)
         return "a resumed TLS session exchanges no certificates, so mutual TLS cannot be seen";
     if (!t->server_hello)
@@ -89,6 +89,8 @@ static const char *mtls_unverifiable_why(const struct ea_tls_info *t)
 /* Why the client certificate is missing. */
 static const char *mtls_no_why(const struct ea_tls_info *t)
 {
+    if (ea_tls_mtls_evidence(t) == EA_MTLS_EV_INFERRED)
+        return ea_tls_mtls_why(t);
     if (!t->cert_request)
         return "the server sent no CertificateRequest";
     if (t->client_cert && !t->client_cert_nonempty)
@@ -117,6 +119,13 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
     }
     switch (ea_tls_mtls(t)) {
     case EA_MTLS_YES:
+        if (ea_tls_mtls_evidence(t) == EA_MTLS_EV_INFERRED) {
+            /* --mtls-evidence: may an answer inferred from the TLS 1.3 shape make it allowed? */
+            snprintf(why, n, "mutual %s inferred: %s%s; %s", ver, ea_tls_mtls_why(t),
+                     r->mtls_seen_only ? ", but --mtls-evidence seen accepts only a certificate seen in clear" : "",
+                     what);
+            return r->mtls_seen_only ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
+        }
         snprintf(why, n, "mutual %s: CertificateRequest and a client certificate seen; %s", ver, what);
         return EA_R_SATISFIED;
     case EA_MTLS_NO:

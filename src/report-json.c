@@ -225,6 +225,8 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
         kv_str(b, "ndpi-service", nd);
     if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->tls)));
+        kv_str(b, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->tls)));
+        kv_str(b, "mtls-reason", ea_tls_mtls_why(f->tls));
         if (f->tls->sni[0])
             kv_str(b, "sni", f->tls->sni);
     }

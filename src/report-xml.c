@@ -235,6 +235,8 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(attr(w, "ndpi-service", nd));
     if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
         W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->tls))));
+        W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->tls))));
+        W(attr(w, "mtls-reason", ea_tls_mtls_why(f->tls)));
         if (f->tls->sni[0])
             W(attr(w, "sni", f->tls->sni));
     }

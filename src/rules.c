@@ -1281,3 +1281,9 @@ out:
     free(copy);
     return rc;
 }
+
+void ea_ruleset_set_mtls_seen_only(struct ea_ruleset *rs, int seen_only)
+{
+    for (size_t i = 0; i < rs->nrules; i++)
+        rs->rules[i].mtls_seen_only = seen_only != 0;
+}

@@ -80,6 +80,7 @@ struct ea_rule {
     char *corrected_wording; /* the page's words where the rule corrects them (<corrected>), else NULL */
     char *corrected_why;     /* why, else NULL (both owned) */
     int doc;                 /* index into ruleset docs: the file it came from */
+    uint8_t mtls_seen_only;  /* --mtls-evidence seen: only a client certificate seen in clear satisfies "mtls" */
 };
 
 struct ea_ruleset {
@@ -118,6 +119,10 @@ int ea_ruleset_load_site(struct ea_ruleset *rs, const char *path, const char *sc
 /* The role must be declared by then: --role is applied after every rules file
  * (and the site file) has loaded. Addresses add to those the role has. */
 int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, size_t errlen);
+
+/* --mtls-evidence: with seen_only, a mutual-TLS answer inferred from a TLS 1.3
+   handshake's shape no longer satisfies the rules loaded so far. */
+void ea_ruleset_set_mtls_seen_only(struct ea_ruleset *rs, int seen_only);
 
 /* Index of the role with that name, or -1. */
 int ea_ruleset_role_index(const struct ea_ruleset *rs, const char *name);
