@@ -12,7 +12,7 @@ mode=${1:-run}
 # Build and test dependencies, by Debian package name.
 pkgs="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libxml2-dev
 libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium
-tcpdump openssl sip-tester iproute2 python3
+tcpdump openssl gnutls-bin sip-tester iproute2 python3
 libndpi-bin tshark valgrind time strace
 wireshark-common cppcheck clang clang-tidy libclang-rt-14-dev"
 
