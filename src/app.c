@@ -18,40 +18,9 @@
 #include "workers.h"
 #include "util-file.h"
 #include "util-time.h"
+#include "rules-cmd.h"
 
 #define ERRLEN 1024
-
-/* Loads the rules, site and roles. On error prints one line and returns -1. */
-static int load_rules(const struct ea_options *o, struct ea_ruleset *rs)
-{
-    char err[ERRLEN], dir[PATH_MAX], schema[PATH_MAX];
-    if (ea_find_datadir(o, "rules", "rules.rng", schema, sizeof(schema)) != 0) {
-        fprintf(stderr, "edgeaudit: cannot find the rules schema rules.rng (try --datadir)\n");
-        return -1;
-    }
-    if (o->nrules == 0) {
-        char path[PATH_MAX + 32];
-        if (ea_find_datadir(o, "rules", "lync2013-edge.xml", dir, sizeof(dir)) != 0) {
-            fprintf(stderr, "edgeaudit: cannot find the default rules lync2013-edge.xml (try --datadir)\n");
-            return -1;
-        }
-        snprintf(path, sizeof(path), "%s/lync2013-edge.xml", dir);
-        if (ea_ruleset_load_rules(rs, path, schema, err, sizeof(err)) != 0)
-            goto fail;
-    }
-    for (size_t i = 0; i < o->nrules; i++)
-        if (ea_ruleset_load_rules(rs, o->rules[i], schema, err, sizeof(err)) != 0)
-            goto fail;
-    if (o->site && ea_ruleset_load_site(rs, o->site, schema, err, sizeof(err)) != 0)
-        goto fail;
-    for (size_t i = 0; i < o->nroles; i++)
-        if (ea_ruleset_add_role_arg(rs, o->roles[i], err, sizeof(err)) != 0)
-            goto fail;
-    return 0;
-fail:
-    fprintf(stderr, "edgeaudit: %s\n", err);
-    return -1;
-}
 
 /* Warns once per rule whose roles have no addresses; once in all when no role has any. */
 static void warn_unconfigured(const struct ea_ruleset *rs, int quiet)
@@ -144,6 +113,17 @@ static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, cha
     return rc;
 }
 
+/* edgeaudit merge REPORT... (merge.c), edgeaudit rules [--pack NAME] (rules-cmd.c): the exit
+ * code, or -1 when argv names no subcommand. */
+static int subcommand(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return ea_merge_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "rules") == 0)
+        return ea_rules_main(argc - 1, argv + 1, stdout, stderr);
+    return -1;
+}
+
 int ea_app_main(int argc, char **argv)
 {
     struct ea_options o;
@@ -154,8 +134,9 @@ int ea_app_main(int argc, char **argv)
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
 
-    if (argc > 1 && strcmp(argv[1], "merge") == 0)   /* edgeaudit merge REPORT... (merge.c) */
-        return ea_merge_main(argc - 1, argv + 1);
+    int sub = subcommand(argc, argv);
+    if (sub >= 0)
+        return sub;
     int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));
     if (prc != 0) {
         if (prc < 0)
@@ -164,7 +145,7 @@ int ea_app_main(int argc, char **argv)
         goto out;
     }
     rs = ea_ruleset_new();
-    if (!rs || load_rules(&o, rs) != 0)
+    if (!rs || ea_rules_load(&o, rs, stderr) != 0)
         goto out;
     ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
     warn_unconfigured(rs, o.quiet);

@@ -22,8 +22,11 @@
 static const char usage_text[] =
     "usage: edgeaudit -r FILE [-r FILE...] [options] [filter expression]\n"
     "       edgeaudit -i IFACE [-Z USER | --keep-root] [options] [filter expression]\n"
+    "       edgeaudit rules [--pack NAME | --rules FILE]... [--site FILE] [--strict]\n"
     "  -r FILE            read a pcap or pcapng capture (- for standard input); repeatable\n"
-    "  --rules FILE       rules file (default: the Lync Server 2013 Edge matrix); repeatable\n"
+    "  --pack NAME        a shipped rule pack: edge (the default), edge-nat, edge-public,\n"
+    "                     edge-scaled-dns, edge-scaled-hlb, reverse-proxy; repeatable\n"
+    "  --rules FILE       rules file (after the packs; alone, instead of the default); repeatable\n"
     "  --site FILE        site file mapping roles to addresses\n"
     "  --role NAME=CIDR[,CIDR...]  give a role its addresses; repeatable\n"
     "  --flows            print one line per flow\n"
@@ -58,7 +61,7 @@ static const char usage_text[] =
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
 
-static int push(const char ***arr, size_t *n, const char *v)
+int ea_options_push(const char ***arr, size_t *n, const char *v)
 {
     const char **na = realloc(*arr, (*n + 1) * sizeof(*na));
     if (!na)
@@ -83,10 +86,11 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
            O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
-           O_MTLSEV };
+           O_MTLSEV, O_PACK };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
+        { "pack", required_argument, NULL, O_PACK },
         { "site", required_argument, NULL, O_SITE },
         { "role", required_argument, NULL, O_ROLE },
         { "flows", no_argument, NULL, O_FLOWS },
@@ -137,9 +141,10 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     while ((c = getopt_long(argc, argv, "+r:hVqi:B:pZ:", lo, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'r': bad = push(&o->inputs, &o->ninputs, optarg); break;
-        case O_RULES: bad = push(&o->rules, &o->nrules, optarg); break;
-        case O_ROLE: bad = push(&o->roles, &o->nroles, optarg); break;
+        case 'r': bad = ea_options_push(&o->inputs, &o->ninputs, optarg); break;
+        case O_RULES: bad = ea_options_push(&o->rules, &o->nrules, optarg); break;
+        case O_PACK: bad = ea_options_push(&o->packs, &o->npacks, optarg); break;
+        case O_ROLE: bad = ea_options_push(&o->roles, &o->nroles, optarg); break;
         case O_SITE: o->site = optarg; break;
         case O_FLOWS: o->flows = 1; break;
         case O_XML: o->xml = optarg; break;
@@ -289,6 +294,7 @@ void ea_options_free(struct ea_options *o)
 {
     free(o->inputs);
     free(o->rules);
+    free(o->packs);
     free(o->roles);
     free(o->bpf);
     memset(o, 0, sizeof(*o));

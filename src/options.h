@@ -14,6 +14,8 @@
 struct ea_options {
     const char **inputs;        /* -r FILE, in order (borrowed from argv) */
     size_t ninputs;
+    const char **packs;         /* --pack NAME: lync2013-NAME.xml from the data directory */
+    size_t npacks;
     const char **rules;         /* --rules FILE */
     size_t nrules;
     const char **roles;         /* --role NAME=CIDR[,CIDR...] */
@@ -55,6 +57,9 @@ struct ea_options {
  */
 int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, size_t errlen);
 void ea_options_free(struct ea_options *o);
+
+/* Appends v (borrowed) to a growing array; -1 on out-of-memory (the array is unchanged). */
+int ea_options_push(const char ***arr, size_t *n, const char *v);
 
 /*
  * Finds the directory holding the data file 'name' (a rules file, a schema,

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include "tests.h"
 #include "rules.h"
+#include "rules-cmd.h"
 
 static char rdir[2048];
 
@@ -310,6 +311,116 @@ static void test_nat_site(void)
     ea_ruleset_free(rs);
 }
 
+/* Runs "edgeaudit rules ARGS..." (datadir: the source tree); out and err are malloc'd. */
+static int run_args(char **out, char **err, const char *const *given)
+{
+    char *argv[16];
+    int argc = 0;
+    size_t no = 0, ne = 0;
+    argv[argc++] = (char *)"rules";
+    argv[argc++] = (char *)"--datadir";
+    argv[argc++] = (char *)rules_dir();
+    for (size_t i = 0; i < 12 && given[i]; i++)
+        argv[argc++] = (char *)given[i];
+    argv[argc] = NULL;
+    FILE *fo = open_memstream(out, &no), *fe = open_memstream(err, &ne);
+    CU_ASSERT_FATAL(fo && fe);
+    int rc = ea_rules_main(argc, argv, fo, fe);
+    fclose(fo);
+    fclose(fe);
+    return rc;
+}
+
+/* run_rules(&out, &err, "--pack", "edge-nat", ...): at most 12 arguments. */
+#define run_rules(out, err, ...) run_args((out), (err), (const char *const[]){ __VA_ARGS__, NULL })
+
+static size_t count_lines(const char *s, const char *prefix)
+{
+    size_t n = 0, pl = strlen(prefix);
+    for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        n += strncmp(p, prefix, pl) == 0;
+    return n;
+}
+
+/* edgeaudit rules: the table, the unaddressed audited roles, --strict. */
+static void test_rules_cmd(void)
+{
+    char *out = NULL, *err = NULL, site[4096];
+    snprintf(site, sizeof(site), "%s/examples/site-nat.xml", rules_dir());
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge-nat", "--site", site, "--strict"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "pack lync2013-edge-nat: 37 rules from \"Port summary - Single "
+                                       "consolidated edge with private IP addresses using NAT in Lync Server 2013\""));
+    CU_ASSERT_EQUAL(count_lines(out, "id "), 1);
+    CU_ASSERT_EQUAL(count_lines(out, "ext-"), 16);
+    CU_ASSERT_EQUAL(count_lines(out, "int-"), 11);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nint-psom-mtls-in         psom(mtls) tcp       8057        "
+                                       "front-end              edge-internal          Web conferencing traffic"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\next-av-rtp-udp-in        rtp        udp       50000-59999 any"));
+    CU_ASSERT_EQUAL(count_lines(out, "unaddressed:"), 0);
+    CU_ASSERT_STRING_EQUAL(err, "");
+    free(out);
+    free(err);
+
+    /* Without a site every audited role is unaddressed: listed; exit 2 only with --strict. */
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge-nat"), 0);
+    CU_ASSERT_EQUAL(count_lines(out, "unaddressed: audited role "), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unaddressed: audited role edge-webconf has no addresses (1 rule needs it)\n"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge-nat", "--strict"), 2);
+    CU_ASSERT_EQUAL(count_lines(out, "unaddressed: audited role "), 4);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge-nat", "--role", "edge-av=192.0.2.10", "--strict"), 2);
+    CU_ASSERT_EQUAL(count_lines(out, "unaddressed: audited role "), 3);
+    CU_ASSERT_PTR_NULL(strstr(out, "role edge-av "));
+    free(out);
+    free(err);
+
+}
+
+/* edgeaudit rules: two packs, the default, --rules, and the errors. */
+static void test_rules_cmd_more(void)
+{
+    char *out = NULL, *err = NULL, site[4096];
+    snprintf(site, sizeof(site), "%s/examples/site-nat.xml", rules_dir());
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge-nat", "--pack", "reverse-proxy"), 0);
+    CU_ASSERT_EQUAL(count_lines(out, "pack "), 2);
+    CU_ASSERT_EQUAL(count_lines(out, "rp-"), 5);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nrp-int-owa-https-443     http(tls)  tcp       443         rp-internal            owa                    \n"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_args(&out, &err, (const char *const[]){ NULL }), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "pack lync2013-edge: 11 rules"));
+    free(out);
+    free(err);
+    char extra[4096];
+    snprintf(extra, sizeof(extra), "%s/examples/site-extra-rules.xml", rules_dir());
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "edge", "--rules", extra), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "pack site-extra-rules: 2 rules from \"Example Corp Edge firewall change"));
+    CU_ASSERT_EQUAL(count_lines(out, "site-remote-"), 2);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "../lync2013-edge"), 2);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_STRING_EQUAL(err, "edgeaudit: --pack: unknown pack '../lync2013-edge' (one of: edge edge-nat "
+                                "edge-public edge-scaled-dns edge-scaled-hlb reverse-proxy)\n");
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--bogus"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown or incomplete option '--bogus'"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "extra-arg"), 2);
+    free(out);
+    free(err);
+    /* A site naming a role the pack does not declare is a rules error. */
+    CU_ASSERT_EQUAL(run_rules(&out, &err, "--pack", "reverse-proxy", "--site", site), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown role 'edge-access'"));
+    free(out);
+    free(err);
+}
+
 void ea_test_add_packs(void)
 {
     EA_SUITE("packs",
@@ -319,5 +430,7 @@ void ea_test_add_packs(void)
              { "two packs combine; clashing ids refused", test_packs_combine },
              { "union roles follow their members", test_union_roles },
              { "union role errors", test_union_errors },
-             { "NAT: public and private addresses", test_nat_site });
+             { "NAT: public and private addresses", test_nat_site },
+             { "edgeaudit rules: table, unaddressed roles, --strict", test_rules_cmd },
+             { "edgeaudit rules: packs, --rules, errors", test_rules_cmd_more });
 }
