@@ -15,13 +15,9 @@
 
   <xsl:output method="html" encoding="UTF-8" indent="no"/>
 
-  <!-- The seed's three tables, in the seed's order (the second has an en dash). -->
-  <xsl:variable name="t1" select="'Firewall Summary - SIP Federation'"/>
-  <xsl:variable name="t2" select="'Firewall Summary – Public Instant Messaging Connectivity'"/>
-  <xsl:variable name="t3" select="'Firewall Summary - Extensible Messaging and Presence Protocol (XMPP)'"/>
-
   <xsl:key name="flow-by-id" match="flows/flow" use="@id"/>
-  <xsl:key name="rule-by-table" match="rules/rule" use="@table"/>
+  <!-- A pack's rules of one table (a newline cannot occur in either attribute). -->
+  <xsl:key name="rule-by-pack-table" match="rules/rule" use="concat(@pack, '&#10;', @table)"/>
 
   <xsl:variable name="r" select="/edgeaudit-report"/>
   <xsl:variable name="cap" select="$r/capture"/>
@@ -113,6 +109,7 @@
         </section>
       </xsl:otherwise>
     </xsl:choose>
+    <p class="observed" id="observed">Observed <b><xsl:value-of select="$s/@observed"/></b> of <xsl:value-of select="$s/@rules"/> rule<xsl:if test="$s/@rules != 1">s</xsl:if><xsl:for-each select="rules/pack"><xsl:if test="position() = 1"> (</xsl:if><xsl:if test="position() > 1">; </xsl:if><xsl:value-of select="@name"/>: <xsl:value-of select="@observed"/> of <xsl:value-of select="@rules"/><xsl:if test="position() = last()">)</xsl:if></xsl:for-each>.</p>
     <xsl:if test="capture/@partial = 'true'">
       <p class="warn"><b>Partial input:</b> reading stopped at an error, so this report covers only what was read<xsl:if test="capture/error">: <xsl:value-of select="capture/error"/></xsl:if>.</p>
     </xsl:if>
@@ -152,6 +149,7 @@
             </tr>
           </xsl:for-each>
           <tr class="total"><th>all rules</th><td class="num"><xsl:value-of select="count(rules/rule)"/></td></tr>
+          <tr><th>observed</th><td class="num">observed <xsl:value-of select="summary/@observed"/> of <xsl:value-of select="summary/@rules"/> rules</td></tr>
         </table>
       </div>
       <div class="card">
@@ -216,31 +214,49 @@
     </section>
   </xsl:template>
 
-  <!-- The matrix as the seed's tables: seed tables in order, then any other table. -->
+  <!-- The matrix as the pages have it: one part per pack (page), its tables in the page's
+       order (Muenchian grouping by pack and table), then the rules it takes from prose. -->
   <xsl:template name="matrix">
     <section id="matrix">
       <h2>Port matrix</h2>
-      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t1"/></xsl:call-template>
-      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t2"/></xsl:call-template>
-      <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="$t3"/></xsl:call-template>
-      <!-- Other tables in order of first appearance (Muenchian grouping). -->
-      <xsl:for-each select="rules/rule[@table != $t1 and @table != $t2 and @table != $t3]
-                            [generate-id() = generate-id(key('rule-by-table', @table)[1])]">
-        <xsl:call-template name="matrix-table"><xsl:with-param name="title" select="@table"/></xsl:call-template>
+      <xsl:for-each select="rules/pack">
+        <xsl:variable name="p" select="@name"/>
+        <div class="pack" id="pack-{@name}">
+          <h3 class="page">
+            <xsl:choose>
+              <xsl:when test="@title and @href"><a href="{@href}"><xsl:value-of select="@title"/></a></xsl:when>
+              <xsl:when test="@title"><xsl:value-of select="@title"/></xsl:when>
+              <xsl:otherwise><xsl:value-of select="@name"/></xsl:otherwise>
+            </xsl:choose>
+          </h3>
+          <p class="small">Pack <code><xsl:value-of select="@name"/></code>: observed <b><xsl:value-of select="@observed"/></b>
+            of <xsl:value-of select="@rules"/> rule<xsl:if test="@rules != 1">s</xsl:if></p>
+          <xsl:for-each select="../rule[@pack = $p and @row]
+                                [generate-id() = generate-id(key('rule-by-pack-table', concat($p, '&#10;', @table))[1])]">
+            <xsl:call-template name="matrix-table">
+              <xsl:with-param name="title" select="@table"/>
+              <xsl:with-param name="rows" select="key('rule-by-pack-table', concat($p, '&#10;', @table))[@row]"/>
+            </xsl:call-template>
+          </xsl:for-each>
+          <xsl:call-template name="matrix-table">
+            <xsl:with-param name="title" select="''"/>
+            <xsl:with-param name="rows" select="../rule[@pack = $p and not(@row)]"/>
+          </xsl:call-template>
+        </div>
       </xsl:for-each>
     </section>
   </xsl:template>
 
   <xsl:template name="matrix-table">
     <xsl:param name="title"/>
-    <xsl:variable name="rows" select="key('rule-by-table', $title)"/>
+    <xsl:param name="rows"/>
     <xsl:if test="$rows">
-      <h3>
+      <h4>
         <xsl:choose>
           <xsl:when test="$title = ''">Rules stated in prose (no table)</xsl:when>
           <xsl:otherwise><xsl:value-of select="$title"/></xsl:otherwise>
         </xsl:choose>
-      </h3>
+      </h4>
       <div class="scroll">
       <table class="grid matrix">
         <colgroup>
@@ -258,13 +274,17 @@
             <tr class="s-{@status}" id="rule-{@id}">
               <td>
                 <code class="id"><xsl:value-of select="@id"/></code>
+                <xsl:if test="@row"><div class="small">row <q><xsl:value-of select="@row"/></q></div></xsl:if>
                 <xsl:if test="note"><div class="note"><xsl:value-of select="note"/></div></xsl:if>
                 <xsl:if test="narrowed">
                   <div class="note narrowed">Narrowed from the seed's “<xsl:value-of select="seed-wording"/>”: <xsl:value-of select="narrowed"/></div>
                 </xsl:if>
+                <xsl:if test="corrected">
+                  <div class="note narrowed">Corrected from the page's “<xsl:value-of select="corrected-wording"/>”: <xsl:value-of select="corrected"/></div>
+                </xsl:if>
               </td>
               <td><span class="chip s-{@status}"><xsl:value-of select="translate(@status, '-', ' ')"/></span></td>
-              <td><xsl:value-of select="translate(@protocol, 'sipxmptunr', 'SIPXMPTUNR')"/>
+              <td><xsl:value-of select="translate(@protocol, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')"/>
                 <xsl:choose>
                   <xsl:when test="@security = 'mtls'"> over MTLS</xsl:when>
                   <xsl:when test="@security = 'tls'"> over TLS</xsl:when>
@@ -357,7 +377,8 @@
     <xsl:text> → </xsl:text>
     <xsl:call-template name="endpoint"><xsl:with-param name="a" select="@server"/><xsl:with-param name="p" select="@server-port"/></xsl:call-template>
     <xsl:text> </xsl:text>
-    <span class="muted"><xsl:value-of select="@transport"/><xsl:if test="@vlan != 0"> vlan <xsl:value-of select="@vlan"/></xsl:if></span>
+    <span class="muted"><xsl:value-of select="@transport"/><xsl:if test="@vlan != 0"> vlan <xsl:value-of select="@vlan"/></xsl:if>
+      <xsl:if test="@nat"> · via the <xsl:value-of select="@nat"/> (NAT) address</xsl:if></span>
   </xsl:template>
 
   <xsl:template name="endpoint">

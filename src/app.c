@@ -56,6 +56,12 @@ static void print_summary(struct ea_pipeline *pl)
                EA_LOSS_INCOMPLETE_PCT, ea_policy_has_findings(pol) ? "findings" : "no findings");
     else
         printf("edgeaudit: %s\n", word);
+    for (size_t d = 0; d < rs->ndocs; d++) {   /* issue 14: "observed N of M rules", per pack */
+        size_t obs = 0;
+        for (size_t i = 0; i < rs->nrules; i++)
+            obs += rs->rules[i].doc == (int)d && pol->stat[i].status == EA_RS_OBSERVED;
+        printf("pack %s: observed %zu of %zu rules\n", rs->docs[d].pack, obs, rs->docs[d].nrules);
+    }
     printf("%-20s %-13s %6s %6s %6s\n", "rule", "status", "flows", "blocked", "violations");
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct ea_rule_stat *s = &pol->stat[i];

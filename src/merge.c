@@ -157,11 +157,34 @@ out:
     return d;
 }
 
+/* "observed N of M rules": the summary's and each pack's counts, from the merged rule statuses. */
+static void merge_observed(xmlNodePtr root, uint64_t observed)
+{
+    xmlNodePtr rules = child(root, "rules");
+    uint64_t nrules = 0;
+    for (xmlNodePtr r = child(rules, "rule"); r; r = next_named(r, "rule"))
+        nrules++;
+    set_u64(child(root, "summary"), "observed", observed);
+    set_u64(child(root, "summary"), "rules", nrules);
+    for (xmlNodePtr p = child(rules, "pack"); p; p = next_named(p, "pack")) {
+        xmlChar *name = xmlGetProp(p, BAD_CAST "name");
+        uint64_t n = 0;
+        for (xmlNodePtr r = child(rules, "rule"); r; r = next_named(r, "rule")) {
+            xmlChar *pk = xmlGetProp(r, BAD_CAST "pack"), *st = xmlGetProp(r, BAD_CAST "status");
+            n += name && pk && st && xmlStrEqual(pk, name) && xmlStrEqual(st, BAD_CAST "observed");
+            xmlFree(pk);
+            xmlFree(st);
+        }
+        xmlFree(name);
+        set_u64(p, "observed", n);
+    }
+}
+
 /* The rules of b must be those of a, in the same order: id, roles, transport, ports, protocol. */
 static int same_rules(xmlDocPtr a, xmlDocPtr b)
 {
     static const char *const keys[] = { "id", "protocol", "security", "transport", "ports",
-                                        "source", "destination" };
+                                        "source", "destination", "pack" };
     xmlNodePtr ra = child(child(xmlDocGetRootElement(a), "rules"), "rule");
     xmlNodePtr rb = child(child(xmlDocGetRootElement(b), "rules"), "rule");
     for (; ra && rb; ra = next_named(ra, "rule"), rb = next_named(rb, "rule"))
@@ -498,6 +521,7 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         xmlFree(nm);
     }
     set_u64(sum, "blocked-required", blocked_required);
+    merge_observed(root, statuses[EA_RS_OBSERVED]);
     int findings = ea_findings(verdicts, blocked_required, statuses);
     xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
     rc = findings;

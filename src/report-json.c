@@ -218,6 +218,11 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_u64(b, "server-port", f->key.dport);
     kv_str(b, "transport", ea_proto_name(f->key.proto));
     kv_u64(b, "vlan", f->key.vlan);
+    enum ea_nat nat = ea_ruleset_nat_of(rs, f->key.family, f->key.dst);   /* as report-xml.c */
+    if (nat == EA_NAT_NONE)
+        nat = ea_ruleset_nat_of(rs, f->key.family, f->key.src);
+    if (nat != EA_NAT_NONE)
+        kv_str(b, "nat", ea_nat_name(nat));
     kv_str(b, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
     kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->app_src));
     kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
@@ -292,19 +297,26 @@ static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
     kv_u64(b, "unverified", s->unverified);
     kv_u64(b, "blocked", s->blocked);
     kv_u64(b, "violations", s->violations);
+    kv_str(b, "pack", rs->docs[r->doc].pack);
     kv_str(b, "table", r->table ? r->table : "");
+    if (r->seed_row)
+        kv_str(b, "row", r->seed_row);
     kv_str(b, "protocol", ea_rule_proto_name(r->proto));
     kv_str(b, "security", ea_rule_sec_name(r->sec));
     kv_str(b, "transport", ea_proto_name(r->transport));
     kv_str(b, "ports", ports);
     kv_str(b, "source", rs->roles[r->src_role].name);
     kv_str(b, "destination", rs->roles[r->dst_role].name);
-    if (r->note)
+    if (r->note && r->note[0])
         kv_str(b, "note", r->note);
     if (r->seed_wording)
         kv_str(b, "seed-wording", r->seed_wording);
     if (r->narrowed_why)
         kv_str(b, "narrowed", r->narrowed_why);
+    if (r->corrected_wording)
+        kv_str(b, "corrected-wording", r->corrected_wording);
+    if (r->corrected_why)
+        kv_str(b, "corrected", r->corrected_why);
     /* The evidence total follows report-xml.c exactly. */
     uint64_t total = s->status == EA_RS_BLOCKED ? s->blocked : s->allowed + s->unverified;
     if (s->status == EA_RS_OBSERVED)
@@ -321,6 +333,26 @@ static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
         jb_lit(b, n);
     }
     jb_put(b, "]}}\n", 4);
+}
+
+/* One line per loaded rules file: the pack, its page, "observed N of M rules" (as report-xml.c). */
+static void write_pack(struct jbuf *b, const struct ea_pipeline *pl, size_t d)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    const struct ea_rules_doc *doc = &rs->docs[d];
+    uint64_t observed = 0;
+    for (size_t i = 0; i < rs->nrules; i++)
+        observed += rs->rules[i].doc == (int)d && pl->pol->stat[i].status == EA_RS_OBSERVED;
+    jb_put(b, "{", 1);
+    kv_str(b, "type", "pack");
+    kv_str(b, "name", doc->pack);
+    if (doc->title)
+        kv_str(b, "title", doc->title);
+    if (doc->href)
+        kv_str(b, "href", doc->href);
+    kv_u64(b, "rules", doc->nrules);
+    kv_u64(b, "observed", observed);
+    jb_put(b, "}\n", 2);
 }
 
 char *ea_report_json_alert(struct ea_pipeline *pl, const struct ea_flow *f, const char *event,
@@ -358,6 +390,8 @@ int ea_report_json_write(const char *path, struct ea_pipeline *pl, int determini
         write_flow(&b, pl, pl->done[i]);
     for (size_t i = 0; i < pl->rs->nrules; i++)
         write_rule(&b, pl, i);
+    for (size_t d = 0; d < pl->rs->ndocs; d++)
+        write_pack(&b, pl, d);
     if (b.oom) {
         snprintf(err, errlen, "%s: out of memory while building the JSON lines", path);
         goto out;

@@ -113,6 +113,9 @@ static int write_summary(xmlTextWriterPtr w, const struct ea_policy *pol)
     W(xmlTextWriterStartElement(w, BAD_CAST "summary"));
     W(attr(w, "result", ea_policy_has_findings(pol) ? "findings" : "compliant"));
     W(attr_u64(w, "blocked-required", pol->blocked_required));
+    /* "observed N of M rules" */
+    W(attr_u64(w, "observed", pol->statuses[EA_RS_OBSERVED]));
+    W(attr_u64(w, "rules", pol->rs ? pol->rs->nrules : 0));
     for (int v = 0; v < EA_V__COUNT; v++) {
         W(xmlTextWriterStartElement(w, BAD_CAST "verdict"));
         W(attr(w, "name", ea_verdict_name((enum ea_verdict)v)));
@@ -131,10 +134,35 @@ fail:
     return -1;
 }
 
+/* One <pack> per loaded rules file: its name, its page, its rules and how many were observed. */
+static int write_packs(xmlTextWriterPtr w, const struct ea_pipeline *pl)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    for (size_t d = 0; d < rs->ndocs; d++) {
+        const struct ea_rules_doc *doc = &rs->docs[d];
+        uint64_t observed = 0;
+        for (size_t i = 0; i < rs->nrules; i++)
+            observed += rs->rules[i].doc == (int)d && pl->pol->stat[i].status == EA_RS_OBSERVED;
+        W(xmlTextWriterStartElement(w, BAD_CAST "pack"));
+        W(attr(w, "name", doc->pack));
+        if (doc->title)
+            W(attr(w, "title", doc->title));
+        if (doc->href)
+            W(attr(w, "href", doc->href));
+        W(attr_u64(w, "rules", doc->nrules));
+        W(attr_u64(w, "observed", observed));
+        W(xmlTextWriterEndElement(w));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
 {
     const struct ea_ruleset *rs = pl->rs;
     W(xmlTextWriterStartElement(w, BAD_CAST "rules"));
+    W(write_packs(w, pl));
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct ea_rule *r = &rs->rules[i];
         const struct ea_rule_stat *s = &pl->pol->stat[i];
@@ -156,7 +184,10 @@ static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
         W(attr_u64(w, "unverified", s->unverified));
         W(attr_u64(w, "blocked", s->blocked));
         W(attr_u64(w, "violations", s->violations));
+        W(attr(w, "pack", rs->docs[r->doc].pack));
         W(attr(w, "table", r->table ? r->table : ""));
+        if (r->seed_row)
+            W(attr(w, "row", r->seed_row));
         W(attr(w, "protocol", ea_rule_proto_name(r->proto)));
         W(attr(w, "security", ea_rule_sec_name(r->sec)));
         W(attr(w, "transport", ea_proto_name(r->transport)));
@@ -169,6 +200,10 @@ static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
             W(xmlTextWriterWriteElement(w, BAD_CAST "seed-wording", BAD_CAST r->seed_wording));
         if (r->narrowed_why)
             W(xmlTextWriterWriteElement(w, BAD_CAST "narrowed", BAD_CAST r->narrowed_why));
+        if (r->corrected_wording)
+            W(xmlTextWriterWriteElement(w, BAD_CAST "corrected-wording", BAD_CAST r->corrected_wording));
+        if (r->corrected_why)
+            W(xmlTextWriterWriteElement(w, BAD_CAST "corrected", BAD_CAST r->corrected_why));
         W(xmlTextWriterStartElement(w, BAD_CAST "evidence"));
         uint64_t total = s->status == EA_RS_BLOCKED ? s->blocked : s->allowed + s->unverified;
         if (s->status == EA_RS_OBSERVED)
@@ -228,6 +263,11 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr_u64(w, "server-port", f->key.dport));
     W(attr(w, "transport", ea_proto_name(f->key.proto)));
     W(attr_u64(w, "vlan", f->key.vlan));
+    enum ea_nat nat = ea_ruleset_nat_of(rs, f->key.family, f->key.dst);   /* behind NAT: which address */
+    if (nat == EA_NAT_NONE)
+        nat = ea_ruleset_nat_of(rs, f->key.family, f->key.src);
+    if (nat != EA_NAT_NONE)
+        W(attr(w, "nat", ea_nat_name(nat)));
     W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
     W(attr(w, "app-source", ea_label_src_name(f->app_src)));
     W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));

@@ -200,7 +200,7 @@ for f in gone:
 r.find('capture').find('counters').set('flows-dropped', str(len(gone)))"
 (cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/m-live-alone.xml" "$out/live.xml")
 rc=$?
-if [ "$rc" = 1 ] && grep -q '<summary result="findings" blocked-required="2">' "$out/m-live-alone.xml" &&
+if [ "$rc" = 1 ] && grep -q '<summary result="findings" blocked-required="2" ' "$out/m-live-alone.xml" &&
    grep -q '<verdict name="unexpected" count="7"/>' "$out/m-live-alone.xml"; then
     ok "live report with unlisted findings merged alone: findings (exit $rc)"
 else
@@ -277,5 +277,32 @@ done
 expect_rc 2 "not XML, again" --xml "$out/x.xml" "$top/README.md"
 if [ "$(wc -l < "$out/err")" = 1 ]; then ok "not XML: one line, libxml2's own errors quiet"; else bad "not XML: $(wc -l < "$out/err") lines"; fi
 expect_rc 3 "output directory missing" --xml "$out/no/such/dir/x.xml" "$out/matrix.xml"
+
+# Issue 14: "observed N of M rules" in the summary and per pack follows the merged statuses
+# (matrix.xml observes more rules than partial.xml; their merge observes what either does).
+for m in m-two m-three m-self; do
+    if python3 - "$out/$m.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+rules = r.find("rules").findall("rule")
+obs = sum(1 for x in rules if x.get("status") == "observed")
+s = r.find("summary")
+assert (int(s.get("observed")), int(s.get("rules"))) == (obs, len(rules)), (s.attrib, obs, len(rules))
+for p in r.find("rules").findall("pack"):
+    mine = [x for x in rules if x.get("pack") == p.get("name")]
+    assert int(p.get("rules")) == len(mine), p.attrib
+    assert int(p.get("observed")) == sum(1 for x in mine if x.get("status") == "observed"), p.attrib
+PY
+    then ok "$m.xml: observed N of M rules, in the summary and per pack, from the merged statuses"
+    else bad "$m.xml: observed counts do not follow the merged statuses"; fi
+done
+if ! python3 -c "
+import sys, xml.etree.ElementTree as ET
+a, b = (ET.parse(f).getroot().find('summary').get('observed') for f in sys.argv[1:])
+assert a != b" "$out/partial.xml" "$out/m-two.xml"; then
+    bad "the merge of matrix and partial observes no more rules than partial: the check above cannot tell"
+else
+    ok "the merge observes more rules than partial.xml alone"
+fi
 
 tally_end

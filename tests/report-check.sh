@@ -68,6 +68,11 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         for k in ("id", "status", "flows", "protocol", "ports", "evidence"):
             assert k in o, "line %d: no %s" % (n, k)
         rules += 1
+    elif o["type"] == "pack":   # issue 14: one per rule pack, after the rules
+        assert seen_rule or rules == 0, "line %d: pack before the rules" % n
+        for k in ("name", "rules", "observed"):
+            assert k in o, "line %d: no %s" % (n, k)
+        assert 0 <= o["observed"] <= o["rules"], "line %d: observed > rules" % n
     else:
         raise SystemExit("line %d: unknown type %r" % (n, o["type"]))
 print(flows, rules)
@@ -187,9 +192,10 @@ ea -r "$out/empty.pcap" --site "$site" --deterministic --quiet --xml "$out/empty
 check "empty capture: reports written" test -s "$out/empty.xml" -a -s "$out/empty.html" -a -s "$out/empty.json"
 check "empty.xml validates" xmllint --noout --relaxng "$schema" "$out/empty.xml"
 check "empty.html renders without a timeline" python3 "$out/html-check.py" "$out/empty.html" "No packets, no timeline."
-check "empty.json has only rule lines" python3 -c "
+check "empty.json has only rule lines and the pack line" python3 -c "
 import json, sys
-assert all(json.loads(l)['type'] == 'rule' for l in open(sys.argv[1]))" "$out/empty.json"
+types = [json.loads(l)['type'] for l in open(sys.argv[1])]
+assert set(types) == {'rule', 'pack'} and types[-1] == 'pack' and types.count('pack') == 1, types" "$out/empty.json"
 
 # 4. Without --deterministic the report carries its creation time and host, still valid.
 ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/timed.xml"
