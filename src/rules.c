@@ -309,13 +309,13 @@ static int unions_refresh(struct ea_ruleset *rs)
                 total += rs->roles[m].ncidrs;
         if (total > EA_MAX_CIDRS)
             goto out;
-        if (total) {
-            next[i] = malloc(total * sizeof(*next[i]));
-            if (!next[i])
-                goto out;
-        }
+        if (total == 0)
+            continue;   /* no member has an address yet: the union has none */
+        next[i] = malloc(total * sizeof(*next[i]));
+        if (!next[i])
+            goto out;
         for (size_t m = 0; m < rs->nroles; m++) {
-            if (!(rs->roles[i].members & (1u << m)) || !rs->roles[m].ncidrs)
+            if (!(rs->roles[i].members & (1u << m)) || !rs->roles[m].ncidrs || !rs->roles[m].cidrs)
                 continue;
             memcpy(next[i] + nnext[i], rs->roles[m].cidrs, rs->roles[m].ncidrs * sizeof(*next[i]));
             nnext[i] += rs->roles[m].ncidrs;
