@@ -197,6 +197,40 @@ import json, sys
 types = [json.loads(l)['type'] for l in open(sys.argv[1])]
 assert set(types) == {'rule', 'pack'} and types[-1] == 'pack' and types.count('pack') == 1, types" "$out/empty.json"
 
+# 3d. Issue 14: a pack's report groups the matrix as its page does (page heading, then the
+# page's tables in the page's order, each holding its rows), names the pack and its page,
+# says "observed N of M rules", and names the NAT address each edge flow used.
+ea -r captures/own/matrix.pcap --pack edge-nat --site rules/examples/site-nat.xml --deterministic --quiet \
+    --xml "$out/nat.xml" --html "$out/nat.html" --json "$out/nat.json"
+check "pack edge-nat: exit 1 (findings)" test "$rc" = 1
+check "nat.xml validates" xmllint --noout --relaxng "$schema" "$out/nat.xml"
+check "nat.json: every line parses" python3 "$out/json-check.py" "$out/nat.json"
+check "nat.html: the matrix is the page's, table by table, in the page's order" python3 - "$out/nat.html" "$top/rules/lync2013-edge-nat.xml" <<'PY'
+import re, sys, html, xml.etree.ElementTree as ET
+page = open(sys.argv[1], encoding="utf-8").read()
+pack = ET.parse(sys.argv[2]).getroot()
+matrix = page[page.index('<section id="matrix">'):page.index('<section id="findings">')]
+h3 = [html.unescape(re.sub("<[^>]+>", "", x)) for x in re.findall(r'<h3 class="page">(.*?)</h3>', matrix)]
+assert h3 == [pack.find("document").get("title")], h3
+titles = []
+for r in pack.findall("rule"):
+    t = r.find("table").get("title")
+    if t not in titles:
+        titles.append(t)
+parts = re.split(r"<h4>(.*?)</h4>", matrix)[1:]
+got = [html.unescape(t) for t in parts[0::2]]
+assert got == titles, got
+for t, body in zip(got, parts[1::2]):
+    ids = re.findall(r'<tr class="s-[a-z-]+" id="rule-([a-z0-9-]+)">', body)
+    want = [r.get("id") for r in pack.findall("rule") if r.find("table").get("title") == t]
+    assert ids == want, (t, ids, want)
+assert re.search(r"observed <b>18</b>\s+of 37 rules", matrix), "no 'observed 18 of 37 rules'"
+assert 'Observed <b>18</b> of 37 rules (lync2013-edge-nat: 18 of 37).' in page
+flows = page[page.index('<section id="flows">'):]
+assert flows.count("via the private (NAT) address") == 19, flows.count("via the private (NAT) address")
+assert "via the public (NAT) address" not in page
+PY
+
 # 4. Without --deterministic the report carries its creation time and host, still valid.
 ea -r captures/own/turn.pcap --site "$site" --quiet --xml "$out/timed.xml"
 check "a timed report validates" xmllint --noout --relaxng "$schema" "$out/timed.xml"
