@@ -304,7 +304,7 @@ static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *
     default: break;
     }
     /* psom, http, dns, tls (issue 14's packs): the classifier cannot confirm them yet. */
-    snprintf(why, n, "the port and roles fit, but edgeaudit cannot yet confirm %s%s on the wire",
+    snprintf(why, n, "edgeaudit cannot yet confirm %s%s on the wire",
              ea_rule_proto_name(r->proto),
              r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
     return EA_R_UNCONFIRMED;
