@@ -139,8 +139,7 @@ int ea_app_main(int argc, char **argv)
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
-
-    int sub = subcommand(argc, argv);
+    int sub = subcommand(argc, argv);   /* edgeaudit merge, edgeaudit rules */
     if (sub >= 0)
         return sub;
     int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));
