@@ -1,10 +1,14 @@
 /* util-stats.c: adding up run-wide counters, field by field from one list. */
 #include "util-stats.h"
 
-#define EA_STATS_ONE(f) + 1
 /* The list names every field: a counter missing from EA_STATS_COUNTERS is a size mismatch. */
+#define EA_STATS_FIELD(f) uint64_t f;
+struct ea_stats_listed {
+    EA_STATS_COUNTERS(EA_STATS_FIELD)
+};
+#undef EA_STATS_FIELD
 _Static_assert(sizeof(struct ea_stats) ==
-                   ((0 EA_STATS_COUNTERS(EA_STATS_ONE)) + EA_MAL__COUNT + 2) * sizeof(uint64_t),
+                   sizeof(struct ea_stats_listed) + (EA_MAL__COUNT + 2) * sizeof(uint64_t),
                "struct ea_stats has a counter that EA_STATS_COUNTERS (stats.h) does not list");
 
 void ea_stats_add(struct ea_stats *to, const struct ea_stats *from)
