@@ -75,7 +75,7 @@ static void print_summary(struct ea_pipeline *pl)
     int shown = 0;
     for (size_t i = 0; i < pl->ndone && shown < 10; i++) {
         const struct ea_flow *f = pl->done[i];
-        if (f->verdict != EA_V_UNEXPECTED && !(f->verdict == EA_V_BLOCKED && f->blocked_required))
+        if (f->verdict.v != EA_V_UNEXPECTED && !(f->verdict.v == EA_V_BLOCKED && f->verdict.blocked_required))
             continue;
         char line[1400];
         printf("  %s\n", ea_output_flow_brief(f, line, sizeof(line)));

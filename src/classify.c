@@ -80,7 +80,7 @@ void ea_classify_release(struct ea_flow *f)
 }
 
 /* Allocates an info struct on first use; NULL on out-of-memory. */
-#define INFO(f, field) ((f)->field ? (f)->field : ((f)->field = calloc(1, sizeof(*(f)->field))))
+#define INFO(f, field) ((f)->facts.field ? (f)->facts.field : ((f)->facts.field = calloc(1, sizeof(*(f)->facts.field))))
 
 static struct ea_inspect *inspect_new(struct ea_flow *f)
 {
@@ -154,8 +154,8 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_XMPP;
             if (x && !x->stream[0] && !x->stream[1]) {
-                free(f->xmpp);
-                f->xmpp = NULL;
+                free(f->facts.xmpp);
+                f->facts.xmpp = NULL;
             }
         } else if (rc == EA_DIS_UPGRADE) {
             /* STARTTLS accepted: from the next bytes on, both directions carry TLS. */
@@ -177,8 +177,8 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_TLS;
             if (t && !t->client_hello && !t->server_hello) {
-                free(f->tls);
-                f->tls = NULL;
+                free(f->facts.tls);
+                f->facts.tls = NULL;
             }
         } else {
             in->alive &= D_TLS;     /* TLS excludes the cleartext dissectors */
@@ -205,8 +205,8 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_RTPTCP;
             if (r && !r->is_rtp && !r->is_rtcp) {
-                free(f->rtp);
-                f->rtp = NULL;
+                free(f->facts.rtp);
+                f->facts.rtp = NULL;
             }
         } else if (rc == EA_DIS_DONE) {
             in->alive = 0;
@@ -268,8 +268,8 @@ static void rtp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
     if (rc == EA_DIS_NOT_MINE) {
         in->alive &= ~D_RTP;
         if (r && !r->is_rtp && !r->is_rtcp) {
-            free(f->rtp);
-            f->rtp = NULL;
+            free(f->facts.rtp);
+            f->facts.rtp = NULL;
         }
     } else if (channel) {
         r->turn_channel = 1;
@@ -293,11 +293,11 @@ static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
             return;
         }
     }
-    if (b >= 64 && b <= 79 && f->stun) {
+    if (b >= 64 && b <= 79 && f->facts.stun) {
         /* TURN ChannelData (RFC 8656 12.4); the media it relays demultiplexes as below. */
         const uint8_t *app = NULL;
         size_t app_len = 0;
-        if (ea_stun_parse(f->stun, dir, d, n) == EA_DIS_DONE &&
+        if (ea_stun_parse(f->facts.stun, dir, d, n) == EA_DIS_DONE &&
             ea_stun_channel_data(d, n, &app, &app_len) && app_len && app[0] >= 128 && app[0] <= 191)
             rtp_datagram(f, in, dir, app, app_len, 1);
         return;
@@ -323,16 +323,16 @@ static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
 /* True once our dissectors have said all they will say. */
 static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *in)
 {
-    if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp))
+    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp))
         return 1;
     /* ICE (RFC 8445): media follows the checks on the same 5-tuple, so wait a little for it. */
-    if (f->stun && f->stun->messages[0] + f->stun->messages[1] >= 4 &&
+    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1] >= 4 &&
         !((in->alive & D_RTP) && in->payload_pkts < EA_ICE_MEDIA_WAIT))
         return 1;
     /* On UDP wait for the answer too; on TCP the request settles it. */
-    if (f->sip && f->sip->request && (f->sip->response || f->key.proto == IPPROTO_TCP))
+    if (f->facts.sip && f->facts.sip->request && (f->facts.sip->response || f->key.proto == IPPROTO_TCP))
         return 1;
-    if (f->banner && f->banner->kind)
+    if (f->facts.banner && f->facts.banner->kind)
         return 1;
     return in->alive == 0;
 }
@@ -340,7 +340,7 @@ static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *
 void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
                         const struct ea_packet *p)
 {
-    if (f->decided)
+    if (f->label.decided)
         return;
     if (!f->insp) {
         f->insp = inspect_new(f);
@@ -363,7 +363,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
             f->ndpi_flow = ea_ndpi_flow_new();
         if (f->ndpi_flow)
             in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, f->ndpi_flow, p->l3, p->l3_len,
-                                                     p->ts_ns, &f->ndpi_master, &f->ndpi_app);
+                                                     p->ts_ns, &f->label.ndpi_master, &f->label.ndpi_app);
     }
 
     if (f->key.proto == IPPROTO_TCP)
@@ -382,82 +382,82 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 /* The final label from the facts gathered, most specific first. */
 static void set_label(struct ea_flow *f)
 {
-    int tls = f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream);
-    enum ea_xmpp_side xs = ea_xmpp_seen(f->xmpp) ? ea_xmpp_side(f->xmpp, f->key.dport, NULL)
+    int tls = f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream);
+    enum ea_xmpp_side xs = ea_xmpp_seen(f->facts.xmpp) ? ea_xmpp_side(f->facts.xmpp, f->key.dport, NULL)
                                                  : EA_XMPP_SIDE_UNKNOWN;
-    enum ea_app nd = ea_ndpi_app(f->ndpi_master, f->ndpi_app);
+    enum ea_app nd = ea_ndpi_app(f->label.ndpi_master, f->label.ndpi_app);
 
-    f->app_src = EA_SRC_DISSECTOR;
+    f->label.src = EA_SRC_DISSECTOR;
     if (xs != EA_XMPP_SIDE_UNKNOWN) {
-        f->app = xs == EA_XMPP_SIDE_S2S ? EA_APP_XMPP_S2S : EA_APP_XMPP_C2S;
+        f->label.app = xs == EA_XMPP_SIDE_S2S ? EA_APP_XMPP_S2S : EA_APP_XMPP_C2S;
     } else if (tls) {
         if (f->key.dport == 5061) {
             /* RFC 3261 26.2: 5061 is SIP over TLS; the payload itself is encrypted. */
-            f->app = EA_APP_SIP_TLS;
-            f->app_src = EA_SRC_PORT;
+            f->label.app = EA_APP_SIP_TLS;
+            f->label.src = EA_SRC_PORT;
         } else {
-            f->app = EA_APP_TLS;
+            f->label.app = EA_APP_TLS;
         }
-    } else if (f->sip && (f->sip->request || f->sip->response)) {
-        f->app = EA_APP_SIP;
-    } else if (f->rtp && f->rtp->is_rtp) {
-        f->app = EA_APP_RTP;            /* media, even after ICE checks (f->stun keeps them) */
-    } else if (f->rtp && f->rtp->is_rtcp) {
-        f->app = EA_APP_RTCP;
-    } else if (f->stun && f->stun->messages[0] + f->stun->messages[1] > 0) {
-        f->app = (f->stun->msturn || f->stun->ms_attrs) ? EA_APP_MSTURN : EA_APP_STUN;
-    } else if (f->banner && f->banner->kind == EA_BANNER_SSH) {
-        f->app = EA_APP_SSH;
-    } else if (f->banner && f->banner->kind == EA_BANNER_HTTP) {
-        f->app = EA_APP_HTTP;
+    } else if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
+        f->label.app = EA_APP_SIP;
+    } else if (f->facts.rtp && f->facts.rtp->is_rtp) {
+        f->label.app = EA_APP_RTP;            /* media, even after ICE checks (f->stun keeps them) */
+    } else if (f->facts.rtp && f->facts.rtp->is_rtcp) {
+        f->label.app = EA_APP_RTCP;
+    } else if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1] > 0) {
+        f->label.app = (f->facts.stun->msturn || f->facts.stun->ms_attrs) ? EA_APP_MSTURN : EA_APP_STUN;
+    } else if (f->facts.banner && f->facts.banner->kind == EA_BANNER_SSH) {
+        f->label.app = EA_APP_SSH;
+    } else if (f->facts.banner && f->facts.banner->kind == EA_BANNER_HTTP) {
+        f->label.app = EA_APP_HTTP;
     } else if (nd != EA_APP_UNKNOWN) {
-        f->app = nd;
-        f->app_src = f->ndpi_guessed ? EA_SRC_PORT : EA_SRC_NDPI;
+        f->label.app = nd;
+        f->label.src = f->label.ndpi_guessed ? EA_SRC_PORT : EA_SRC_NDPI;
     } else {
-        f->app = EA_APP_UNKNOWN;
-        f->app_src = EA_SRC_NONE;
+        f->label.app = EA_APP_UNKNOWN;
+        f->label.src = EA_SRC_NONE;
     }
 }
 
 void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
 {
-    if (f->decided)
+    if (f->label.decided)
         return;
     if (f->ndpi_flow && !(f->insp && f->insp->ndpi_done)) {
         uint16_t m = 0, a = 0;
         uint8_t g = 0;
         ea_ndpi_giveup(c->ndpi, f->ndpi_flow, &m, &a, &g);
         if (m || a) {
-            f->ndpi_master = m;
-            f->ndpi_app = a;
-            f->ndpi_guessed = g;
+            f->label.ndpi_master = m;
+            f->label.ndpi_app = a;
+            f->label.ndpi_guessed = g;
         }
     }
     set_label(f);
     /* One per field family a dissector had to cut to its cap; counted once, here. */
-    c->st->str_truncated += (uint64_t)((f->tls && f->tls->str_truncated) + (f->sip && f->sip->str_truncated) +
-                                       (f->xmpp && f->xmpp->str_truncated) +
-                                       (f->banner && f->banner->str_truncated));
-    f->decided = 1;
+    c->st->str_truncated += (uint64_t)((f->facts.tls && f->facts.tls->str_truncated) + (f->facts.sip && f->facts.sip->str_truncated) +
+                                       (f->facts.xmpp && f->facts.xmpp->str_truncated) +
+                                       (f->facts.banner && f->facts.banner->str_truncated));
+    f->label.decided = 1;
     ea_classify_release(f);
 }
 
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,
                                   char *buf, size_t len)
 {
-    return ea_ndpi_name(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
+    return ea_ndpi_name(c->ndpi, f->label.ndpi_master, f->label.ndpi_app, buf, len);
 }
 
 const char *ea_classify_ndpi_service(struct ea_classifier *c, const struct ea_flow *f,
                                      char *buf, size_t len)
 {
-    return ea_ndpi_service(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
+    return ea_ndpi_service(c->ndpi, f->label.ndpi_master, f->label.ndpi_app, buf, len);
 }
 
 const char *ea_classify_label(struct ea_classifier *c, const struct ea_flow *f,
                               char *buf, size_t len)
 {
-    if (f->app != EA_APP_NDPI)
-        return ea_app_name(f->app);
-    return ea_ndpi_label(c->ndpi, f->ndpi_master, f->ndpi_app, buf, len);
+    if (f->label.app != EA_APP_NDPI)
+        return ea_app_name(f->label.app);
+    return ea_ndpi_label(c->ndpi, f->label.ndpi_master, f->label.ndpi_app, buf, len);
 }

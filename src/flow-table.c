@@ -99,23 +99,23 @@ void ea_flow_table_share_ids(struct ea_flow_table *ft, _Atomic uint64_t *ids)
 
 static void lru_unlink(struct ea_flow_table *ft, struct ea_flow *f)
 {
-    if (f->lru_prev)
-        f->lru_prev->lru_next = f->lru_next;
+    if (f->table.lru_prev)
+        f->table.lru_prev->table.lru_next = f->table.lru_next;
     else
-        ft->lru_head = f->lru_next;
-    if (f->lru_next)
-        f->lru_next->lru_prev = f->lru_prev;
+        ft->lru_head = f->table.lru_next;
+    if (f->table.lru_next)
+        f->table.lru_next->table.lru_prev = f->table.lru_prev;
     else
-        ft->lru_tail = f->lru_prev;
-    f->lru_prev = f->lru_next = NULL;
+        ft->lru_tail = f->table.lru_prev;
+    f->table.lru_prev = f->table.lru_next = NULL;
 }
 
 static void lru_push_head(struct ea_flow_table *ft, struct ea_flow *f)
 {
-    f->lru_prev = NULL;
-    f->lru_next = ft->lru_head;
+    f->table.lru_prev = NULL;
+    f->table.lru_next = ft->lru_head;
     if (ft->lru_head)
-        ft->lru_head->lru_prev = f;
+        ft->lru_head->table.lru_prev = f;
     ft->lru_head = f;
     if (!ft->lru_tail)
         ft->lru_tail = f;
@@ -132,14 +132,14 @@ void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f)
 /* Takes a flow out of the table and hands it to on_end. */
 static void remove_flow(struct ea_flow_table *ft, struct ea_flow *f, const char *why)
 {
-    struct ea_flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+    struct ea_flow **pp = &ft->buckets[f->table.hash & (ft->nbuckets - 1)];
     while (*pp && *pp != f)
-        pp = &(*pp)->hnext;
+        pp = &(*pp)->table.hnext;
     if (*pp)
-        *pp = f->hnext;
-    f->hnext = NULL;
+        *pp = f->table.hnext;
+    f->table.hnext = NULL;
     lru_unlink(ft, f);
-    f->in_table = 0;
+    f->table.in_table = 0;
     ft->count--;
     if (ft->on_end)
         ft->on_end(f, why, ft->ctx);
@@ -153,7 +153,7 @@ void ea_flow_table_free(struct ea_flow_table *ft)
         return;
     struct ea_flow *f = ft->lru_head;
     while (f) {
-        struct ea_flow *next = f->lru_next;
+        struct ea_flow *next = f->table.lru_next;
         ea_flow_free(f);
         f = next;
     }
@@ -164,8 +164,8 @@ void ea_flow_table_free(struct ea_flow_table *ft)
 struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir)
 {
     uint32_t h = ea_tuple_hash(t);
-    for (struct ea_flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->hnext) {
-        if (f->hash != h)
+    for (struct ea_flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->table.hnext) {
+        if (f->table.hash != h)
             continue;
         int d = tuple_match(&f->key, t);
         if (d >= 0) {
@@ -200,7 +200,7 @@ void ea_flow_turn(struct ea_flow *f)
     t = f->pkts[0]; f->pkts[0] = f->pkts[1]; f->pkts[1] = t;
     t = f->bytes[0]; f->bytes[0] = f->bytes[1]; f->bytes[1] = t;
     t = f->payload[0]; f->payload[0] = f->payload[1]; f->payload[1] = t;
-    uint16_t r = f->rsts[0]; f->rsts[0] = f->rsts[1]; f->rsts[1] = r;
+    uint16_t r = f->tcp.rsts[0]; f->tcp.rsts[0] = f->tcp.rsts[1]; f->tcp.rsts[1] = r;
     f->turned = !f->turned;
 }
 
@@ -226,7 +226,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     if (!f)
         return NULL;
     f->key = p->t;
-    f->hash = ea_tuple_hash(&p->t);
+    f->table.hash = ea_tuple_hash(&p->t);
     f->id = ft->shared_ids ? atomic_fetch_add(ft->shared_ids, 1) : ft->next_id++;
     f->vlan_outer = p->vlan_outer;
     f->encap = p->encap;
@@ -237,16 +237,16 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     if (p->t.proto == IPPROTO_TCP) {
         uint8_t fl = p->tcp_flags;
         if ((fl & EA_TH_SYN) && !(fl & EA_TH_ACK)) {
-            f->open = EA_OPEN_SYN;
+            f->tcp.open = EA_OPEN_SYN;
         } else if ((fl & EA_TH_SYN) && (fl & EA_TH_ACK)) {
             /* The SYN was not captured; the SYN-ACK's receiver opened it. */
-            f->open = EA_OPEN_SYNACK;
+            f->tcp.open = EA_OPEN_SYNACK;
             f->initiator_inferred = 1;
             ea_flow_turn(f);
             f->turned = 0;
             *dir = 1;
         } else {
-            f->open = EA_OPEN_MIDSTREAM;
+            f->tcp.open = EA_OPEN_MIDSTREAM;
             f->initiator_inferred = 1;
             if (service_port(p->t.sport) && !service_port(p->t.dport)) {
                 ea_flow_turn(f);
@@ -263,10 +263,10 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
         *dir = 1;
     }
 
-    uint32_t b = f->hash & (ft->nbuckets - 1);
-    f->hnext = ft->buckets[b];
+    uint32_t b = f->table.hash & (ft->nbuckets - 1);
+    f->table.hnext = ft->buckets[b];
     ft->buckets[b] = f;
-    f->in_table = 1;
+    f->table.in_table = 1;
     lru_push_head(ft, f);
     ft->count++;
     ft->st->flows_created++;
@@ -279,7 +279,7 @@ static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flo
 {
     if (f->key.proto != IPPROTO_TCP)
         return ft->lim.udp_idle_ns;
-    if (f->close != EA_CLOSE_OPEN || f->open == EA_OPEN_SYN || f->open == EA_OPEN_SYN_RST)
+    if (f->tcp.close != EA_CLOSE_OPEN || f->tcp.open == EA_OPEN_SYN || f->tcp.open == EA_OPEN_SYN_RST)
         return ft->lim.tcp_closed_ns;
     return ft->lim.tcp_idle_ns;
 }
@@ -298,10 +298,10 @@ static uint64_t min_timeout(const struct ea_flow_table *ft)
 uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns)
 {
     uint64_t min_to = min_timeout(ft);
-    for (const struct ea_flow *f = ft->lru_tail; f; f = f->lru_prev) {
+    for (const struct ea_flow *f = ft->lru_tail; f; f = f->table.lru_prev) {
         uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
         if (idle < min_to)
-            return f->touch_frame;
+            return f->table.touch_frame;
     }
     return UINT64_MAX;
 }
@@ -309,8 +309,8 @@ uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_
 void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame)
 {
     struct ea_flow *f = ft->lru_tail;
-    while (f && f->touch_frame < stop_frame) {
-        struct ea_flow *prev = f->lru_prev;
+    while (f && f->table.touch_frame < stop_frame) {
+        struct ea_flow *prev = f->table.lru_prev;
         uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
         if (idle >= flow_timeout(ft, f)) {
             ft->st->flows_expired++;
@@ -331,7 +331,7 @@ void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
        flow that is still within the shortest timeout. */
     struct ea_flow *f = ft->lru_tail;
     while (f) {
-        struct ea_flow *prev = f->lru_prev;
+        struct ea_flow *prev = f->table.lru_prev;
         uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
         if (idle < min_to)
             break;
@@ -357,6 +357,6 @@ uint32_t ea_flow_table_count(const struct ea_flow_table *ft)
 void ea_flow_table_foreach(struct ea_flow_table *ft, void (*fn)(struct ea_flow *f, void *ctx),
                            void *ctx)
 {
-    for (struct ea_flow *f = ft->lru_head; f; f = f->lru_next)
+    for (struct ea_flow *f = ft->lru_head; f; f = f->table.lru_next)
         fn(f, ctx);
 }

@@ -52,12 +52,12 @@ void ea_flow_free(struct ea_flow *f)
     if (!f)
         return;
     ea_classify_release(f);
-    free(f->tls);
-    free(f->sip);
-    free(f->xmpp);
-    free(f->stun);
-    free(f->rtp);
-    free(f->banner);
-    free(f->reason_text);
+    free(f->facts.tls);
+    free(f->facts.sip);
+    free(f->facts.xmpp);
+    free(f->facts.stun);
+    free(f->facts.rtp);
+    free(f->facts.banner);
+    free(f->verdict.text);
     free(f);
 }

@@ -49,68 +49,82 @@ enum ea_tcp_close { EA_CLOSE_OPEN = 0, EA_CLOSE_FIN, EA_CLOSE_RST };
 struct ea_inspect;   /* classify.c's per-flow working state, freed once decided */
 
 struct ea_flow {
-    /* flow-table links */
-    struct ea_flow *hnext;
-    struct ea_flow *lru_prev, *lru_next;
-    uint32_t hash;
-    uint8_t in_table;
+    /* flow-table.c's links and bookkeeping */
+    struct {
+        struct ea_flow *hnext;
+        struct ea_flow *lru_prev, *lru_next;
+        uint32_t hash;
+        uint8_t in_table;
+        uint64_t touch_frame;     /* frame of the last packet that moved it in the LRU */
+        uint64_t end_frame;       /* --threads: when it left its worker's table (workers.c) */
+    } table;
 
     uint64_t id;                  /* 1-based, in order of first packet */
     struct ea_tuple key;          /* oriented: src is the initiator */
     uint16_t vlan_outer;
     uint8_t encap;
+    uint8_t initiator_inferred;   /* no SYN, or UDP turned round: the initiator is a guess */
+    uint8_t turned;               /* client and server were swapped after the first packet */
 
     uint64_t first_ns, last_ns;
     uint64_t first_frame, last_frame;
-    uint64_t touch_frame;         /* frame of the last packet that moved it in the LRU */
-    uint64_t end_frame;           /* --threads: when it left its worker's table (workers.c) */
     uint64_t pkts[2];             /* [0] initiator -> responder, [1] back */
     uint64_t bytes[2];            /* wire bytes (IP layer and up) */
     uint64_t payload[2];          /* L4 payload bytes */
 
-    /* TCP */
-    uint8_t open;                 /* enum ea_tcp_open */
-    uint8_t close;                /* enum ea_tcp_close */
-    uint8_t initiator_inferred;   /* no SYN, or UDP turned round: the initiator is a guess */
-    uint8_t turned;               /* client and server were swapped after the first packet */
-    uint16_t syns;                /* SYNs from the initiator (retransmissions included) */
-    uint16_t rsts[2];
+    /* TCP (pipeline.c) */
+    struct {
+        uint8_t open;             /* enum ea_tcp_open */
+        uint8_t close;            /* enum ea_tcp_close */
+        uint16_t syns;            /* SYNs from the initiator (retransmissions included) */
+        uint16_t rsts[2];
+    } tcp;
 
     /* ICMP errors that quote this flow */
-    uint16_t icmp_errors;
-    uint8_t icmp_type, icmp_code;
-    uint64_t icmp_frame;
+    struct {
+        uint16_t errors;
+        uint8_t type, code;
+        uint64_t frame;
+    } icmp;
 
-    /* classification */
-    uint8_t app;                  /* enum ea_app */
-    uint8_t app_src;              /* enum ea_label_src */
-    uint8_t decided;              /* deep inspection finished */
-    uint16_t ndpi_master, ndpi_app;   /* nDPI protocol ids (0 = unknown) */
-    uint8_t ndpi_guessed;
+    /* classification result (classify.c) */
+    struct {
+        uint8_t app;              /* enum ea_app */
+        uint8_t src;              /* enum ea_label_src */
+        uint8_t decided;          /* deep inspection finished */
+        uint16_t ndpi_master, ndpi_app;   /* nDPI protocol ids (0 = unknown) */
+        uint8_t ndpi_guessed;
+    } label;
     void *ndpi_flow;              /* owned, freed once decided (ndpi-glue.c) */
     struct ea_inspect *insp;      /* owned, freed once decided (classify.c) */
 
     /* facts from the dissectors; each owned, NULL until that dissector matched */
-    struct ea_tls_info *tls;
-    struct ea_sip_info *sip;
-    struct ea_xmpp_info *xmpp;
-    struct ea_stun_info *stun;
-    struct ea_rtp_info *rtp;
-    struct ea_banner_info *banner;
+    struct {
+        struct ea_tls_info *tls;
+        struct ea_sip_info *sip;
+        struct ea_xmpp_info *xmpp;
+        struct ea_stun_info *stun;
+        struct ea_rtp_info *rtp;
+        struct ea_banner_info *banner;
+    } facts;
 
     /* policy result (policy.c) */
-    uint8_t judged;               /* policy has given its verdict */
-    uint8_t verdict;              /* enum ea_verdict */
-    uint8_t reason;               /* enum ea_reason */
-    uint8_t blocked_required;     /* blocked, and a rule requires it: a finding */
-    uint64_t rules;               /* bit per rule index: rules it satisfies (or would have) */
-    char *reason_text;            /* owned, plain words */
+    struct {
+        uint8_t judged;           /* policy has given its verdict */
+        uint8_t v;                /* enum ea_verdict */
+        uint8_t reason;           /* enum ea_reason */
+        uint8_t blocked_required; /* blocked, and a rule requires it: a finding */
+        uint64_t rules;           /* bit per rule index: rules it satisfies (or would have) */
+        char *text;               /* owned, plain words of the reason */
+    } verdict;
 
     /* live mode (live.c): alerts are said once per flow, and again only if revised */
-    uint8_t announced;            /* an alert was written for this flow */
-    uint8_t announced_verdict;    /* enum ea_verdict, as announced */
-    uint8_t previewed;            /* judged early in the table: 1 quiet, 2 decided both ways */
-    uint64_t previewed_ns;        /* last_ns at that early judgement */
+    struct {
+        uint8_t announced;        /* an alert was written for this flow */
+        uint8_t announced_verdict; /* enum ea_verdict, as announced */
+        uint8_t previewed;        /* judged early in the table: 1 quiet, 2 decided both ways */
+        uint64_t previewed_ns;    /* last_ns at that early judgement */
+    } live;
 };
 
 /* Label text: "sip", "xmpp-s2s", ... For EA_APP_NDPI the caller uses nDPI's name. */

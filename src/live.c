@@ -103,17 +103,17 @@ static uint64_t mono_ns(void)
 
 enum ea_alert_event ea_live_alert_step(struct ea_flow *f)
 {
-    int alertable = f->verdict == EA_V_UNEXPECTED || f->verdict == EA_V_BLOCKED;
-    if (!f->announced) {
+    int alertable = f->verdict.v == EA_V_UNEXPECTED || f->verdict.v == EA_V_BLOCKED;
+    if (!f->live.announced) {
         if (!alertable)
             return EA_ALERT_NONE;
-        f->announced = 1;
-        f->announced_verdict = f->verdict;
+        f->live.announced = 1;
+        f->live.announced_verdict = f->verdict.v;
         return EA_ALERT_NEW;
     }
-    if (f->verdict == f->announced_verdict)
+    if (f->verdict.v == f->live.announced_verdict)
         return EA_ALERT_NONE;
-    f->announced_verdict = f->verdict;
+    f->live.announced_verdict = f->verdict.v;
     return EA_ALERT_REVISED;
 }
 
@@ -147,7 +147,7 @@ int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns)
 
 int ea_live_settled(const struct ea_flow *f, uint64_t now_ns, uint64_t settle_ns)
 {
-    if (f->decided && f->pkts[0] && f->pkts[1])
+    if (f->label.decided && f->pkts[0] && f->pkts[1])
         return 1;
     return now_ns >= f->last_ns && now_ns - f->last_ns >= settle_ns;
 }
@@ -180,7 +180,7 @@ static void emit(struct ea_live *lv, const struct ea_flow *f, enum ea_alert_even
 static void on_judged(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
 {
     struct ea_live *lv = ctx;
-    int prev = f->announced_verdict;
+    int prev = f->live.announced_verdict;
     (void)pl;
     emit(lv, f, ea_live_alert_step(f), prev);
 }
@@ -189,13 +189,13 @@ static void on_judged(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
  * Judges a flow still in the table through a shallow copy: the policy may
  * turn a flow round, which must never happen to one whose inspection still
  * runs. The copy shares the flow's dissector facts (read only) and owns its
- * own reason_text, which the caller frees; never ea_flow_free it.
+ * own verdict.text, which the caller frees; never ea_flow_free it.
  */
 static void judge_copy(struct ea_policy *pol, const struct ea_flow *f, struct ea_flow *tmp)
 {
     *tmp = *f;
-    tmp->reason_text = NULL;
-    tmp->hnext = tmp->lru_prev = tmp->lru_next = NULL;
+    tmp->verdict.text = NULL;
+    tmp->table.hnext = tmp->table.lru_prev = tmp->table.lru_next = NULL;
     ea_policy_judge(pol, tmp);
 }
 
@@ -208,20 +208,20 @@ struct settle_ctx {
 static void settle_one(struct ea_flow *f, void *ctx)
 {
     struct settle_ctx *c = ctx;
-    int two_way = f->decided && f->pkts[0] && f->pkts[1];
-    if (f->previewed == 2 || (f->previewed == 1 && f->previewed_ns == f->last_ns))
+    int two_way = f->label.decided && f->pkts[0] && f->pkts[1];
+    if (f->live.previewed == 2 || (f->live.previewed == 1 && f->live.previewed_ns == f->last_ns))
         return;   /* judged when it was already final but for the closing, or nothing new since */
     if (!ea_live_settled(f, c->now_ns, c->settle_ns))
         return;
-    int prev = f->announced_verdict;
+    int prev = f->live.announced_verdict;
     struct ea_flow tmp;
     judge_copy(c->lv->scratch, f, &tmp);
-    f->previewed = two_way ? 2 : 1;
-    f->previewed_ns = f->last_ns;
+    f->live.previewed = two_way ? 2 : 1;
+    f->live.previewed_ns = f->last_ns;
     emit(c->lv, &tmp, ea_live_alert_step(&tmp), prev);
-    f->announced = tmp.announced;
-    f->announced_verdict = tmp.announced_verdict;
-    free(tmp.reason_text);
+    f->live.announced = tmp.live.announced;
+    f->live.announced_verdict = tmp.live.announced_verdict;
+    free(tmp.verdict.text);
 }
 
 struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl,
@@ -692,7 +692,7 @@ static int write_view(struct ea_live *lv, int window)
                 : write_pair(lv, &view, EA_LIVE_REPORT_XML, EA_LIVE_REPORT_HTML);
 out:
     for (size_t i = 0; i < c.ncopies; i++)
-        free(c.copies[i].reason_text);
+        free(c.copies[i].verdict.text);
     free(c.copies);
     ea_policy_free(c.pol);
     free(c.arr);

@@ -53,7 +53,7 @@ enum ea_alert_event {
 
 /*
  * Once-only bookkeeping: given a judged flow, returns whether to alert now
- * and records it in the flow (announced, announced_verdict). A flow is
+ * and records it in the flow (live.announced, live.announced_verdict). A flow is
  * announced when its verdict is unexpected or blocked; an announced flow
  * is announced again only when its verdict differs from the announced one.
  */

@@ -18,10 +18,10 @@ const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, 
 const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
 {
     char c[80], s[80];
-    snprintf(buf, n, "%s flow %" PRIu64 " %s -> %s: %s", ea_verdict_name((enum ea_verdict)f->verdict), f->id,
+    snprintf(buf, n, "%s flow %" PRIu64 " %s -> %s: %s", ea_verdict_name((enum ea_verdict)f->verdict.v), f->id,
              ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
              ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-             f->reason_text ? f->reason_text : "");
+             f->verdict.text ? f->verdict.text : "");
     return buf;
 }
 
@@ -31,12 +31,12 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
         const struct ea_flow *f = pl->done[i];
         char c[80], s[80], lbl[64], nd[64];
         char mtls[32] = "-";
-        if (f->tls && ea_tls_mtls(f->tls) != EA_MTLS_NONE) {
-            enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->tls);
+        if (f->facts.tls && ea_tls_mtls(f->facts.tls) != EA_MTLS_NONE) {
+            enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->facts.tls);
             if (ev == EA_MTLS_EV_UNVERIFIABLE)
                 snprintf(mtls, sizeof(mtls), "unverifiable");
             else
-                snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->tls)),
+                snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->facts.tls)),
                          ea_mtls_evidence_name(ev));
         }
         char vl[16] = "";
@@ -47,10 +47,10 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
                 f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
                 ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
                 ea_proto_name(f->key.proto), vl,
-                ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->app_src),
+                ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->label.src),
                 ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), mtls,
                 f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
-                f->judged ? ea_verdict_name(f->verdict) : "");
+                f->verdict.judged ? ea_verdict_name(f->verdict.v) : "");
     }
 }
 

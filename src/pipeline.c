@@ -166,25 +166,25 @@ void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns)
 static void tcp_track(struct ea_flow *f, int dir, uint8_t fl)
 {
     if (dir == 0 && (fl & EA_TH_SYN) && !(fl & EA_TH_ACK)) {
-        if (f->syns < UINT16_MAX)
-            f->syns++;
-        if (f->open == EA_OPEN_MIDSTREAM && f->pkts[0] + f->pkts[1] == 0)
-            f->open = EA_OPEN_SYN;
+        if (f->tcp.syns < UINT16_MAX)
+            f->tcp.syns++;
+        if (f->tcp.open == EA_OPEN_MIDSTREAM && f->pkts[0] + f->pkts[1] == 0)
+            f->tcp.open = EA_OPEN_SYN;
     }
     if (dir == 1 && (fl & EA_TH_SYN) && (fl & EA_TH_ACK) &&
-        (f->open == EA_OPEN_SYN || f->open == EA_OPEN_SYN_RST))
-        f->open = EA_OPEN_SYNACK;
-    if (dir == 1 && (fl & EA_TH_RST) && f->open == EA_OPEN_SYN)
-        f->open = EA_OPEN_SYN_RST;
-    if (dir == 0 && (fl & EA_TH_ACK) && !(fl & EA_TH_SYN) && f->open == EA_OPEN_SYNACK)
-        f->open = EA_OPEN_ESTABLISHED;
+        (f->tcp.open == EA_OPEN_SYN || f->tcp.open == EA_OPEN_SYN_RST))
+        f->tcp.open = EA_OPEN_SYNACK;
+    if (dir == 1 && (fl & EA_TH_RST) && f->tcp.open == EA_OPEN_SYN)
+        f->tcp.open = EA_OPEN_SYN_RST;
+    if (dir == 0 && (fl & EA_TH_ACK) && !(fl & EA_TH_SYN) && f->tcp.open == EA_OPEN_SYNACK)
+        f->tcp.open = EA_OPEN_ESTABLISHED;
     if (fl & EA_TH_RST) {
-        if (f->rsts[dir] < UINT16_MAX)
-            f->rsts[dir]++;
-        if (f->open != EA_OPEN_SYN_RST)
-            f->close = EA_CLOSE_RST;
-    } else if ((fl & EA_TH_FIN) && f->close == EA_CLOSE_OPEN) {
-        f->close = EA_CLOSE_FIN;
+        if (f->tcp.rsts[dir] < UINT16_MAX)
+            f->tcp.rsts[dir]++;
+        if (f->tcp.open != EA_OPEN_SYN_RST)
+            f->tcp.close = EA_CLOSE_RST;
+    } else if ((fl & EA_TH_FIN) && f->tcp.close == EA_CLOSE_OPEN) {
+        f->tcp.close = EA_CLOSE_FIN;
     }
 }
 
@@ -197,12 +197,12 @@ static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
         return;
     }
     pl->st.icmp_errors_mapped++;
-    if (f->icmp_errors < UINT16_MAX)
-        f->icmp_errors++;
-    if (!f->icmp_frame) {
-        f->icmp_type = p->icmp_type;
-        f->icmp_code = p->icmp_code;
-        f->icmp_frame = p->frame;
+    if (f->icmp.errors < UINT16_MAX)
+        f->icmp.errors++;
+    if (!f->icmp.frame) {
+        f->icmp.type = p->icmp_type;
+        f->icmp.code = p->icmp_code;
+        f->icmp.frame = p->frame;
     }
     if (p->frame > f->last_frame)
         f->last_frame = p->frame;
@@ -247,7 +247,7 @@ void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
         return;
     }
     ea_flow_table_touch(pl->ft, f);
-    f->touch_frame = p->frame;
+    f->table.touch_frame = p->frame;
     if (f->key.proto == IPPROTO_TCP)
         tcp_track(f, dir, p->tcp_flags);
     f->pkts[dir]++;
@@ -259,7 +259,7 @@ void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
     if (p->ts_ns > f->last_ns)
         f->last_ns = p->ts_ns;
     f->last_frame = p->frame;
-    if (!f->decided)
+    if (!f->label.decided)
         ea_classify_packet(pl->cls, f, &dir, p);
 }
 

@@ -47,13 +47,13 @@ void ea_policy_free(struct ea_policy *pol)
 
 static int tls_seen(const struct ea_flow *f)
 {
-    return f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream);
+    return f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream);
 }
 
 /* A label we may trust: reached by a dissector or by nDPI's inspection, not by a port guess. */
 static int identified(const struct ea_flow *f)
 {
-    return f->app != EA_APP_UNKNOWN && f->app_src != EA_SRC_PORT && f->app_src != EA_SRC_NONE;
+    return f->label.app != EA_APP_UNKNOWN && f->label.src != EA_SRC_PORT && f->label.src != EA_SRC_NONE;
 }
 
 static int has_payload(const struct ea_flow *f)
@@ -102,7 +102,7 @@ static const char *mtls_no_why(const struct ea_tls_info *t)
 static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f,
                                 const char *what, char *why, size_t n)
 {
-    const struct ea_tls_info *t = f->tls;
+    const struct ea_tls_info *t = f->facts.tls;
     const char *ver = tls_version_name(t->version ? t->version : t->client_version);
     if (t->midstream) {   /* issue 15: records both ways confirm TLS, not the handshake */
         snprintf(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured%s; %s",
@@ -142,15 +142,15 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
 static enum ea_reason check_unknown(const struct ea_rule *r, const struct ea_flow *f,
                                     char *why, size_t n)
 {
-    if (f->app != EA_APP_UNKNOWN && f->app_src == EA_SRC_PORT) {
-        snprintf(why, n, "only a port guess (%s) names the application", ea_app_name(f->app));
+    if (f->label.app != EA_APP_UNKNOWN && f->label.src == EA_SRC_PORT) {
+        snprintf(why, n, "only a port guess (%s) names the application", ea_app_name(f->label.app));
         return EA_R_UNCONFIRMED;
     }
     if (!has_payload(f)) {
         snprintf(why, n, "too few packets: no payload to identify the application");
         return EA_R_UNCONFIRMED;
     }
-    if (f->open == EA_OPEN_MIDSTREAM) {
+    if (f->tcp.open == EA_OPEN_MIDSTREAM) {
         snprintf(why, n, "joined mid-stream: the start of the connection, where %s shows, was not captured",
                  r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
         return EA_R_UNCONFIRMED;
@@ -185,26 +185,26 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
 {
     char what[96];
     if (tls_seen(f)) {
-        if (alpn_is_http(f->tls)) {
+        if (alpn_is_http(f->facts.tls)) {
             char lbl[96];
-            snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->tls->alpn);
+            snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
             return wrong_protocol(r, f, lbl, why, n);
         }
         snprintf(what, sizeof(what), "SIP is taken from port %u because the payload is encrypted",
                  f->key.dport);
         return check_tls(r, f, what, why, n);
     }
-    if (f->sip && (f->sip->request || f->sip->response)) {
+    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
         if (r->sec == EA_SEC_NONE) {
-            snprintf(why, n, "SIP %s seen", f->sip->request ? f->sip->method : "response");
+            snprintf(why, n, "SIP %s seen", f->facts.sip->request ? f->facts.sip->method : "response");
             return EA_R_SATISFIED;
         }
         return wrong_protocol(r, f, "plaintext SIP", why, n);
     }
     if (identified(f)) {
         char lbl[64];
-        snprintf(lbl, sizeof(lbl), "%s", ea_app_name(f->app));
-        if (f->app == EA_APP_NDPI)
+        snprintf(lbl, sizeof(lbl), "%s", ea_app_name(f->label.app));
+        if (f->label.app == EA_APP_NDPI)
             snprintf(lbl, sizeof(lbl), "a protocol nDPI identifies");
         return wrong_protocol(r, f, lbl, why, n);
     }
@@ -213,7 +213,7 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
 
 static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
-    const struct ea_xmpp_info *x = f->xmpp;
+    const struct ea_xmpp_info *x = f->facts.xmpp;
     enum ea_xmpp_evidence ev = EA_XMPP_EV_NONE;
     enum ea_xmpp_side side = ea_xmpp_seen(x) ? ea_xmpp_side(x, f->key.dport, &ev) : EA_XMPP_SIDE_UNKNOWN;
     if (side != EA_XMPP_SIDE_UNKNOWN) {
@@ -250,15 +250,15 @@ static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *
         return check_tls(r, f, what, why, n);
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
 static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
-    const struct ea_stun_info *s = f->stun;
+    const struct ea_stun_info *s = f->facts.stun;
     if (s && s->messages[0] + s->messages[1] > 0) {
-        const struct ea_rtp_info *m = f->rtp;
+        const struct ea_rtp_info *m = f->facts.rtp;
         snprintf(why, n, "%s %s: %u request(s), %u response(s)%s",
                  (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
                  s->requests[0] + s->requests[1], s->responses[0] + s->responses[1],
@@ -268,29 +268,29 @@ static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *
         return EA_R_SATISFIED;
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
 static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
-    const struct ea_rtp_info *p = f->rtp;
+    const struct ea_rtp_info *p = f->facts.rtp;
     int framed = f->key.proto == IPPROTO_TCP;
     if (p && (p->is_rtp || p->is_rtcp)) {
         char ice[80] = "";
-        if (f->stun && f->stun->messages[0] + f->stun->messages[1])
+        if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1])
             snprintf(ice, sizeof(ice), " after %u STUN message(s) on the same 5-tuple (ICE)",
-                     f->stun->messages[0] + f->stun->messages[1]);
+                     f->facts.stun->messages[0] + f->facts.stun->messages[1]);
         snprintf(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
                  framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
         return EA_R_SATISFIED;
     }
-    if ((p && p->stun_in_4571) || (f->stun && f->stun->messages[0] + f->stun->messages[1])) {
+    if ((p && p->stun_in_4571) || (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1])) {
         snprintf(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
         return EA_R_SATISFIED;
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->app), why, n);
+        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
@@ -319,41 +319,41 @@ static int port_fits(const struct ea_rule *r, const struct ea_flow *f)
 static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t n)
 {
     if (f->key.proto == IPPROTO_TCP) {
-        if (f->open == EA_OPEN_SYN_RST) {
-            snprintf(why, n, "SYN answered by RST (%u SYN%s)", f->syns, f->syns == 1 ? "" : "s");
+        if (f->tcp.open == EA_OPEN_SYN_RST) {
+            snprintf(why, n, "SYN answered by RST (%u SYN%s)", f->tcp.syns, f->tcp.syns == 1 ? "" : "s");
             return EA_R_SYN_RST;
         }
-        if (f->open == EA_OPEN_SYN && f->pkts[1] == 0) {
-            if (f->icmp_errors) {
-                snprintf(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp_type,
-                         f->icmp_code, (unsigned long long)f->icmp_frame);
+        if (f->tcp.open == EA_OPEN_SYN && f->pkts[1] == 0) {
+            if (f->icmp.errors) {
+                snprintf(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp.type,
+                         f->icmp.code, (unsigned long long)f->icmp.frame);
                 return EA_R_ICMP_UNREACHABLE;
             }
-            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->syns,
-                     f->syns == 1 ? "" : "s", f->syns ? (unsigned)f->syns - 1u : 0u, f->syns == 2 ? "" : "s");
+            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->tcp.syns,
+                     f->tcp.syns == 1 ? "" : "s", f->tcp.syns ? (unsigned)f->tcp.syns - 1u : 0u, f->tcp.syns == 2 ? "" : "s");
             return EA_R_SYN_UNANSWERED;
         }
         return EA_R__COUNT;
     }
     if (f->pkts[1] != 0)
         return EA_R__COUNT;
-    if (f->icmp_errors) {
-        snprintf(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp_type,
-                 f->icmp_code, (unsigned long long)f->icmp_frame);
+    if (f->icmp.errors) {
+        snprintf(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp.type,
+                 f->icmp.code, (unsigned long long)f->icmp.frame);
         return EA_R_ICMP_UNREACHABLE;
     }
     if (f->key.proto != IPPROTO_UDP)
         return EA_R__COUNT;
-    if (f->stun && f->stun->requests[0]) {
-        snprintf(why, n, "%u STUN %s request%s with no reply", f->stun->requests[0],
-                 ea_stun_method_name(f->stun->first_method), f->stun->requests[0] == 1 ? "" : "s");
+    if (f->facts.stun && f->facts.stun->requests[0]) {
+        snprintf(why, n, "%u STUN %s request%s with no reply", f->facts.stun->requests[0],
+                 ea_stun_method_name(f->facts.stun->first_method), f->facts.stun->requests[0] == 1 ? "" : "s");
         return EA_R_UDP_NO_REPLY;
     }
-    if (f->sip && f->sip->request) {
-        snprintf(why, n, "SIP %s with no reply", f->sip->method);
+    if (f->facts.sip && f->facts.sip->request) {
+        snprintf(why, n, "SIP %s with no reply", f->facts.sip->method);
         return EA_R_UDP_NO_REPLY;
     }
-    if (f->app == EA_APP_DNS) {
+    if (f->label.app == EA_APP_DNS) {
         snprintf(why, n, "DNS query with no reply");
         return EA_R_UDP_NO_REPLY;
     }
@@ -409,9 +409,9 @@ static void append_ids(const struct ea_ruleset *rs, uint64_t mask, char *buf, si
 
 static int set_reason(struct ea_flow *f, const char *text)
 {
-    free(f->reason_text);
-    f->reason_text = strdup(text);
-    return f->reason_text ? 0 : -1;
+    free(f->verdict.text);
+    f->verdict.text = strdup(text);
+    return f->verdict.text ? 0 : -1;
 }
 
 int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
@@ -425,11 +425,11 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
     for (size_t i = 0; i < rs->nroles; i++)
         if (rs->roles[i].audited)
             audited |= 1u << i;
-    f->rules = 0;
-    f->blocked_required = 0;
+    f->verdict.rules = 0;
+    f->verdict.blocked_required = 0;
     if (!((rc | rsv) & audited)) {
-        f->verdict = EA_V_OUT_OF_SCOPE;
-        f->reason = EA_R_NOT_AUDITED;
+        f->verdict.v = EA_V_OUT_OF_SCOPE;
+        f->verdict.reason = EA_R_NOT_AUDITED;
         snprintf(text, sizeof(text), "touches no audited host");
         goto out;
     }
@@ -454,11 +454,11 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
 
     enum ea_reason br = blocked_reason(f, why, sizeof(why));
     if (br != EA_R__COUNT) {
-        f->verdict = EA_V_BLOCKED;
-        f->reason = (uint8_t)br;
+        f->verdict.v = EA_V_BLOCKED;
+        f->verdict.reason = (uint8_t)br;
         if (fit) {
-            f->rules = fit;
-            f->blocked_required = 1;
+            f->verdict.rules = fit;
+            f->verdict.blocked_required = 1;
             for (size_t i = 0; i < rs->nrules; i++)
                 if (fit & (1ULL << i)) {
                     pol->stat[i].blocked++;
@@ -497,9 +497,9 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
             }
         }
         if (ok) {
-            f->verdict = EA_V_ALLOWED;
-            f->reason = EA_R_SATISFIED;
-            f->rules = ok;
+            f->verdict.v = EA_V_ALLOWED;
+            f->verdict.reason = EA_R_SATISFIED;
+            f->verdict.rules = ok;
             for (size_t i = 0; i < rs->nrules; i++)
                 if (ok & (1ULL << i)) {
                     pol->stat[i].allowed++;
@@ -507,9 +507,9 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
                 }
             snprintf(text, sizeof(text), "%s%s", best_why, inferred);
         } else if (unconf) {
-            f->verdict = EA_V_UNVERIFIED;
-            f->reason = EA_R_UNCONFIRMED;
-            f->rules = unconf;
+            f->verdict.v = EA_V_UNVERIFIED;
+            f->verdict.reason = EA_R_UNCONFIRMED;
+            f->verdict.rules = unconf;
             for (size_t i = 0; i < rs->nrules; i++)
                 if (unconf & (1ULL << i)) {
                     pol->stat[i].unverified++;
@@ -517,9 +517,9 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
                 }
             snprintf(text, sizeof(text), "addresses and port fit, but %s%s", best_why, inferred);
         } else {
-            f->verdict = EA_V_UNEXPECTED;
-            f->reason = (uint8_t)worst;
-            f->rules = bad;
+            f->verdict.v = EA_V_UNEXPECTED;
+            f->verdict.reason = (uint8_t)worst;
+            f->verdict.rules = bad;
             for (size_t i = 0; i < rs->nrules; i++)
                 if (bad & (1ULL << i))
                     pol->stat[i].violations++;
@@ -528,13 +528,13 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
         goto out;
     }
 
-    f->verdict = EA_V_UNEXPECTED;
+    f->verdict.v = EA_V_UNEXPECTED;
     char a[64];
     if (side) {
         /* The port and the responder fit, the initiator does not: e.g. the internet
            reaching the internal edge interface. */
-        f->reason = EA_R_WRONG_SIDE;
-        f->rules = side;
+        f->verdict.reason = EA_R_WRONG_SIDE;
+        f->verdict.rules = side;
         const struct ea_rule *r = NULL;
         for (size_t i = 0; i < rs->nrules && !r; i++)
             if (side & (1ULL << i))
@@ -544,7 +544,7 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
                  f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
                  ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), rs->roles[r->src_role].name);
     } else {
-        f->reason = EA_R_NO_RULE;
+        f->verdict.reason = EA_R_NO_RULE;
         if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
             snprintf(text, sizeof(text), "no rule for this port or direction (%s %u)",
                      f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", f->key.dport);
@@ -554,8 +554,8 @@ int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
     }
     ea_str_append(text, sizeof(text), inferred);
 out:
-    f->judged = 1;
-    pol->verdicts[f->verdict]++;
+    f->verdict.judged = 1;
+    pol->verdicts[f->verdict.v]++;
     pol->finished = 0;
     return set_reason(f, text);
 }

@@ -125,8 +125,8 @@ static void tls_start_facts(struct jbuf *b, const struct ea_tls_info *t)
 static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
 {
     enum ea_xmpp_evidence ev;
-    ea_xmpp_side(f->xmpp, f->key.dport, &ev);
-    if (f->xmpp->midstream)
+    ea_xmpp_side(f->facts.xmpp, f->key.dport, &ev);
+    if (f->facts.xmpp->midstream)
         kv_str(b, "midstream", "yes");
     if (ev != EA_XMPP_EV_NONE)
         kv_str(b, "evidence", ea_xmpp_evidence_name(ev));
@@ -135,74 +135,74 @@ static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
 /* Same names as report-xml.c. */
 static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
 {
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
+    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
         char v[8];
-        snprintf(v, sizeof(v), "0x%04x", f->tls->version);
+        snprintf(v, sizeof(v), "0x%04x", f->facts.tls->version);
         jb_key(b, "tls");
         jb_put(b, "{", 1);
         kv_str(b, "version", v);
-        kv_str(b, "certificate-request", f->tls->cert_request ? "yes" : "no");
-        kv_str(b, "client-certificate", f->tls->client_cert_nonempty ? "yes" :
-                                        f->tls->client_cert ? "empty" : "no");
-        if (f->tls->alpn[0])
-            kv_str(b, "alpn", f->tls->alpn);
-        tls_start_facts(b, f->tls);
+        kv_str(b, "certificate-request", f->facts.tls->cert_request ? "yes" : "no");
+        kv_str(b, "client-certificate", f->facts.tls->client_cert_nonempty ? "yes" :
+                                        f->facts.tls->client_cert ? "empty" : "no");
+        if (f->facts.tls->alpn[0])
+            kv_str(b, "alpn", f->facts.tls->alpn);
+        tls_start_facts(b, f->facts.tls);
         jb_put(b, "}", 1);
     }
-    if (f->sip && (f->sip->request || f->sip->response)) {
+    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
         jb_key(b, "sip");
         jb_put(b, "{", 1);
-        if (f->sip->method[0])
-            kv_str(b, "method", f->sip->method);
-        if (f->sip->status)
-            kv_u64(b, "status", f->sip->status);
-        if (f->sip->via_transport[0])
-            kv_str(b, "via-transport", f->sip->via_transport);
-        if (f->sip->from_domain[0])
-            kv_str(b, "from-domain", f->sip->from_domain);
-        if (f->sip->to_domain[0])
-            kv_str(b, "to-domain", f->sip->to_domain);
+        if (f->facts.sip->method[0])
+            kv_str(b, "method", f->facts.sip->method);
+        if (f->facts.sip->status)
+            kv_u64(b, "status", f->facts.sip->status);
+        if (f->facts.sip->via_transport[0])
+            kv_str(b, "via-transport", f->facts.sip->via_transport);
+        if (f->facts.sip->from_domain[0])
+            kv_str(b, "from-domain", f->facts.sip->from_domain);
+        if (f->facts.sip->to_domain[0])
+            kv_str(b, "to-domain", f->facts.sip->to_domain);
         jb_put(b, "}", 1);
     }
-    if (ea_xmpp_seen(f->xmpp)) {
+    if (ea_xmpp_seen(f->facts.xmpp)) {
         jb_key(b, "xmpp");
         jb_put(b, "{", 1);
-        kv_str(b, "namespace", f->xmpp->ns_server ? "jabber:server" :
-                               f->xmpp->ns_client ? "jabber:client" : "");
-        if (f->xmpp->to[0])
-            kv_str(b, "to", f->xmpp->to);
-        if (f->xmpp->from[0])
-            kv_str(b, "from", f->xmpp->from);
-        kv_str(b, "starttls", f->xmpp->proceed ? "yes" : "no");
+        kv_str(b, "namespace", f->facts.xmpp->ns_server ? "jabber:server" :
+                               f->facts.xmpp->ns_client ? "jabber:client" : "");
+        if (f->facts.xmpp->to[0])
+            kv_str(b, "to", f->facts.xmpp->to);
+        if (f->facts.xmpp->from[0])
+            kv_str(b, "from", f->facts.xmpp->from);
+        kv_str(b, "starttls", f->facts.xmpp->proceed ? "yes" : "no");
         xmpp_kind_facts(b, f);
         jb_put(b, "}", 1);
     }
-    if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
+    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1]) {
         jb_key(b, "stun");
         jb_put(b, "{", 1);
-        kv_str(b, "method", ea_stun_method_name(f->stun->first_method));
-        kv_str(b, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no");
-        kv_u64(b, "requests", (uint64_t)f->stun->requests[0] + f->stun->requests[1]);
-        kv_u64(b, "responses", (uint64_t)f->stun->responses[0] + f->stun->responses[1]);
-        kv_u64(b, "messages", (uint64_t)f->stun->messages[0] + f->stun->messages[1]);
-        if (f->stun->channel_msgs[0] + f->stun->channel_msgs[1])
-            kv_u64(b, "channel-data", (uint64_t)f->stun->channel_msgs[0] + f->stun->channel_msgs[1]);
+        kv_str(b, "method", ea_stun_method_name(f->facts.stun->first_method));
+        kv_str(b, "msturn", f->facts.stun->msturn || f->facts.stun->ms_attrs ? "yes" : "no");
+        kv_u64(b, "requests", (uint64_t)f->facts.stun->requests[0] + f->facts.stun->requests[1]);
+        kv_u64(b, "responses", (uint64_t)f->facts.stun->responses[0] + f->facts.stun->responses[1]);
+        kv_u64(b, "messages", (uint64_t)f->facts.stun->messages[0] + f->facts.stun->messages[1]);
+        if (f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1])
+            kv_u64(b, "channel-data", (uint64_t)f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1]);
         jb_put(b, "}", 1);
     }
-    if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
+    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp)) {
         char ss[16];
-        snprintf(ss, sizeof(ss), "0x%08x", f->rtp->ssrc[0] ? f->rtp->ssrc[0] : f->rtp->ssrc[1]);
+        snprintf(ss, sizeof(ss), "0x%08x", f->facts.rtp->ssrc[0] ? f->facts.rtp->ssrc[0] : f->facts.rtp->ssrc[1]);
         jb_key(b, "rtp");
         jb_put(b, "{", 1);
-        kv_str(b, "kind", f->rtp->is_rtp ? "rtp" : "rtcp");
-        kv_str(b, "framing", f->rtp->rfc4571 ? "rfc4571" : f->rtp->turn_channel ? "turn-channel-data" : "none");
+        kv_str(b, "kind", f->facts.rtp->is_rtp ? "rtp" : "rtcp");
+        kv_str(b, "framing", f->facts.rtp->rfc4571 ? "rfc4571" : f->facts.rtp->turn_channel ? "turn-channel-data" : "none");
         kv_str(b, "ssrc", ss);
-        if (f->rtp->is_rtp)
-            kv_u64(b, "payload-type", f->rtp->payload_type);
+        if (f->facts.rtp->is_rtp)
+            kv_u64(b, "payload-type", f->facts.rtp->payload_type);
         jb_put(b, "}", 1);
     }
-    if (f->banner && f->banner->kind)
-        kv_str(b, "banner", f->banner->text);
+    if (f->facts.banner && f->facts.banner->kind)
+        kv_str(b, "banner", f->facts.banner->text);
 }
 
 static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_flow *f)
@@ -224,31 +224,31 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     if (nat != EA_NAT_NONE)
         kv_str(b, "nat", ea_nat_name(nat));
     kv_str(b, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
-    kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->app_src));
+    kv_str(b, "app-source", ea_label_src_name((enum ea_label_src)f->label.src));
     kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         kv_str(b, "ndpi-service", nd);
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
-        kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->tls)));
-        kv_str(b, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->tls)));
-        kv_str(b, "mtls-reason", ea_tls_mtls_why(f->tls));
-        if (f->tls->sni[0])
-            kv_str(b, "sni", f->tls->sni);
+    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+        kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls)));
+        kv_str(b, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls)));
+        kv_str(b, "mtls-reason", ea_tls_mtls_why(f->facts.tls));
+        if (f->facts.tls->sni[0])
+            kv_str(b, "sni", f->facts.tls->sni);
     }
-    kv_str(b, "verdict", f->judged ? ea_verdict_name((enum ea_verdict)f->verdict) : "unjudged");
+    kv_str(b, "verdict", f->verdict.judged ? ea_verdict_name((enum ea_verdict)f->verdict.v) : "unjudged");
     jb_key(b, "rules");
     jb_put(b, "[", 1);
     for (size_t i = 0; i < rs->nrules; i++)
-        if (f->rules & (1ULL << i)) {
+        if (f->verdict.rules & (1ULL << i)) {
             if (b->len && b->p[b->len - 1] != '[')
                 jb_put(b, ",", 1);
             jb_str(b, rs->rules[i].id);
         }
     jb_put(b, "]", 1);
-    kv_str(b, "reason", f->reason_text ? f->reason_text : "");
-    kv_str(b, "reason-code", ea_reason_name((enum ea_reason)f->reason));
-    if (f->verdict == EA_V_BLOCKED)
-        kv_str(b, "blocked", f->blocked_required ? "required" : "forbidden");
+    kv_str(b, "reason", f->verdict.text ? f->verdict.text : "");
+    kv_str(b, "reason-code", ea_reason_name((enum ea_reason)f->verdict.reason));
+    if (f->verdict.v == EA_V_BLOCKED)
+        kv_str(b, "blocked", f->verdict.blocked_required ? "required" : "forbidden");
     kv_u64(b, "first-frame", f->first_frame);
     kv_u64(b, "last-frame", f->last_frame);
     kv_time(b, "first", f->first_ns);
@@ -258,16 +258,16 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_u64(b, "bytes-c2s", f->bytes[0]);
     kv_u64(b, "bytes-s2c", f->bytes[1]);
     if (f->key.proto == IPPROTO_TCP) {
-        kv_str(b, "tcp-open", ea_tcp_open_name((enum ea_tcp_open)f->open));
-        kv_str(b, "tcp-close", ea_tcp_close_name((enum ea_tcp_close)f->close));
-        if (f->syns > 1)
-            kv_u64(b, "syn-retransmissions", (uint64_t)f->syns - 1);
+        kv_str(b, "tcp-open", ea_tcp_open_name((enum ea_tcp_open)f->tcp.open));
+        kv_str(b, "tcp-close", ea_tcp_close_name((enum ea_tcp_close)f->tcp.close));
+        if (f->tcp.syns > 1)
+            kv_u64(b, "syn-retransmissions", (uint64_t)f->tcp.syns - 1);
     }
     if (f->initiator_inferred)
         kv_str(b, "initiator", "inferred");
-    if (f->icmp_errors) {
-        kv_u64(b, "icmp-errors", f->icmp_errors);
-        kv_u64(b, "icmp-frame", f->icmp_frame);
+    if (f->icmp.errors) {
+        kv_u64(b, "icmp-errors", f->icmp.errors);
+        kv_u64(b, "icmp-frame", f->icmp.frame);
     }
     dissector_facts(b, f);
     jb_put(b, "}\n", 2);

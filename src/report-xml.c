@@ -245,8 +245,8 @@ static int tls_start_attrs(xmlTextWriterPtr w, const struct ea_tls_info *t)
 static int xmpp_kind_attrs(xmlTextWriterPtr w, const struct ea_flow *f)
 {
     enum ea_xmpp_evidence ev;
-    ea_xmpp_side(f->xmpp, f->key.dport, &ev);
-    if (f->xmpp->midstream && attr(w, "midstream", "yes") < 0)
+    ea_xmpp_side(f->facts.xmpp, f->key.dport, &ev);
+    if (f->facts.xmpp->midstream && attr(w, "midstream", "yes") < 0)
         return -1;
     return ev == EA_XMPP_EV_NONE ? 0 : attr(w, "evidence", ea_xmpp_evidence_name(ev));
 }
@@ -269,31 +269,31 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     if (nat != EA_NAT_NONE)
         W(attr(w, "nat", ea_nat_name(nat)));
     W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
-    W(attr(w, "app-source", ea_label_src_name(f->app_src)));
+    W(attr(w, "app-source", ea_label_src_name(f->label.src)));
     W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         W(attr(w, "ndpi-service", nd));
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
-        W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->tls))));
-        W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->tls))));
-        W(attr(w, "mtls-reason", ea_tls_mtls_why(f->tls)));
-        if (f->tls->sni[0])
-            W(attr(w, "sni", f->tls->sni));
+    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+        W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls))));
+        W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls))));
+        W(attr(w, "mtls-reason", ea_tls_mtls_why(f->facts.tls)));
+        if (f->facts.tls->sni[0])
+            W(attr(w, "sni", f->facts.tls->sni));
     }
-    W(attr(w, "verdict", f->judged ? ea_verdict_name(f->verdict) : "unjudged"));
+    W(attr(w, "verdict", f->verdict.judged ? ea_verdict_name(f->verdict.v) : "unjudged"));
     char rules[EA_MAX_RULES * 40];
     rules[0] = 0;   /* not the whole array: this runs once per flow */
     for (size_t i = 0; i < rs->nrules; i++)
-        if (f->rules & (1ULL << i)) {
+        if (f->verdict.rules & (1ULL << i)) {
             if (rules[0])
                 ea_str_append(rules, sizeof(rules), " ");
             ea_str_append(rules, sizeof(rules), rs->rules[i].id);
         }
     W(attr(w, "rules", rules));
-    W(attr(w, "reason", f->reason_text ? f->reason_text : ""));
-    W(attr(w, "reason-code", ea_reason_name(f->reason)));
-    if (f->verdict == EA_V_BLOCKED)
-        W(attr(w, "blocked", f->blocked_required ? "required" : "forbidden"));
+    W(attr(w, "reason", f->verdict.text ? f->verdict.text : ""));
+    W(attr(w, "reason-code", ea_reason_name(f->verdict.reason)));
+    if (f->verdict.v == EA_V_BLOCKED)
+        W(attr(w, "blocked", f->verdict.blocked_required ? "required" : "forbidden"));
     W(attr_u64(w, "first-frame", f->first_frame));
     W(attr_u64(w, "last-frame", f->last_frame));
     W(attr_time(w, "first", f->first_ns));
@@ -303,83 +303,83 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr_u64(w, "bytes-c2s", f->bytes[0]));
     W(attr_u64(w, "bytes-s2c", f->bytes[1]));
     if (f->key.proto == IPPROTO_TCP) {
-        W(attr(w, "tcp-open", ea_tcp_open_name(f->open)));
-        W(attr(w, "tcp-close", ea_tcp_close_name(f->close)));
-        if (f->syns > 1)
-            W(attr_u64(w, "syn-retransmissions", f->syns - 1));
+        W(attr(w, "tcp-open", ea_tcp_open_name(f->tcp.open)));
+        W(attr(w, "tcp-close", ea_tcp_close_name(f->tcp.close)));
+        if (f->tcp.syns > 1)
+            W(attr_u64(w, "syn-retransmissions", f->tcp.syns - 1));
     }
     if (f->initiator_inferred)
         W(attr(w, "initiator", "inferred"));
-    if (f->icmp_errors) {
-        W(attr_u64(w, "icmp-errors", f->icmp_errors));
-        W(attr_u64(w, "icmp-frame", f->icmp_frame));
+    if (f->icmp.errors) {
+        W(attr_u64(w, "icmp-errors", f->icmp.errors));
+        W(attr_u64(w, "icmp-frame", f->icmp.frame));
     }
-    if (f->tls && (f->tls->client_hello || f->tls->server_hello || f->tls->midstream)) {
+    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
         char v[8];
         W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
         /* Only the negotiated version: unknown until the ServerHello was seen. */
-        if (f->tls->version) {
-            snprintf(v, sizeof(v), "0x%04x", f->tls->version);
+        if (f->facts.tls->version) {
+            snprintf(v, sizeof(v), "0x%04x", f->facts.tls->version);
             W(attr(w, "version", v));
         }
-        W(attr(w, "certificate-request", f->tls->cert_request ? "yes" : "no"));
-        W(attr(w, "client-certificate", f->tls->client_cert_nonempty ? "yes" :
-                                         f->tls->client_cert ? "empty" : "no"));
-        if (f->tls->alpn[0])
-            W(attr(w, "alpn", f->tls->alpn));
-        W(tls_start_attrs(w, f->tls));
+        W(attr(w, "certificate-request", f->facts.tls->cert_request ? "yes" : "no"));
+        W(attr(w, "client-certificate", f->facts.tls->client_cert_nonempty ? "yes" :
+                                         f->facts.tls->client_cert ? "empty" : "no"));
+        if (f->facts.tls->alpn[0])
+            W(attr(w, "alpn", f->facts.tls->alpn));
+        W(tls_start_attrs(w, f->facts.tls));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->sip && (f->sip->request || f->sip->response)) {
+    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
         W(xmlTextWriterStartElement(w, BAD_CAST "sip"));
-        if (f->sip->method[0])
-            W(attr(w, "method", f->sip->method));
-        if (f->sip->status)
-            W(attr_u64(w, "status", f->sip->status));
-        if (f->sip->via_transport[0])
-            W(attr(w, "via-transport", f->sip->via_transport));
-        if (f->sip->from_domain[0])
-            W(attr(w, "from-domain", f->sip->from_domain));
-        if (f->sip->to_domain[0])
-            W(attr(w, "to-domain", f->sip->to_domain));
+        if (f->facts.sip->method[0])
+            W(attr(w, "method", f->facts.sip->method));
+        if (f->facts.sip->status)
+            W(attr_u64(w, "status", f->facts.sip->status));
+        if (f->facts.sip->via_transport[0])
+            W(attr(w, "via-transport", f->facts.sip->via_transport));
+        if (f->facts.sip->from_domain[0])
+            W(attr(w, "from-domain", f->facts.sip->from_domain));
+        if (f->facts.sip->to_domain[0])
+            W(attr(w, "to-domain", f->facts.sip->to_domain));
         W(xmlTextWriterEndElement(w));
     }
-    if (ea_xmpp_seen(f->xmpp)) {
+    if (ea_xmpp_seen(f->facts.xmpp)) {
         W(xmlTextWriterStartElement(w, BAD_CAST "xmpp"));
-        W(attr(w, "namespace", f->xmpp->ns_server ? "jabber:server" :
-                               f->xmpp->ns_client ? "jabber:client" : ""));
-        if (f->xmpp->to[0])
-            W(attr(w, "to", f->xmpp->to));
-        if (f->xmpp->from[0])
-            W(attr(w, "from", f->xmpp->from));
-        W(attr(w, "starttls", f->xmpp->proceed ? "yes" : "no"));
+        W(attr(w, "namespace", f->facts.xmpp->ns_server ? "jabber:server" :
+                               f->facts.xmpp->ns_client ? "jabber:client" : ""));
+        if (f->facts.xmpp->to[0])
+            W(attr(w, "to", f->facts.xmpp->to));
+        if (f->facts.xmpp->from[0])
+            W(attr(w, "from", f->facts.xmpp->from));
+        W(attr(w, "starttls", f->facts.xmpp->proceed ? "yes" : "no"));
         W(xmpp_kind_attrs(w, f));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->stun && f->stun->messages[0] + f->stun->messages[1]) {
+    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1]) {
         W(xmlTextWriterStartElement(w, BAD_CAST "stun"));
-        W(attr(w, "method", ea_stun_method_name(f->stun->first_method)));
-        W(attr(w, "msturn", f->stun->msturn || f->stun->ms_attrs ? "yes" : "no"));
-        W(attr_u64(w, "requests", f->stun->requests[0] + f->stun->requests[1]));
-        W(attr_u64(w, "responses", f->stun->responses[0] + f->stun->responses[1]));
-        W(attr_u64(w, "messages", (uint64_t)f->stun->messages[0] + f->stun->messages[1]));
-        if (f->stun->channel_msgs[0] + f->stun->channel_msgs[1])
-            W(attr_u64(w, "channel-data", (uint64_t)f->stun->channel_msgs[0] + f->stun->channel_msgs[1]));
+        W(attr(w, "method", ea_stun_method_name(f->facts.stun->first_method)));
+        W(attr(w, "msturn", f->facts.stun->msturn || f->facts.stun->ms_attrs ? "yes" : "no"));
+        W(attr_u64(w, "requests", f->facts.stun->requests[0] + f->facts.stun->requests[1]));
+        W(attr_u64(w, "responses", f->facts.stun->responses[0] + f->facts.stun->responses[1]));
+        W(attr_u64(w, "messages", (uint64_t)f->facts.stun->messages[0] + f->facts.stun->messages[1]));
+        if (f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1])
+            W(attr_u64(w, "channel-data", (uint64_t)f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1]));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->rtp && (f->rtp->is_rtp || f->rtp->is_rtcp)) {
+    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp)) {
         char ss[16];
         W(xmlTextWriterStartElement(w, BAD_CAST "rtp"));
-        W(attr(w, "kind", f->rtp->is_rtp ? "rtp" : "rtcp"));
-        W(attr(w, "framing", f->rtp->rfc4571 ? "rfc4571" : f->rtp->turn_channel ? "turn-channel-data" : "none"));
-        snprintf(ss, sizeof(ss), "0x%08x", f->rtp->ssrc[0] ? f->rtp->ssrc[0] : f->rtp->ssrc[1]);
+        W(attr(w, "kind", f->facts.rtp->is_rtp ? "rtp" : "rtcp"));
+        W(attr(w, "framing", f->facts.rtp->rfc4571 ? "rfc4571" : f->facts.rtp->turn_channel ? "turn-channel-data" : "none"));
+        snprintf(ss, sizeof(ss), "0x%08x", f->facts.rtp->ssrc[0] ? f->facts.rtp->ssrc[0] : f->facts.rtp->ssrc[1]);
         W(attr(w, "ssrc", ss));
-        if (f->rtp->is_rtp)
-            W(attr_u64(w, "payload-type", f->rtp->payload_type));
+        if (f->facts.rtp->is_rtp)
+            W(attr_u64(w, "payload-type", f->facts.rtp->payload_type));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->banner && f->banner->kind)
-        W(xmlTextWriterWriteElement(w, BAD_CAST "banner", BAD_CAST f->banner->text));
+    if (f->facts.banner && f->facts.banner->kind)
+        W(xmlTextWriterWriteElement(w, BAD_CAST "banner", BAD_CAST f->facts.banner->text));
     W(xmlTextWriterEndElement(w));
     return 0;
 fail:

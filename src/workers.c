@@ -234,7 +234,7 @@ static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
 {
     struct worker *w = ctx;
     (void)pl;
-    f->end_frame = w->end_key;
+    f->table.end_frame = w->end_key;
 }
 
 static void *worker_main(void *arg)
@@ -379,9 +379,9 @@ static int by_first_frame(const void *a, const void *b)
 static int by_end(const void *a, const void *b)
 {
     const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
-    if (x->end_frame != y->end_frame)
-        return x->end_frame < y->end_frame ? -1 : 1;
-    return x->touch_frame < y->touch_frame ? -1 : x->touch_frame > y->touch_frame;
+    if (x->table.end_frame != y->table.end_frame)
+        return x->table.end_frame < y->table.end_frame ? -1 : 1;
+    return x->table.touch_frame < y->table.touch_frame ? -1 : x->table.touch_frame > y->table.touch_frame;
 }
 
 static int by_u64(const void *a, const void *b)
@@ -403,7 +403,7 @@ static uint64_t peak_flows(struct ea_flow **all, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++) {
         ev[2 * i] = all[i]->first_frame << 1 | 1;
-        ev[2 * i + 1] = all[i]->end_frame == UINT64_MAX ? UINT64_MAX - 1 : all[i]->end_frame << 1;
+        ev[2 * i + 1] = all[i]->table.end_frame == UINT64_MAX ? UINT64_MAX - 1 : all[i]->table.end_frame << 1;
     }
     qsort(ev, 2 * n, sizeof(*ev), by_u64);
     for (size_t i = 0; i < 2 * n; i++) {

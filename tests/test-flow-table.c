@@ -63,7 +63,7 @@ static void test_both_directions_one_flow(void)
     CU_ASSERT_PTR_EQUAL(f1, f2);
     CU_ASSERT_EQUAL(d1, 0);
     CU_ASSERT_EQUAL(d2, 1);
-    CU_ASSERT_EQUAL(f1->open, EA_OPEN_SYN);
+    CU_ASSERT_EQUAL(f1->tcp.open, EA_OPEN_SYN);
     CU_ASSERT_EQUAL(f1->key.dport, 5061);
     CU_ASSERT_EQUAL(ea_flow_table_count(ft), 1);
     /* Same 5-tuple on another VLAN is another flow. */
@@ -112,7 +112,7 @@ static void test_midstream(void)
     int d = -1;
     struct ea_packet m = pkt(6, 2, 5269, 1, 45000, EA_TH_ACK, 1);
     struct ea_flow *f = ea_flow_table_get(ft, &m, &d);
-    CU_ASSERT_EQUAL(f->open, EA_OPEN_MIDSTREAM);
+    CU_ASSERT_EQUAL(f->tcp.open, EA_OPEN_MIDSTREAM);
     CU_ASSERT_EQUAL(f->key.dport, 5269);
     CU_ASSERT_EQUAL(d, 1);
     CU_ASSERT_TRUE(f->initiator_inferred);
@@ -164,7 +164,7 @@ static void test_expiry_packet_time(void)
     struct ea_packet t = pkt(6, 1, 40000, 2, 5061, EA_TH_SYN, 100);
     struct ea_flow *g = ea_flow_table_get(ft, &t, &d);
     g->last_ns = t.ts_ns;
-    g->open = EA_OPEN_ESTABLISHED;
+    g->tcp.open = EA_OPEN_ESTABLISHED;
     /* 179 s later nothing expires; at 180 s the UDP flow goes, TCP stays. */
     ea_flow_table_expire(ft, (100 + 179) * 1000000000ULL);
     CU_ASSERT_EQUAL(ea_flow_table_count(ft), 2);
@@ -173,7 +173,7 @@ static void test_expiry_packet_time(void)
     CU_ASSERT_EQUAL(st.flows_expired, 1);
     CU_ASSERT_STRING_EQUAL(last_why, "expired");
     /* A closed TCP flow goes after 30 s. */
-    g->close = EA_CLOSE_FIN;
+    g->tcp.close = EA_CLOSE_FIN;
     ea_flow_table_expire(ft, (100 + 181) * 1000000000ULL);
     CU_ASSERT_EQUAL(ea_flow_table_count(ft), 0);
     ea_flow_table_flush(ft);

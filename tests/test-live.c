@@ -71,7 +71,7 @@ static void test_settled(void)
     CU_ASSERT_EQUAL(ea_live_settled(f, 101 * NS, 5 * NS), 0);
     CU_ASSERT_EQUAL(ea_live_settled(f, 105 * NS, 5 * NS), 1);      /* quiet long enough */
     CU_ASSERT_EQUAL(ea_live_settled(f, 99 * NS, 5 * NS), 0);       /* clock behind the flow */
-    f->decided = 1;
+    f->label.decided = 1;
     CU_ASSERT_EQUAL(ea_live_settled(f, 101 * NS, 5 * NS), 0);      /* decided, but one-way */
     f->pkts[1] = 1;
     CU_ASSERT_EQUAL(ea_live_settled(f, 100 * NS, 5 * NS), 1);      /* decided both ways: final */
@@ -81,19 +81,19 @@ static void test_settled(void)
 static void test_alert_once(void)
 {
     struct ea_flow *f = mkflow();
-    f->judged = 1;
-    f->verdict = EA_V_ALLOWED;
+    f->verdict.judged = 1;
+    f->verdict.v = EA_V_ALLOWED;
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);         /* nothing to say */
-    CU_ASSERT_EQUAL(f->announced, 0);
-    f->verdict = EA_V_BLOCKED;
+    CU_ASSERT_EQUAL(f->live.announced, 0);
+    f->verdict.v = EA_V_BLOCKED;
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NEW);
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);         /* once only */
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);
-    f->verdict = EA_V_UNEXPECTED;                                  /* the final verdict differs */
+    f->verdict.v = EA_V_UNEXPECTED;                                  /* the final verdict differs */
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_REVISED);
-    CU_ASSERT_EQUAL(f->announced_verdict, EA_V_UNEXPECTED);
+    CU_ASSERT_EQUAL(f->live.announced_verdict, EA_V_UNEXPECTED);
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_NONE);
-    f->verdict = EA_V_ALLOWED;                                     /* revised down is said too */
+    f->verdict.v = EA_V_ALLOWED;                                     /* revised down is said too */
     CU_ASSERT_EQUAL(ea_live_alert_step(f), EA_ALERT_REVISED);
     free(f);
 }
@@ -120,11 +120,11 @@ static void test_alert_format(void)
     struct ea_pipeline *pl = mkpipeline(&rs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
     struct ea_flow *f = mkflow();
-    f->open = EA_OPEN_SYN;
-    f->syns = 3;
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 3;
     f->pkts[0] = 3;
     CU_ASSERT_EQUAL(ea_policy_judge(pl->pol, f), 0);
-    CU_ASSERT_EQUAL(f->verdict, EA_V_BLOCKED);
+    CU_ASSERT_EQUAL(f->verdict.v, EA_V_BLOCKED);
     size_t len = 0;
     char *t = ea_live_alert_format(pl, f, EA_ALERT_NEW, 0, 0, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);

@@ -66,33 +66,33 @@ static struct ea_flow *flow(uint8_t proto, const char *c, uint16_t cp, const cha
     f->pkts[0] = f->pkts[1] = 10;
     f->bytes[0] = f->bytes[1] = 1000;
     f->payload[0] = f->payload[1] = 500;
-    f->open = proto == 6 ? EA_OPEN_ESTABLISHED : EA_OPEN_NONE;
-    f->decided = 1;
+    f->tcp.open = proto == 6 ? EA_OPEN_ESTABLISHED : EA_OPEN_NONE;
+    f->label.decided = 1;
     return f;
 }
 
 /* A TLS 1.2 (or 1.3) handshake with or without a client certificate. */
 static void tls(struct ea_flow *f, uint16_t ver, int certreq, int clientcert)
 {
-    f->tls = calloc(1, sizeof(*f->tls));
-    f->tls->record_seen = f->tls->client_hello = f->tls->server_hello = 1;
-    f->tls->client_version = 0x0303;
-    f->tls->version = ver;
-    f->tls->server_cert = 1;
-    f->tls->server_hello_done = ver != 0x0304;
-    f->tls->cert_request = (uint8_t)certreq;
-    f->tls->client_cert = (uint8_t)(certreq && ver != 0x0304);
-    f->tls->client_cert_nonempty = (uint8_t)clientcert;
-    f->tls->ccs[0] = f->tls->ccs[1] = 1;
-    f->app = f->key.dport == 5061 ? EA_APP_SIP_TLS : EA_APP_TLS;
-    f->app_src = f->key.dport == 5061 ? EA_SRC_PORT : EA_SRC_DISSECTOR;
+    f->facts.tls = calloc(1, sizeof(*f->facts.tls));
+    f->facts.tls->record_seen = f->facts.tls->client_hello = f->facts.tls->server_hello = 1;
+    f->facts.tls->client_version = 0x0303;
+    f->facts.tls->version = ver;
+    f->facts.tls->server_cert = 1;
+    f->facts.tls->server_hello_done = ver != 0x0304;
+    f->facts.tls->cert_request = (uint8_t)certreq;
+    f->facts.tls->client_cert = (uint8_t)(certreq && ver != 0x0304);
+    f->facts.tls->client_cert_nonempty = (uint8_t)clientcert;
+    f->facts.tls->ccs[0] = f->facts.tls->ccs[1] = 1;
+    f->label.app = f->key.dport == 5061 ? EA_APP_SIP_TLS : EA_APP_TLS;
+    f->label.src = f->key.dport == 5061 ? EA_SRC_PORT : EA_SRC_DISSECTOR;
 }
 
 static int has_rule(const struct ea_flow *f, const char *id)
 {
     for (size_t i = 0; i < rs->nrules; i++)
         if (!strcmp(rs->rules[i].id, id))
-            return (f->rules >> i) & 1;
+            return (f->verdict.rules >> i) & 1;
     return 0;
 }
 
@@ -108,14 +108,14 @@ static int rule_index(const char *id)
 static struct ea_flow *judge(struct ea_flow *f, enum ea_verdict v, enum ea_reason r, const char *rule)
 {
     CU_ASSERT_EQUAL(ea_policy_judge(pol, f), 0);
-    CU_ASSERT_EQUAL(f->verdict, v);
-    CU_ASSERT_EQUAL(f->reason, r);
-    if (f->verdict != v || f->reason != r)
-        fprintf(stderr, "\n  got %s/%s: %s\n", ea_verdict_name(f->verdict), ea_reason_name(f->reason),
-                f->reason_text ? f->reason_text : "");
+    CU_ASSERT_EQUAL(f->verdict.v, v);
+    CU_ASSERT_EQUAL(f->verdict.reason, r);
+    if (f->verdict.v != v || f->verdict.reason != r)
+        fprintf(stderr, "\n  got %s/%s: %s\n", ea_verdict_name(f->verdict.v), ea_reason_name(f->verdict.reason),
+                f->verdict.text ? f->verdict.text : "");
     if (rule)
         CU_ASSERT_TRUE(has_rule(f, rule));
-    CU_ASSERT_PTR_NOT_NULL(f->reason_text);
+    CU_ASSERT_PTR_NOT_NULL(f->verdict.text);
     return f;
 }
 
@@ -130,7 +130,7 @@ static void test_sip_mtls(void)
     struct ea_flow *f = flow(6, EDGE, 40000, PARTNER, 5061);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "sipfed-edge-out");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "taken from port 5061"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "taken from port 5061"));
     done(f);
     f = flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 1);
@@ -151,22 +151,22 @@ static void test_sip_security(void)
     struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 0, 0);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "sipfed-partner-in");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "no CertificateRequest"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "no CertificateRequest"));
     done(f);
     f = flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 0);   /* asked, answered with an empty Certificate */
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "empty Certificate"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "empty Certificate"));
     done(f);
     f = flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0304, 1, 0);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "sipfed-partner-in");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "TLS 1.3"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "TLS 1.3"));
     done(f);
     f = flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 0, 0);
-    f->tls->resumed = 1;
-    f->tls->server_hello_done = 0;
+    f->facts.tls->resumed = 1;
+    f->facts.tls->server_hello_done = 0;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, NULL);
     done(f);
     teardown();
@@ -176,32 +176,32 @@ static void test_wrong_protocol(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
-    f->banner = calloc(1, sizeof(*f->banner));
-    f->banner->kind = EA_BANNER_HTTP;
-    f->app = EA_APP_HTTP;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.banner = calloc(1, sizeof(*f->facts.banner));
+    f->facts.banner->kind = EA_BANNER_HTTP;
+    f->label.app = EA_APP_HTTP;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "sipfed-partner-in");
     done(f);
     f = flow(6, PARTNER, 40001, EDGE, 5061);
-    f->sip = calloc(1, sizeof(*f->sip));
-    f->sip->request = 1;
-    memcpy(f->sip->method, "OPTIONS", 8);
-    f->app = EA_APP_SIP;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.sip = calloc(1, sizeof(*f->facts.sip));
+    f->facts.sip->request = 1;
+    memcpy(f->facts.sip->method, "OPTIONS", 8);
+    f->label.app = EA_APP_SIP;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "plaintext SIP"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "plaintext SIP"));
     done(f);
     f = flow(6, CLIENT, 40001, EDGE, 443);
     tls(f, 0x0303, 0, 0);
-    memcpy(f->tls->alpn, "h2,http/1.1", 12);
+    memcpy(f->facts.tls->alpn, "h2,http/1.1", 12);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "client-sip-443");
     done(f);
     f = flow(6, NET, 40001, EDGE, 5269);
-    f->xmpp = calloc(1, sizeof(*f->xmpp));
-    f->xmpp->stream[0] = f->xmpp->stream[1] = 1;
-    f->xmpp->ns_client = 1;
-    f->app = EA_APP_XMPP_C2S;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
+    f->facts.xmpp->stream[0] = f->facts.xmpp->stream[1] = 1;
+    f->facts.xmpp->ns_client = 1;
+    f->label.app = EA_APP_XMPP_C2S;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "xmpp-s2s-in");
     done(f);
     /* Unidentified plaintext where TLS is required. */
@@ -219,19 +219,19 @@ static void test_allowed_others(void)
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "client-sip-443");
     done(f);
     f = flow(6, NET, 40001, EDGE, 5269);
-    f->xmpp = calloc(1, sizeof(*f->xmpp));
-    f->xmpp->stream[0] = f->xmpp->stream[1] = 1;
-    f->xmpp->ns_server = 1;
-    f->xmpp->proceed = 1;
-    f->app = EA_APP_XMPP_S2S;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
+    f->facts.xmpp->stream[0] = f->facts.xmpp->stream[1] = 1;
+    f->facts.xmpp->ns_server = 1;
+    f->facts.xmpp->proceed = 1;
+    f->label.app = EA_APP_XMPP_S2S;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-s2s-in");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "STARTTLS"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "STARTTLS"));
     done(f);
     f = flow(6, EDGE, 40001, NET, 5269);
-    f->xmpp = calloc(1, sizeof(*f->xmpp));
-    f->xmpp->stream[0] = 1;
-    f->xmpp->ns_server = 1;
+    f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
+    f->facts.xmpp->stream[0] = 1;
+    f->facts.xmpp->ns_server = 1;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-s2s-out");
     done(f);
     f = flow(6, FRONT, 40001, EDGE_INT, 23456);
@@ -239,21 +239,21 @@ static void test_allowed_others(void)
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-gw-internal");
     done(f);
     f = flow(17, LMC, 40001, EDGE, 3478);
-    f->stun = calloc(1, sizeof(*f->stun));
-    f->stun->messages[0] = f->stun->messages[1] = 1;
-    f->stun->requests[0] = f->stun->responses[1] = 1;
-    f->stun->first_method = 1;
-    f->app = EA_APP_STUN;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.stun = calloc(1, sizeof(*f->facts.stun));
+    f->facts.stun->messages[0] = f->facts.stun->messages[1] = 1;
+    f->facts.stun->requests[0] = f->facts.stun->responses[1] = 1;
+    f->facts.stun->first_method = 1;
+    f->label.app = EA_APP_STUN;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "pic-stun-in");
     done(f);
     f = flow(6, EDGE, 40001, LMC, 50010);
-    f->rtp = calloc(1, sizeof(*f->rtp));
-    f->rtp->is_rtp = f->rtp->rfc4571 = 1;
-    f->app = EA_APP_RTP;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
+    f->facts.rtp->is_rtp = f->facts.rtp->rfc4571 = 1;
+    f->label.app = EA_APP_RTP;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "pic-rtp-tcp-out");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "RFC 4571"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "RFC 4571"));
     done(f);
     teardown();
 }
@@ -262,16 +262,16 @@ static void test_unexpected_no_rule_and_side(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     struct ea_flow *f = flow(6, NET, 40001, EDGE, 22);
-    f->app = EA_APP_SSH;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->label.app = EA_APP_SSH;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_NO_RULE, NULL);
-    CU_ASSERT_EQUAL(f->rules, 0);
+    CU_ASSERT_EQUAL(f->verdict.rules, 0);
     done(f);
     f = flow(6, EDGE, 40001, LMC, 49152);   /* RTP outside 50000-59999 */
-    f->rtp = calloc(1, sizeof(*f->rtp));
-    f->rtp->is_rtp = 1;
-    f->app = EA_APP_RTP;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
+    f->facts.rtp->is_rtp = 1;
+    f->label.app = EA_APP_RTP;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_NO_RULE, NULL);
     done(f);
     f = flow(6, LMC, 50010, EDGE, 40001);   /* right port range, wrong direction */
@@ -280,7 +280,7 @@ static void test_unexpected_no_rule_and_side(void)
     f = flow(6, NET, 40001, EDGE_INT, 23456);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_SIDE, "xmpp-gw-internal");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "front-end"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "front-end"));
     done(f);
     teardown();
 }
@@ -289,34 +289,34 @@ static void test_blocked(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     struct ea_flow *f = flow(6, NET, 40001, EDGE, 5269);
-    f->open = EA_OPEN_SYN;
-    f->syns = 3;
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 3;
     f->pkts[1] = 0;
     f->payload[0] = f->payload[1] = 0;
     judge(f, EA_V_BLOCKED, EA_R_SYN_UNANSWERED, "xmpp-s2s-in");
-    CU_ASSERT_TRUE(f->blocked_required);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "2 retransmissions"));
+    CU_ASSERT_TRUE(f->verdict.blocked_required);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "2 retransmissions"));
     done(f);
     f = flow(6, NET, 40001, EDGE, 5061);
-    f->open = EA_OPEN_SYN_RST;
-    f->syns = 1;
+    f->tcp.open = EA_OPEN_SYN_RST;
+    f->tcp.syns = 1;
     judge(f, EA_V_BLOCKED, EA_R_SYN_RST, NULL);
-    CU_ASSERT_FALSE(f->blocked_required);   /* no rule lets the internet in on 5061 */
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "firewall did its job"));
+    CU_ASSERT_FALSE(f->verdict.blocked_required);   /* no rule lets the internet in on 5061 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "firewall did its job"));
     done(f);
     f = flow(17, LMC, 40001, EDGE, 3478);
     f->pkts[1] = 0;
-    f->stun = calloc(1, sizeof(*f->stun));
-    f->stun->messages[0] = f->stun->requests[0] = 2;
-    f->stun->first_method = 1;
+    f->facts.stun = calloc(1, sizeof(*f->facts.stun));
+    f->facts.stun->messages[0] = f->facts.stun->requests[0] = 2;
+    f->facts.stun->first_method = 1;
     judge(f, EA_V_BLOCKED, EA_R_UDP_NO_REPLY, "pic-stun-in");
-    CU_ASSERT_TRUE(f->blocked_required);
+    CU_ASSERT_TRUE(f->verdict.blocked_required);
     done(f);
     f = flow(17, LMC, 40001, EDGE, 3478);
     f->pkts[1] = 0;
-    f->icmp_errors = 1;
-    f->icmp_type = 3;
-    f->icmp_code = 3;
+    f->icmp.errors = 1;
+    f->icmp.type = 3;
+    f->icmp.code = 3;
     judge(f, EA_V_BLOCKED, EA_R_ICMP_UNREACHABLE, "pic-stun-in");
     done(f);
     /* One-way RTP is not an unanswered request. */
@@ -335,26 +335,26 @@ static void test_scope_and_inference(void)
     done(f);
     /* Mid-stream, orientation guessed wrong: the policy turns it round to fit. */
     f = flow(6, LMC, 50010, EDGE, 41000);
-    f->open = EA_OPEN_MIDSTREAM;
+    f->tcp.open = EA_OPEN_MIDSTREAM;
     f->initiator_inferred = 1;
-    f->rtp = calloc(1, sizeof(*f->rtp));
-    f->rtp->is_rtp = f->rtp->rfc4571 = 1;
-    f->app = EA_APP_RTP;
-    f->app_src = EA_SRC_DISSECTOR;
+    f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
+    f->facts.rtp->is_rtp = f->facts.rtp->rfc4571 = 1;
+    f->label.app = EA_APP_RTP;
+    f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "pic-rtp-tcp-out");
     CU_ASSERT_EQUAL(f->key.dport, 50010);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "initiator inferred"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "initiator inferred"));
     done(f);
     /* Established but silent: too few packets. */
     f = flow(6, PARTNER, 40001, EDGE, 5061);
     f->payload[0] = f->payload[1] = 0;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "sipfed-partner-in");
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->reason_text, "too few packets"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "too few packets"));
     done(f);
     /* Only a port guess names it. */
     f = flow(17, LMC, 40001, EDGE, 3478);
-    f->app = EA_APP_STUN;
-    f->app_src = EA_SRC_PORT;
+    f->label.app = EA_APP_STUN;
+    f->label.src = EA_SRC_PORT;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, NULL);
     done(f);
     teardown();
@@ -368,8 +368,8 @@ static void test_rule_status(void)
     ea_policy_judge(pol, f);
     done(f);
     f = flow(6, NET, 40001, EDGE, 5269);
-    f->open = EA_OPEN_SYN;
-    f->syns = 1;
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 1;
     f->pkts[1] = 0;
     ea_policy_judge(pol, f);
     done(f);

@@ -127,7 +127,7 @@ static void add(struct ea_flow_table *ft, unsigned i, uint64_t t)
     struct ea_flow *f = ea_flow_table_get(ft, &p, &dir);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     ea_flow_table_touch(ft, f);
-    f->touch_frame = i;
+    f->table.touch_frame = i;
 }
 
 /*
