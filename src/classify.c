@@ -4,6 +4,12 @@
 #include "classify.h"
 #include "flow-table.h"
 #include "ndpi-glue.h"
+#include "dissect-banner.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 
 /* Payload packets a STUN flow is watched for media after its checks (issue 15). */
 #define EA_ICE_MEDIA_WAIT 24
@@ -153,7 +159,7 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
         rc = (in->xmpp && x) ? ea_xmpp_feed(in->xmpp, x, dir, d, n) : EA_DIS_NOT_MINE;
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_XMPP;
-            if (x && !x->stream[0] && !x->stream[1]) {
+            if (x && !ea_xmpp_seen(x)) {
                 free(f->facts.xmpp);
                 f->facts.xmpp = NULL;
             }
@@ -204,7 +210,7 @@ static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_in
             rc = EA_DIS_NOT_MINE;
         if (rc == EA_DIS_NOT_MINE) {
             in->alive &= ~D_RTPTCP;
-            if (r && !r->is_rtp && !r->is_rtcp) {
+            if (r && !ea_rtp_matched(r)) {
                 free(f->facts.rtp);
                 f->facts.rtp = NULL;
             }
@@ -267,7 +273,7 @@ static void rtp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
     enum ea_dis_rc rc = r ? ea_rtp_parse(r, dir, d, n) : EA_DIS_NOT_MINE;
     if (rc == EA_DIS_NOT_MINE) {
         in->alive &= ~D_RTP;
-        if (r && !r->is_rtp && !r->is_rtcp) {
+        if (r && !ea_rtp_matched(r)) {
             free(f->facts.rtp);
             f->facts.rtp = NULL;
         }
@@ -323,7 +329,7 @@ static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
 /* True once our dissectors have said all they will say. */
 static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *in)
 {
-    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp))
+    if (ea_rtp_matched(f->facts.rtp))
         return 1;
     /* ICE (RFC 8445): media follows the checks on the same 5-tuple, so wait a little for it. */
     if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1] >= 4 &&
@@ -332,7 +338,7 @@ static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *
     /* On UDP wait for the answer too; on TCP the request settles it. */
     if (f->facts.sip && f->facts.sip->request && (f->facts.sip->response || f->key.proto == IPPROTO_TCP))
         return 1;
-    if (f->facts.banner && f->facts.banner->kind)
+    if (ea_banner_matched(f->facts.banner))
         return 1;
     return in->alive == 0;
 }
@@ -382,7 +388,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 /* The final label from the facts gathered, most specific first. */
 static void set_label(struct ea_flow *f)
 {
-    int tls = f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream);
+    int tls = ea_tls_matched(f->facts.tls);
     enum ea_xmpp_side xs = ea_xmpp_seen(f->facts.xmpp) ? ea_xmpp_side(f->facts.xmpp, f->key.dport, NULL)
                                                  : EA_XMPP_SIDE_UNKNOWN;
     enum ea_app nd = ea_ndpi_app(f->label.ndpi_master, f->label.ndpi_app);
@@ -398,13 +404,13 @@ static void set_label(struct ea_flow *f)
         } else {
             f->label.app = EA_APP_TLS;
         }
-    } else if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
+    } else if (ea_sip_matched(f->facts.sip)) {
         f->label.app = EA_APP_SIP;
     } else if (f->facts.rtp && f->facts.rtp->is_rtp) {
         f->label.app = EA_APP_RTP;            /* media, even after ICE checks (f->stun keeps them) */
     } else if (f->facts.rtp && f->facts.rtp->is_rtcp) {
         f->label.app = EA_APP_RTCP;
-    } else if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1] > 0) {
+    } else if (ea_stun_matched(f->facts.stun)) {
         f->label.app = (f->facts.stun->msturn || f->facts.stun->ms_attrs) ? EA_APP_MSTURN : EA_APP_STUN;
     } else if (f->facts.banner && f->facts.banner->kind == EA_BANNER_SSH) {
         f->label.app = EA_APP_SSH;

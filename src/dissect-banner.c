@@ -1,4 +1,5 @@
 /* dissect-banner.c: SSH identification lines (RFC 4253 4.2) and HTTP/1.x request and status lines (RFC 9112 3, 4). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dissect-banner.h"
@@ -164,4 +165,19 @@ enum ea_dis_rc ea_banner_parse(struct ea_banner_info *info, int dir, const uint8
     rc = EA_DIS_DONE;
 out:
     return rc;
+}
+
+struct ea_banner_info *ea_banner_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_banner_info));
+}
+
+void ea_banner_info_free(struct ea_banner_info *b)
+{
+    free(b);
+}
+
+int ea_banner_matched(const struct ea_banner_info *b)
+{
+    return b && b->kind;
 }

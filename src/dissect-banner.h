@@ -21,4 +21,11 @@ struct ea_banner_info {
  */
 enum ea_dis_rc ea_banner_parse(struct ea_banner_info *info, int dir, const uint8_t *data, size_t len);
 
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_banner_info_free. */
+struct ea_banner_info *ea_banner_info_new(void);
+void ea_banner_info_free(struct ea_banner_info *b);   /* NULL is a no-op */
+
+/* 1 when an SSH identification or HTTP start line was found; 0 for NULL. */
+int ea_banner_matched(const struct ea_banner_info *b);
+
 #endif

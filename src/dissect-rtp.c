@@ -397,3 +397,18 @@ enum ea_dis_rc ea_rtp_tcp_feed(struct ea_rtp_tcp_state *st, struct ea_rtp_info *
     }
     return verdict(info);
 }
+
+struct ea_rtp_info *ea_rtp_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_rtp_info));
+}
+
+void ea_rtp_info_free(struct ea_rtp_info *r)
+{
+    free(r);
+}
+
+int ea_rtp_matched(const struct ea_rtp_info *r)
+{
+    return r && (r->is_rtp || r->is_rtcp);
+}

@@ -49,4 +49,11 @@ enum ea_dis_rc ea_rtp_tcp_feed(struct ea_rtp_tcp_state *st, struct ea_rtp_info *
 struct ea_stun_info;
 const struct ea_stun_info *ea_rtp_tcp_stun(const struct ea_rtp_tcp_state *st);
 
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_rtp_info_free. */
+struct ea_rtp_info *ea_rtp_info_new(void);
+void ea_rtp_info_free(struct ea_rtp_info *r);   /* NULL is a no-op */
+
+/* 1 when the flow was decided as RTP or RTCP; 0 for NULL. */
+int ea_rtp_matched(const struct ea_rtp_info *r);
+
 #endif

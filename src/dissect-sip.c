@@ -1,4 +1,5 @@
 /* dissect-sip.c: SIP start line and top Via / From / To headers, with compact forms and folding (RFC 3261). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dissect-sip.h"
@@ -482,4 +483,19 @@ enum ea_dis_rc ea_sip_parse(struct ea_sip_info *info, int dir, const uint8_t *da
     rc = EA_DIS_DONE;
 out:
     return rc;
+}
+
+struct ea_sip_info *ea_sip_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_sip_info));
+}
+
+void ea_sip_info_free(struct ea_sip_info *s)
+{
+    free(s);
+}
+
+int ea_sip_matched(const struct ea_sip_info *s)
+{
+    return s && (s->request || s->response);
 }

@@ -24,4 +24,11 @@ struct ea_sip_info {
  */
 enum ea_dis_rc ea_sip_parse(struct ea_sip_info *info, int dir, const uint8_t *data, size_t len);
 
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_sip_info_free. */
+struct ea_sip_info *ea_sip_info_new(void);
+void ea_sip_info_free(struct ea_sip_info *s);   /* NULL is a no-op */
+
+/* 1 when a SIP request or status line was seen; 0 for NULL. */
+int ea_sip_matched(const struct ea_sip_info *s);
+
 #endif

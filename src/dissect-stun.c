@@ -1,4 +1,5 @@
 /* dissect-stun.c: STUN/TURN (RFC 5389/8489, RFC 8656) and MS-TURN message recognition. */
+#include <stdlib.h>
 #include <string.h>
 #include "dissect-stun.h"
 #include "util-bytes.h"
@@ -269,4 +270,19 @@ const char *ea_stun_method_name(uint16_t method)
     case 0x009: return "channel-bind";
     default:    return "unknown";
     }
+}
+
+struct ea_stun_info *ea_stun_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_stun_info));
+}
+
+void ea_stun_info_free(struct ea_stun_info *s)
+{
+    free(s);
+}
+
+int ea_stun_matched(const struct ea_stun_info *s)
+{
+    return s && s->messages[0] + s->messages[1] > 0;
 }

@@ -48,4 +48,11 @@ int ea_stun_is_response(const uint8_t *data, size_t len);
    "create-permission", "channel-bind", or "unknown". */
 const char *ea_stun_method_name(uint16_t method);
 
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_stun_info_free. */
+struct ea_stun_info *ea_stun_info_new(void);
+void ea_stun_info_free(struct ea_stun_info *s);   /* NULL is a no-op */
+
+/* 1 when at least one STUN or MS-TURN message was counted; 0 for NULL. */
+int ea_stun_matched(const struct ea_stun_info *s);
+
 #endif

@@ -1078,3 +1078,18 @@ const char *ea_tls_mtls_why(const struct ea_tls_info *info)
 {
     return mtls_explain(info).why;
 }
+
+struct ea_tls_info *ea_tls_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_tls_info));
+}
+
+void ea_tls_info_free(struct ea_tls_info *t)
+{
+    free(t);
+}
+
+int ea_tls_matched(const struct ea_tls_info *t)
+{
+    return t && (t->client_hello || t->server_hello || t->midstream);
+}

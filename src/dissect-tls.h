@@ -130,4 +130,11 @@ const char *ea_tls_mtls_why(const struct ea_tls_info *info);
 /* 1 when data starts like a TLS handshake record (0x16 0x03 0x00..0x04). */
 int ea_tls_probe(const uint8_t *data, size_t len);
 
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_tls_info_free. */
+struct ea_tls_info *ea_tls_info_new(void);
+void ea_tls_info_free(struct ea_tls_info *t);   /* NULL is a no-op */
+
+/* 1 when a ClientHello or a ServerHello was parsed, or TLS was confirmed mid-stream; 0 for NULL. */
+int ea_tls_matched(const struct ea_tls_info *t);
+
 #endif

@@ -721,3 +721,13 @@ enum ea_dis_rc ea_xmpp_feed(struct ea_xmpp_state *st, struct ea_xmpp_info *info,
     }
     return verdict(st, info);
 }
+
+struct ea_xmpp_info *ea_xmpp_info_new(void)
+{
+    return calloc(1, sizeof(struct ea_xmpp_info));
+}
+
+void ea_xmpp_info_free(struct ea_xmpp_info *x)
+{
+    free(x);
+}

@@ -46,7 +46,8 @@ void ea_xmpp_state_free(struct ea_xmpp_state *st);   /* NULL is a no-op */
 enum ea_dis_rc ea_xmpp_feed(struct ea_xmpp_state *st, struct ea_xmpp_info *info,
                             int dir, const uint8_t *data, size_t len);
 
-/* 1 when info holds an XMPP stream: a stream header, or a mid-stream element. NULL gives 0. */
+/* 1 when info holds an XMPP stream: a stream header, or a mid-stream element (the
+   dissector's matched test). NULL gives 0. */
 int ea_xmpp_seen(const struct ea_xmpp_info *info);
 
 /*
@@ -59,5 +60,9 @@ enum ea_xmpp_side ea_xmpp_side(const struct ea_xmpp_info *info, uint16_t dport,
 
 /* "namespace", "dialback", "port", or "" for EV_NONE. */
 const char *ea_xmpp_evidence_name(enum ea_xmpp_evidence ev);
+
+/* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_xmpp_info_free. */
+struct ea_xmpp_info *ea_xmpp_info_new(void);
+void ea_xmpp_info_free(struct ea_xmpp_info *x);   /* NULL is a no-op */
 
 #endif

@@ -1,6 +1,12 @@
 /* flow.c: flow labels and freeing what a flow owns. */
 #include <stdlib.h>
 #include "flow.h"
+#include "dissect-banner.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 #include "classify.h"
 
 static const char *const app_names[EA_APP__COUNT] = {
@@ -52,12 +58,12 @@ void ea_flow_free(struct ea_flow *f)
     if (!f)
         return;
     ea_classify_release(f);
-    free(f->facts.tls);
-    free(f->facts.sip);
-    free(f->facts.xmpp);
-    free(f->facts.stun);
-    free(f->facts.rtp);
-    free(f->facts.banner);
+    ea_tls_info_free(f->facts.tls);
+    ea_sip_info_free(f->facts.sip);
+    ea_xmpp_info_free(f->facts.xmpp);
+    ea_stun_info_free(f->facts.stun);
+    ea_rtp_info_free(f->facts.rtp);
+    ea_banner_info_free(f->facts.banner);
     free(f->verdict.text);
     free(f);
 }

@@ -5,12 +5,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "packet.h"
-#include "dissect-tls.h"
-#include "dissect-sip.h"
-#include "dissect-xmpp.h"
-#include "dissect-stun.h"
-#include "dissect-rtp.h"
-#include "dissect-banner.h"
+
+/* The dissectors' facts (dissect-*.h); a flow holds each by pointer. */
+struct ea_tls_info;
+struct ea_sip_info;
+struct ea_xmpp_info;
+struct ea_stun_info;
+struct ea_rtp_info;
+struct ea_banner_info;
 
 /* The fixed application vocabulary (docs/labels); EA_APP_NDPI means "use nDPI's name". */
 enum ea_app {

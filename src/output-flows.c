@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "output-flows.h"
 #include "util-addr.h"
+#include "dissect-tls.h"
 
 const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n)
 {

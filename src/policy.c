@@ -5,6 +5,11 @@
 #include "policy.h"
 #include "flow-table.h"
 #include "util-addr.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 
 const char *ea_verdict_name(enum ea_verdict v)
 {
@@ -47,7 +52,7 @@ void ea_policy_free(struct ea_policy *pol)
 
 static int tls_seen(const struct ea_flow *f)
 {
-    return f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream);
+    return ea_tls_matched(f->facts.tls);
 }
 
 /* A label we may trust: reached by a dissector or by nDPI's inspection, not by a port guess. */
@@ -194,7 +199,7 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
                  f->key.dport);
         return check_tls(r, f, what, why, n);
     }
-    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
+    if (ea_sip_matched(f->facts.sip)) {
         if (r->sec == EA_SEC_NONE) {
             snprintf(why, n, "SIP %s seen", f->facts.sip->request ? f->facts.sip->method : "response");
             return EA_R_SATISFIED;
@@ -257,7 +262,7 @@ static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *
 static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
     const struct ea_stun_info *s = f->facts.stun;
-    if (s && s->messages[0] + s->messages[1] > 0) {
+    if (ea_stun_matched(s)) {
         const struct ea_rtp_info *m = f->facts.rtp;
         snprintf(why, n, "%s %s: %u request(s), %u response(s)%s",
                  (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
@@ -276,16 +281,16 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
 {
     const struct ea_rtp_info *p = f->facts.rtp;
     int framed = f->key.proto == IPPROTO_TCP;
-    if (p && (p->is_rtp || p->is_rtcp)) {
+    if (ea_rtp_matched(p)) {
         char ice[80] = "";
-        if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1])
+        if (ea_stun_matched(f->facts.stun))
             snprintf(ice, sizeof(ice), " after %u STUN message(s) on the same 5-tuple (ICE)",
                      f->facts.stun->messages[0] + f->facts.stun->messages[1]);
         snprintf(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
                  framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
         return EA_R_SATISFIED;
     }
-    if ((p && p->stun_in_4571) || (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1])) {
+    if ((p && p->stun_in_4571) || ea_stun_matched(f->facts.stun)) {
         snprintf(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
         return EA_R_SATISFIED;
     }

@@ -7,6 +7,12 @@
 #include "util-file.h"
 #include "util-time.h"
 #include "util-addr.h"
+#include "dissect-banner.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 
 /* A growable output buffer; after an allocation failure every append is a no-op. */
 struct jbuf {
@@ -135,7 +141,7 @@ static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
 /* Same names as report-xml.c. */
 static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
 {
-    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+    if (ea_tls_matched(f->facts.tls)) {
         char v[8];
         snprintf(v, sizeof(v), "0x%04x", f->facts.tls->version);
         jb_key(b, "tls");
@@ -149,7 +155,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         tls_start_facts(b, f->facts.tls);
         jb_put(b, "}", 1);
     }
-    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
+    if (ea_sip_matched(f->facts.sip)) {
         jb_key(b, "sip");
         jb_put(b, "{", 1);
         if (f->facts.sip->method[0])
@@ -177,7 +183,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         xmpp_kind_facts(b, f);
         jb_put(b, "}", 1);
     }
-    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1]) {
+    if (ea_stun_matched(f->facts.stun)) {
         jb_key(b, "stun");
         jb_put(b, "{", 1);
         kv_str(b, "method", ea_stun_method_name(f->facts.stun->first_method));
@@ -189,7 +195,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
             kv_u64(b, "channel-data", (uint64_t)f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1]);
         jb_put(b, "}", 1);
     }
-    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp)) {
+    if (ea_rtp_matched(f->facts.rtp)) {
         char ss[16];
         snprintf(ss, sizeof(ss), "0x%08x", f->facts.rtp->ssrc[0] ? f->facts.rtp->ssrc[0] : f->facts.rtp->ssrc[1]);
         jb_key(b, "rtp");
@@ -201,7 +207,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
             kv_u64(b, "payload-type", f->facts.rtp->payload_type);
         jb_put(b, "}", 1);
     }
-    if (f->facts.banner && f->facts.banner->kind)
+    if (ea_banner_matched(f->facts.banner))
         kv_str(b, "banner", f->facts.banner->text);
 }
 
@@ -228,7 +234,7 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     kv_str(b, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         kv_str(b, "ndpi-service", nd);
-    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+    if (ea_tls_matched(f->facts.tls)) {
         kv_str(b, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls)));
         kv_str(b, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls)));
         kv_str(b, "mtls-reason", ea_tls_mtls_why(f->facts.tls));

@@ -14,6 +14,12 @@
 #include "util-time.h"
 #include "util-addr.h"
 #include "config.h"
+#include "dissect-banner.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 
 #define W(x) do { if ((x) < 0) goto fail; } while (0)
 
@@ -273,7 +279,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
     if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
         W(attr(w, "ndpi-service", nd));
-    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+    if (ea_tls_matched(f->facts.tls)) {
         W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls))));
         W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls))));
         W(attr(w, "mtls-reason", ea_tls_mtls_why(f->facts.tls)));
@@ -314,7 +320,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(attr_u64(w, "icmp-errors", f->icmp.errors));
         W(attr_u64(w, "icmp-frame", f->icmp.frame));
     }
-    if (f->facts.tls && (f->facts.tls->client_hello || f->facts.tls->server_hello || f->facts.tls->midstream)) {
+    if (ea_tls_matched(f->facts.tls)) {
         char v[8];
         W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
         /* Only the negotiated version: unknown until the ServerHello was seen. */
@@ -330,7 +336,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(tls_start_attrs(w, f->facts.tls));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->facts.sip && (f->facts.sip->request || f->facts.sip->response)) {
+    if (ea_sip_matched(f->facts.sip)) {
         W(xmlTextWriterStartElement(w, BAD_CAST "sip"));
         if (f->facts.sip->method[0])
             W(attr(w, "method", f->facts.sip->method));
@@ -356,7 +362,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
         W(xmpp_kind_attrs(w, f));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1]) {
+    if (ea_stun_matched(f->facts.stun)) {
         W(xmlTextWriterStartElement(w, BAD_CAST "stun"));
         W(attr(w, "method", ea_stun_method_name(f->facts.stun->first_method)));
         W(attr(w, "msturn", f->facts.stun->msturn || f->facts.stun->ms_attrs ? "yes" : "no"));
@@ -367,7 +373,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
             W(attr_u64(w, "channel-data", (uint64_t)f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1]));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->facts.rtp && (f->facts.rtp->is_rtp || f->facts.rtp->is_rtcp)) {
+    if (ea_rtp_matched(f->facts.rtp)) {
         char ss[16];
         W(xmlTextWriterStartElement(w, BAD_CAST "rtp"));
         W(attr(w, "kind", f->facts.rtp->is_rtp ? "rtp" : "rtcp"));
@@ -378,7 +384,7 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
             W(attr_u64(w, "payload-type", f->facts.rtp->payload_type));
         W(xmlTextWriterEndElement(w));
     }
-    if (f->facts.banner && f->facts.banner->kind)
+    if (ea_banner_matched(f->facts.banner))
         W(xmlTextWriterWriteElement(w, BAD_CAST "banner", BAD_CAST f->facts.banner->text));
     W(xmlTextWriterEndElement(w));
     return 0;

@@ -196,9 +196,25 @@ static void test_truncation(void)
     }
 }
 
+/* ea_banner_matched: 0 for NULL and a fresh info, 1 once a kind found. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_banner_matched(NULL));
+    struct ea_banner_info *s = ea_banner_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_banner_matched(s));
+    s->str_truncated = 1;
+    CU_ASSERT_FALSE(ea_banner_matched(s));
+    s->kind = EA_BANNER_SSH;
+    CU_ASSERT_TRUE(ea_banner_matched(s));
+    ea_banner_info_free(s);
+    ea_banner_info_free(NULL);
+}
+
 void ea_test_add_dissect_banner(void)
 {
     EA_SUITE("dissect-banner",
+             { "matched, info new and free", test_matched },
              { "recorded ssh, curl, http.server", test_recorded },
              { "SSH identification lines", test_ssh },
              { "HTTP request and status lines", test_http },

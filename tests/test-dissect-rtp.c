@@ -788,9 +788,26 @@ static void test_null(void)
     ea_rtp_tcp_state_free(NULL);
 }
 
+/* ea_rtp_matched: 0 for NULL and a fresh info, 1 once decided as RTP or RTCP. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_rtp_matched(NULL));
+    struct ea_rtp_info *s = ea_rtp_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_rtp_matched(s));
+    s->run[0] = 2;
+    s->stun_in_4571 = 1;                /* STUN in the framing is the STUN dissector's match */
+    CU_ASSERT_FALSE(ea_rtp_matched(s));
+    s->is_rtcp = 1;
+    CU_ASSERT_TRUE(ea_rtp_matched(s));
+    ea_rtp_info_free(s);
+    ea_rtp_info_free(NULL);
+}
+
 void ea_test_add_dissect_rtp(void)
 {
     EA_SUITE("dissect-rtp",
+             { "matched, info new and free", test_matched },
              { "RTP decided over UDP", test_decide_udp },
              { "header misfits", test_header_misfits },
              { "run rules", test_run_rules },

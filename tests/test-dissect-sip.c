@@ -444,9 +444,26 @@ static void test_truncation_crafted(void)
     }
 }
 
+/* ea_sip_matched: 0 for NULL and a fresh info, 1 once a request or a status line. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_sip_matched(NULL));
+    struct ea_sip_info *s = ea_sip_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_sip_matched(s));
+    s->request = 1;
+    CU_ASSERT_TRUE(ea_sip_matched(s));
+    s->request = 0;
+    s->response = 1;
+    CU_ASSERT_TRUE(ea_sip_matched(s));
+    ea_sip_info_free(s);
+    ea_sip_info_free(NULL);
+}
+
 void ea_test_add_dissect_sip(void)
 {
     EA_SUITE("dissect-sip",
+             { "matched, info new and free", test_matched },
              { "INVITE over UDP (sipp)", test_invite_udp },
              { "status line and keeping first values", test_status_and_merge },
              { "TCP, folding, compact forms", test_tcp_folding_compact },

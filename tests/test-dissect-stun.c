@@ -822,9 +822,25 @@ static void test_channel_data_payload(void)
     CU_ASSERT(si.channel_data && si.channel_msgs[0] == 1 && si.channel_msgs[1] == 1);
 }
 
+/* ea_stun_matched: 0 for NULL and a fresh info, 1 once one message either way. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_stun_matched(NULL));
+    struct ea_stun_info *s = ea_stun_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_stun_matched(s));
+    s->malformed = 1;
+    CU_ASSERT_FALSE(ea_stun_matched(s));
+    s->messages[1] = 1;
+    CU_ASSERT_TRUE(ea_stun_matched(s));
+    ea_stun_info_free(s);
+    ea_stun_info_free(NULL);
+}
+
 void ea_test_add_dissect_stun(void)
 {
     EA_SUITE("dissect-stun",
+             { "matched, info new and free", test_matched },
              { "each class and method", test_each_class_and_method },
              { "TURN session counters", test_turn_session },
              { "ChannelData", test_channel_data },

@@ -980,9 +980,31 @@ static void test_t13_answers(void)
     CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_NONE), "");
 }
 
+/* ea_tls_matched: 0 for NULL and a fresh info, 1 once a ClientHello or a ServerHello. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_tls_matched(NULL));
+    struct ea_tls_info *s = ea_tls_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_tls_matched(s));
+    s->record_seen = 1;                 /* a record alone is not a match */
+    CU_ASSERT_FALSE(ea_tls_matched(s));
+    s->client_hello = 1;
+    CU_ASSERT_TRUE(ea_tls_matched(s));
+    s->client_hello = 0;
+    s->server_hello = 1;
+    CU_ASSERT_TRUE(ea_tls_matched(s));
+    s->server_hello = 0;
+    s->midstream = 1;
+    CU_ASSERT_TRUE(ea_tls_matched(s));
+    ea_tls_info_free(s);
+    ea_tls_info_free(NULL);
+}
+
 void ea_test_add_dissect_tls(void)
 {
     EA_SUITE("dissect-tls",
+             { "matched, info new and free", test_matched },
              { "mtls yes (TLS 1.2, client certificate)", test_mtls_yes },
              { "mtls no (no CertificateRequest)", test_mtls_no_request },
              { "mtls no (empty client Certificate)", test_mtls_empty_cert },

@@ -596,9 +596,25 @@ static void test_midstream_not_mine(void)
     }
 }
 
+/* ea_xmpp_seen (the matched test): 0 for NULL and a fresh info, 1 once a stream header either way. */
+static void test_matched(void)
+{
+    CU_ASSERT_FALSE(ea_xmpp_seen(NULL));
+    struct ea_xmpp_info *s = ea_xmpp_info_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(ea_xmpp_seen(s));
+    s->ns_server = 1;                   /* a namespace without a stream header is not a match */
+    CU_ASSERT_FALSE(ea_xmpp_seen(s));
+    s->stream[1] = 1;
+    CU_ASSERT_TRUE(ea_xmpp_seen(s));
+    ea_xmpp_info_free(s);
+    ea_xmpp_info_free(NULL);
+}
+
 void ea_test_add_dissect_xmpp(void)
 {
     EA_SUITE("dissect-xmpp",
+             { "matched, info new and free", test_matched },
              { "Prosody c2s STARTTLS", test_prosody_c2s },
              { "Prosody s2s STARTTLS with dialback", test_prosody_s2s },
              { "ejabberd c2s without STARTTLS", test_ejabberd_no_starttls },

@@ -5,6 +5,12 @@
 #include <arpa/inet.h>
 #include "tests.h"
 #include "policy.h"
+#include "dissect-banner.h"
+#include "dissect-rtp.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+#include "dissect-tls.h"
+#include "dissect-xmpp.h"
 
 static struct ea_ruleset *rs;
 static struct ea_policy *pol;
