@@ -581,7 +581,17 @@ done:
     return out;
 }
 
-int ea_merge_main(int argc, char **argv)
+/* What the command line of edgeaudit merge asks for; the strings are argv's. */
+struct merge_args {
+    const char *xml_out, *html_out;
+    int deterministic, quiet;
+    struct ea_options o;        /* only datadir is used */
+    char **files;
+    size_t n;
+};
+
+/* Parses argv into *a. Returns -1 to go on, else the exit code (usage printed). */
+static int merge_parse(int argc, char **argv, struct merge_args *a)
 {
     static const struct option lo[] = {
         { "xml", required_argument, NULL, 'x' },
@@ -592,28 +602,17 @@ int ea_merge_main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *xml_out = NULL, *html_out = NULL;
-    int deterministic = 0, quiet = 0, c, code = EA_EXIT_USAGE;
-    struct ea_options o;
-    char err[ERRLEN], dir[PATH_MAX], path[PATH_MAX + 64];
-    xmlDocPtr *docs = NULL, out = NULL;
-    xmlRelaxNGParserCtxtPtr pctx = NULL;
-    xmlRelaxNGPtr schema = NULL;
-    char *mem = NULL;
-    size_t n = 0, len = 0;
-    struct ea_xml_catch xml_errors = { .on_error = NULL };
-    int caught = 0;
-
-    memset(&o, 0, sizeof(o));
+    int c;
+    memset(a, 0, sizeof(*a));
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (c) {
-        case 'x': xml_out = optarg; break;
-        case 'H': html_out = optarg; break;
-        case 'd': deterministic = 1; break;
-        case 'q': quiet = 1; break;
-        case 'D': o.datadir = optarg; break;
+        case 'x': a->xml_out = optarg; break;
+        case 'H': a->html_out = optarg; break;
+        case 'd': a->deterministic = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'D': a->o.datadir = optarg; break;
         case 'h': fputs(merge_usage, stdout); return EA_EXIT_COMPLIANT;
         default:
             fprintf(stderr, "edgeaudit merge: unknown or incomplete option '%s' (see edgeaudit merge --help)\n",
@@ -621,45 +620,37 @@ int ea_merge_main(int argc, char **argv)
             return EA_EXIT_USAGE;
         }
     }
-    n = (size_t)(argc - optind);
-    if (n == 0 || (!xml_out && !html_out)) {
+    a->n = (size_t)(argc - optind);
+    a->files = argv + optind;
+    if (a->n == 0 || (!a->xml_out && !a->html_out)) {
         fputs(merge_usage, stderr);
         return EA_EXIT_USAGE;
     }
-    /* libxml2 would print parse and schema errors itself; we say one line per file instead.
-       Released at out: the hooks are the process's, not this command's. */
-    ea_xml_catch_on(&xml_errors);
-    caught = 1;
-    if (ea_find_datadir(&o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
-        fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
-        goto out;
-    }
-    snprintf(path, sizeof(path), "%s/edgeaudit-report.rng", dir);
-    pctx = xmlRelaxNGNewParserCtxt(path);
-    schema = pctx ? xmlRelaxNGParse(pctx) : NULL;
-    docs = calloc(n, sizeof(*docs));
-    if (!schema || !docs) {
-        fprintf(stderr, "edgeaudit merge: cannot load the report schema %s\n", path);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        docs[i] = load_report(argv[optind + (int)i], schema, err, sizeof(err));
+    return -1;
+}
+
+/* Loads and validates every input into docs[] (n slots, NULL on entry); -1 with the error printed. */
+static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, xmlDocPtr *docs)
+{
+    char err[ERRLEN];
+    for (size_t i = 0; i < a->n; i++) {
+        docs[i] = load_report(a->files[i], schema, err, sizeof(err));
         if (!docs[i]) {
             fprintf(stderr, "edgeaudit merge: %s\n", err);
-            goto out;
+            return -1;
         }
         if (i && !same_rules(docs[0], docs[i])) {
             fprintf(stderr, "edgeaudit merge: %s: judged against other rules than %s; not merged\n",
-                    argv[optind + (int)i], argv[optind]);
-            goto out;
+                    a->files[i], a->files[0]);
+            return -1;
         }
     }
-    out = xmlCopyDoc(docs[0], 1);
-    int findings = out ? merge_docs(out, docs, n) : -1;
-    if (findings < 0) {
-        fprintf(stderr, "edgeaudit merge: out of memory\n");
-        goto out;
-    }
+    return 0;
+}
+
+/* The merged report's generator, and its creation time and host unless deterministic. */
+static void stamp(xmlDocPtr out, int deterministic)
+{
     xmlNodePtr root = xmlDocGetRootElement(out);
     xmlSetProp(root, BAD_CAST "generator", BAD_CAST "edgeaudit " PACKAGE_VERSION);
     xmlUnsetProp(root, BAD_CAST "created");
@@ -673,32 +664,80 @@ int ea_merge_main(int argc, char **argv)
         if (gethostname(host, sizeof(host) - 1) == 0)
             xmlSetProp(root, BAD_CAST "host", BAD_CAST host);
     }
-    mem = serialise(out, &len);
+}
+
+/* Writes the merged document as --xml and --html ask; the exit code. */
+static int write_outputs(struct merge_args *a, xmlDocPtr out, int findings)
+{
+    char err[ERRLEN];
+    size_t len = 0;
+    int code = EA_EXIT_REPORT;
+    char *mem = serialise(out, &len);
     if (!mem) {
         fprintf(stderr, "edgeaudit merge: out of memory\n");
-        goto out;
+        return EA_EXIT_USAGE;
     }
-    code = EA_EXIT_REPORT;
-    if (xml_out && ea_write_atomic(xml_out, mem, len, err, sizeof(err)) != 0) {
+    if (a->xml_out && ea_write_atomic(a->xml_out, mem, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit merge: %s\n", err);
         goto out;
     }
-    if (html_out && ea_report_html_render(&o, html_out, mem, len, err, sizeof(err)) != 0) {
+    if (a->html_out && ea_report_html_render(&a->o, a->html_out, mem, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit merge: %s\n", err);
         goto out;
     }
-    if (!quiet)
-        printf("edgeaudit merge: %zu reports: %s\n", n, findings ? "FINDINGS" : "compliant");
+    if (!a->quiet)
+        printf("edgeaudit merge: %zu reports: %s\n", a->n, findings ? "FINDINGS" : "compliant");
     code = findings ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
 out:
     free(mem);
+    return code;
+}
+
+int ea_merge_main(int argc, char **argv)
+{
+    struct merge_args a;
+    int code = merge_parse(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    code = EA_EXIT_USAGE;
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    xmlDocPtr *docs = NULL, out = NULL;
+    xmlRelaxNGParserCtxtPtr pctx = NULL;
+    xmlRelaxNGPtr schema = NULL;
+    struct ea_xml_catch xml_errors = { .on_error = NULL };
+
+    /* libxml2 would print parse and schema errors itself; we say one line per file instead.
+       Released at out: the hooks are the process's, not this command's. */
+    ea_xml_catch_on(&xml_errors);
+    if (ea_find_datadir(&a.o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/edgeaudit-report.rng", dir);
+    pctx = xmlRelaxNGNewParserCtxt(path);
+    schema = pctx ? xmlRelaxNGParse(pctx) : NULL;
+    docs = calloc(a.n, sizeof(*docs));
+    if (!schema || !docs) {
+        fprintf(stderr, "edgeaudit merge: cannot load the report schema %s\n", path);
+        goto out;
+    }
+    if (load_all(&a, schema, docs) < 0)
+        goto out;
+    out = xmlCopyDoc(docs[0], 1);
+    int findings = out ? merge_docs(out, docs, a.n) : -1;
+    if (findings < 0) {
+        fprintf(stderr, "edgeaudit merge: out of memory\n");
+        goto out;
+    }
+    stamp(out, a.deterministic);
+    code = write_outputs(&a, out, findings);
+out:
     xmlFreeDoc(out);
-    for (size_t i = 0; docs && i < n; i++)
+    for (size_t i = 0; docs && i < a.n; i++)
         xmlFreeDoc(docs[i]);
     free(docs);
     xmlRelaxNGFree(schema);
     xmlRelaxNGFreeParserCtxt(pctx);
-    if (caught)
-        ea_xml_catch_off(&xml_errors);
+    ea_xml_catch_off(&xml_errors);
     return code;
 }
