@@ -14,6 +14,17 @@ static void check_info(const struct ea_tls_info *ti)
         FZ_FAIL("ea_mtls_name(%d) is NULL", (int)m);
     if (ti->client_cert_nonempty && !ti->client_cert)
         FZ_FAIL("client_cert_nonempty without client_cert");
+    /* How the answer was reached agrees with the answer; an inference needs a TLS 1.3 shape. */
+    enum ea_mtls_evidence ev = ea_tls_mtls_evidence(ti);
+    const char *why = ea_tls_mtls_why(ti);
+    if (!why || (m == EA_MTLS_NONE) != (ev == EA_MTLS_EV_NONE) || (m == EA_MTLS_NONE) != (why[0] == 0))
+        FZ_FAIL("mtls %d, evidence %d, reason '%s'", (int)m, (int)ev, why ? why : "(null)");
+    if ((m == EA_MTLS_UNVERIFIABLE) != (ev == EA_MTLS_EV_UNVERIFIABLE))
+        FZ_FAIL("mtls %d with evidence %d", (int)m, (int)ev);
+    if (ev == EA_MTLS_EV_INFERRED && (ti->version != 0x0304 || !ti->t13.hash_len || ti->psk))
+        FZ_FAIL("inferred without a TLS 1.3 shape (version 0x%04x)", ti->version);
+    if (ti->t13.n[0] > EA_TLS13_RECS || ti->t13.n[1] > EA_TLS13_RECS)
+        FZ_FAIL("more than %d TLS 1.3 record lengths kept", EA_TLS13_RECS);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
