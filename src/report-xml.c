@@ -257,69 +257,9 @@ static int xmpp_kind_attrs(xmlTextWriterPtr w, const struct ea_flow *f)
     return ev == EA_XMPP_EV_NONE ? 0 : attr(w, "evidence", ea_xmpp_evidence_name(ev));
 }
 
-static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_flow *f)
+/* What the dissectors found: one child element per dissector that matched the flow. */
+static int write_facts(xmlTextWriterPtr w, const struct ea_flow *f)
 {
-    const struct ea_ruleset *rs = pl->rs;
-    char a[64], lbl[64], nd[64];
-    W(xmlTextWriterStartElement(w, BAD_CAST "flow"));
-    W(attr_u64(w, "id", f->id));
-    W(attr(w, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a))));
-    W(attr_u64(w, "client-port", f->key.sport));
-    W(attr(w, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a))));
-    W(attr_u64(w, "server-port", f->key.dport));
-    W(attr(w, "transport", ea_proto_name(f->key.proto)));
-    W(attr_u64(w, "vlan", f->key.vlan));
-    enum ea_nat nat = ea_ruleset_nat_of(rs, f->key.family, f->key.dst);   /* behind NAT: which address */
-    if (nat == EA_NAT_NONE)
-        nat = ea_ruleset_nat_of(rs, f->key.family, f->key.src);
-    if (nat != EA_NAT_NONE)
-        W(attr(w, "nat", ea_nat_name(nat)));
-    W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
-    W(attr(w, "app-source", ea_label_src_name(f->label.src)));
-    W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
-    if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
-        W(attr(w, "ndpi-service", nd));
-    if (ea_tls_matched(f->facts.tls)) {
-        W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls))));
-        W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls))));
-        W(attr(w, "mtls-reason", ea_tls_mtls_why(f->facts.tls)));
-        if (f->facts.tls->sni[0])
-            W(attr(w, "sni", f->facts.tls->sni));
-    }
-    W(attr(w, "verdict", f->verdict.judged ? ea_verdict_name(f->verdict.v) : "unjudged"));
-    char rules[EA_MAX_RULES * 40];
-    rules[0] = 0;   /* not the whole array: this runs once per flow */
-    for (size_t i = 0; i < rs->nrules; i++)
-        if (f->verdict.rules & (1ULL << i)) {
-            if (rules[0])
-                ea_str_append(rules, sizeof(rules), " ");
-            ea_str_append(rules, sizeof(rules), rs->rules[i].id);
-        }
-    W(attr(w, "rules", rules));
-    W(attr(w, "reason", f->verdict.text ? f->verdict.text : ""));
-    W(attr(w, "reason-code", ea_reason_name(f->verdict.reason)));
-    if (f->verdict.v == EA_V_BLOCKED)
-        W(attr(w, "blocked", f->verdict.blocked_required ? "required" : "forbidden"));
-    W(attr_u64(w, "first-frame", f->first_frame));
-    W(attr_u64(w, "last-frame", f->last_frame));
-    W(attr_time(w, "first", f->first_ns));
-    W(attr_time(w, "last", f->last_ns));
-    W(attr_u64(w, "packets-c2s", f->pkts[0]));
-    W(attr_u64(w, "packets-s2c", f->pkts[1]));
-    W(attr_u64(w, "bytes-c2s", f->bytes[0]));
-    W(attr_u64(w, "bytes-s2c", f->bytes[1]));
-    if (f->key.proto == IPPROTO_TCP) {
-        W(attr(w, "tcp-open", ea_tcp_open_name(f->tcp.open)));
-        W(attr(w, "tcp-close", ea_tcp_close_name(f->tcp.close)));
-        if (f->tcp.syns > 1)
-            W(attr_u64(w, "syn-retransmissions", f->tcp.syns - 1));
-    }
-    if (f->initiator_inferred)
-        W(attr(w, "initiator", "inferred"));
-    if (f->icmp.errors) {
-        W(attr_u64(w, "icmp-errors", f->icmp.errors));
-        W(attr_u64(w, "icmp-frame", f->icmp.frame));
-    }
     if (ea_tls_matched(f->facts.tls)) {
         char v[8];
         W(xmlTextWriterStartElement(w, BAD_CAST "tls"));
@@ -386,6 +326,75 @@ static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct e
     }
     if (ea_banner_matched(f->facts.banner))
         W(xmlTextWriterWriteElement(w, BAD_CAST "banner", BAD_CAST f->facts.banner->text));
+    return 0;
+fail:
+    return -1;
+}
+
+static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_flow *f)
+{
+    const struct ea_ruleset *rs = pl->rs;
+    char a[64], lbl[64], nd[64];
+    W(xmlTextWriterStartElement(w, BAD_CAST "flow"));
+    W(attr_u64(w, "id", f->id));
+    W(attr(w, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a))));
+    W(attr_u64(w, "client-port", f->key.sport));
+    W(attr(w, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a))));
+    W(attr_u64(w, "server-port", f->key.dport));
+    W(attr(w, "transport", ea_proto_name(f->key.proto)));
+    W(attr_u64(w, "vlan", f->key.vlan));
+    enum ea_nat nat = ea_ruleset_nat_of(rs, f->key.family, f->key.dst);   /* behind NAT: which address */
+    if (nat == EA_NAT_NONE)
+        nat = ea_ruleset_nat_of(rs, f->key.family, f->key.src);
+    if (nat != EA_NAT_NONE)
+        W(attr(w, "nat", ea_nat_name(nat)));
+    W(attr(w, "app", ea_classify_label(pl->cls, f, lbl, sizeof(lbl))));
+    W(attr(w, "app-source", ea_label_src_name(f->label.src)));
+    W(attr(w, "ndpi", ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd))));
+    if (*ea_classify_ndpi_service(pl->cls, f, nd, sizeof(nd)))
+        W(attr(w, "ndpi-service", nd));
+    if (ea_tls_matched(f->facts.tls)) {
+        W(attr(w, "mtls", ea_mtls_name(ea_tls_mtls(f->facts.tls))));
+        W(attr(w, "mtls-evidence", ea_mtls_evidence_name(ea_tls_mtls_evidence(f->facts.tls))));
+        W(attr(w, "mtls-reason", ea_tls_mtls_why(f->facts.tls)));
+        if (f->facts.tls->sni[0])
+            W(attr(w, "sni", f->facts.tls->sni));
+    }
+    W(attr(w, "verdict", f->verdict.judged ? ea_verdict_name(f->verdict.v) : "unjudged"));
+    char rules[EA_MAX_RULES * 40];
+    rules[0] = 0;   /* not the whole array: this runs once per flow */
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (f->verdict.rules & (1ULL << i)) {
+            if (rules[0])
+                ea_str_append(rules, sizeof(rules), " ");
+            ea_str_append(rules, sizeof(rules), rs->rules[i].id);
+        }
+    W(attr(w, "rules", rules));
+    W(attr(w, "reason", f->verdict.text ? f->verdict.text : ""));
+    W(attr(w, "reason-code", ea_reason_name(f->verdict.reason)));
+    if (f->verdict.v == EA_V_BLOCKED)
+        W(attr(w, "blocked", f->verdict.blocked_required ? "required" : "forbidden"));
+    W(attr_u64(w, "first-frame", f->first_frame));
+    W(attr_u64(w, "last-frame", f->last_frame));
+    W(attr_time(w, "first", f->first_ns));
+    W(attr_time(w, "last", f->last_ns));
+    W(attr_u64(w, "packets-c2s", f->pkts[0]));
+    W(attr_u64(w, "packets-s2c", f->pkts[1]));
+    W(attr_u64(w, "bytes-c2s", f->bytes[0]));
+    W(attr_u64(w, "bytes-s2c", f->bytes[1]));
+    if (f->key.proto == IPPROTO_TCP) {
+        W(attr(w, "tcp-open", ea_tcp_open_name(f->tcp.open)));
+        W(attr(w, "tcp-close", ea_tcp_close_name(f->tcp.close)));
+        if (f->tcp.syns > 1)
+            W(attr_u64(w, "syn-retransmissions", f->tcp.syns - 1));
+    }
+    if (f->initiator_inferred)
+        W(attr(w, "initiator", "inferred"));
+    if (f->icmp.errors) {
+        W(attr_u64(w, "icmp-errors", f->icmp.errors));
+        W(attr_u64(w, "icmp-frame", f->icmp.frame));
+    }
+    W(write_facts(w, f));
     W(xmlTextWriterEndElement(w));
     return 0;
 fail:
