@@ -598,6 +598,26 @@ static xmlDocPtr read_xml(const char *path, long *doctype_line)
 }
 
 /*
+ * read_xml with the error line: "DOCTYPE declarations are not allowed", the
+ * first libxml2 error caught in *x, or 'fallback'. NULL with err set.
+ */
+static xmlDocPtr read_explained(const char *path, const struct xerr *x, const char *fallback,
+                                char *err, size_t errlen)
+{
+    long dt_line = 0;
+    xmlDocPtr doc = read_xml(path, &dt_line);
+    if (doc)
+        return doc;
+    if (dt_line)
+        seterr(err, errlen, path, dt_line, "DOCTYPE declarations are not allowed");
+    else if (x->have)
+        seterr(err, errlen, path, x->line, "%s", x->msg);
+    else
+        seterr(err, errlen, path, 0, "%s", fallback);
+    return NULL;
+}
+
+/*
  * Parses 'path' without network or DTD loading and validates it against
  * schema_dir/schema_name. Returns the document (caller frees) or NULL with
  * err set ("FILE:LINE: cause").
@@ -613,7 +633,6 @@ static xmlDocPtr load_valid(const char *path, const char *schema_dir, const char
     xmlRelaxNGValidCtxtPtr vctx = NULL;
     char spath[4096];
     int ok = 0;
-    long dt_line = 0;
 
     memset(&x, 0, sizeof(x));
     ea_xml_catch_on(&g);
@@ -631,16 +650,9 @@ static xmlDocPtr load_valid(const char *path, const char *schema_dir, const char
     }
 
     /* The schema: our own file, but still read without network access. */
-    sdoc = read_xml(spath, &dt_line);
-    if (!sdoc) {
-        if (dt_line)
-            seterr(err, errlen, spath, dt_line, "DOCTYPE declarations are not allowed");
-        else if (x.have)
-            seterr(err, errlen, spath, x.line, "%s", x.msg);
-        else
-            seterr(err, errlen, spath, 0, "cannot read schema");
+    sdoc = read_explained(spath, &x, "cannot read schema", err, errlen);
+    if (!sdoc)
         goto out;
-    }
     pctx = xmlRelaxNGNewDocParserCtxt(sdoc);
     if (!pctx) {
         seterr(err, errlen, spath, 0, "out of memory");
@@ -654,16 +666,9 @@ static xmlDocPtr load_valid(const char *path, const char *schema_dir, const char
         goto out;
     }
 
-    doc = read_xml(path, &dt_line);
-    if (!doc) {
-        if (dt_line)
-            seterr(err, errlen, path, dt_line, "DOCTYPE declarations are not allowed");
-        else if (x.have)
-            seterr(err, errlen, path, x.line, "%s", x.msg);
-        else
-            seterr(err, errlen, path, 0, "cannot parse");
+    doc = read_explained(path, &x, "cannot parse", err, errlen);
+    if (!doc)
         goto out;
-    }
     vctx = xmlRelaxNGNewValidCtxt(schema);
     if (!vctx) {
         seterr(err, errlen, path, 0, "out of memory");
