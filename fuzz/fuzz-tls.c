@@ -21,7 +21,7 @@ static void check_info(const struct ea_tls_info *ti)
         FZ_FAIL("mtls %d, evidence %d, reason '%s'", (int)m, (int)ev, why ? why : "(null)");
     if ((m == EA_MTLS_UNVERIFIABLE) != (ev == EA_MTLS_EV_UNVERIFIABLE))
         FZ_FAIL("mtls %d with evidence %d", (int)m, (int)ev);
-    if (ev == EA_MTLS_EV_INFERRED && (ti->version != 0x0304 || !ti->t13.hash_len || ti->psk))
+    if (ev == EA_MTLS_EV_INFERRED && (ti->version != 0x0304 || !ti->t13.hash_len || ti->psk || ti->early_data))
         FZ_FAIL("inferred without a TLS 1.3 shape (version 0x%04x)", ti->version);
     if (ti->t13.n[0] > EA_TLS13_RECS || ti->t13.n[1] > EA_TLS13_RECS)
         FZ_FAIL("more than %d TLS 1.3 record lengths kept", EA_TLS13_RECS);

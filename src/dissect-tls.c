@@ -26,6 +26,7 @@
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_PRE_SHARED_KEY     41
 #define EXT_POST_HS_AUTH       49
+#define EXT_EARLY_DATA         42
 
 #define REC_HDR 5
 #define REC_MAX (16384 + 2048)   /* RFC 5246 6.2.3: 2^14 + 2048 for ciphertext */
@@ -69,6 +70,7 @@ struct ea_tls_state {
     uint8_t offered13;         /* ClientHello listed TLS 1.3 in supported_versions */
     uint8_t mid;               /* joined mid-stream: records are walked, not parsed */
     uint8_t t13;               /* TLS 1.3 ServerHello parsed: only record lengths from here */
+    uint8_t offered_early;     /* ClientHello carried early_data: 0-RTT may follow it */
     uint8_t rc;                /* enum ea_dis_rc, sticky once not NEED_MORE */
 };
 
@@ -278,6 +280,8 @@ static int parse_client_hello(struct ea_tls_state *st, struct ea_tls_info *info,
                 ok = parse_client_versions(st, &e);
             else if (type == EXT_POST_HS_AUTH)
                 info->pha_offered = 1;   /* RFC 8446 4.2.6: empty extension_data */
+            else if (type == EXT_EARLY_DATA)
+                st->offered_early = 1;   /* RFC 8446 4.2.10 */
             if (!ok)
                 return 0;
         }
@@ -595,6 +599,9 @@ static void record_begin(struct ea_tls_state *st, struct ea_tls_info *info, int 
     }
     if (type == CT_APPDATA) {
         info->app_data = 1;
+        /* RFC 8446 4.2.10: application_data before the ServerHello is 0-RTT early data. */
+        if (dir == EA_DIR_C2S && st->offered_early && info->client_hello && !info->server_hello)
+            info->early_data = 1;
         dir_stop(d);
     } else if (type == CT_ALERT) {
         info->alert = 1;
@@ -748,7 +755,7 @@ static int other_start(struct ea_tls_state *st, int dir)
 static int t13_final(const struct ea_tls_info *info)
 {
     const struct ea_tls13_flights *fl = &info->t13;
-    if (info->psk || !fl->hash_len || fl->n[EA_DIR_C2S] >= EA_TLS13_RECS)
+    if (info->psk || info->early_data || !fl->hash_len || fl->n[EA_DIR_C2S] >= EA_TLS13_RECS)
         return 1;
     switch (ea_tls13_shape(fl)) {
     case EA_T13_PENDING:
@@ -768,8 +775,9 @@ static int answer_final(const struct ea_tls_state *st, const struct ea_tls_info 
         return 1;
     if (st->t13)
         return t13_final(info);
+    /* After 0-RTT early data, the ServerHello still tells whether a PSK was accepted. */
     return (info->server_hello && is_tls13(info->version)) || info->resumed ||
-           info->ccs[EA_DIR_C2S] || info->app_data;
+           info->ccs[EA_DIR_C2S] || (info->app_data && !info->early_data);
 }
 
 /*
@@ -995,6 +1003,9 @@ static struct mtls_answer mtls13(const struct ea_tls_info *info)
 {
     if (info->psk)
         return unverifiable("TLS 1.3 resumed with a pre-shared key: no certificates are exchanged");
+    if (info->early_data)
+        return unverifiable("TLS 1.3 0-RTT early data came before the handshake: the client's flight "
+                            "cannot be told from it");
     if (!info->t13.hash_len)
         return unverifiable("the TLS 1.3 cipher suite is not one whose handshake shape was measured "
                             "(TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384)");
@@ -1044,6 +1055,9 @@ static struct mtls_answer mtls_explain(const struct ea_tls_info *info)
         return unverifiable("a TLS 1.3 draft version, whose handshake shape was not measured");
     if (info->hello_retry)
         return unverifiable("the server's TLS 1.3 ServerHello after its HelloRetryRequest was not captured");
+    if (info->early_data && !info->server_hello)
+        return unverifiable("TLS 1.3 0-RTT early data: a session resumed with a pre-shared key, "
+                            "and the ServerHello was not captured");
     if (info->resumed)
         return unverifiable("a resumed TLS session exchanges no certificates");
     /* RFC 5246 7.4.6: a cleartext client Certificate is only sent on request. */

@@ -90,6 +90,7 @@ struct ea_tls_info {
     uint16_t cipher_suite;        /* ServerHello's cipher_suite */
     uint8_t psk;                  /* TLS 1.3 ServerHello carried pre_shared_key: resumption */
     uint8_t pha_offered;          /* ClientHello offered post_handshake_auth (RFC 8446 4.2.6) */
+    uint8_t early_data;           /* client application_data before the ServerHello: 0-RTT */
     struct ea_tls13_flights t13;  /* after a TLS 1.3 ServerHello */
 };
 

@@ -93,6 +93,7 @@ static int info_eq(const struct ea_tls_info *a, const struct ea_tls_info *b)
            a->str_truncated == b->str_truncated && a->record_seen == b->record_seen &&
            a->hello_retry == b->hello_retry && a->alert == b->alert &&
            a->cipher_suite == b->cipher_suite && a->psk == b->psk && a->pha_offered == b->pha_offered &&
+           a->early_data == b->early_data &&
            memcmp(&a->t13, &b->t13, sizeof(a->t13)) == 0 &&
            strcmp(a->sni, b->sni) == 0 && strcmp(a->alpn, b->alpn) == 0;
 }
@@ -964,6 +965,30 @@ static void test_t13_answers(void)
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
     in.version = 0x7f1c;   /* a draft */
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+
+    /* 0-RTT early data (RFC 8446 4.2.10): a ClientHello with early_data, application_data before
+       the ServerHello. The hello: legacy_version, random, no session id, one suite, null
+       compression, supported_versions (TLS 1.3) and early_data. */
+    static const uint8_t ch_early[5 + 4 + 54] = {
+        0x16, 0x03, 0x01, 0x00, 58, 0x01, 0x00, 0x00, 54, 0x03, 0x03,
+        [43] = 0x00, 0x00, 0x02, 0x13, 0x02, 0x01, 0x00, 0x00, 11,
+        0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04, 0x00, 0x2a, 0x00, 0x00,
+    };
+    static uint8_t early[5 + 1 + 5 + 40];
+    size_t el = put_record(early, put_record(early, 0, 20, 1), 23, 40);
+    const struct flight ed[] = { FL(EA_DIR_C2S, ch_early), { EA_DIR_C2S, early, el },
+                                 FL(EA_DIR_S2C, tls13_s1) };
+    const struct flight no_ed[] = { FL(EA_DIR_C2S, tls13_c1), { EA_DIR_C2S, early, el } };
+    CU_ASSERT_EQUAL(feed(no_ed, 2, &in), EA_DIS_DONE);   /* no early_data offered: not 0-RTT */
+    CU_ASSERT(!in.early_data && in.app_data);
+    CU_ASSERT_EQUAL(feed(ed, 2, &in), EA_DIS_NEED_MORE);   /* the ServerHello still tells */
+    CU_ASSERT(in.early_data && !in.server_hello);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "0-RTT"));
+    CU_ASSERT_EQUAL(feed(ed, 3, &in), EA_DIS_DONE);
+    CU_ASSERT(in.early_data && in.server_hello && in.version == 0x0304);
+    CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "0-RTT"));
 
     /* TLS 1.2: seen in clear. */
     CU_ASSERT_EQUAL(feed(hs_mtls12, NFL(hs_mtls12), &in), EA_DIS_DONE);
