@@ -33,8 +33,8 @@ PARTNER=$(ens_role_ip federated-partner) # 127.0.113.20 -> 203.0.113.20
 PORT=5061
 FAILED=""
 
-# The cases, in capture order (one TCP connection each; "resume" makes two).
-CASES_openssl="nocert cert reqnone cert-sha256 nocert-chacha hrr-cert resume pad-nocert pad-cert pha"
+# The cases, in capture order (one TCP connection each; "resume" and "early-data" make two).
+CASES_openssl="nocert cert reqnone cert-sha256 nocert-chacha hrr-cert resume pad-nocert pad-cert pha early-data"
 CASES_gnutls="nocert cert reqnone cert-sha256 nocert-chacha hrr-cert resume pha"
 CASES_python="nocert cert reqnone cert-sha256 nocert-chacha hrr-cert resume pha"
 
@@ -90,6 +90,7 @@ openssl_case() {
 	pad-nocert) copt=(-record_padding 512) ;;
 	pad-cert) sopt=(-Verify 1); copt=("${cert[@]}" -record_padding 512) ;;
 	pha) copt=("${cert[@]}" -enable_pha) ;;
+	early-data) sopt=(-early_data); naccept=2 ;;
 	esac
 	sip_options "ea-o-$c" > "$log.req"; sip_ok "ea-o-$c" > "$log.resp"
 	ens_bg "ossl-srv" bash -c 'exec openssl s_server -accept "$1:$2" -naccept "$3" -tls1_3 \
@@ -102,6 +103,11 @@ openssl_case() {
 	if [ "$c" = resume ]; then
 		ossl_client "$c" "$log" -sess_in "$log.sess" "${copt[@]}" || return 1
 		grep -q '^Reused' "$log.cli.out" || { fail openssl "session not resumed"; return 1; }
+	elif [ "$c" = early-data ]; then
+		# RFC 8446 4.2.10: 0-RTT data sent with the ClientHello of the resumption.
+		printf 'early data\n' > "$log.early"
+		ossl_client "$c" "$log" -sess_in "$log.sess" -early_data "$log.early" "${copt[@]}" || return 1
+		grep -q 'Early data was accepted' "$log.cli.out" || { fail openssl "early data not accepted"; return 1; }
 	fi
 	wait_gone ossl-srv
 }
@@ -201,7 +207,8 @@ record() {
 check() {
 	local f="$OUT/tls13-$1.pcap" cases conns want ok=0
 	eval "cases=\$CASES_$1"
-	conns=$(( $(echo $cases | wc -w) + 1 ))   # resume: two connections
+	conns=$(echo $cases | wc -w)
+	for c in $cases; do case "$c" in resume|early-data) conns=$((conns + 1)) ;; esac; done
 	want() {
 		local got
 		got=$(tshark -r "$f" -Y "$1" 2>/dev/null | wc -l)
