@@ -5,6 +5,7 @@
 #include "policy.h"
 #include "flow-table.h"
 #include "util-addr.h"
+#include "dissect-banner.h"
 #include "dissect-rtp.h"
 #include "dissect-sip.h"
 #include "dissect-stun.h"
@@ -299,19 +300,223 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
     return check_unknown(r, f, why, n);
 }
 
+/*
+ * Issue 14's protocols: psom, http, dns, tls, and the three services of TCP 443.
+ * why may be NULL with n 0 (snprintf writes nothing then).
+ */
+
+/* What a rule's protocol must be, in words: "sip over TLS", "psom over mutual TLS". */
+static void rule_words(const struct ea_rule *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", ea_rule_proto_name(r->proto),
+             r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
+}
+
+/* The wrong kind of flow for the row: "<kind> where the rule requires sip over TLS". */
+static enum ea_reason wrong_kind(const struct ea_rule *r, const char *kind, char *why, size_t n)
+{
+    char want[64];
+    rule_words(r, want, sizeof(want));
+    snprintf(why, n, "%s where the rule requires %s", kind, want);
+    return EA_R_WRONG_PROTOCOL;
+}
+
+/*
+ * Evidence of a real TLS handshake, which the pseudo-TLS start of TURN over
+ * TCP ([MS-TURN] 3.1.5.1, [MS-ICE2] TCP candidates) never shows: that start
+ * is a ClientHello answered by ServerHello and ServerHelloDone in one record,
+ * with no Certificate, no ChangeCipherSpec and no encrypted records.
+ */
+static int tls_real(const struct ea_tls_info *t)
+{
+    return t->server_cert || t->ccs[0] || t->ccs[1] || t->app_data || t->resumed ||
+           t->midstream || t->version == 0x0304;
+}
+
+/* 1 when the handshake is the pseudo-TLS start of TURN over TCP, from the bytes. */
+static int tls_pseudo(const struct ea_tls_info *t)
+{
+    return t && t->server_hello && t->server_hello_done && !tls_real(t);
+}
+
+/* The kinds TCP 443 carries to the Edge, as the bytes show them. */
+enum kind443 { K_NONE = 0, K_TURN, K_PSEUDO, K_TLS, K_TLS_OPEN, K_HTTPS, K_HTTP, K_SIP };
+
+static enum kind443 kind_443(const struct ea_flow *f)
+{
+    const struct ea_tls_info *t = f->facts.tls;
+    if (ea_stun_matched(f->facts.stun))
+        return K_TURN;
+    if (tls_seen(f)) {
+        if (tls_pseudo(t))
+            return K_PSEUDO;
+        if (!tls_real(t))
+            return K_TLS_OPEN;   /* a ClientHello alone: real TLS and pseudo-TLS look alike */
+        return alpn_is_http(t) ? K_HTTPS : K_TLS;
+    }
+    if (ea_sip_matched(f->facts.sip))
+        return K_SIP;
+    if (identified(f) && f->label.app == EA_APP_HTTP)
+        return K_HTTP;
+    return K_NONE;
+}
+
+/* The service a TCP 443 row belongs to, by its protocol (the page gives each its own address). */
+static const char *service_443(const struct ea_rule *r)
+{
+    if (r->transport != IPPROTO_TCP || r->port_lo != 443 || r->port_hi != 443)
+        return NULL;
+    switch (r->proto) {
+    case EA_RP_SIP: return "the Access Edge";
+    case EA_RP_PSOM: return "the Web Conferencing Edge";
+    case EA_RP_STUN: return "the A/V Edge";
+    default: return NULL;
+    }
+}
+
+/*
+ * TCP 443 of the Edge: the responder's role chose the row (match_rules), the
+ * bytes say whether the flow is of that row's kind. EA_R__COUNT when the
+ * row's own check decides.
+ */
+static enum ea_reason check_443(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    static const char *const words[] = {
+        "", "TURN over TCP", "TURN over TCP (the pseudo-TLS start of [MS-TURN]: no Certificate, no ChangeCipherSpec)",
+        "TLS", "", "plain HTTPS", "plain HTTP", "plaintext SIP",
+    };
+    const char *svc = service_443(r);
+    enum kind443 k = svc ? kind_443(f) : K_NONE;
+    char kind[192];
+    if (k == K_NONE)
+        return EA_R__COUNT;
+    if (r->proto == EA_RP_STUN) {
+        if (k == K_TURN)
+            return EA_R__COUNT;
+        if (k == K_PSEUDO) {
+            snprintf(why, n, "the pseudo-TLS start of TURN over TCP ([MS-TURN]) seen, "
+                     "but no TURN message after it was parsed");
+            return EA_R_UNCONFIRMED;
+        }
+        if (k == K_TLS_OPEN) {
+            snprintf(why, n, "only a ClientHello was seen: a real TLS handshake and the pseudo-TLS "
+                     "start of TURN over TCP look alike there");
+            return EA_R_UNCONFIRMED;
+        }
+    } else if (k == K_TLS || k == K_TLS_OPEN || k == K_SIP) {
+        return EA_R__COUNT;      /* sip and psom: TLS, or plaintext SIP, is the row's own check */
+    }
+    snprintf(kind, sizeof(kind), "%s to %s address", words[k], svc);
+    if (k == K_HTTPS && f->facts.tls->alpn[0])
+        snprintf(kind, sizeof(kind), "plain HTTPS (ALPN \"%s\") to %s address", f->facts.tls->alpn, svc);
+    return wrong_kind(r, kind, why, n);
+}
+
+/* A label of an identified flow, for a wrong kind. */
+static const char *label_words(const struct ea_flow *f)
+{
+    return f->label.app == EA_APP_NDPI ? "a protocol nDPI identifies" : ea_app_name(f->label.app);
+}
+
+/*
+ * PSOM (web conferencing) is inside TLS and cannot be seen there: a TLS
+ * handshake to the row's responder (the Web Conferencing Edge on 443, the
+ * Edge's internal interface on 8057) on the row's port is the evidence, and
+ * mutual TLS where the row says so. Anything the bytes name otherwise is the
+ * wrong kind; bytes that name nothing stay unverified.
+ */
+static enum ea_reason check_psom(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    if (tls_seen(f)) {
+        char what[128];
+        if (alpn_is_http(f->facts.tls)) {
+            snprintf(what, sizeof(what), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
+            return wrong_kind(r, what, why, n);
+        }
+        snprintf(what, sizeof(what), "PSOM is taken from the role and port %u because the payload is encrypted",
+                 r->port_lo);
+        return check_tls(r, f, what, why, n);
+    }
+    if (identified(f))
+        return wrong_kind(r, label_words(f), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+/* HTTP in clear (security none), or HTTPS: TLS whose ALPN offer, if any, names HTTP. */
+static enum ea_reason check_http(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    const struct ea_tls_info *t = f->facts.tls;
+    if (tls_seen(f)) {
+        char what[128];
+        if (r->sec == EA_SEC_NONE)
+            return wrong_kind(r, "TLS", why, n);
+        if (t->alpn[0] && !alpn_is_http(t)) {
+            snprintf(what, sizeof(what), "TLS with ALPN \"%s\"", t->alpn);
+            return wrong_kind(r, what, why, n);
+        }
+        if (t->alpn[0])
+            snprintf(what, sizeof(what), "HTTP named by the client's ALPN offer \"%s\"", t->alpn);
+        else
+            snprintf(what, sizeof(what), "HTTP is taken from port %u because the payload is encrypted",
+                     r->port_lo);
+        return check_tls(r, f, what, why, n);
+    }
+    if (identified(f) && f->label.app == EA_APP_HTTP) {
+        const struct ea_banner_info *b = f->facts.banner;
+        if (r->sec != EA_SEC_NONE) {
+            snprintf(why, n, "plain HTTP where %s is required", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+            return EA_R_LOW_SECURITY;
+        }
+        if (b && b->kind == EA_BANNER_HTTP)
+            snprintf(why, n, "HTTP: \"%s\"", b->text);
+        else
+            snprintf(why, n, "HTTP, as nDPI identifies it");
+        return EA_R_SATISFIED;
+    }
+    if (identified(f))
+        return wrong_kind(r, label_words(f), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+/* DNS: nDPI's identification (DNS, or a service over DNS such as DNS.Dropbox). */
+static enum ea_reason check_dns(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    if (identified(f) && f->label.app == EA_APP_DNS) {
+        snprintf(why, n, "DNS over %s, as nDPI identifies it", f->key.proto == IPPROTO_TCP ? "TCP" : "UDP");
+        return EA_R_SATISFIED;
+    }
+    if (identified(f))
+        return wrong_kind(r, label_words(f), why, n);
+    return check_unknown(r, f, why, n);
+}
+
+/* TLS with any application inside (the logging service's 50001-50003): the handshake is all. */
+static enum ea_reason check_tls_only(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+{
+    if (tls_seen(f))
+        return check_tls(r, f, "the row names no application inside TLS", why, n);
+    if (identified(f))
+        return wrong_kind(r, label_words(f), why, n);
+    return check_unknown(r, f, why, n);
+}
+
 static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
+    enum ea_reason k443 = check_443(r, f, why, n);   /* TCP 443: the kind for the responder's role */
+    if (k443 != EA_R__COUNT)
+        return k443;
     switch (r->proto) {
     case EA_RP_SIP: return check_sip(r, f, why, n);
     case EA_RP_XMPP: return check_xmpp(r, f, why, n);
     case EA_RP_STUN: return check_stun(r, f, why, n);
     case EA_RP_RTP: return check_rtp(r, f, why, n);
+    case EA_RP_PSOM: return check_psom(r, f, why, n);
+    case EA_RP_HTTP: return check_http(r, f, why, n);
+    case EA_RP_DNS: return check_dns(r, f, why, n);
+    case EA_RP_TLS: return check_tls_only(r, f, why, n);
     default: break;
     }
-    /* psom, http, dns, tls (issue 14's packs): the classifier cannot confirm them yet. */
-    snprintf(why, n, "edgeaudit cannot yet confirm %s%s on the wire",
-             ea_rule_proto_name(r->proto),
-             r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
+    snprintf(why, n, "edgeaudit cannot confirm %s on the wire", ea_rule_proto_name(r->proto));
     return EA_R_UNCONFIRMED;
 }
 

@@ -21,6 +21,7 @@ int main(int argc, char **argv)
     ea_test_add_rules();
     ea_test_add_packs();
     ea_test_add_policy();
+    ea_test_add_policy_edge();
     ea_test_add_live();
     ea_test_add_workers();
     ea_test_add_perf();

@@ -16,6 +16,7 @@ void ea_test_add_dissect_banner(void);
 void ea_test_add_rules(void);
 void ea_test_add_packs(void);
 void ea_test_add_policy(void);
+void ea_test_add_policy_edge(void);
 void ea_test_add_live(void);
 void ea_test_add_workers(void);
 void ea_test_add_perf(void);
