@@ -1181,6 +1181,65 @@ out:
  * declared by then: the program applies --role after every rules file (and
  * the site file) has loaded. Every item parses or none is added.
  */
+/*
+ * Parses the comma-separated addresses and CIDRs of --role NAME=... (role
+ * names the role in messages) into *out, a malloc'ed array of *nout (caller
+ * frees). -1 with the error line in err and nothing allocated.
+ */
+static int parse_cidr_list(const char *p, const char *role, struct ea_cidr **out, size_t *nout,
+                           char *err, size_t errlen)
+{
+    struct ea_cidr *cs = NULL;
+    size_t ncs = 0;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        char item[64];
+        struct ea_cidr c;
+        if (len == 0) {
+            seterr(err, errlen, "--role", -1, "empty address for role '%.64s'", role);
+            goto fail;
+        }
+        if (len >= sizeof(item)) {
+            seterr(err, errlen, "--role", -1, "bad address or CIDR '%.*s...' for role '%.64s'", 32, p,
+                   role);
+            goto fail;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (ea_cidr_parse(item, &c) != 0) {
+            seterr(err, errlen, "--role", -1, "bad address or CIDR '%s' for role '%.64s'", item, role);
+            goto fail;
+        }
+        if (ncs >= EA_MAX_CIDRS) {
+            seterr(err, errlen, "--role", -1, "too many addresses for role '%.64s'", role);
+            goto fail;
+        }
+        struct ea_cidr *n = realloc(cs, (ncs + 1) * sizeof(*n));
+        if (!n) {
+            seterr(err, errlen, "--role", -1, "out of memory");
+            goto fail;
+        }
+        cs = n;
+        cs[ncs++] = c;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    *out = cs;
+    *nout = ncs;
+    return 0;
+fail:
+    free(cs);
+    return -1;
+}
+
 int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, size_t errlen)
 {
     int rc = -1;
@@ -1220,48 +1279,8 @@ int ea_ruleset_add_role_arg(struct ea_ruleset *rs, const char *arg, char *err, s
         goto out;
     }
     /* Parse every item before touching the role, so a bad one changes nothing. */
-    const char *p = eq + 1;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len > 0 && *p == ' ') {
-            p++;
-            len--;
-        }
-        while (len > 0 && p[len - 1] == ' ')
-            len--;
-        char item[64];
-        struct ea_cidr c;
-        if (len == 0) {
-            seterr(err, errlen, "--role", -1, "empty address for role '%.64s'", copy);
-            goto out;
-        }
-        if (len >= sizeof(item)) {
-            seterr(err, errlen, "--role", -1, "bad address or CIDR '%.*s...' for role '%.64s'", 32, p,
-                   copy);
-            goto out;
-        }
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (ea_cidr_parse(item, &c) != 0) {
-            seterr(err, errlen, "--role", -1, "bad address or CIDR '%s' for role '%.64s'", item, copy);
-            goto out;
-        }
-        if (ncs >= EA_MAX_CIDRS) {
-            seterr(err, errlen, "--role", -1, "too many addresses for role '%.64s'", copy);
-            goto out;
-        }
-        struct ea_cidr *n = realloc(cs, (ncs + 1) * sizeof(*n));
-        if (!n) {
-            seterr(err, errlen, "--role", -1, "out of memory");
-            goto out;
-        }
-        cs = n;
-        cs[ncs++] = c;
-        if (!end)
-            break;
-        p = end + 1;
-    }
+    if (parse_cidr_list(eq + 1, copy, &cs, &ncs, err, errlen) != 0)
+        goto out;
     struct ea_role *r = &rs->roles[idx];
     if (r->ncidrs + ncs > EA_MAX_CIDRS) {
         seterr(err, errlen, "--role", -1, "too many addresses for role '%.64s'", copy);
