@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classify.h"
-#include "flow-table.h"
 #include "ndpi-glue.h"
 #include "dissect-banner.h"
 #include "dissect-rtp.h"
@@ -358,9 +357,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
     /* A UDP flow whose first packet is a STUN response was seen from the wrong end. */
     if (f->key.proto == IPPROTO_UDP && f->pkts[0] + f->pkts[1] == 1 && *dir == 0 &&
         !f->initiator_inferred && ea_stun_is_response(p->payload, p->payload_len)) {
-        ea_flow_turn(f);
-        f->turned = 0;
-        f->initiator_inferred = 1;
+        ea_flow_orient_reply(f);
         *dir = 1;
     }
 

@@ -189,21 +189,6 @@ static int service_port(uint16_t p)
     }
 }
 
-void ea_flow_turn(struct ea_flow *f)
-{
-    struct ea_tuple k = f->key;
-    memcpy(f->key.src, k.dst, 16);
-    memcpy(f->key.dst, k.src, 16);
-    f->key.sport = k.dport;
-    f->key.dport = k.sport;
-    uint64_t t;
-    t = f->pkts[0]; f->pkts[0] = f->pkts[1]; f->pkts[1] = t;
-    t = f->bytes[0]; f->bytes[0] = f->bytes[1]; f->bytes[1] = t;
-    t = f->payload[0]; f->payload[0] = f->payload[1]; f->payload[1] = t;
-    uint16_t r = f->tcp.rsts[0]; f->tcp.rsts[0] = f->tcp.rsts[1]; f->tcp.rsts[1] = r;
-    f->turned = !f->turned;
-}
-
 /* Evicts the least recently seen flow to make room. */
 static void evict_one(struct ea_flow_table *ft)
 {
@@ -241,25 +226,20 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
         } else if ((fl & EA_TH_SYN) && (fl & EA_TH_ACK)) {
             /* The SYN was not captured; the SYN-ACK's receiver opened it. */
             f->tcp.open = EA_OPEN_SYNACK;
-            f->initiator_inferred = 1;
-            ea_flow_turn(f);
-            f->turned = 0;
+            ea_flow_orient_reply(f);
             *dir = 1;
         } else {
             f->tcp.open = EA_OPEN_MIDSTREAM;
             f->initiator_inferred = 1;
             if (service_port(p->t.sport) && !service_port(p->t.dport)) {
-                ea_flow_turn(f);
-                f->turned = 0;
+                ea_flow_orient_reply(f);
                 *dir = 1;
             }
         }
     } else if (p->t.sport && p->t.dport && service_port(p->t.sport) &&
                !service_port(p->t.dport)) {
         /* A UDP reply seen before its request. */
-        f->initiator_inferred = 1;
-        ea_flow_turn(f);
-        f->turned = 0;
+        ea_flow_orient_reply(f);
         *dir = 1;
     }
 

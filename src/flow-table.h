@@ -81,9 +81,6 @@ uint32_t ea_flow_table_count(const struct ea_flow_table *ft);
 void ea_flow_table_foreach(struct ea_flow_table *ft, void (*fn)(struct ea_flow *f, void *ctx),
                            void *ctx);
 
-/* Swaps initiator and responder of a flow in place (counters too). */
-void ea_flow_turn(struct ea_flow *f);
-
 /* Symmetric hash of a tuple: both directions give the same value. */
 uint32_t ea_tuple_hash(const struct ea_tuple *t);
 

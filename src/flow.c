@@ -1,13 +1,14 @@
-/* flow.c: flow labels and freeing what a flow owns. */
+/* flow.c: flow labels, orientation, and freeing what a flow owns. */
 #include <stdlib.h>
+#include <string.h>
 #include "flow.h"
+#include "classify.h"
 #include "dissect-banner.h"
 #include "dissect-rtp.h"
 #include "dissect-sip.h"
 #include "dissect-stun.h"
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
-#include "classify.h"
 
 static const char *const app_names[EA_APP__COUNT] = {
     [EA_APP_UNKNOWN] = "unknown", [EA_APP_SIP] = "sip", [EA_APP_SIP_TLS] = "sip-tls",
@@ -66,4 +67,31 @@ void ea_flow_free(struct ea_flow *f)
     ea_banner_info_free(f->facts.banner);
     free(f->verdict.text);
     free(f);
+}
+
+/* Initiator and responder change places: the key and every per-direction counter. */
+static void swap_ends(struct ea_flow *f)
+{
+    struct ea_tuple k = f->key;
+    memcpy(f->key.src, k.dst, 16);
+    memcpy(f->key.dst, k.src, 16);
+    f->key.sport = k.dport;
+    f->key.dport = k.sport;
+    uint64_t t;
+    t = f->pkts[0]; f->pkts[0] = f->pkts[1]; f->pkts[1] = t;
+    t = f->bytes[0]; f->bytes[0] = f->bytes[1]; f->bytes[1] = t;
+    t = f->payload[0]; f->payload[0] = f->payload[1]; f->payload[1] = t;
+    uint16_t r = f->tcp.rsts[0]; f->tcp.rsts[0] = f->tcp.rsts[1]; f->tcp.rsts[1] = r;
+}
+
+void ea_flow_orient_reply(struct ea_flow *f)
+{
+    swap_ends(f);
+    f->initiator_inferred = 1;
+}
+
+void ea_flow_turn(struct ea_flow *f)
+{
+    swap_ends(f);
+    f->reversed = 1;
 }

@@ -65,8 +65,8 @@ struct ea_flow {
     struct ea_tuple key;          /* oriented: src is the initiator */
     uint16_t vlan_outer;
     uint8_t encap;
-    uint8_t initiator_inferred;   /* no SYN, or UDP turned round: the initiator is a guess */
-    uint8_t turned;               /* client and server were swapped after the first packet */
+    uint8_t initiator_inferred;   /* no SYN, or its first packet was a reply: a guess */
+    uint8_t reversed;             /* turned round by the policy after inspection (ea_flow_turn) */
 
     uint64_t first_ns, last_ns;
     uint64_t first_frame, last_frame;
@@ -135,7 +135,26 @@ const char *ea_label_src_name(enum ea_label_src s);
 const char *ea_tcp_open_name(enum ea_tcp_open o);
 const char *ea_tcp_close_name(enum ea_tcp_close c);
 
-/* Frees a flow and everything it owns (not its table links). NULL is a no-op. */
+/*
+ * Frees a flow and everything it owns (not its table links). NULL is a no-op.
+ */
 void ea_flow_free(struct ea_flow *f);
+
+/*
+ * The flow's first packet was a reply (a lone SYN-ACK, a reply from a service
+ * port, a STUN response): the flow was seen from the wrong end. Swaps
+ * initiator and responder (key, packet, byte, payload and RST counters) and
+ * marks the initiator as inferred. This fixes the orientation the flow
+ * starts with; it is not a turn (reversed stays 0).
+ */
+void ea_flow_orient_reply(struct ea_flow *f);
+
+/*
+ * Turns an inspected flow round (Suricata's FlowSwap): the same swap, and
+ * reversed is set. For the policy, once its decision says that only the
+ * other orientation of a guessed initiator fits a rule. Call it once per
+ * flow: the flag says the flow was turned, it does not toggle.
+ */
+void ea_flow_turn(struct ea_flow *f);
 
 #endif

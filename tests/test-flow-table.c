@@ -85,6 +85,7 @@ static void test_initiator_from_synack(void)
     CU_ASSERT_EQUAL(f->key.dport, 5061);
     CU_ASSERT_EQUAL(f->key.src[3], 1);
     CU_ASSERT_TRUE(f->initiator_inferred);
+    CU_ASSERT_FALSE(f->reversed);          /* oriented from the start, not turned */
     ea_flow_table_free(ft);
 }
 
@@ -98,6 +99,7 @@ static void test_initiator_udp_reply_first(void)
     CU_ASSERT_EQUAL(d, 1);
     CU_ASSERT_EQUAL(f->key.dport, 53);
     CU_ASSERT_TRUE(f->initiator_inferred);
+    CU_ASSERT_FALSE(f->reversed);
     /* Two ephemeral ports: the first sender is the initiator. */
     struct ea_packet u = pkt(17, 3, 50010, 4, 50020, 0, 1);
     f = ea_flow_table_get(ft, &u, &d);
@@ -192,7 +194,8 @@ static void test_flush_and_turn(void)
     CU_ASSERT_EQUAL(f->key.sport, 5061);
     CU_ASSERT_EQUAL(f->pkts[1], 3);
     CU_ASSERT_EQUAL(f->bytes[0], 99);
-    CU_ASSERT_TRUE(f->turned);
+    CU_ASSERT_TRUE(f->reversed);
+    CU_ASSERT_FALSE(f->initiator_inferred);   /* a SYN was seen: the turn does not make it a guess */
     /* Still found from either direction after turning. */
     CU_ASSERT_PTR_EQUAL(ea_flow_table_find(ft, &a.t, &d), f);
     CU_ASSERT_EQUAL(d, 1);
