@@ -1,4 +1,5 @@
-/* classify.c: per-flow inspection: in-order TCP bytes to the dissectors, packets to nDPI. */
+/* classify.c: per-flow inspection: in-order TCP bytes and UDP datagrams to a table of
+   dissectors, packets to nDPI. */
 #include <stdlib.h>
 #include <string.h>
 #include "classify.h"
@@ -16,14 +17,17 @@
 /* Stream bytes the RFC 4571 probe may see before it must have decided. */
 #define EA_RTP_TCP_PROBE_BYTES 16384
 
-/* Candidate dissectors, as bits of ea_inspect.alive. */
-#define D_TLS    0x01
-#define D_SIP    0x02
-#define D_XMPP   0x04
-#define D_BANNER 0x08
-#define D_STUN   0x10
-#define D_RTP    0x20
-#define D_RTPTCP 0x40
+/*
+ * The dissector table's rows, in the order a stream chunk or a datagram
+ * meets them. SIP is last: any first byte may start a SIP datagram, so it
+ * gets what the RFC 7983 ranges before it leave.
+ */
+enum { DI_BANNER, DI_STUN, DI_XMPP, DI_TLS, DI_RTP, DI_SIP, DI__COUNT };
+#define BIT(i) ((uint16_t)(1u << (i)))
+#define ALL ((uint16_t)((1u << DI__COUNT) - 1))
+
+/* How bytes come: in-order stream bytes of one direction, or one datagram. */
+enum { ON_STREAM, ON_DGRAM };
 
 /* One direction of a TCP stream, for in-order delivery. */
 struct ea_stream {
@@ -33,16 +37,406 @@ struct ea_stream {
     uint8_t gap;             /* a hole: later bytes of this direction are not inspected */
 };
 
+/*
+ * A flow's working state while it is inspected (the flow's 'work'). Owns the
+ * dissector states, nDPI's flow and the infos the flow has not adopted: an
+ * info passes to the flow (f->facts) once its dissector matched, or when
+ * inspection ends.
+ */
 struct ea_inspect {
     struct ea_stream s[2];
     uint32_t payload_pkts;
-    uint16_t alive;
+    uint16_t alive;                   /* bit per table row still in the running */
+    uint16_t adopted;                 /* bit per row whose info the flow owns */
     uint8_t ndpi_done;
-    uint8_t xmpp_upgraded;
-    struct ea_tls_state *tls;
-    struct ea_xmpp_state *xmpp;
-    struct ea_rtp_tcp_state *rtp_tcp;
+    void *ndpi_flow;                  /* ndpi-glue.c's per-flow state */
+    void *state[DI__COUNT];           /* a row's own state, NULL until first fed */
+    void *info[DI__COUNT];            /* a row's facts, NULL until first fed */
 };
+
+/* One hand-over of bytes to one dissector. */
+struct feed {
+    struct ea_flow *f;
+    struct ea_inspect *in;
+    void *state;                      /* the row's state (NULL when it keeps none) */
+    void *info;                       /* the row's facts, never NULL */
+    int dir;
+    const uint8_t *d;
+    size_t n;
+    uint64_t offset;                  /* streams: bytes of this direction before d */
+};
+
+/*
+ * A row of the table. The exclusions are data: keep_mine and keep_done are
+ * the rows left alive ([ON_STREAM], [ON_DGRAM]) once it says NEED_MORE and
+ * DONE; NOT_MINE takes its own row out.
+ */
+struct dissector {
+    uint16_t keep_mine[2], keep_done[2];
+    uint16_t upgrade_to;              /* UPGRADE: only these rows, from the next bytes on */
+    uint8_t dgram_lo, dgram_hi;       /* first bytes of the datagrams it looks at (RFC 7983) */
+    uint8_t dgram_claims;             /* a datagram in its range is its own, whatever it says */
+    uint8_t dgram_miss_stays;         /* a datagram not its own does not rule it out */
+    uint8_t keep_partial;             /* unmatched facts still pass to the flow at the end */
+    void *(*state_new)(void);         /* NULL: it keeps no state */
+    void (*state_free)(void *st);
+    void *(*info_new)(void);
+    void (*info_free)(void *info);
+    int (*matched)(const void *info);
+    void (*adopt)(struct ea_flow *f, void *info);       /* f->facts.X = info */
+    enum ea_dis_rc (*stream)(struct feed *fd);          /* NULL: not on streams */
+    enum ea_dis_rc (*dgram)(struct feed *fd);           /* NULL: not on datagrams */
+    /* NULL: settled when it stops */
+    int (*settled)(const struct ea_flow *f, const struct ea_inspect *in, const void *info);
+};
+
+/* A row's info functions as the table calls them, and its place in the flow's facts. */
+#define FACTS(NAME, MATCHED)                                                           \
+    static void *NAME##_info_new(void) { return ea_##NAME##_info_new(); }              \
+    static void NAME##_info_free(void *i) { ea_##NAME##_info_free(i); }                \
+    static int NAME##_matched(const void *i) { return MATCHED(i); }                    \
+    static void NAME##_adopt(struct ea_flow *f, void *i) { f->facts.NAME = i; }
+FACTS(banner, ea_banner_matched)
+FACTS(stun, ea_stun_matched)
+FACTS(xmpp, ea_xmpp_seen)
+FACTS(tls, ea_tls_matched)
+FACTS(rtp, ea_rtp_matched)
+FACTS(sip, ea_sip_matched)
+
+/* A row's state functions as the table calls them. */
+#define STATE(NAME, PREFIX)                                                            \
+    static void *NAME##_state_new(void) { return PREFIX##_state_new(); }               \
+    static void NAME##_state_free(void *st) { PREFIX##_state_free(st); }
+STATE(xmpp, ea_xmpp)
+STATE(tls, ea_tls)
+STATE(rtp, ea_rtp_tcp)
+
+/* SSH identification or HTTP start line: the first bytes of each direction. */
+static enum ea_dis_rc banner_stream(struct feed *fd)
+{
+    if (fd->offset != 0)
+        return EA_DIS_NEED_MORE;
+    /* The first banner found is kept; a second one is only recognised. */
+    struct ea_banner_info *b = ea_banner_matched(fd->info) ? NULL : fd->info;
+    enum ea_dis_rc rc = ea_banner_parse(b, fd->dir, fd->d, fd->n);
+    /* SSH servers speak first, so only the client's first bytes rule a banner out. */
+    if (rc == EA_DIS_NOT_MINE && fd->dir != EA_DIR_C2S)
+        rc = EA_DIS_NEED_MORE;
+    return rc;
+}
+
+/* RFC 5389 7.2.2: STUN over TCP carries whole messages back to back; the first one decides. */
+static enum ea_dis_rc stun_stream(struct feed *fd)
+{
+    if (fd->offset != 0)
+        return EA_DIS_NEED_MORE;
+    /* A STUN message starts with two zero bits (RFC 5389 6): no ChannelData here. */
+    if (fd->n < 20 || (fd->d[0] & 0xC0))
+        return EA_DIS_NOT_MINE;
+    size_t mlen = 20 + ((size_t)fd->d[2] << 8 | fd->d[3]);
+    return ea_stun_parse(fd->info, fd->dir, fd->d, mlen < fd->n ? mlen : fd->n);
+}
+
+static enum ea_dis_rc run(struct feed *fd, size_t i, int on);
+
+/* TURN ChannelData's Application Data, when it starts like RTP (RFC 7983), to the RTP row. */
+static void relay_media(struct feed *fd)
+{
+    const uint8_t *app = NULL;
+    size_t app_len = 0;
+    if (!ea_stun_channel_data(fd->d, fd->n, &app, &app_len) || !app_len || app[0] < 128 ||
+        app[0] > 191 || !(fd->in->alive & BIT(DI_RTP)))
+        return;
+    struct feed media = *fd;
+    media.d = app;
+    media.n = app_len;
+    if (run(&media, DI_RTP, ON_DGRAM) != EA_DIS_NOT_MINE)
+        ((struct ea_rtp_info *)media.info)->turn_channel = 1;
+}
+
+/* RFC 7983: 0-3 is STUN, 64-79 TURN ChannelData (RFC 8656 12.4) once STUN was seen. */
+static enum ea_dis_rc stun_dgram(struct feed *fd)
+{
+    uint8_t b = fd->d[0];
+    if (b <= 3)
+        return ea_stun_parse(fd->info, fd->dir, fd->d, fd->n);
+    if (b < 64 || b > 79 || !ea_stun_matched(fd->info))
+        return EA_DIS_NOT_MINE;
+    enum ea_dis_rc rc = ea_stun_parse(fd->info, fd->dir, fd->d, fd->n);
+    if (rc == EA_DIS_DONE)
+        relay_media(fd);
+    return rc;
+}
+
+static enum ea_dis_rc xmpp_stream(struct feed *fd)
+{
+    return ea_xmpp_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
+}
+
+static enum ea_dis_rc tls_stream(struct feed *fd)
+{
+    return ea_tls_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
+}
+
+static void *info_of(struct ea_inspect *in, size_t i);
+static void adopt_if_matched(struct ea_flow *f, struct ea_inspect *in, size_t i);
+
+/* RFC 4571 framing; ICE-TCP (RFC 6544) STUN inside it is the flow's STUN. */
+static enum ea_dis_rc rtp_stream(struct feed *fd)
+{
+    struct ea_rtp_info *r = fd->info;
+    enum ea_dis_rc rc = ea_rtp_tcp_feed(fd->state, r, fd->dir, fd->d, fd->n);
+    const struct ea_stun_info *fs = ea_rtp_tcp_stun(fd->state);
+    if (fs && r->stun_in_4571) {
+        struct ea_stun_info *si = info_of(fd->in, DI_STUN);
+        if (si) {
+            *si = *fs;
+            adopt_if_matched(fd->f, fd->in, DI_STUN);
+        }
+    }
+    /* Random lengths of other protocols can look like long frames: bound the effort. */
+    if (rc == EA_DIS_NEED_MORE && !r->stun_in_4571 &&
+        fd->in->s[0].delivered + fd->in->s[1].delivered > EA_RTP_TCP_PROBE_BYTES)
+        rc = EA_DIS_NOT_MINE;
+    return rc;
+}
+
+static enum ea_dis_rc rtp_dgram(struct feed *fd)
+{
+    return ea_rtp_parse(fd->info, fd->dir, fd->d, fd->n);
+}
+
+/* A SIP message start: the first bytes of each stream direction, or a datagram. */
+static enum ea_dis_rc sip_stream(struct feed *fd)
+{
+    if (fd->offset != 0)
+        return EA_DIS_NEED_MORE;
+    return ea_sip_parse(fd->info, fd->dir, fd->d, fd->n);
+}
+
+static enum ea_dis_rc sip_dgram(struct feed *fd)
+{
+    return ea_sip_parse(fd->info, fd->dir, fd->d, fd->n);
+}
+
+/* ICE (RFC 8445): on UDP media follows the checks on the same 5-tuple, so wait a little for it. */
+static int stun_settled(const struct ea_flow *f, const struct ea_inspect *in, const void *info)
+{
+    const struct ea_stun_info *s = info;
+    int media_may_follow = f->key.proto == IPPROTO_UDP && (in->alive & BIT(DI_RTP)) &&
+                           in->payload_pkts < EA_ICE_MEDIA_WAIT;
+    return s->messages[0] + s->messages[1] >= 4 && !media_may_follow;
+}
+
+static int rtp_settled(const struct ea_flow *f, const struct ea_inspect *in, const void *info)
+{
+    (void)f;
+    (void)in;
+    return ea_rtp_matched(info);
+}
+
+static int banner_settled(const struct ea_flow *f, const struct ea_inspect *in, const void *info)
+{
+    (void)f;
+    (void)in;
+    return ea_banner_matched(info);
+}
+
+/* On UDP wait for the answer too; on TCP the request settles it. */
+static int sip_settled(const struct ea_flow *f, const struct ea_inspect *in, const void *info)
+{
+    const struct ea_sip_info *s = info;
+    (void)in;
+    return s->request && (s->response || f->key.proto == IPPROTO_TCP);
+}
+
+#define INFO_FNS(NAME) \
+    .info_new = NAME##_info_new, .info_free = NAME##_info_free, .matched = NAME##_matched, \
+    .adopt = NAME##_adopt
+
+static const struct dissector table[DI__COUNT] = {
+    [DI_BANNER] = { .keep_mine = { ALL, ALL }, .keep_done = { BIT(DI_BANNER), ALL },
+                    INFO_FNS(banner), .stream = banner_stream, .settled = banner_settled },
+    /* A STUN flow on UDP may carry media (RFC 7983), never SIP. */
+    [DI_STUN] = { .keep_mine = { ALL, ALL }, .keep_done = { ALL, BIT(DI_STUN) | BIT(DI_RTP) },
+                  .dgram_lo = 0, .dgram_hi = 79, .dgram_miss_stays = 1,
+                  INFO_FNS(stun), .stream = stun_stream, .dgram = stun_dgram,
+                  .settled = stun_settled },
+    /* STARTTLS accepted (RFC 6120 5.4.3.3): from the next bytes on, both directions are TLS. */
+    [DI_XMPP] = { .keep_mine = { ALL, ALL }, .keep_done = { 0, ALL }, .upgrade_to = BIT(DI_TLS),
+                  .keep_partial = 1, .state_new = xmpp_state_new, .state_free = xmpp_state_free,
+                  INFO_FNS(xmpp), .stream = xmpp_stream },
+    /* TLS excludes the cleartext dissectors. */
+    [DI_TLS] = { .keep_mine = { BIT(DI_TLS), ALL }, .keep_done = { 0, ALL }, .keep_partial = 1,
+                 .state_new = tls_state_new, .state_free = tls_state_free,
+                 INFO_FNS(tls), .stream = tls_stream },
+    [DI_RTP] = { .keep_mine = { ALL, ALL }, .keep_done = { 0, ALL },
+                 .dgram_lo = 128, .dgram_hi = 191, .dgram_claims = 1, .keep_partial = 1,
+                 .state_new = rtp_state_new, .state_free = rtp_state_free,
+                 INFO_FNS(rtp), .stream = rtp_stream, .dgram = rtp_dgram, .settled = rtp_settled },
+    [DI_SIP] = { .keep_mine = { ALL, ALL }, .keep_done = { ALL, BIT(DI_SIP) },
+                 .dgram_lo = 0, .dgram_hi = 255,
+                 INFO_FNS(sip), .stream = sip_stream, .dgram = sip_dgram, .settled = sip_settled },
+};
+
+/* Row i's facts, allocated on first use; NULL on out-of-memory. */
+static void *info_of(struct ea_inspect *in, size_t i)
+{
+    if (!in->info[i])
+        in->info[i] = table[i].info_new();
+    return in->info[i];
+}
+
+/* Hands row i's facts to the flow once they say its protocol was found. */
+static void adopt_if_matched(struct ea_flow *f, struct ea_inspect *in, size_t i)
+{
+    if (!(in->adopted & BIT(i)) && table[i].matched(in->info[i])) {
+        table[i].adopt(f, in->info[i]);
+        in->adopted |= BIT(i);
+    }
+}
+
+/* Frees row i's facts unless the flow owns them. */
+static void drop_info(struct ea_inspect *in, size_t i)
+{
+    if (!(in->adopted & BIT(i)))
+        table[i].info_free(in->info[i]);
+    in->info[i] = NULL;
+}
+
+/* Row i's verdict on what it was fed, applied to the rows still alive. */
+static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
+{
+    const struct dissector *ds = &table[i];
+    switch (rc) {
+    case EA_DIS_NEED_MORE:
+        in->alive &= ds->keep_mine[on];
+        break;
+    case EA_DIS_DONE:
+        in->alive &= ds->keep_done[on];
+        break;
+    case EA_DIS_UPGRADE:
+        in->alive = ds->upgrade_to;
+        for (size_t j = 0; j < DI__COUNT; j++)
+            if (ds->upgrade_to & BIT(j)) {      /* a fresh start for what follows */
+                if (table[j].state_free)
+                    table[j].state_free(in->state[j]);
+                in->state[j] = NULL;
+            }
+        break;
+    case EA_DIS_NOT_MINE:
+    default:
+        if (on == ON_DGRAM && ds->dgram_miss_stays)
+            break;
+        in->alive &= (uint16_t)~BIT(i);
+        if (!ds->matched(in->info[i]))
+            drop_info(in, i);
+        break;
+    }
+}
+
+/* Feeds row i the bytes in fd; a row that cannot get its state or facts is out. */
+static enum ea_dis_rc run(struct feed *fd, size_t i, int on)
+{
+    const struct dissector *ds = &table[i];
+    struct ea_inspect *in = fd->in;
+    enum ea_dis_rc rc = EA_DIS_NOT_MINE;
+    if (ds->state_new && !in->state[i])
+        in->state[i] = ds->state_new();
+    fd->state = in->state[i];
+    fd->info = info_of(in, i);
+    if (fd->info && (fd->state || !ds->state_new)) {
+        rc = on == ON_STREAM ? ds->stream(fd) : ds->dgram(fd);
+        adopt_if_matched(fd->f, in, i);
+    }
+    apply(in, i, on, rc);
+    return rc;
+}
+
+/* Hands in-order stream bytes of one direction to every live row, in table order. */
+static void feed_stream(struct feed *fd)
+{
+    for (size_t i = 0; i < DI__COUNT; i++)
+        if (table[i].stream && (fd->in->alive & BIT(i)) &&
+            run(fd, i, ON_STREAM) == EA_DIS_UPGRADE)
+            return;                     /* the bytes after these belong to the new rows */
+}
+
+/*
+ * RFC 7983 first-byte demultiplexing: a datagram goes to the first live row
+ * whose range holds its first byte and that takes it. A range that is claimed
+ * stays its row's even once the row is out.
+ */
+static void feed_datagram(struct feed *fd)
+{
+    if (fd->n == 0)
+        return;
+    uint8_t b = fd->d[0];
+    for (size_t i = 0; i < DI__COUNT; i++) {
+        const struct dissector *ds = &table[i];
+        if (!ds->dgram || b < ds->dgram_lo || b > ds->dgram_hi)
+            continue;
+        if (!(fd->in->alive & BIT(i))) {
+            if (ds->dgram_claims)
+                return;
+            continue;
+        }
+        if (run(fd, i, ON_DGRAM) != EA_DIS_NOT_MINE || ds->dgram_claims)
+            return;
+    }
+}
+
+/* True once our dissectors have said all they will say. */
+static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *in)
+{
+    for (size_t i = 0; i < DI__COUNT; i++)
+        if (table[i].settled && in->info[i] && table[i].settled(f, in, in->info[i]))
+            return 1;
+    return in->alive == 0;
+}
+
+/* At the end, what a row gathered passes to the flow: matched, or partial where the row keeps that. */
+static void adopt_all(struct ea_flow *f, struct ea_inspect *in)
+{
+    for (size_t i = 0; in && i < DI__COUNT; i++)
+        if (in->info[i] && !(in->adopted & BIT(i)) &&
+            (table[i].keep_partial || table[i].matched(in->info[i]))) {
+            table[i].adopt(f, in->info[i]);
+            in->adopted |= BIT(i);
+        }
+}
+
+/* Frees a flow's working state: every row's state, the facts the flow did not adopt, nDPI's flow. */
+static void inspect_free(void *work)
+{
+    struct ea_inspect *in = work;
+    if (!in)
+        return;
+    for (size_t i = 0; i < DI__COUNT; i++) {
+        if (table[i].state_free)
+            table[i].state_free(in->state[i]);
+        drop_info(in, i);
+    }
+    ea_ndpi_flow_free(in->ndpi_flow);
+    free(in);
+}
+
+/* The flow's working state, made on its first packet; NULL on out-of-memory. */
+static struct ea_inspect *inspect_of(struct ea_flow *f)
+{
+    if (f->work)
+        return f->work;
+    struct ea_inspect *in = calloc(1, sizeof(*in));
+    if (!in)
+        return NULL;
+    for (size_t i = 0; i < DI__COUNT; i++)
+        if ((f->key.proto == IPPROTO_TCP && table[i].stream) ||
+            (f->key.proto == IPPROTO_UDP && table[i].dgram))
+            in->alive |= BIT(i);
+    f->work = in;
+    f->work_free = inspect_free;
+    return in;
+}
 
 struct ea_classifier {
     struct ea_ndpi *ndpi;
@@ -71,160 +465,10 @@ void ea_classifier_free(struct ea_classifier *c)
     free(c);
 }
 
-void ea_classify_release(struct ea_flow *f)
-{
-    if (f->insp) {
-        ea_tls_state_free(f->insp->tls);
-        ea_xmpp_state_free(f->insp->xmpp);
-        ea_rtp_tcp_state_free(f->insp->rtp_tcp);
-        free(f->insp);
-        f->insp = NULL;
-    }
-    ea_ndpi_flow_free(f->ndpi_flow);
-    f->ndpi_flow = NULL;
-}
-
-/* Allocates an info struct on first use; NULL on out-of-memory. */
-#define INFO(f, field) ((f)->facts.field ? (f)->facts.field : ((f)->facts.field = calloc(1, sizeof(*(f)->facts.field))))
-
-static struct ea_inspect *inspect_new(struct ea_flow *f)
-{
-    struct ea_inspect *in = calloc(1, sizeof(*in));
-    if (!in)
-        return NULL;
-    if (f->key.proto == IPPROTO_TCP)
-        in->alive = D_TLS | D_SIP | D_XMPP | D_BANNER | D_STUN | D_RTPTCP;
-    else if (f->key.proto == IPPROTO_UDP)
-        in->alive = D_SIP | D_STUN | D_RTP;
-    return in;
-}
-
-/* RFC 5389 7.2.2: STUN over TCP carries whole messages back to back. */
-static void stun_tcp(struct ea_flow *f, struct ea_inspect *in, int dir,
-                     const uint8_t *d, size_t n, uint64_t offset)
-{
-    if (offset != 0 || n < 20) {
-        if (offset == 0)
-            in->alive &= ~D_STUN;
-        return;
-    }
-    size_t mlen = 20 + ((size_t)d[2] << 8 | d[3]);
-    struct ea_stun_info tmp = { 0 };
-    if (ea_stun_parse(&tmp, dir, d, mlen < n ? mlen : n) != EA_DIS_DONE) {
-        in->alive &= ~D_STUN;
-        return;
-    }
-    struct ea_stun_info *si = INFO(f, stun);
-    if (si)
-        ea_stun_parse(si, dir, d, mlen < n ? mlen : n);
-}
-
-/* Hands in-order stream bytes of one direction to every live stream dissector. */
-static void feed_stream(struct ea_classifier *c, struct ea_flow *f, struct ea_inspect *in,
-                        int dir, const uint8_t *d, size_t n, uint64_t offset)
-{
-    enum ea_dis_rc rc;
-
-    if (offset == 0 && (in->alive & D_BANNER)) {
-        struct ea_banner_info tmp = { 0 };
-        if (ea_banner_parse(&tmp, dir, d, n) == EA_DIS_DONE) {
-            struct ea_banner_info *b = INFO(f, banner);
-            if (b && !b->kind)
-                *b = tmp;
-            in->alive = D_BANNER;   /* a banner settles it */
-            return;
-        }
-        /* SSH servers speak first, so only the client's first bytes rule a banner out. */
-        if (dir == EA_DIR_C2S)
-            in->alive &= ~D_BANNER;
-    }
-    if (offset == 0 && (in->alive & D_SIP)) {
-        struct ea_sip_info tmp = { 0 };
-        rc = ea_sip_parse(&tmp, dir, d, n);
-        if (rc == EA_DIS_DONE) {
-            struct ea_sip_info *s = INFO(f, sip);
-            if (s)
-                ea_sip_parse(s, dir, d, n);
-        } else if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_SIP;
-        }
-    }
-    if (in->alive & D_STUN)
-        stun_tcp(f, in, dir, d, n, offset);
-    if (in->alive & D_XMPP) {
-        if (!in->xmpp)
-            in->xmpp = ea_xmpp_state_new();
-        struct ea_xmpp_info *x = INFO(f, xmpp);
-        rc = (in->xmpp && x) ? ea_xmpp_feed(in->xmpp, x, dir, d, n) : EA_DIS_NOT_MINE;
-        if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_XMPP;
-            if (x && !ea_xmpp_seen(x)) {
-                free(f->facts.xmpp);
-                f->facts.xmpp = NULL;
-            }
-        } else if (rc == EA_DIS_UPGRADE) {
-            /* STARTTLS accepted: from the next bytes on, both directions carry TLS. */
-            in->alive = D_TLS;
-            in->xmpp_upgraded = 1;
-            ea_tls_state_free(in->tls);
-            in->tls = ea_tls_state_new();
-            return;
-        } else if (rc == EA_DIS_DONE) {
-            in->alive = 0;
-            return;
-        }
-    }
-    if (in->alive & D_TLS) {
-        if (!in->tls)
-            in->tls = ea_tls_state_new();
-        struct ea_tls_info *t = INFO(f, tls);
-        rc = (in->tls && t) ? ea_tls_feed(in->tls, t, dir, d, n) : EA_DIS_NOT_MINE;
-        if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_TLS;
-            if (t && !t->client_hello && !t->server_hello) {
-                free(f->facts.tls);
-                f->facts.tls = NULL;
-            }
-        } else {
-            in->alive &= D_TLS;     /* TLS excludes the cleartext dissectors */
-            if (rc == EA_DIS_DONE)
-                in->alive = 0;
-        }
-    }
-    if (in->alive & D_RTPTCP) {
-        if (!in->rtp_tcp)
-            in->rtp_tcp = ea_rtp_tcp_state_new();
-        struct ea_rtp_info *r = INFO(f, rtp);
-        rc = (in->rtp_tcp && r) ? ea_rtp_tcp_feed(in->rtp_tcp, r, dir, d, n) : EA_DIS_NOT_MINE;
-        /* ICE-TCP (RFC 6544): STUN inside the framing is that flow's STUN. */
-        const struct ea_stun_info *fs = in->rtp_tcp ? ea_rtp_tcp_stun(in->rtp_tcp) : NULL;
-        if (fs && r && r->stun_in_4571) {
-            struct ea_stun_info *si = INFO(f, stun);
-            if (si)
-                *si = *fs;
-        }
-        /* Random lengths of other protocols can look like long frames: bound the effort. */
-        if (rc == EA_DIS_NEED_MORE && !(r && r->stun_in_4571) &&
-            in->s[0].delivered + in->s[1].delivered > EA_RTP_TCP_PROBE_BYTES)
-            rc = EA_DIS_NOT_MINE;
-        if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_RTPTCP;
-            if (r && !ea_rtp_matched(r)) {
-                free(f->facts.rtp);
-                f->facts.rtp = NULL;
-            }
-        } else if (rc == EA_DIS_DONE) {
-            in->alive = 0;
-        }
-    }
-    (void)c;
-}
-
 /* In-order delivery of one TCP segment's payload (RFC 9293 sequence space). */
-static void tcp_segment(struct ea_classifier *c, struct ea_flow *f, struct ea_inspect *in,
-                        int dir, const struct ea_packet *p)
+static void tcp_segment(struct ea_classifier *c, struct feed *fd, const struct ea_packet *p)
 {
-    struct ea_stream *s = &in->s[dir];
+    struct ea_stream *s = &fd->in->s[fd->dir];
     if (p->tcp_flags & EA_TH_SYN) {
         s->next_seq = p->tcp_seq + 1;
         s->have_seq = 1;
@@ -259,87 +503,10 @@ static void tcp_segment(struct ea_classifier *c, struct ea_flow *f, struct ea_in
         s->gap = 1;
         c->st->tcp_gaps++;
     }
-    feed_stream(c, f, in, dir, d, n, off);
-}
-
-/* RTP or RTCP (RFC 3550) in a datagram, or relayed inside TURN ChannelData (channel 1). */
-static void rtp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
-                         const uint8_t *d, size_t n, int channel)
-{
-    if (!(in->alive & D_RTP))
-        return;
-    struct ea_rtp_info *r = INFO(f, rtp);
-    enum ea_dis_rc rc = r ? ea_rtp_parse(r, dir, d, n) : EA_DIS_NOT_MINE;
-    if (rc == EA_DIS_NOT_MINE) {
-        in->alive &= ~D_RTP;
-        if (r && !ea_rtp_matched(r)) {
-            free(f->facts.rtp);
-            f->facts.rtp = NULL;
-        }
-    } else if (channel) {
-        r->turn_channel = 1;
-    }
-}
-
-/* RFC 7983 first-byte demultiplexing of a UDP payload. */
-static void udp_datagram(struct ea_flow *f, struct ea_inspect *in, int dir,
-                         const uint8_t *d, size_t n)
-{
-    if (n == 0)
-        return;
-    uint8_t b = d[0];
-    if (b <= 3 && (in->alive & D_STUN)) {
-        struct ea_stun_info tmp = { 0 };
-        if (ea_stun_parse(&tmp, dir, d, n) == EA_DIS_DONE) {
-            struct ea_stun_info *si = INFO(f, stun);
-            if (si)
-                ea_stun_parse(si, dir, d, n);
-            in->alive &= D_STUN | D_RTP;
-            return;
-        }
-    }
-    if (b >= 64 && b <= 79 && f->facts.stun) {
-        /* TURN ChannelData (RFC 8656 12.4); the media it relays demultiplexes as below. */
-        const uint8_t *app = NULL;
-        size_t app_len = 0;
-        if (ea_stun_parse(f->facts.stun, dir, d, n) == EA_DIS_DONE &&
-            ea_stun_channel_data(d, n, &app, &app_len) && app_len && app[0] >= 128 && app[0] <= 191)
-            rtp_datagram(f, in, dir, app, app_len, 1);
-        return;
-    }
-    if (b >= 128 && b <= 191) {
-        rtp_datagram(f, in, dir, d, n, 0);
-        return;
-    }
-    if (in->alive & D_SIP) {
-        struct ea_sip_info tmp = { 0 };
-        enum ea_dis_rc rc = ea_sip_parse(&tmp, dir, d, n);
-        if (rc == EA_DIS_DONE) {
-            struct ea_sip_info *s = INFO(f, sip);
-            if (s)
-                ea_sip_parse(s, dir, d, n);
-            in->alive &= D_SIP;
-        } else if (rc == EA_DIS_NOT_MINE) {
-            in->alive &= ~D_SIP;
-        }
-    }
-}
-
-/* True once our dissectors have said all they will say. */
-static int dissectors_settled(const struct ea_flow *f, const struct ea_inspect *in)
-{
-    if (ea_rtp_matched(f->facts.rtp))
-        return 1;
-    /* ICE (RFC 8445): media follows the checks on the same 5-tuple, so wait a little for it. */
-    if (f->facts.stun && f->facts.stun->messages[0] + f->facts.stun->messages[1] >= 4 &&
-        !((in->alive & D_RTP) && in->payload_pkts < EA_ICE_MEDIA_WAIT))
-        return 1;
-    /* On UDP wait for the answer too; on TCP the request settles it. */
-    if (f->facts.sip && f->facts.sip->request && (f->facts.sip->response || f->key.proto == IPPROTO_TCP))
-        return 1;
-    if (ea_banner_matched(f->facts.banner))
-        return 1;
-    return in->alive == 0;
+    fd->d = d;
+    fd->n = n;
+    fd->offset = off;
+    feed_stream(fd);
 }
 
 void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
@@ -347,12 +514,9 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 {
     if (f->label.decided)
         return;
-    if (!f->insp) {
-        f->insp = inspect_new(f);
-        if (!f->insp)
-            return;
-    }
-    struct ea_inspect *in = f->insp;
+    struct ea_inspect *in = inspect_of(f);
+    if (!in)
+        return;
 
     /* A UDP flow whose first packet is a STUN response was seen from the wrong end. */
     if (f->key.proto == IPPROTO_UDP && f->pkts[0] + f->pkts[1] == 1 && *dir == 0 &&
@@ -362,17 +526,21 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
     }
 
     if (!in->ndpi_done && p->l3) {
-        if (!f->ndpi_flow)
-            f->ndpi_flow = ea_ndpi_flow_new();
-        if (f->ndpi_flow)
-            in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, f->ndpi_flow, p->l3, p->l3_len,
-                                                     p->ts_ns, &f->label.ndpi_master, &f->label.ndpi_app);
+        if (!in->ndpi_flow)
+            in->ndpi_flow = ea_ndpi_flow_new();
+        if (in->ndpi_flow)
+            in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, in->ndpi_flow, p, &f->label.ndpi_master,
+                                                     &f->label.ndpi_app);
     }
 
-    if (f->key.proto == IPPROTO_TCP)
-        tcp_segment(c, f, in, *dir, p);
-    else if (f->key.proto == IPPROTO_UDP)
-        udp_datagram(f, in, *dir, p->payload, p->payload_len);
+    struct feed fd = { .f = f, .in = in, .dir = *dir };
+    if (f->key.proto == IPPROTO_TCP) {
+        tcp_segment(c, &fd, p);
+    } else if (f->key.proto == IPPROTO_UDP) {
+        fd.d = p->payload;
+        fd.n = p->payload_len;
+        feed_datagram(&fd);
+    }
 
     if (p->payload_len)
         in->payload_pkts++;
@@ -426,23 +594,27 @@ void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
 {
     if (f->label.decided)
         return;
-    if (f->ndpi_flow && !(f->insp && f->insp->ndpi_done)) {
+    struct ea_inspect *in = f->work;
+    if (in && in->ndpi_flow && !in->ndpi_done) {
         uint16_t m = 0, a = 0;
         uint8_t g = 0;
-        ea_ndpi_giveup(c->ndpi, f->ndpi_flow, &m, &a, &g);
+        ea_ndpi_giveup(c->ndpi, in->ndpi_flow, &m, &a, &g);
         if (m || a) {
             f->label.ndpi_master = m;
             f->label.ndpi_app = a;
             f->label.ndpi_guessed = g;
         }
     }
+    adopt_all(f, in);
     set_label(f);
     /* One per field family a dissector had to cut to its cap; counted once, here. */
     c->st->str_truncated += (uint64_t)((f->facts.tls && f->facts.tls->str_truncated) + (f->facts.sip && f->facts.sip->str_truncated) +
                                        (f->facts.xmpp && f->facts.xmpp->str_truncated) +
                                        (f->facts.banner && f->facts.banner->str_truncated));
     f->label.decided = 1;
-    ea_classify_release(f);
+    inspect_free(f->work);
+    f->work = NULL;
+    f->work_free = NULL;
 }
 
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,

@@ -16,17 +16,19 @@ void ea_classifier_free(struct ea_classifier *c);    /* NULL is a no-op */
 
 /*
  * Inspects one packet of a flow that is not yet decided (a no-op once it
- * is). 'dir' is 0 for initiator -> responder. May turn the flow round when
- * its first packet is clearly a reply; *dir is updated then.
+ * is). 'dir' is 0 for initiator -> responder. The first packet makes the
+ * flow's working state (f->work, freed here once decided, or by
+ * ea_flow_free). A UDP flow whose first packet is a STUN response is
+ * oriented the other way round (ea_flow_orient_reply); *dir is updated then.
  */
 void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
                         const struct ea_packet *p);
 
-/* Ends inspection: asks nDPI for its last word, sets the final label, frees the working state. */
+/*
+ * Ends inspection: asks nDPI for its last word, hands the dissectors' facts
+ * to the flow (f->facts), sets the final label, frees the working state.
+ */
 void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f);
-
-/* Frees a flow's working state without a verdict (used by ea_flow_free). */
-void ea_classify_release(struct ea_flow *f);
 
 /* Printable nDPI name of the flow ("TLS", "Unknown"), into buf. */
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,

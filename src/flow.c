@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "flow.h"
-#include "classify.h"
 #include "dissect-banner.h"
 #include "dissect-rtp.h"
 #include "dissect-sip.h"
@@ -58,7 +57,8 @@ void ea_flow_free(struct ea_flow *f)
 {
     if (!f)
         return;
-    ea_classify_release(f);
+    if (f->work && f->work_free)
+        f->work_free(f->work);
     ea_tls_info_free(f->facts.tls);
     ea_sip_info_free(f->facts.sip);
     ea_xmpp_info_free(f->facts.xmpp);

@@ -97,8 +97,13 @@ struct ea_flow {
         uint16_t ndpi_master, ndpi_app;   /* nDPI protocol ids (0 = unknown) */
         uint8_t ndpi_guessed;
     } label;
-    void *ndpi_flow;              /* owned, freed once decided (ndpi-glue.c) */
-    struct ea_inspect *insp;      /* owned, freed once decided (classify.c) */
+    /*
+     * Inspection's working state (classify.c: stream reassembly, dissector
+     * states, nDPI's flow), NULL once decided. Owned; opaque here: whoever sets
+     * work sets work_free, and ea_flow_free frees it through that.
+     */
+    void *work;
+    void (*work_free)(void *work);
 
     /* facts from the dissectors; each owned, NULL until that dissector matched */
     struct {
@@ -136,7 +141,10 @@ const char *ea_tcp_open_name(enum ea_tcp_open o);
 const char *ea_tcp_close_name(enum ea_tcp_close c);
 
 /*
- * Frees a flow and everything it owns (not its table links). NULL is a no-op.
+ * Frees a flow and everything it owns: the dissectors' facts (each with its
+ * ea_*_info_free), the verdict text and, through work_free, the working
+ * state of an inspection that never finished. Not its table links. NULL is
+ * a no-op.
  */
 void ea_flow_free(struct ea_flow *f);
 

@@ -53,12 +53,12 @@ static uint16_t main_id(ndpi_protocol p)
     return p.app_protocol != NDPI_PROTOCOL_UNKNOWN ? p.app_protocol : p.master_protocol;
 }
 
-int ea_ndpi_process(struct ea_ndpi *n, void *nf, const uint8_t *l3, uint32_t l3_len,
-                    uint64_t ts_ns, uint16_t *master, uint16_t *app)
+int ea_ndpi_process(struct ea_ndpi *n, void *nf, const struct ea_packet *pkt,
+                    uint16_t *master, uint16_t *app)
 {
     /* nDPI takes an unsigned short length; IP datagrams never exceed it. */
-    unsigned short len = l3_len > 65535 ? 65535 : (unsigned short)l3_len;
-    ndpi_protocol p = ndpi_detection_process_packet(n->mod, nf, l3, len, ts_ns / 1000000ULL);
+    unsigned short len = pkt->l3_len > 65535 ? 65535 : (unsigned short)pkt->l3_len;
+    ndpi_protocol p = ndpi_detection_process_packet(n->mod, nf, pkt->l3, len, pkt->ts_ns / 1000000ULL);
     *master = p.master_protocol;
     *app = p.app_protocol;
     if (main_id(p) == NDPI_PROTOCOL_UNKNOWN)

@@ -17,11 +17,11 @@ void *ea_ndpi_flow_new(void);
 void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
 
 /*
- * Feeds one packet from its IP header on. Fills master and app with what nDPI
- * knows so far. Returns 1 when nDPI has decided and wants no more packets.
+ * Feeds one packet from its IP header on (pkt->l3, l3_len and ts_ns; pkt is
+ * borrowed). Fills master and app with what nDPI knows so far. Returns 1 when nDPI has decided and wants no more packets.
  */
-int ea_ndpi_process(struct ea_ndpi *n, void *nf, const uint8_t *l3, uint32_t l3_len,
-                    uint64_t ts_ns, uint16_t *master, uint16_t *app);
+int ea_ndpi_process(struct ea_ndpi *n, void *nf, const struct ea_packet *pkt,
+                    uint16_t *master, uint16_t *app);
 
 /* nDPI's last word on a flow it has not decided (its port guess included). */
 void ea_ndpi_giveup(struct ea_ndpi *n, void *nf, uint16_t *master, uint16_t *app,

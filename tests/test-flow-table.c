@@ -1,5 +1,6 @@
 /* test-flow-table.c: unit tests of the flow table: symmetry, initiator, caps, expiry. */
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tests.h"
 #include "flow-table.h"
@@ -207,6 +208,25 @@ static void test_flush_and_turn(void)
     ea_flow_free(NULL);
 }
 
+/* ea_flow_free frees an unfinished inspection's working state through the flow's work_free. */
+static int work_freed;
+static void count_work_free(void *w)
+{
+    work_freed++;
+    free(w);
+}
+
+static void test_free_work(void)
+{
+    struct ea_flow *f = calloc(1, sizeof(*f));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    f->work = malloc(16);
+    f->work_free = count_work_free;
+    work_freed = 0;
+    ea_flow_free(f);
+    CU_ASSERT_EQUAL(work_freed, 1);
+}
+
 /* Tables in several threads (live --threads) draw flow ids from one counter: never one id twice. */
 static void test_shared_ids(void)
 {
@@ -235,6 +255,7 @@ static void test_shared_ids(void)
 void ea_test_add_flow_table(void)
 {
     EA_SUITE("flow-table",
+             { "free: working state through work_free", test_free_work },
              { "symmetric hash", test_symmetric_hash },
              { "both directions, one flow", test_both_directions_one_flow },
              { "initiator from SYN-ACK", test_initiator_from_synack },
