@@ -861,13 +861,94 @@ out:
 }
 
 /* Reads one <rule> into tmp. */
+/* The protocol, security and transport of a rule; -1 with the cause in why. */
+static int rule_kinds(struct ea_rule *r, const char *proto, const char *sec, const char *tr,
+                      char *why, size_t n)
+{
+    int v = parse_enum(proto, proto_names, EA_RP__COUNT);
+    if (v < 0) {
+        snprintf(why, n, "unknown protocol '%.32s'", proto);
+        return -1;
+    }
+    r->proto = (enum ea_rule_proto)v;
+    v = parse_enum(sec, sec_names, 3);
+    if (v < 0) {
+        snprintf(why, n, "unknown security '%.32s'", sec);
+        return -1;
+    }
+    r->sec = (enum ea_rule_sec)v;
+    if (strcmp(tr, "tcp") == 0) {
+        r->transport = IPPROTO_TCP;
+    } else if (strcmp(tr, "udp") == 0) {
+        r->transport = IPPROTO_UDP;
+    } else {
+        snprintf(why, n, "unknown transport '%.32s'", tr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The from and to roles of a rule, one of them audited; -1 with the cause in why. */
+static int rule_roles(const struct ea_ruleset *tmp, struct ea_rule *r, const char *from,
+                      const char *to, char *why, size_t n)
+{
+    r->src_role = ea_ruleset_role_index(tmp, from);
+    if (r->src_role < 0) {
+        snprintf(why, n, "rule '%.64s': unknown role '%.64s' in from", r->id, from);
+        return -1;
+    }
+    r->dst_role = ea_ruleset_role_index(tmp, to);
+    if (r->dst_role < 0) {
+        snprintf(why, n, "rule '%.64s': unknown role '%.64s' in to", r->id, to);
+        return -1;
+    }
+    if (!tmp->roles[r->src_role].audited && !tmp->roles[r->dst_role].audited) {
+        snprintf(why, n,
+                 "rule '%.64s' touches no audited role (from %.64s to %.64s): it could never be checked",
+                 r->id, from, to);
+        return -1;
+    }
+    return 0;
+}
+
+/* Where a rule comes from (<table> or <prose>), and its <narrowed>, <corrected> and <note>. */
+static void rule_provenance(struct ea_rule *r, xmlNodePtr n, int *oom)
+{
+    for (xmlNodePtr c = first_elem(n->children); c; c = next_elem(c)) {
+        if (is_elem(c, "table")) {
+            free(r->table);
+            free(r->seed_row);
+            r->table = attr_text(c, "title", oom);
+            r->seed_row = attr_text(c, "row", oom);
+        } else if (is_elem(c, "prose")) {
+            free(r->table);
+            free(r->seed_row);
+            r->table = attr_text(c, "section", oom);
+            r->seed_row = NULL;
+        } else if (is_elem(c, "narrowed")) {
+            free(r->seed_wording);
+            free(r->narrowed_why);
+            r->seed_wording = attr_text(c, "seed-wording", oom);
+            r->narrowed_why = elem_text(c, oom);
+        } else if (is_elem(c, "corrected")) {
+            free(r->corrected_wording);
+            free(r->corrected_why);
+            r->corrected_wording = attr_text(c, "seed-wording", oom);
+            r->corrected_why = elem_text(c, oom);
+        } else if (is_elem(c, "note")) {
+            free(r->note);
+            r->note = elem_text(c, oom);
+        }
+    }
+}
+
 static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, char *err, size_t errlen)
 {
     int rc = -1, oom = 0;
     long line = line_of(n);
     struct ea_rule r;
     char *proto = NULL, *sec = NULL, *tr = NULL, *port = NULL, *from = NULL, *to = NULL;
-    char why[128];
+    char why[384];
 
     memset(&r, 0, sizeof(r));
     r.line = (int)line;
@@ -898,72 +979,19 @@ static int load_rule(struct ea_ruleset *tmp, xmlNodePtr n, const char *path, cha
         seterr(err, errlen, path, line, "too many rules (at most %d in all files)", EA_MAX_RULES);
         goto out;
     }
-    int v = parse_enum(proto, proto_names, EA_RP__COUNT);
-    if (v < 0) {
-        seterr(err, errlen, path, line, "unknown protocol '%.32s'", proto);
-        goto out;
-    }
-    r.proto = (enum ea_rule_proto)v;
-    v = parse_enum(sec, sec_names, 3);
-    if (v < 0) {
-        seterr(err, errlen, path, line, "unknown security '%.32s'", sec);
-        goto out;
-    }
-    r.sec = (enum ea_rule_sec)v;
-    if (strcmp(tr, "tcp") == 0) {
-        r.transport = IPPROTO_TCP;
-    } else if (strcmp(tr, "udp") == 0) {
-        r.transport = IPPROTO_UDP;
-    } else {
-        seterr(err, errlen, path, line, "unknown transport '%.32s'", tr);
+    if (rule_kinds(&r, proto, sec, tr, why, sizeof(why)) != 0) {
+        seterr(err, errlen, path, line, "%s", why);
         goto out;
     }
     if (parse_port(port, &r.port_lo, &r.port_hi, why, sizeof(why)) != 0) {
         seterr(err, errlen, path, line, "rule '%.64s': %s", r.id, why);
         goto out;
     }
-    r.src_role = ea_ruleset_role_index(tmp, from);
-    if (r.src_role < 0) {
-        seterr(err, errlen, path, line, "rule '%.64s': unknown role '%.64s' in from", r.id, from);
+    if (rule_roles(tmp, &r, from, to, why, sizeof(why)) != 0) {
+        seterr(err, errlen, path, line, "%s", why);
         goto out;
     }
-    r.dst_role = ea_ruleset_role_index(tmp, to);
-    if (r.dst_role < 0) {
-        seterr(err, errlen, path, line, "rule '%.64s': unknown role '%.64s' in to", r.id, to);
-        goto out;
-    }
-    if (!tmp->roles[r.src_role].audited && !tmp->roles[r.dst_role].audited) {
-        seterr(err, errlen, path, line,
-               "rule '%.64s' touches no audited role (from %.64s to %.64s): it could never be checked",
-               r.id, from, to);
-        goto out;
-    }
-    for (xmlNodePtr c = first_elem(n->children); c; c = next_elem(c)) {
-        if (is_elem(c, "table")) {
-            free(r.table);
-            free(r.seed_row);
-            r.table = attr_text(c, "title", &oom);
-            r.seed_row = attr_text(c, "row", &oom);
-        } else if (is_elem(c, "prose")) {
-            free(r.table);
-            free(r.seed_row);
-            r.table = attr_text(c, "section", &oom);
-            r.seed_row = NULL;
-        } else if (is_elem(c, "narrowed")) {
-            free(r.seed_wording);
-            free(r.narrowed_why);
-            r.seed_wording = attr_text(c, "seed-wording", &oom);
-            r.narrowed_why = elem_text(c, &oom);
-        } else if (is_elem(c, "corrected")) {
-            free(r.corrected_wording);
-            free(r.corrected_why);
-            r.corrected_wording = attr_text(c, "seed-wording", &oom);
-            r.corrected_why = elem_text(c, &oom);
-        } else if (is_elem(c, "note")) {
-            free(r.note);
-            r.note = elem_text(c, &oom);
-        }
-    }
+    rule_provenance(&r, n, &oom);
     if (oom) {
         seterr(err, errlen, path, line, "out of memory");
         goto out;
