@@ -18,6 +18,7 @@ int main(int argc, char **argv)
     ea_test_add_dissect_stun();
     ea_test_add_dissect_rtp();
     ea_test_add_dissect_banner();
+    ea_test_add_classify();
     ea_test_add_rules();
     ea_test_add_packs();
     ea_test_add_policy();

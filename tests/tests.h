@@ -13,6 +13,7 @@ void ea_test_add_dissect_xmpp(void);
 void ea_test_add_dissect_stun(void);
 void ea_test_add_dissect_rtp(void);
 void ea_test_add_dissect_banner(void);
+void ea_test_add_classify(void);
 void ea_test_add_rules(void);
 void ea_test_add_packs(void);
 void ea_test_add_policy(void);

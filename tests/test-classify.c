@@ -1,0 +1,121 @@
+/* test-classify.c: the dissector table: facts pass to the flow once matched, the working state is the flow's to free. */
+#include <stdlib.h>
+#include <string.h>
+#include "tests.h"
+#include "classify.h"
+#include "dissect-sip.h"
+#include "dissect-stun.h"
+
+#define LIT(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
+
+static struct ea_flow *udp_flow(uint16_t sport, uint16_t dport)
+{
+    struct ea_flow *f = calloc(1, sizeof(*f));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    f->key.family = 4;
+    f->key.proto = IPPROTO_UDP;
+    f->key.src[0] = 10; f->key.src[3] = 1;
+    f->key.dst[0] = 10; f->key.dst[3] = 2;
+    f->key.sport = sport;
+    f->key.dport = dport;
+    f->pkts[0] = 1;                  /* the pipeline has counted the packet */
+    return f;
+}
+
+/* One UDP datagram of f, sent by its initiator; no IP header, so nDPI is not fed. */
+static void feed(struct ea_classifier *c, struct ea_flow *f, int *dir, const uint8_t *d, size_t n)
+{
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.t = f->key;
+    p.payload = d;
+    p.payload_len = (uint32_t)n;
+    p.payload_wire_len = (uint32_t)n;
+    ea_classify_packet(c, f, dir, &p);
+}
+
+static const char sip_options[] =
+    "OPTIONS sip:edge@10.0.0.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1\r\n"
+    "From: <sip:a@example.com>;tag=1\r\n"
+    "To: <sip:edge@example.com>\r\n"
+    "Call-ID: 1@10.0.0.1\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+/* A matched dissector's facts are the flow's at once; freeing an undecided flow frees its work. */
+static void test_facts_adopted_when_matched(void)
+{
+    struct ea_stats st;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct ea_flow *f = udp_flow(5060, 5060);
+    int dir = 0;
+    feed(c, f, &dir, LIT(sip_options));
+    CU_ASSERT_TRUE(ea_sip_matched(f->facts.sip));
+    CU_ASSERT_STRING_EQUAL(f->facts.sip->method, "OPTIONS");
+    CU_ASSERT_PTR_NULL(f->facts.stun);
+    CU_ASSERT_PTR_NULL(f->facts.rtp);
+    CU_ASSERT_FALSE(f->label.decided);     /* on UDP a SIP request waits for its answer */
+    CU_ASSERT_PTR_NOT_NULL(f->work);
+    CU_ASSERT_PTR_NOT_NULL(f->work_free);
+    ea_flow_free(f);                       /* the work goes with it (ASan, valgrind) */
+    ea_classifier_free(c);
+}
+
+/* Bytes no dissector takes leave no facts in the flow, before and after the end. */
+static void test_no_facts_when_unmatched(void)
+{
+    struct ea_stats st;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct ea_flow *f = udp_flow(40000, 40001);
+    int dir = 0;
+    feed(c, f, &dir, LIT("\x05hello, not a protocol"));
+    CU_ASSERT_PTR_NULL(f->facts.sip);
+    CU_ASSERT_PTR_NULL(f->facts.stun);
+    ea_classify_finish(c, f);
+    CU_ASSERT_TRUE(f->label.decided);
+    CU_ASSERT_PTR_NULL(f->work);
+    CU_ASSERT_PTR_NULL(f->facts.sip);
+    CU_ASSERT_PTR_NULL(f->facts.stun);
+    CU_ASSERT_PTR_NULL(f->facts.rtp);
+    CU_ASSERT_EQUAL(f->label.app, EA_APP_UNKNOWN);
+    ea_flow_free(f);
+    ea_classifier_free(c);
+}
+
+/* A UDP flow that opens with a STUN response is oriented the other way round, not turned. */
+static void test_stun_response_first(void)
+{
+    static const uint8_t resp[20] = {
+        0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42,   /* Binding success, no attributes */
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,            /* transaction id */
+    };
+    struct ea_stats st;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct ea_flow *f = udp_flow(3478, 50000);
+    int dir = 0;
+    feed(c, f, &dir, resp, sizeof(resp));
+    CU_ASSERT_EQUAL(dir, 1);
+    CU_ASSERT_EQUAL(f->key.dport, 3478);
+    CU_ASSERT_EQUAL(f->pkts[1], 1);
+    CU_ASSERT_TRUE(f->initiator_inferred);
+    CU_ASSERT_FALSE(f->reversed);
+    CU_ASSERT_TRUE(ea_stun_matched(f->facts.stun));
+    CU_ASSERT_EQUAL(f->facts.stun->responses[1], 1);
+    ea_flow_free(f);
+    ea_classifier_free(c);
+}
+
+void ea_test_add_classify(void)
+{
+    EA_SUITE("classify",
+             { "facts pass to the flow once matched", test_facts_adopted_when_matched },
+             { "no facts when nothing matched", test_no_facts_when_unmatched },
+             { "a STUN response first: oriented, not turned", test_stun_response_first });
+}
