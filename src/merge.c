@@ -332,36 +332,40 @@ static void merge_capture(xmlNodePtr out, xmlDocPtr *docs, size_t n)
     }
 }
 
+/* What merge_docs carries from one step to the next. */
+struct merge_ctx {
+    xmlDocPtr *docs;
+    size_t n;
+    struct id_map *idmap;   /* owned: sorted by (doc, old_id) for id_lookup */
+    size_t total;           /* flows in all inputs */
+    uint64_t *ev;           /* owned: at most EA_EVIDENCE_MAX ids of each input for one rule */
+    xmlNodePtr *rin;        /* owned array; rin[d]: input d's rule matching the current one */
+    uint64_t statuses[EA_RS__COUNT];
+};
+
 /*
- * Merges docs[1..n-1] into out (a copy of docs[0]). Returns 1 when the
- * merged audit has findings, 0 when compliant, -1 on out-of-memory.
+ * Flows of every input (the first input's are out's own) into out's <flows>,
+ * ordered by first packet and renumbered from 1; m->idmap maps the old ids.
+ * 0, or -1 on out-of-memory.
  */
-static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
+static int merge_flows(xmlDocPtr out, struct merge_ctx *m)
 {
     int rc = -1;
-    xmlNodePtr root = xmlDocGetRootElement(out);
     size_t total = 0;
     struct flow_ref *refs = NULL;   /* owned, with each first */
-    struct id_map *idmap = NULL;    /* owned: sorted by (doc, old_id) for id_lookup */
-    uint64_t *ev = NULL;            /* owned */
-    xmlNodePtr *rin = NULL;         /* owned array; the nodes are the inputs' */
-
-    if (n == 0)   /* the caller refuses an empty list; said here for the analyser */
-        return -1;
-    /* Flows of every input (the first input's are out's own), ordered by first packet. */
-    for (size_t d = 0; d < n; d++) {
-        xmlDocPtr src = d ? docs[d] : out;
+    for (size_t d = 0; d < m->n; d++) {
+        xmlDocPtr src = d ? m->docs[d] : out;
         for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
              f = next_named(f, "flow"))
             total++;
     }
     refs = calloc(total + 1, sizeof(*refs));
-    idmap = calloc(total + 1, sizeof(*idmap));
-    if (!refs || !idmap)
+    m->idmap = calloc(total + 1, sizeof(*m->idmap));
+    if (!refs || !m->idmap)
         goto out;
     size_t k = 0;
-    for (size_t d = 0; d < n; d++) {
-        xmlDocPtr src = d ? docs[d] : out;
+    for (size_t d = 0; d < m->n; d++) {
+        xmlDocPtr src = d ? m->docs[d] : out;
         for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
              f = next_named(f, "flow")) {
             refs[k].node = f;
@@ -372,12 +376,12 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         }
     }
     qsort(refs, total, sizeof(*refs), flow_ref_cmp);
-    xmlNodePtr flows = child(root, "flows");
+    xmlNodePtr flows = child(xmlDocGetRootElement(out), "flows");
     for (size_t i = 0; i < total; i++) {
         xmlNodePtr f = refs[i].node;
-        idmap[i].doc = refs[i].doc;
-        idmap[i].old_id = refs[i].old_id;
-        idmap[i].new_id = i + 1;
+        m->idmap[i].doc = refs[i].doc;
+        m->idmap[i].old_id = refs[i].old_id;
+        m->idmap[i].new_id = i + 1;
         if (refs[i].doc) {
             /* From another document: copy first (a failed copy leaves the original in its
              * document, which frees it), then unlink and free the original. */
@@ -394,108 +398,125 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         set_u64(f, "id", i + 1);
         xmlAddChild(flows, f);
     }
+    qsort(m->idmap, total, sizeof(*m->idmap), id_map_cmp);
+    rc = 0;
+out:
+    m->total = total;
+    if (refs)
+        for (size_t i = 0; i < total; i++)
+            xmlFree(refs[i].first);
+    free(refs);
+    return rc;
+}
 
-    qsort(idmap, total, sizeof(*idmap), id_map_cmp);
+/*
+ * The evidence of one run: the total its status counts, the first ids (sorted,
+ * each once, at most EA_EVIDENCE_MAX). 0, or -1 on out-of-memory.
+ */
+static int write_evidence(xmlNodePtr e0, uint64_t *ev, size_t nev, uint64_t tot)
+{
+    qsort(ev, nev, sizeof(*ev), u64_cmp);
+    size_t uniq = 0;   /* an id listed twice (by a crafted report) is listed once */
+    for (size_t e = 0; e < nev; e++)
+        if (!uniq || ev[e] != ev[uniq - 1])
+            ev[uniq++] = ev[e];
+    nev = uniq;
+    if (nev > EA_EVIDENCE_MAX)
+        nev = EA_EVIDENCE_MAX;
+    if (!e0)
+        return 0;
+    char *ids = malloc(nev * 21 + 1);
+    if (!ids)
+        return -1;
+    size_t at = 0;
+    ids[0] = 0;
+    for (size_t e = 0; e < nev; e++)
+        at += (size_t)snprintf(ids + at, 22, e ? " %llu" : "%llu", (unsigned long long)ev[e]);
+    set_u64(e0, "total", tot);
+    set_u64(e0, "listed", nev);
+    xmlSetProp(e0, BAD_CAST "flows", BAD_CAST ids);
+    free(ids);
+    return 0;
+}
 
-    /* Rules: counters summed, times widened, status by rank, evidence rewritten to new ids. */
-    /* ev: at most EA_EVIDENCE_MAX ids taken from each input's evidence of one rule. */
-    ev = malloc((EA_EVIDENCE_MAX * n + 1) * sizeof(*ev));
-    if (!ev)
-        goto out;
-    uint64_t statuses[EA_RS__COUNT] = { 0 };
-    xmlNodePtr r0 = child(child(root, "rules"), "rule");
-    rin = calloc(n, sizeof(*rin));   /* rin[d]: input d's rule matching r0 */
-    if (!rin)
-        goto out;
-    for (size_t d = 1; d < n; d++)
-        rin[d] = child(child(xmlDocGetRootElement(docs[d]), "rules"), "rule");
-    for (; r0; r0 = next_named(r0, "rule")) {
-        static const char *const sums[] = { "flows", "bytes", "allowed", "unverified", "blocked",
-                                            "violations" };
-        xmlChar *st = xmlGetProp(r0, BAD_CAST "status");
-        int best = status_rank(st);
-        xmlChar *best_s = st;
-        size_t nev = 0;
-        xmlNodePtr e0 = child(r0, "evidence");
-        for (size_t d = 0; d < n; d++) {
-            xmlNodePtr r = d ? rin[d] : r0;
-            xmlNodePtr e = child(r, "evidence");
-            xmlChar *ids = e ? xmlGetProp(e, BAD_CAST "flows") : NULL;
-            size_t taken = 0;
-            for (char *p = (char *)ids; p && *p && taken < EA_EVIDENCE_MAX;) {
-                char *end;
-                uint64_t id = strtoull(p, &end, 10);
-                if (end == p)
-                    break;
-                uint64_t nid = id_lookup(idmap, total, d, id);
-                if (nid) {
-                    ev[nev++] = nid;
-                    taken++;
-                }
-                p = end;
-            }
-            xmlFree(ids);
-            if (!d)
-                continue;
-            for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++)
-                set_u64(r0, sums[s], get_u64(r0, sums[s]) + get_u64(r, sums[s]));
-            merge_time(r0, r, "first", 0);   /* absent in r0: set (attribute order is free) */
-            merge_time(r0, r, "last", 1);
-            xmlChar *s = xmlGetProp(r, BAD_CAST "status");
-            if (status_rank(s) > best) {
-                best = status_rank(s);
-                if (best_s != st)
-                    xmlFree(best_s);
-                best_s = s;
-            } else {
-                xmlFree(s);
-            }
-            rin[d] = next_named(r, "rule");
+/* Input d's evidence ids of rule r, mapped to the new ids, appended to ev; the new count. */
+static size_t take_evidence(const struct merge_ctx *m, size_t d, xmlNodePtr r, size_t nev)
+{
+    xmlNodePtr e = child(r, "evidence");
+    xmlChar *ids = e ? xmlGetProp(e, BAD_CAST "flows") : NULL;
+    size_t taken = 0;
+    for (char *p = (char *)ids; p && *p && taken < EA_EVIDENCE_MAX;) {
+        char *end;
+        uint64_t id = strtoull(p, &end, 10);
+        if (end == p)
+            break;
+        uint64_t nid = id_lookup(m->idmap, m->total, d, id);
+        if (nid) {
+            m->ev[nev++] = nid;
+            taken++;
         }
-        xmlSetProp(r0, BAD_CAST "status", best_s);
-        int bx = status_index(best_s);
-        if (bx >= 0)
-            statuses[bx]++;
-        if (best_s != st)
-            xmlFree(best_s);
-        xmlFree(st);
-        /* The evidence of one run: the total its status counts, the first ids. */
-        qsort(ev, nev, sizeof(*ev), u64_cmp);
-        size_t uniq = 0;   /* an id listed twice (by a crafted report) is listed once */
-        for (size_t e = 0; e < nev; e++)
-            if (!uniq || ev[e] != ev[uniq - 1])
-                ev[uniq++] = ev[e];
-        nev = uniq;
-        if (nev > EA_EVIDENCE_MAX)
-            nev = EA_EVIDENCE_MAX;
-        uint64_t al = get_u64(r0, "allowed") + get_u64(r0, "unverified"), bl = get_u64(r0, "blocked");
-        uint64_t tot = best == 2 ? bl : al + (best == 3 ? bl : 0);
-        if (e0) {
-            char *ids = malloc(nev * 21 + 1);
-            if (!ids)
-                goto out;
-            size_t at = 0;
-            ids[0] = 0;
-            for (size_t e = 0; e < nev; e++)
-                at += (size_t)snprintf(ids + at, 22, e ? " %llu" : "%llu", (unsigned long long)ev[e]);
-            set_u64(e0, "total", tot);
-            set_u64(e0, "listed", nev);
-            xmlSetProp(e0, BAD_CAST "flows", BAD_CAST ids);
-            free(ids);
-        }
+        p = end;
     }
+    xmlFree(ids);
+    return nev;
+}
 
-    merge_capture(child(root, "capture"), docs, n);
+/*
+ * One rule r0 of out with its match in every other input (m->rin): counters
+ * summed, times widened, status by rank, evidence rewritten to new ids.
+ * 0, or -1 on out-of-memory.
+ */
+static int merge_rule(struct merge_ctx *m, xmlNodePtr r0)
+{
+    static const char *const sums[] = { "flows", "bytes", "allowed", "unverified", "blocked",
+                                        "violations" };
+    xmlChar *st = xmlGetProp(r0, BAD_CAST "status");
+    int best = status_rank(st);
+    xmlChar *best_s = st;
+    size_t nev = 0;
+    for (size_t d = 0; d < m->n; d++) {
+        xmlNodePtr r = d ? m->rin[d] : r0;
+        nev = take_evidence(m, d, r, nev);
+        if (!d)
+            continue;
+        for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++)
+            set_u64(r0, sums[s], get_u64(r0, sums[s]) + get_u64(r, sums[s]));
+        merge_time(r0, r, "first", 0);   /* absent in r0: set (attribute order is free) */
+        merge_time(r0, r, "last", 1);
+        xmlChar *s = xmlGetProp(r, BAD_CAST "status");
+        if (status_rank(s) > best) {
+            best = status_rank(s);
+            if (best_s != st)
+                xmlFree(best_s);
+            best_s = s;
+        } else {
+            xmlFree(s);
+        }
+        m->rin[d] = next_named(r, "rule");
+    }
+    xmlSetProp(r0, BAD_CAST "status", best_s);
+    int bx = status_index(best_s);
+    if (bx >= 0)
+        m->statuses[bx]++;
+    if (best_s != st)
+        xmlFree(best_s);
+    xmlFree(st);
+    uint64_t al = get_u64(r0, "allowed") + get_u64(r0, "unverified"), bl = get_u64(r0, "blocked");
+    uint64_t tot = best == 2 ? bl : al + (best == 3 ? bl : 0);
+    return write_evidence(child(r0, "evidence"), m->ev, nev, tot);
+}
 
-    /*
-     * Verdicts and blocked-required: the sums of the inputs' summaries, not a
-     * recount of the listed flows (a live report lists only its last flows,
-     * capture/counters/@flows-dropped). Statuses from the merged rules. The
-     * result as ea_policy_has_findings decides.
-     */
+/*
+ * Verdicts and blocked-required: the sums of the inputs' summaries, not a
+ * recount of the listed flows (a live report lists only its last flows,
+ * capture/counters/@flows-dropped). Statuses from the merged rules. The
+ * result as ea_policy_has_findings decides; returns it (1 findings, 0 not).
+ */
+static int merge_summary(xmlNodePtr root, const struct merge_ctx *m)
+{
     uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
-    for (size_t d = 0; d < n; d++) {
-        xmlNodePtr in = child(xmlDocGetRootElement(docs[d]), "summary");
+    for (size_t d = 0; d < m->n; d++) {
+        xmlNodePtr in = child(xmlDocGetRootElement(m->docs[d]), "summary");
         blocked_required += get_u64(in, "blocked-required");
         for (xmlNodePtr v = child(in, "verdict"); v; v = next_named(v, "verdict")) {
             xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
@@ -517,22 +538,45 @@ static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
         xmlChar *nm = xmlGetProp(s, BAD_CAST "name");
         int x = status_index(nm);
         if (x >= 0)
-            set_u64(s, "count", statuses[x]);
+            set_u64(s, "count", m->statuses[x]);
         xmlFree(nm);
     }
     set_u64(sum, "blocked-required", blocked_required);
-    merge_observed(root, statuses[EA_RS_OBSERVED]);
-    int findings = ea_findings(verdicts, blocked_required, statuses);
+    merge_observed(root, m->statuses[EA_RS_OBSERVED]);
+    int findings = ea_findings(verdicts, blocked_required, m->statuses);
     xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
-    rc = findings;
+    return findings;
+}
+
+/*
+ * Merges docs[1..n-1] into out (a copy of docs[0]). Returns 1 when the
+ * merged audit has findings, 0 when compliant, -1 on out-of-memory.
+ */
+static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
+{
+    int rc = -1;
+    xmlNodePtr root = xmlDocGetRootElement(out);
+    struct merge_ctx m = { .docs = docs, .n = n };
+
+    if (n == 0)   /* the caller refuses an empty list; said here for the analyser */
+        return -1;
+    if (merge_flows(out, &m) != 0)
+        goto out;
+    m.ev = malloc((EA_EVIDENCE_MAX * n + 1) * sizeof(*m.ev));
+    m.rin = calloc(n, sizeof(*m.rin));
+    if (!m.ev || !m.rin)
+        goto out;
+    for (size_t d = 1; d < n; d++)
+        m.rin[d] = child(child(xmlDocGetRootElement(docs[d]), "rules"), "rule");
+    for (xmlNodePtr r0 = child(child(root, "rules"), "rule"); r0; r0 = next_named(r0, "rule"))
+        if (merge_rule(&m, r0) != 0)
+            goto out;
+    merge_capture(child(root, "capture"), docs, n);
+    rc = merge_summary(root, &m);
 out:
-    if (refs)
-        for (size_t i = 0; i < total; i++)
-            xmlFree(refs[i].first);
-    free(refs);
-    free(idmap);
-    free(ev);
-    free(rin);
+    free(m.idmap);
+    free(m.ev);
+    free(m.rin);
     return rc;
 }
 
