@@ -4,14 +4,38 @@
 #include <string.h>
 #include "flow-table.h"
 
+/*
+ * Every flow in the table is on one of these lists, most recently touched at
+ * the head, or is the one touched last (pending, on none yet). There is one
+ * list per timeout class; a flow goes on its class's list only when its
+ * last_ns is the newest of all flows put on a class list so far, so each
+ * class list is sorted by last_ns as well, and its tail is the next flow of
+ * that class to expire: expiry reads a list from the tail and stops at the
+ * first flow that is not due, whatever the number of flows behind it. A flow
+ * touched by a packet older than one seen before (time went backwards, or a
+ * second file starts earlier) would break that order: it goes on LIST_LATE,
+ * which expiry reads whole; a flow leaves it when next touched in order.
+ * Together the lists hold the one LRU order of the table: each flow's seq
+ * (the count of touches when it was last touched) merges them.
+ */
+enum { LIST_UDP, LIST_TCP_CLOSED, LIST_TCP_OPEN, LIST_LATE, NLISTS, LIST_NONE = NLISTS };
+
+struct lru {
+    struct ea_flow *head;       /* most recently touched */
+    struct ea_flow *tail;       /* least recently touched */
+};
+
 struct ea_flow_table {
     struct ea_flow **buckets;
     uint32_t nbuckets;          /* power of two */
     uint32_t count;
     uint64_t next_id;
     _Atomic uint64_t *shared_ids;   /* borrowed: live --threads, ids unique over tables */
-    struct ea_flow *lru_head;   /* most recently seen */
-    struct ea_flow *lru_tail;   /* least recently seen */
+    struct lru lists[NLISTS];
+    struct ea_flow *pending;    /* touched last; put on its list by settle() at the next call */
+    uint64_t touches;           /* the seq of the last touch */
+    uint64_t newest_ns;         /* the newest last_ns of a flow put on a class list */
+    uint64_t expire_visits;     /* flows expiry has looked at (ea_flow_table_expire_visits) */
     struct ea_flow_limits lim;
     struct ea_stats *st;        /* borrowed */
     ea_flow_end_fn on_end;
@@ -97,36 +121,101 @@ void ea_flow_table_share_ids(struct ea_flow_table *ft, _Atomic uint64_t *ids)
     ft->shared_ids = ids;
 }
 
-static void lru_unlink(struct ea_flow_table *ft, struct ea_flow *f)
+/* The timeout class of a flow, from its protocol and TCP state: a LIST_ index. */
+static int timeout_class(const struct ea_flow *f)
 {
+    if (f->key.proto != IPPROTO_TCP)
+        return LIST_UDP;
+    if (f->tcp.close != EA_CLOSE_OPEN || f->tcp.open == EA_OPEN_SYN || f->tcp.open == EA_OPEN_SYN_RST)
+        return LIST_TCP_CLOSED;
+    return LIST_TCP_OPEN;
+}
+
+static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flow *f)
+{
+    switch (timeout_class(f)) {
+    case LIST_UDP:
+        return ft->lim.udp_idle_ns;
+    case LIST_TCP_CLOSED:
+        return ft->lim.tcp_closed_ns;
+    default:
+        return ft->lim.tcp_idle_ns;
+    }
+}
+
+static void list_unlink(struct ea_flow_table *ft, struct ea_flow *f)
+{
+    struct lru *l = &ft->lists[f->table.lru_list];
     if (f->table.lru_prev)
         f->table.lru_prev->table.lru_next = f->table.lru_next;
     else
-        ft->lru_head = f->table.lru_next;
+        l->head = f->table.lru_next;
     if (f->table.lru_next)
         f->table.lru_next->table.lru_prev = f->table.lru_prev;
     else
-        ft->lru_tail = f->table.lru_prev;
+        l->tail = f->table.lru_prev;
     f->table.lru_prev = f->table.lru_next = NULL;
+    f->table.lru_list = LIST_NONE;
 }
 
-static void lru_push_head(struct ea_flow_table *ft, struct ea_flow *f)
+static void list_push_head(struct ea_flow_table *ft, struct ea_flow *f, int list)
 {
+    struct lru *l = &ft->lists[list];
+    f->table.lru_list = (uint8_t)list;
     f->table.lru_prev = NULL;
-    f->table.lru_next = ft->lru_head;
-    if (ft->lru_head)
-        ft->lru_head->table.lru_prev = f;
-    ft->lru_head = f;
-    if (!ft->lru_tail)
-        ft->lru_tail = f;
+    f->table.lru_next = l->head;
+    if (l->head)
+        l->head->table.lru_prev = f;
+    l->head = f;
+    if (!l->tail)
+        l->tail = f;
+}
+
+/*
+ * Puts the flow touched last on its list. It runs at the start of every
+ * call that reads the lists, after the caller has updated the flow's TCP
+ * state and last_ns for the packet that touched it (pipeline.c).
+ */
+static void settle(struct ea_flow_table *ft)
+{
+    struct ea_flow *f = ft->pending;
+    if (!f)
+        return;
+    ft->pending = NULL;
+    if (f->last_ns >= ft->newest_ns) {
+        ft->newest_ns = f->last_ns;
+        list_push_head(ft, f, timeout_class(f));
+    } else {
+        list_push_head(ft, f, LIST_LATE);
+    }
+}
+
+/* Makes f the most recently touched flow; settle() puts it on a list. */
+static void make_pending(struct ea_flow_table *ft, struct ea_flow *f)
+{
+    settle(ft);
+    if (f->table.lru_list != LIST_NONE)
+        list_unlink(ft, f);
+    f->table.lru_seq = ++ft->touches;
+    ft->pending = f;
 }
 
 void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f)
 {
-    if (ft->lru_head == f)
-        return;
-    lru_unlink(ft, f);
-    lru_push_head(ft, f);
+    if (ft->pending != f)
+        make_pending(ft, f);
+}
+
+/* The least recently touched flow of the table (settled), or NULL. */
+static struct ea_flow *oldest(const struct ea_flow_table *ft)
+{
+    struct ea_flow *o = NULL;
+    for (int c = 0; c < NLISTS; c++) {
+        struct ea_flow *t = ft->lists[c].tail;
+        if (t && (!o || t->table.lru_seq < o->table.lru_seq))
+            o = t;
+    }
+    return o;
 }
 
 /* Takes a flow out of the table and hands it to on_end. */
@@ -138,7 +227,10 @@ static void remove_flow(struct ea_flow_table *ft, struct ea_flow *f, const char 
     if (*pp)
         *pp = f->table.hnext;
     f->table.hnext = NULL;
-    lru_unlink(ft, f);
+    if (ft->pending == f)
+        ft->pending = NULL;
+    else if (f->table.lru_list != LIST_NONE)
+        list_unlink(ft, f);
     f->table.in_table = 0;
     ft->count--;
     if (ft->on_end)
@@ -151,11 +243,14 @@ void ea_flow_table_free(struct ea_flow_table *ft)
 {
     if (!ft)
         return;
-    struct ea_flow *f = ft->lru_head;
-    while (f) {
-        struct ea_flow *next = f->table.lru_next;
-        ea_flow_free(f);
-        f = next;
+    settle(ft);
+    for (int c = 0; c < NLISTS; c++) {
+        struct ea_flow *f = ft->lists[c].head;
+        while (f) {
+            struct ea_flow *next = f->table.lru_next;
+            ea_flow_free(f);
+            f = next;
+        }
     }
     free(ft->buckets);
     free(ft);
@@ -192,10 +287,12 @@ static int service_port(uint16_t p)
 /* Evicts the least recently seen flow to make room. */
 static void evict_one(struct ea_flow_table *ft)
 {
-    if (!ft->lru_tail)
+    settle(ft);
+    struct ea_flow *f = oldest(ft);
+    if (!f)
         return;
     ft->st->flows_evicted++;
-    remove_flow(ft, ft->lru_tail, "evicted");
+    remove_flow(ft, f, "evicted");
 }
 
 struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_packet *p, int *dir)
@@ -210,6 +307,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     f = calloc(1, sizeof(*f));
     if (!f)
         return NULL;
+    f->table.lru_list = LIST_NONE;
     f->key = p->t;
     f->table.hash = ea_tuple_hash(&p->t);
     f->id = ft->shared_ids ? atomic_fetch_add(ft->shared_ids, 1) : ft->next_id++;
@@ -247,7 +345,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     f->table.hnext = ft->buckets[b];
     ft->buckets[b] = f;
     f->table.in_table = 1;
-    lru_push_head(ft, f);
+    make_pending(ft, f);
     ft->count++;
     ft->st->flows_created++;
     if (ft->count > ft->st->flows_active_peak)
@@ -255,78 +353,70 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     return f;
 }
 
-static uint64_t flow_timeout(const struct ea_flow_table *ft, const struct ea_flow *f)
+/* Whether f has been idle for its timeout at now_ns and may leave before stop_frame; counted. */
+static int due(struct ea_flow_table *ft, const struct ea_flow *f, uint64_t now_ns,
+               uint64_t stop_frame)
 {
-    if (f->key.proto != IPPROTO_TCP)
-        return ft->lim.udp_idle_ns;
-    if (f->tcp.close != EA_CLOSE_OPEN || f->tcp.open == EA_OPEN_SYN || f->tcp.open == EA_OPEN_SYN_RST)
-        return ft->lim.tcp_closed_ns;
-    return ft->lim.tcp_idle_ns;
+    ft->expire_visits++;
+    uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
+    return f->table.touch_frame < stop_frame && idle >= flow_timeout(ft, f);
 }
 
-/* The shortest of the idle timeouts. */
-static uint64_t min_timeout(const struct ea_flow_table *ft)
+/* The next flow that is due on list c, from f towards the head; NULL when none is. */
+static struct ea_flow *next_due(struct ea_flow_table *ft, int c, struct ea_flow *f,
+                                uint64_t now_ns, uint64_t stop_frame)
 {
-    uint64_t min_to = ft->lim.tcp_closed_ns;
-    if (ft->lim.udp_idle_ns < min_to)
-        min_to = ft->lim.udp_idle_ns;
-    if (ft->lim.tcp_idle_ns < min_to)
-        min_to = ft->lim.tcp_idle_ns;
-    return min_to;
+    if (c != LIST_LATE)   /* sorted by last_ns: the first flow not due ends the list's turn */
+        return f && due(ft, f, now_ns, stop_frame) ? f : NULL;
+    while (f && !due(ft, f, now_ns, stop_frame))
+        f = f->table.lru_prev;
+    return f;
 }
 
 uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns)
 {
-    uint64_t min_to = min_timeout(ft);
-    for (const struct ea_flow *f = ft->lru_tail; f; f = f->table.lru_prev) {
-        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
-        if (idle < min_to)
-            return f->table.touch_frame;
-    }
+    (void)ft;
+    (void)now_ns;
     return UINT64_MAX;
 }
 
 void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame)
 {
-    struct ea_flow *f = ft->lru_tail;
-    while (f && f->table.touch_frame < stop_frame) {
-        struct ea_flow *prev = f->table.lru_prev;
-        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
-        if (idle >= flow_timeout(ft, f)) {
-            ft->st->flows_expired++;
-            remove_flow(ft, f, "expired");
-        }
-        f = prev;
+    struct ea_flow *cur[NLISTS];
+    settle(ft);
+    for (int c = 0; c < NLISTS; c++)
+        cur[c] = next_due(ft, c, ft->lists[c].tail, now_ns, stop_frame);
+    /* The due flows of all lists, least recently touched first: the table's LRU order. */
+    for (;;) {
+        int k = -1;
+        for (int c = 0; c < NLISTS; c++)
+            if (cur[c] && (k < 0 || cur[c]->table.lru_seq < cur[k]->table.lru_seq))
+                k = c;
+        if (k < 0)
+            break;
+        struct ea_flow *f = cur[k];
+        cur[k] = next_due(ft, k, f->table.lru_prev, now_ns, stop_frame);
+        ft->st->flows_expired++;
+        remove_flow(ft, f, "expired");
     }
 }
 
 void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
 {
-    uint64_t min_to = ft->lim.tcp_closed_ns;
-    if (ft->lim.udp_idle_ns < min_to)
-        min_to = ft->lim.udp_idle_ns;
-    if (ft->lim.tcp_idle_ns < min_to)
-        min_to = ft->lim.tcp_idle_ns;
-    /* From the idle end; flows nearer the head were seen more recently than any
-       flow that is still within the shortest timeout. */
-    struct ea_flow *f = ft->lru_tail;
-    while (f) {
-        struct ea_flow *prev = f->table.lru_prev;
-        uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
-        if (idle < min_to)
-            break;
-        if (idle >= flow_timeout(ft, f)) {
-            ft->st->flows_expired++;
-            remove_flow(ft, f, "expired");
-        }
-        f = prev;
-    }
+    ea_flow_table_expire_before(ft, now_ns, UINT64_MAX);
+}
+
+uint64_t ea_flow_table_expire_visits(const struct ea_flow_table *ft)
+{
+    return ft->expire_visits;
 }
 
 void ea_flow_table_flush(struct ea_flow_table *ft)
 {
-    while (ft->lru_tail)
-        remove_flow(ft, ft->lru_tail, "flushed");
+    settle(ft);
+    struct ea_flow *f;
+    while ((f = oldest(ft)))
+        remove_flow(ft, f, "flushed");
 }
 
 uint32_t ea_flow_table_count(const struct ea_flow_table *ft)
@@ -337,6 +427,19 @@ uint32_t ea_flow_table_count(const struct ea_flow_table *ft)
 void ea_flow_table_foreach(struct ea_flow_table *ft, void (*fn)(struct ea_flow *f, void *ctx),
                            void *ctx)
 {
-    for (struct ea_flow *f = ft->lru_head; f; f = f->table.lru_next)
+    struct ea_flow *cur[NLISTS];
+    settle(ft);
+    for (int c = 0; c < NLISTS; c++)
+        cur[c] = ft->lists[c].head;
+    for (;;) {   /* the lists merged from their heads: most recently touched first */
+        int k = -1;
+        for (int c = 0; c < NLISTS; c++)
+            if (cur[c] && (k < 0 || cur[c]->table.lru_seq > cur[k]->table.lru_seq))
+                k = c;
+        if (k < 0)
+            break;
+        struct ea_flow *f = cur[k];
+        cur[k] = f->table.lru_next;
         fn(f, ctx);
+    }
 }

@@ -51,23 +51,37 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
 /* Finds the flow a tuple belongs to (either direction), or NULL. */
 struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir);
 
-/* Marks the flow as just seen (moves it to the LRU head). */
+/*
+ * Marks the flow as just seen (moves it to the LRU head). Its timeout class
+ * (UDP and others, open TCP, closed or unanswered TCP) and its last_ns are
+ * read at the table's next call, so the caller updates them for the packet
+ * right after touching (pipeline.c), never later without touching again.
+ */
 void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f);
 
-/* Hands every flow idle since before now - timeout to on_end. */
+/*
+ * Hands every flow idle since before now - timeout (its class's) to on_end,
+ * least recently seen first. The cost is that of the flows that leave: each
+ * timeout class has its own LRU list, sorted by last_ns, read from its idle
+ * end up to the first flow still within its timeout; only flows last touched
+ * by a packet older than one seen before (time going backwards) are all
+ * looked at, on a list of their own.
+ */
 void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns);
 
 /*
- * ea_flow_table_expire split in two for tables that share one clock
- * (--threads, workers.c). expire_stop returns the touch_frame of the first
- * flow, from the idle end, that is within the shortest timeout (UINT64_MAX
- * when there is none): where ea_flow_table_expire would stop. expire_before
- * then expires like ea_flow_table_expire, but stops at the first flow whose
- * touch_frame is stop_frame or later. With stop_frame the smallest stop of
- * all tables, the tables together expire what one table would have.
+ * ea_flow_table_expire for tables that share one clock (--threads,
+ * workers.c): expire_before expires like ea_flow_table_expire, but only
+ * flows whose touch_frame is before stop_frame. Each table hands over every
+ * flow that is due whatever the others hold, so the tables together expire
+ * what one table would have; expire_stop, the frame from which a table
+ * would hold flows back, is therefore always UINT64_MAX.
  */
 uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns);
 void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame);
+
+/* Flows that expiry has looked at so far, those it expired included (a test hook). */
+uint64_t ea_flow_table_expire_visits(const struct ea_flow_table *ft);
 
 /* Hands every flow to on_end, oldest first. */
 void ea_flow_table_flush(struct ea_flow_table *ft);

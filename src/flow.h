@@ -57,6 +57,8 @@ struct ea_flow {
         struct ea_flow *lru_prev, *lru_next;
         uint32_t hash;
         uint8_t in_table;
+        uint8_t lru_list;         /* which of the table's LRU lists holds it (flow-table.c) */
+        uint64_t lru_seq;         /* the table's touch count when it was last touched */
         uint64_t touch_frame;     /* frame of the last packet that moved it in the LRU */
         uint64_t end_frame;       /* --threads: when it left its worker's table (workers.c) */
     } table;

@@ -8,10 +8,13 @@
 static struct ea_stats st;
 static int ended;
 static char last_why[16];
+static uint64_t ended_ids[16];   /* the ids of the first flows that left, in order */
 
 static void on_end(struct ea_flow *f, const char *why, void *ctx)
 {
     (void)ctx;
+    if ((size_t)ended < sizeof(ended_ids) / sizeof(ended_ids[0]))
+        ended_ids[ended] = f->id;
     ended++;
     strncpy(last_why, why, sizeof(last_why) - 1);
     ea_flow_free(f);
@@ -183,6 +186,100 @@ static void test_expiry_packet_time(void)
     ea_flow_table_free(ft);
 }
 
+/* A packet seen as pipeline.c sees it: found or created, touched, then its time taken. */
+static struct ea_flow *seen(struct ea_flow_table *ft, const struct ea_packet *p)
+{
+    int d;
+    struct ea_flow *f = ea_flow_table_get(ft, p, &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    ea_flow_table_touch(ft, f);
+    if (p->ts_ns > f->last_ns)
+        f->last_ns = p->ts_ns;
+    return f;
+}
+
+/*
+ * Issue 13: expiry looks at the flows that leave and not at the others. 2,000
+ * open TCP flows (1 hour timeout) stay idle while ten UDP flows a second come
+ * and go (180 s) for 600 s of packet time, with expiry every second. The
+ * walk of one LRU over every flow idle past the shortest timeout (30 s)
+ * looked at each TCP flow again every second: over a million visits here.
+ */
+static void test_expiry_visits_only_due(void)
+{
+    struct ea_flow_table *ft = table(100000);
+    for (unsigned i = 0; i < 2000; i++) {
+        struct ea_packet p = pkt(IPPROTO_TCP, (uint8_t)(i / 250), (uint16_t)(40000 + i), 200, 5061,
+                                 EA_TH_ACK, 0);
+        seen(ft, &p);
+    }
+    uint64_t calls = 0;
+    for (uint64_t t = 1; t <= 600; t++) {
+        for (unsigned k = 0; k < 10; k++) {
+            unsigned n = (unsigned)t * 10 + k;
+            struct ea_packet p = pkt(IPPROTO_UDP, 100, (uint16_t)(10000 + n), 201, 3478, 0, t);
+            seen(ft, &p);
+        }
+        ea_flow_table_expire(ft, t * 1000000000ULL);
+        calls++;
+    }
+    /* The UDP flows of seconds 1-420 are 180 s idle by second 600; the TCP flows never. */
+    CU_ASSERT_EQUAL(st.flows_expired, 4200);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 2000 + 1800);
+    uint64_t visits = ea_flow_table_expire_visits(ft);
+    /* Each call looks at every flow it expires, plus at most one flow that stays per list. */
+    CU_ASSERT(visits >= st.flows_expired);
+    CU_ASSERT(visits - st.flows_expired <= 3 * calls);
+    ea_flow_table_free(ft);
+}
+
+static void collect_id(struct ea_flow *f, void *ctx)
+{
+    uint64_t *ids = ctx;
+    size_t i = 0;
+    while (ids[i])
+        i++;
+    ids[i] = f->id;
+}
+
+/*
+ * Flows of the three timeout classes, and one touched with time going
+ * backwards, leave least recently seen first (the one LRU order the reports
+ * depend on), as foreach lists them most recently seen first.
+ */
+static void test_expiry_order_across_classes(void)
+{
+    struct ea_flow_table *ft = table(64);
+    struct ea_packet pa = pkt(IPPROTO_UDP, 1, 50000, 2, 3478, 0, 0);
+    struct ea_packet pb = pkt(IPPROTO_TCP, 1, 40001, 2, 5061, EA_TH_SYN, 1);
+    struct ea_packet pc = pkt(IPPROTO_TCP, 1, 40002, 2, 5061, EA_TH_ACK, 2);
+    struct ea_packet pd = pkt(IPPROTO_UDP, 1, 50003, 2, 3478, 0, 3);
+    struct ea_packet pe = pkt(IPPROTO_TCP, 1, 40004, 2, 5061, EA_TH_ACK | EA_TH_FIN, 4);
+    struct ea_packet pf = pkt(IPPROTO_UDP, 1, 50005, 2, 3478, 0, 1);
+    uint64_t a = seen(ft, &pa)->id, b = seen(ft, &pb)->id, c = seen(ft, &pc)->id;
+    uint64_t d = seen(ft, &pd)->id;
+    seen(ft, &pe)->tcp.close = EA_CLOSE_FIN;   /* state changes after the touch, as in pipeline.c */
+    uint64_t e = ea_flow_table_find(ft, &pe.t, NULL)->id;
+    pa.ts_ns = 5 * 1000000000ULL;
+    seen(ft, &pa);                          /* a: most recently seen but one */
+    uint64_t f = seen(ft, &pf)->id;         /* time 1 after time 5: a late flow */
+
+    uint64_t ids[8] = { 0 };
+    ea_flow_table_foreach(ft, collect_id, ids);
+    uint64_t newest_first[6] = { f, a, e, d, c, b };
+    CU_ASSERT_EQUAL(memcmp(ids, newest_first, sizeof(newest_first)), 0);
+
+    /* At 200 s: b (SYN only) and e (FIN) are past 30 s, a, d and f past 180 s; c is open TCP. */
+    ended = 0;
+    ea_flow_table_expire(ft, 200ULL * 1000000000ULL);
+    uint64_t oldest_first[5] = { b, d, e, a, f };
+    CU_ASSERT_EQUAL(ended, 5);
+    CU_ASSERT_EQUAL(memcmp(ended_ids, oldest_first, sizeof(oldest_first)), 0);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 1);
+    CU_ASSERT_PTR_NOT_NULL(ea_flow_table_find(ft, &pc.t, NULL));
+    ea_flow_table_free(ft);
+}
+
 static void test_flush_and_turn(void)
 {
     struct ea_flow_table *ft = table(16);
@@ -263,6 +360,8 @@ void ea_test_add_flow_table(void)
              { "mid-stream TCP", test_midstream },
              { "cap evicts least recently seen", test_cap_evicts_lru },
              { "expiry in packet time", test_expiry_packet_time },
+             { "expiry visits only the flows it expires", test_expiry_visits_only_due },
+             { "expiry order across timeout classes", test_expiry_order_across_classes },
              { "flush and turn", test_flush_and_turn },
              { "ids shared between tables", test_shared_ids });
 }
