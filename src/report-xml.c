@@ -436,6 +436,8 @@ char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *m
 {
     char *out = NULL;
     xmlBufferPtr buf = xmlBufferCreate();
+    if (buf)   /* libxml2 2.9 grows it by what is added: a realloc per 4 KB, each a copy under ASan */
+        xmlBufferSetAllocationScheme(buf, XML_BUFFER_ALLOC_DOUBLEIT);
     xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
     if (!w)
         goto done;
