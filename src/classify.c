@@ -465,6 +465,11 @@ void ea_classifier_free(struct ea_classifier *c)
     free(c);
 }
 
+void ea_classifier_reset(struct ea_classifier *c)
+{
+    ea_ndpi_reset(c->ndpi);
+}
+
 /* In-order delivery of one TCP segment's payload (RFC 9293 sequence space). */
 static void tcp_segment(struct ea_classifier *c, struct feed *fd, const struct ea_packet *p)
 {

@@ -14,6 +14,9 @@ struct ea_classifier;
 struct ea_classifier *ea_classifier_new(struct ea_stats *st);
 void ea_classifier_free(struct ea_classifier *c);    /* NULL is a no-op */
 
+/* Forgets what earlier flows taught nDPI (ea_ndpi_reset), keeping the module. */
+void ea_classifier_reset(struct ea_classifier *c);
+
 /*
  * Inspects one packet of a flow that is not yet decided (a no-op once it
  * is). 'dir' is 0 for initiator -> responder. The first packet makes the

@@ -239,10 +239,9 @@ static void remove_flow(struct ea_flow_table *ft, struct ea_flow *f, const char 
         ea_flow_free(f);
 }
 
-void ea_flow_table_free(struct ea_flow_table *ft)
+/* Frees every flow of the table (without on_end), leaving its lists dangling. */
+static void free_flows(struct ea_flow_table *ft)
 {
-    if (!ft)
-        return;
     settle(ft);
     for (int c = 0; c < NLISTS; c++) {
         struct ea_flow *f = ft->lists[c].head;
@@ -252,8 +251,26 @@ void ea_flow_table_free(struct ea_flow_table *ft)
             f = next;
         }
     }
+}
+
+void ea_flow_table_free(struct ea_flow_table *ft)
+{
+    if (!ft)
+        return;
+    free_flows(ft);
     free(ft->buckets);
     free(ft);
+}
+
+void ea_flow_table_clear(struct ea_flow_table *ft)
+{
+    free_flows(ft);
+    memset(ft->buckets, 0, ft->nbuckets * sizeof(*ft->buckets));
+    memset(ft->lists, 0, sizeof(ft->lists));
+    ft->pending = NULL;
+    ft->touches = ft->newest_ns = ft->expire_visits = 0;
+    ft->count = 0;
+    ft->next_id = 1;
 }
 
 struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir)

@@ -35,6 +35,13 @@ struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct e
  */
 void ea_flow_table_share_ids(struct ea_flow_table *ft, _Atomic uint64_t *ids);
 
+/*
+ * Frees every flow in the table without calling on_end and starts the ids
+ * at 1 again: the table is as ea_flow_table_new left it, keeping its
+ * buckets (ea_pipeline_reset).
+ */
+void ea_flow_table_clear(struct ea_flow_table *ft);
+
 /* Frees the table and every flow still in it (without calling on_end). NULL is a no-op. */
 void ea_flow_table_free(struct ea_flow_table *ft);
 

@@ -2,11 +2,14 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+/* The detection module's layout, for its LRU caches (ea_ndpi_reset); checked at start-up. */
+#define NDPI_LIB_COMPILATION
 #include <ndpi_api.h>
 #include "ndpi-glue.h"
 
 struct ea_ndpi {
     struct ndpi_detection_module_struct *mod;
+    int layout_ok;    /* the installed header's module layout matches the library's */
 };
 
 struct ea_ndpi *ea_ndpi_new(void)
@@ -23,6 +26,8 @@ struct ea_ndpi *ea_ndpi_new(void)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(n->mod, &all);
     ndpi_finalize_initialization(n->mod);
+    /* proto_defaults follows the caches: where the library finds it, the header must too. */
+    n->layout_ok = ndpi_get_proto_defaults(n->mod) == n->mod->proto_defaults;
     return n;
 }
 
@@ -32,6 +37,28 @@ void ea_ndpi_free(struct ea_ndpi *n)
         return;
     ndpi_exit_detection_module(n->mod);
     free(n);
+}
+
+/* Drops one of the detection module's lazily made LRU caches; nDPI makes it again when needed. */
+static void drop_cache(struct ndpi_lru_cache **c)
+{
+    if (*c)
+        ndpi_lru_free_cache(*c);
+    *c = NULL;
+}
+
+void ea_ndpi_reset(struct ea_ndpi *n)
+{
+    struct ndpi_detection_module_struct *m = n->mod;
+    if (!n->layout_ok)
+        return;
+    drop_cache(&m->ookla_cache);
+    drop_cache(&m->bittorrent_cache);
+    drop_cache(&m->zoom_cache);
+    drop_cache(&m->stun_cache);
+    drop_cache(&m->tls_cert_cache);
+    drop_cache(&m->mining_cache);
+    drop_cache(&m->msteams_cache);
 }
 
 void *ea_ndpi_flow_new(void)

@@ -12,6 +12,17 @@ struct ea_ndpi;
 struct ea_ndpi *ea_ndpi_new(void);
 void ea_ndpi_free(struct ea_ndpi *n);                /* NULL is a no-op */
 
+/*
+ * Forgets what earlier flows taught the module (its LRU caches of Ookla,
+ * BitTorrent, Zoom, STUN, TLS certificate, mining and MS Teams hosts), so
+ * that the next flows are classified as by a new module, without paying its
+ * start-up. Not forgotten: the TINC cache, which nDPI 4.2 gives no way to
+ * free (it changes only the detection of TINC); and nothing at all when the
+ * installed nDPI header does not describe the library's module (checked
+ * once, in ea_ndpi_new).
+ */
+void ea_ndpi_reset(struct ea_ndpi *n);
+
 /* Per-flow nDPI state (about 700 bytes in 4.2). NULL on out-of-memory. */
 void *ea_ndpi_flow_new(void);
 void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
