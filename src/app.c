@@ -15,7 +15,7 @@
 #include "report-json.h"
 #include "live.h"
 #include "merge.h"
-#include "workers.h"
+#include "runmode-files.h"
 #include "util-file.h"
 #include "util-time.h"
 #include "rules-cmd.h"
@@ -43,7 +43,7 @@ static void warn_unconfigured(const struct ea_ruleset *rs, int quiet)
 }
 
 /* The human summary on stdout: rule statuses, then the first unexpected flows. */
-static void print_summary(struct ea_pipeline *pl)
+static void print_summary(const struct ea_view *pl)
 {
     const struct ea_policy *pol = pl->pol;
     const struct ea_ruleset *rs = pl->rs;
@@ -83,7 +83,7 @@ static void print_summary(struct ea_pipeline *pl)
     }
 }
 
-static int write_reports(const struct ea_options *o, struct ea_pipeline *pl, char *cmd)
+static int write_reports(const struct ea_options *o, const struct ea_view *pl, char *cmd)
 {
     char err[ERRLEN];
     struct ea_report_meta meta = { o->deterministic, cmd };
@@ -173,11 +173,9 @@ int ea_app_main(int argc, char **argv)
             fprintf(stderr, "edgeaudit: %s\n", err);
             goto out;
         }
-    } else if (o.threads > 1) {
-        input_rc = ea_workers_run_files(pl, &lim, o.threads, o.inputs, o.ninputs, o.bpf, isatty(2),
-                                        err, sizeof(err));
     } else {
-        input_rc = ea_pipeline_run_files(pl, o.inputs, o.ninputs, o.bpf, isatty(2), err, sizeof(err));
+        struct ea_input in = { (const char *const *)o.inputs, o.ninputs, o.bpf, o.threads, isatty(2) };
+        input_rc = ea_run_files(pl, &in, err, sizeof(err));
     }
     if (input_rc != 0) {
         /* Keep what was read: the reports say the input is partial. */
@@ -185,24 +183,26 @@ int ea_app_main(int argc, char **argv)
         ea_pipeline_set_error(pl, err);
     }
     ea_pipeline_finish(pl);
+    struct ea_view v;
+    ea_pipeline_view(pl, &v);
     if (o.flows)
-        ea_output_flows(stdout, pl);
+        ea_output_flows(stdout, &v);
     if (!o.quiet && !o.flows)
-        print_summary(pl);
+        print_summary(&v);
     /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
     int wr = lv ? ea_live_write_reports(lv) : 0;
-    if (write_reports(&o, pl, NULL) != 0)
+    if (write_reports(&o, &v, NULL) != 0)
         wr = -1;
     if (wr != 0) {
         code = EA_EXIT_REPORT;
         goto out;
     }
     if (!o.quiet)
-        ea_output_run_summary(stderr, pl, ea_mono_now() - start);
-    if (input_rc != 0 || pl->oom)
+        ea_output_run_summary(stderr, &v, ea_mono_now() - start);
+    if (input_rc != 0 || ea_pipeline_oom(pl))
         code = EA_EXIT_USAGE;
     else
-        code = ea_policy_has_findings(pl->pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+        code = ea_policy_has_findings(v.pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
 out:
     ea_live_free(lv);
     ea_pipeline_free(pl);

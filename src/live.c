@@ -121,8 +121,11 @@ char *ea_live_alert_format(struct ea_pipeline *pl, const struct ea_flow *f, enum
                            int prev_verdict, int json, size_t *len)
 {
     const char *prev = ev == EA_ALERT_REVISED ? ea_verdict_name((enum ea_verdict)prev_verdict) : NULL;
-    if (json)
-        return ea_report_json_alert(pl, f, ev == EA_ALERT_REVISED ? "revised" : "new", prev, len);
+    if (json) {
+        struct ea_view v;
+        ea_pipeline_view(pl, &v);
+        return ea_report_json_alert(&v, f, ev == EA_ALERT_REVISED ? "revised" : "new", prev, len);
+    }
     char brief[1400], head[96];
     if (prev)
         snprintf(head, sizeof(head), "edgeaudit: alert revised (was %s): ", prev);
@@ -237,13 +240,11 @@ struct ea_live *ea_live_new(const struct ea_options *o, struct ea_pipeline *pl,
     atomic_init(&lv->next_frame, 1);
     atomic_init(&lv->next_id, 1);
     lv->alert_out = stdout;
-    lv->scratch = ea_policy_new(pl->rs);
+    lv->scratch = ea_policy_new(ea_pipeline_rules(pl));
     if (!lv->scratch)
         goto oom;
-    pl->on_judged = on_judged;
-    pl->judged_ctx = lv;
-    pl->keep_done = o->keep_flows;
-    pl->cap.window_s = 0;
+    ea_pipeline_on_judged(pl, on_judged, lv);
+    ea_pipeline_keep_flows(pl, o->keep_flows);
     if (o->syslog)
         openlog("edgeaudit", LOG_PID, LOG_DAEMON);
     return lv;
@@ -257,8 +258,7 @@ void ea_live_free(struct ea_live *lv)
 {
     if (!lv)
         return;
-    lv->pl->on_judged = NULL;
-    lv->pl->judged_ctx = NULL;
+    ea_pipeline_on_judged(lv->pl, NULL, NULL);
     if (lv->alert_out && lv->alert_out != stdout)
         fclose(lv->alert_out);
     if (lv->o->syslog)
@@ -318,9 +318,9 @@ static void on_packet_worker(u_char *user, const struct pcap_pkthdr *h, const u_
     if (!ea_pipeline_prepare(w->pl, stamp_ns(w->lv, h, &tmp), data, w->lv->dlt,
                              atomic_fetch_add(&w->lv->next_frame, 1), &p))
         return;
-    if (p.icmp_error && !ea_flow_table_find(w->pl->ft, &p.icmp_quoted, NULL)) {
+    if (p.icmp_error && !ea_flow_table_find(ea_pipeline_table(w->pl), &p.icmp_quoted, NULL)) {
         if (w->norphans == ORPHANS_MAX) {
-            w->pl->st.icmp_errors_unmatched++;
+            ea_pipeline_stats(w->pl)->icmp_errors_unmatched++;
             return;
         }
         p.data = p.l3 = p.payload = NULL;   /* the capture buffer goes with this call */
@@ -349,7 +349,7 @@ static void place_orphans(struct ea_live *lv, int force)
             unsigned owner = 0;
             int found = 0;
             for (unsigned j = 0; j < lv->nworkers && !found; j++)
-                if (ea_flow_table_find(lv->w[j].pl->ft, &p->icmp_quoted, NULL)) {
+                if (ea_flow_table_find(ea_pipeline_table(lv->w[j].pl), &p->icmp_quoted, NULL)) {
                     owner = j;
                     found = 1;
                 }
@@ -383,18 +383,18 @@ static void update_loss(struct ea_live *lv)
 /* Every table of the run: the main pipeline's, then each worker's (their locks held). */
 static void foreach_active(struct ea_live *lv, void (*fn)(struct ea_flow *f, void *ctx), void *ctx)
 {
-    ea_flow_table_foreach(lv->pl->ft, fn, ctx);
+    ea_flow_table_foreach(ea_pipeline_table(lv->pl), fn, ctx);
     for (unsigned k = 0; k < lv->nworkers; k++)
         if (lv->w[k].pl)
-            ea_flow_table_foreach(lv->w[k].pl->ft, fn, ctx);
+            ea_flow_table_foreach(ea_pipeline_table(lv->w[k].pl), fn, ctx);
 }
 
 static size_t count_active(struct ea_live *lv)
 {
-    size_t n = ea_flow_table_count(lv->pl->ft);
+    size_t n = ea_flow_table_count(ea_pipeline_table(lv->pl));
     for (unsigned k = 0; k < lv->nworkers; k++)
         if (lv->w[k].pl)
-            n += ea_flow_table_count(lv->w[k].pl->ft);
+            n += ea_flow_table_count(ea_pipeline_table(lv->w[k].pl));
     return n;
 }
 
@@ -417,23 +417,19 @@ static void unlock_workers(struct ea_live *lv)
 static void drain_workers(struct ea_live *lv)
 {
     place_orphans(lv, 0);
-    for (unsigned k = 0; k < lv->nworkers; k++) {
-        struct ea_pipeline *w = lv->w[k].pl;
-        for (size_t i = 0; i < w->ndone; i++)
-            ea_pipeline_adopt(lv->pl, w->done[i]);
-        w->ndone = 0;
-    }
+    for (unsigned k = 0; k < lv->nworkers; k++)
+        ea_pipeline_adopt_all(lv->pl, lv->w[k].pl);
 }
 
 /* The run's counters: the main pipeline's plus every worker's (locks held). */
 static void sum_stats(struct ea_live *lv, struct ea_stats *st, uint64_t *now_ns)
 {
-    *st = lv->pl->st;
-    *now_ns = lv->pl->now_ns;
+    *st = *ea_pipeline_stats(lv->pl);
+    *now_ns = ea_pipeline_now(lv->pl);
     for (unsigned k = 0; k < lv->nworkers; k++) {
-        ea_stats_add(st, &lv->w[k].pl->st);
-        if (lv->w[k].pl->now_ns > *now_ns)
-            *now_ns = lv->w[k].pl->now_ns;
+        ea_stats_add(st, ea_pipeline_stats(lv->w[k].pl));
+        if (ea_pipeline_now(lv->w[k].pl) > *now_ns)
+            *now_ns = ea_pipeline_now(lv->w[k].pl);
     }
 }
 
@@ -513,13 +509,13 @@ static int workers_open(struct ea_live *lv, const struct ea_live_config *cfg, ch
             return -1;
         }
         w->mu_inited = 1;
-        w->pl = ea_pipeline_new(&wlim, lv->pl->rs);
+        w->pl = ea_pipeline_new(&wlim, ea_pipeline_rules(lv->pl));
         if (!w->pl) {
             snprintf(err, errlen, "cannot start worker %u's pipeline (out of memory or nDPI failed)", k);
             return -1;
         }
-        w->pl->defer_judge = 1;   /* judged by the main thread, which alerts */
-        ea_flow_table_share_ids(w->pl->ft, &lv->next_id);
+        ea_pipeline_defer_judging(w->pl);   /* judged by the main thread, which alerts */
+        ea_flow_table_share_ids(ea_pipeline_table(w->pl), &lv->next_id);
     }
     return ea_live_source_fanout(srcs, n, err, errlen);
 }
@@ -576,16 +572,15 @@ static void workers_finish(struct ea_live *lv)
     update_loss(lv);
     place_orphans(lv, 1);   /* before the flush, while the quoted flows are still in the tables */
     for (unsigned k = 0; k < lv->nworkers; k++)
-        ea_flow_table_flush(lv->w[k].pl->ft);
+        ea_flow_table_flush(ea_pipeline_table(lv->w[k].pl));
     drain_workers(lv);
-    sum_stats(lv, &pl->st, &pl->now_ns);
     for (unsigned k = 0; k < lv->nworkers; k++)
-        pl->oom |= lv->w[k].pl->oom;
+        ea_pipeline_absorb(pl, lv->w[k].pl);   /* counters, clock and out-of-memory mark */
     lv->frames = atomic_load(&lv->next_frame) - 1;
     size_t n = (size_t)snprintf(lv->split, sizeof(lv->split), "; flows per thread:");
     for (unsigned k = 0; k < lv->nworkers && n < sizeof(lv->split); k++)
         n += (size_t)snprintf(lv->split + n, sizeof(lv->split) - n, " %" PRIu64,
-                              lv->w[k].pl->st.flows_created);
+                              ea_pipeline_stats(lv->w[k].pl)->flows_created);
     workers_free(lv);
 }
 
@@ -611,7 +606,7 @@ static void collect_copy(struct ea_flow *f, void *ctx)
     c->arr[c->n++] = t;
 }
 
-static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *xml_name, const char *html_name)
+static int write_pair(struct ea_live *lv, const struct ea_view *view, const char *xml_name, const char *html_name)
 {
     char err[1024], path[PATH_MAX];
     struct ea_report_meta meta = { lv->o->deterministic, NULL };
@@ -644,50 +639,51 @@ static int write_pair(struct ea_live *lv, struct ea_pipeline *view, const char *
  */
 static int write_view(struct ea_live *lv, int window)
 {
-    struct ea_pipeline *pl = lv->pl;
+    struct ea_view view;
     struct collect_ctx c;
     int rc = -1;
 
+    ea_pipeline_view(lv->pl, &view);
     memset(&c, 0, sizeof(c));
-    c.now_ns = wall_ns() > pl->now_ns ? wall_ns() : pl->now_ns;
+    uint64_t pnow = ea_pipeline_now(lv->pl);
+    c.now_ns = wall_ns() > pnow ? wall_ns() : pnow;
     c.window_ns = window ? (uint64_t)lv->o->window_s * EA_NS : 0;
-    c.cap = pl->ndone + count_active(lv);
+    c.cap = view.ndone + count_active(lv);
     c.capcopies = count_active(lv);
     if (window)
-        for (size_t i = 0; i < pl->ndone; i++)
-            c.capcopies += ea_live_in_window(pl->done[i]->last_ns, c.now_ns, c.window_ns);
+        for (size_t i = 0; i < view.ndone; i++)
+            c.capcopies += ea_live_in_window(view.done[i]->last_ns, c.now_ns, c.window_ns);
     c.arr = malloc((c.cap ? c.cap : 1) * sizeof(*c.arr));
     c.copies = calloc(c.capcopies ? c.capcopies : 1, sizeof(*c.copies));
     if (window) {
-        c.pol = ea_policy_new(pl->rs);
+        c.pol = ea_policy_new(view.rs);
     } else {
         c.pol = malloc(sizeof(*c.pol));
         if (c.pol)
-            memcpy(c.pol, pl->pol, sizeof(*c.pol));
+            memcpy(c.pol, view.pol, sizeof(*c.pol));
     }
     if (!c.arr || !c.copies || !c.pol) {
         fprintf(stderr, "edgeaudit: out of memory while building the report\n");
         goto out;
     }
     /* Finished flows: as judged (whole run), or judged again for the window's counts. */
-    for (size_t i = 0; i < pl->ndone; i++) {
+    for (size_t i = 0; i < view.ndone; i++) {
         if (window)
-            collect_copy(pl->done[i], &c);
+            collect_copy(view.done[i], &c);
         else
-            c.arr[c.n++] = pl->done[i];
+            c.arr[c.n++] = view.done[i];
     }
     foreach_active(lv, collect_copy, &c);
     ea_policy_finish(c.pol);
     if (c.n)
         qsort(c.arr, c.n, sizeof(*c.arr), ea_flow_id_cmp);
 
-    struct ea_pipeline view = *pl;
+    uint64_t now_ns;
     view.pol = c.pol;
     view.done = c.arr;
     view.ndone = c.n;
-    view.capdone = c.cap;
     view.cap.window_s = window ? lv->o->window_s : 0;
-    sum_stats(lv, &view.st, &view.now_ns);
+    sum_stats(lv, &view.st, &now_ns);
     rc = window ? write_pair(lv, &view, EA_LIVE_WINDOW_XML, EA_LIVE_WINDOW_HTML)
                 : write_pair(lv, &view, EA_LIVE_REPORT_XML, EA_LIVE_REPORT_HTML);
 out:
@@ -800,7 +796,8 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
         drain_workers(lv);   /* finished flows are judged, and alerted, here */
         ea_pipeline_idle(pl, now);
         if (mono >= next_settle) {
-            struct settle_ctx sc = { lv, now > pl->now_ns ? now : pl->now_ns, settle_ns };
+            uint64_t pnow = ea_pipeline_now(pl);
+            struct settle_ctx sc = { lv, now > pnow ? now : pnow, settle_ns };
             foreach_active(lv, settle_one, &sc);
             next_settle = mono + EA_NS / 2;
             update_loss(lv);   /* often, so that libpcap's 32-bit counters never wrap unseen */
@@ -822,7 +819,7 @@ int ea_live_run(struct ea_live *lv, char *err, size_t errlen)
     else
         update_loss(lv);
     /* Every flow ends here, so that the alerts its final verdict gives are in the stop line. */
-    ea_flow_table_flush(pl->ft);
+    ea_flow_table_flush(ea_pipeline_table(pl));
     sig_src = NULL;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

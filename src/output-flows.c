@@ -26,7 +26,7 @@ const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
     return buf;
 }
 
-void ea_output_flows(FILE *out, struct ea_pipeline *pl)
+void ea_output_flows(FILE *out, const struct ea_view *pl)
 {
     for (size_t i = 0; i < pl->ndone; i++) {
         const struct ea_flow *f = pl->done[i];
@@ -55,7 +55,7 @@ void ea_output_flows(FILE *out, struct ea_pipeline *pl)
     }
 }
 
-void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double seconds)
+void ea_output_run_summary(FILE *out, const struct ea_view *pl, double seconds)
 {
     const struct ea_stats *st = &pl->st;
     uint64_t mal = 0;

@@ -6,10 +6,10 @@
 #include "pipeline.h"
 
 /* One line per flow, in flow-id order. */
-void ea_output_flows(FILE *out, struct ea_pipeline *pl);
+void ea_output_flows(FILE *out, const struct ea_view *pl);
 
 /* The end-of-run summary: packets, bytes, flows, evictions, malformed by kind, throughput. */
-void ea_output_run_summary(FILE *out, const struct ea_pipeline *pl, double seconds);
+void ea_output_run_summary(FILE *out, const struct ea_view *pl, double seconds);
 
 /*
  * One flow in a few words, as the summary and the live alerts print it:

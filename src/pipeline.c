@@ -9,9 +9,35 @@
 #include "decode.h"
 #include "source-pcap.h"
 #include "util-str.h"
-#include "util-time.h"
+#include "util-stats.h"
 
 #define EA_NS 1000000000ULL
+#define FRAG_MAX 4096                  /* datagrams the defragmenter holds at once */
+#define FRAG_TIMEOUT_NS (30 * EA_NS)
+
+struct ea_pipeline {
+    struct ea_stats st;
+    struct ea_capture_info cap;
+    struct ea_flow_limits lim;
+    struct ea_decoder *dec;
+    struct ea_flow_table *ft;
+    struct ea_classifier *cls;
+    struct ea_policy *pol;
+    const struct ea_ruleset *rs;    /* borrowed */
+    struct ea_flow **done;          /* flows that left the table, judged (owned) */
+    size_t ndone, capdone;
+    uint64_t frame_base;            /* frames of earlier inputs, so numbers run on */
+    uint64_t now_ns;                /* newest packet time */
+    uint64_t next_expire_ns;
+    int oom;
+    /* called for each flow as it is judged (live alerts); may be NULL */
+    void (*on_judged)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx);
+    void *judged_ctx;
+    size_t keep_done;               /* ea_pipeline_keep_flows; 0 keeps all */
+    uint64_t done_dropped;
+    /* a --threads worker: flows are classified but judged later, in merge order (workers.c) */
+    int defer_judge;
+};
 
 /* Live mode's bound on kept flows: drops the oldest sixteenth at once, so that
    the memmove is paid once per many flows, not once per flow. */
@@ -64,7 +90,8 @@ struct ea_pipeline *ea_pipeline_new(const struct ea_flow_limits *lim, const stru
     if (!pl)
         return NULL;
     pl->rs = rs;
-    pl->dec = ea_decoder_new(4096, 30 * EA_NS);
+    pl->lim = *lim;
+    pl->dec = ea_decoder_new(FRAG_MAX, FRAG_TIMEOUT_NS);
     pl->cls = ea_classifier_new(&pl->st);
     pl->pol = ea_policy_new(rs);
     pl->ft = ea_flow_table_new(lim, &pl->st, flow_ended, pl);
@@ -75,22 +102,160 @@ struct ea_pipeline *ea_pipeline_new(const struct ea_flow_limits *lim, const stru
     return pl;
 }
 
+/* Frees the finished flows and the capture facts, keeping the flow array. */
+static void forget_run(struct ea_pipeline *pl)
+{
+    for (size_t i = 0; i < pl->ndone; i++)
+        ea_flow_free(pl->done[i]);
+    pl->ndone = 0;
+    for (size_t i = 0; i < pl->cap.nsources; i++)
+        free(pl->cap.sources[i]);
+    free(pl->cap.sources);
+    free(pl->cap.error);
+    memset(&pl->cap, 0, sizeof(pl->cap));
+}
+
 void ea_pipeline_free(struct ea_pipeline *pl)
 {
     if (!pl)
         return;
     ea_flow_table_free(pl->ft);
-    for (size_t i = 0; i < pl->ndone; i++)
-        ea_flow_free(pl->done[i]);
+    forget_run(pl);
     free(pl->done);
     ea_decoder_free(pl->dec);
     ea_classifier_free(pl->cls);
     ea_policy_free(pl->pol);
-    for (size_t i = 0; i < pl->cap.nsources; i++)
-        free(pl->cap.sources[i]);
-    free(pl->cap.sources);
-    free(pl->cap.error);
     free(pl);
+}
+
+int ea_pipeline_reset(struct ea_pipeline *pl)
+{
+    /* The decoder and the policy are cheap to make again; the flow table and nDPI are not. */
+    struct ea_decoder *dec = ea_decoder_new(FRAG_MAX, FRAG_TIMEOUT_NS);
+    struct ea_policy *pol = ea_policy_new(pl->rs);
+    if (!dec || !pol) {
+        ea_decoder_free(dec);
+        ea_policy_free(pol);
+        return -1;
+    }
+    ea_flow_table_clear(pl->ft);
+    forget_run(pl);
+    ea_decoder_free(pl->dec);
+    pl->dec = dec;
+    ea_policy_free(pl->pol);
+    pl->pol = pol;
+    if (pl->cls)
+        ea_classifier_reset(pl->cls);
+    memset(&pl->st, 0, sizeof(pl->st));   /* in place: the table and classifier count into it */
+    pl->frame_base = pl->now_ns = pl->next_expire_ns = 0;
+    pl->done_dropped = 0;
+    pl->oom = 0;
+    return 0;
+}
+
+void ea_pipeline_view(const struct ea_pipeline *pl, struct ea_view *v)
+{
+    v->st = pl->st;
+    v->cap = pl->cap;
+    v->rs = pl->rs;
+    v->pol = pl->pol;
+    v->cls = pl->cls;
+    v->done = pl->done;
+    v->ndone = pl->ndone;
+    v->done_dropped = pl->done_dropped;
+}
+
+void ea_pipeline_on_judged(struct ea_pipeline *pl,
+                           void (*fn)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx),
+                           void *ctx)
+{
+    pl->on_judged = fn;
+    pl->judged_ctx = fn ? ctx : NULL;
+}
+
+void ea_pipeline_keep_flows(struct ea_pipeline *pl, size_t n)
+{
+    pl->keep_done = n;
+}
+
+void ea_pipeline_defer_judging(struct ea_pipeline *pl)
+{
+    pl->defer_judge = 1;
+}
+
+void ea_pipeline_drop_classifier(struct ea_pipeline *pl)
+{
+    ea_classifier_free(pl->cls);
+    pl->cls = NULL;
+}
+
+struct ea_flow_table *ea_pipeline_table(struct ea_pipeline *pl)
+{
+    return pl->ft;
+}
+
+struct ea_stats *ea_pipeline_stats(struct ea_pipeline *pl)
+{
+    return &pl->st;
+}
+
+const struct ea_ruleset *ea_pipeline_rules(const struct ea_pipeline *pl)
+{
+    return pl->rs;
+}
+
+const struct ea_policy *ea_pipeline_policy(const struct ea_pipeline *pl)
+{
+    return pl->pol;
+}
+
+const struct ea_flow_limits *ea_pipeline_limits(const struct ea_pipeline *pl)
+{
+    return &pl->lim;
+}
+
+uint64_t ea_pipeline_now(const struct ea_pipeline *pl)
+{
+    return pl->now_ns;
+}
+
+int ea_pipeline_oom(const struct ea_pipeline *pl)
+{
+    return pl->oom;
+}
+
+void ea_pipeline_mark_oom(struct ea_pipeline *pl)
+{
+    pl->oom = 1;
+}
+
+size_t ea_pipeline_nflows(const struct ea_pipeline *pl)
+{
+    return pl->ndone;
+}
+
+size_t ea_pipeline_take_flows(struct ea_pipeline *pl, struct ea_flow **out)
+{
+    size_t n = pl->ndone;
+    if (n)   /* a pipeline that kept no flow has no array */
+        memcpy(out, pl->done, n * sizeof(*out));
+    pl->ndone = 0;
+    return n;
+}
+
+void ea_pipeline_absorb(struct ea_pipeline *to, const struct ea_pipeline *from)
+{
+    ea_stats_add(&to->st, &from->st);
+    to->oom |= from->oom;
+    if (from->now_ns > to->now_ns)
+        to->now_ns = from->now_ns;
+}
+
+void ea_pipeline_adopt_all(struct ea_pipeline *to, struct ea_pipeline *from)
+{
+    for (size_t i = 0; i < from->ndone; i++)
+        ea_pipeline_adopt(to, from->done[i]);
+    from->ndone = 0;
 }
 
 /*
@@ -209,7 +374,7 @@ static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
 }
 
 int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
-                       int dlt, uint64_t frame, struct ea_packet *p)
+                  int dlt, uint64_t frame, struct ea_packet *p)
 {
     memset(p, 0, sizeof(*p));
     p->frame = pl->frame_base + frame;
@@ -263,16 +428,22 @@ void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
         ea_classify_packet(pl->cls, f, &dir, p);
 }
 
+int ea_pipeline_expiry_due(struct ea_pipeline *pl)
+{
+    if (pl->now_ns < pl->next_expire_ns)
+        return 0;
+    pl->next_expire_ns = pl->now_ns + EA_NS;
+    return 1;
+}
+
 int ea_pipeline_prepare(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
                         int dlt, uint64_t frame, struct ea_packet *p)
 {
     int ok = ea_pipeline_decode(pl, h, data, dlt, frame, p);
     /* Expiry runs on packet time, once a second of it, before the packet's flow is found.
        (Decoding touches no flow, so running it after the decoder changes nothing.) */
-    if (pl->now_ns >= pl->next_expire_ns) {
+    if (ea_pipeline_expiry_due(pl))
         ea_flow_table_expire(pl->ft, pl->now_ns);
-        pl->next_expire_ns = pl->now_ns + EA_NS;
-    }
     return ok;
 }
 
@@ -305,43 +476,4 @@ void ea_pipeline_finish(struct ea_pipeline *pl)
     if (pl->ndone)
         qsort(pl->done, pl->ndone, sizeof(*pl->done), ea_flow_id_cmp);
     ea_policy_finish(pl->pol);
-}
-
-int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size_t nfiles,
-                          const char *bpf, int progress, char *err, size_t errlen)
-{
-    double start = ea_mono_now(), last = start;
-    for (size_t i = 0; i < nfiles; i++) {
-        struct ea_source *s = ea_source_open_file(files[i], bpf, err, errlen);
-        if (!s)
-            return -1;
-        if (ea_pipeline_add_source(pl, files[i], ea_source_dlt(s)) != 0) {
-            snprintf(err, errlen, "%s: out of memory", files[i]);
-            ea_source_close(s);
-            return -1;
-        }
-        struct pcap_pkthdr *h;
-        const uint8_t *d;
-        int rc;
-        int dlt = ea_source_dlt(s);
-        while ((rc = ea_source_next(s, &h, &d, err, errlen)) == 1) {
-            ea_pipeline_packet(pl, h, d, dlt, ea_source_records(s));
-            if (progress && (pl->st.packets & 0xffff) == 0) {
-                double now = ea_mono_now();
-                if (now - last >= 1.0) {
-                    fprintf(stderr, "\r%s: %llu packets, %u flows active, %.0f packets/s   ",
-                            files[i], (unsigned long long)pl->st.packets,
-                            ea_flow_table_count(pl->ft), (double)pl->st.packets / (now - start));
-                    last = now;
-                }
-            }
-        }
-        ea_pipeline_end_source(pl, ea_source_records(s), rc == 0);
-        ea_source_close(s);
-        if (progress && last != start)
-            fputc('\n', stderr);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
 }

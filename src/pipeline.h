@@ -34,30 +34,28 @@ struct ea_capture_info {
 /* A live report that lost this share of packets or more says it is incomplete. */
 #define EA_LOSS_INCOMPLETE_PCT 10
 
-struct ea_pipeline {
+/*
+ * The pipeline: decoder, flow table, classifier and policy, with the
+ * finished flows and the run's counters. Opaque: the reports read it
+ * through a view (ea_pipeline_view), live mode and the worker threads
+ * through the functions below.
+ */
+struct ea_pipeline;
+
+/*
+ * What the reports read of a run. A plain copy of the counters and capture
+ * facts; the pointers are borrowed from the pipeline (or, for live mode's
+ * reports, from whoever filled the view) and valid while it is unchanged.
+ */
+struct ea_view {
     struct ea_stats st;
-    struct ea_capture_info cap;
-    struct ea_decoder *dec;
-    struct ea_flow_table *ft;
-    struct ea_classifier *cls;
-    struct ea_policy *pol;
-    const struct ea_ruleset *rs;    /* borrowed */
-    struct ea_flow **done;          /* flows that left the table, judged (owned) */
-    size_t ndone, capdone;
-    uint64_t frame_base;            /* frames of earlier inputs, so numbers run on */
-    uint64_t now_ns;                /* newest packet time */
-    uint64_t next_expire_ns;
-    int oom;
-    /* called for each flow as it is judged (live alerts); may be NULL */
-    void (*on_judged)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx);
-    void *judged_ctx;
-    /* live mode: keep at most keep_done finished flows for the reports (0 keeps
-       all, as offline); the oldest go first and are counted in done_dropped,
-       while the policy's counters keep counting every flow */
-    size_t keep_done;
-    uint64_t done_dropped;
-    /* a --threads worker: flows are classified but judged later, in merge order (workers.c) */
-    int defer_judge;
+    struct ea_capture_info cap;         /* sources and error borrowed */
+    const struct ea_ruleset *rs;
+    const struct ea_policy *pol;        /* rule statuses and verdict counts */
+    struct ea_classifier *cls;          /* label and nDPI names (read only) */
+    struct ea_flow *const *done;        /* the finished flows listed, ndone of them */
+    size_t ndone;
+    uint64_t done_dropped;              /* live --keep-flows: flows no longer listed */
 };
 
 /*
@@ -66,6 +64,84 @@ struct ea_pipeline {
  */
 struct ea_pipeline *ea_pipeline_new(const struct ea_flow_limits *lim, const struct ea_ruleset *rs);
 void ea_pipeline_free(struct ea_pipeline *pl);     /* NULL is a no-op */
+
+/*
+ * Makes pl what ea_pipeline_new made, keeping its nDPI module and its
+ * allocations (flow table buckets, the finished-flow array), so that many
+ * inputs can run through one pipeline (fuzz-pipeline): frees every flow,
+ * clears the counters, the capture facts, the policy's counts, the
+ * defragmenter and what nDPI learnt from earlier flows (ea_classifier_reset).
+ * Keeps the hooks and bounds set by ea_pipeline_on_judged, _keep_flows and
+ * _defer_judging. Returns 0, or -1 on out-of-memory (pl then unchanged).
+ */
+int ea_pipeline_reset(struct ea_pipeline *pl);
+
+/* Fills *v with the run as the reports see it (see struct ea_view). */
+void ea_pipeline_view(const struct ea_pipeline *pl, struct ea_view *v);
+
+/*
+ * Calls fn for each flow as it is judged (live alerts; a worker notes when
+ * its flows left), or stops calling with fn NULL. ctx is borrowed.
+ */
+void ea_pipeline_on_judged(struct ea_pipeline *pl,
+                           void (*fn)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx),
+                           void *ctx);
+
+/*
+ * Live mode: keeps at most n finished flows for the reports (0 keeps all,
+ * as offline); the oldest go first and are counted (done_dropped), while
+ * the policy's counters keep counting every flow.
+ */
+void ea_pipeline_keep_flows(struct ea_pipeline *pl, size_t n);
+
+/* A --threads worker: flows are classified but judged later, by the main pipeline. */
+void ea_pipeline_defer_judging(struct ea_pipeline *pl);
+
+/* Frees the classifier (nDPI) of a worker whose every flow is decided and handed over. */
+void ea_pipeline_drop_classifier(struct ea_pipeline *pl);
+
+/* The pipeline's flow table (borrowed), for live mode's walks and the workers' expiry. */
+struct ea_flow_table *ea_pipeline_table(struct ea_pipeline *pl);
+
+/* The run's counters (borrowed); a caller that drops a packet itself counts it here. */
+struct ea_stats *ea_pipeline_stats(struct ea_pipeline *pl);
+
+const struct ea_ruleset *ea_pipeline_rules(const struct ea_pipeline *pl);
+const struct ea_policy *ea_pipeline_policy(const struct ea_pipeline *pl);
+const struct ea_flow_limits *ea_pipeline_limits(const struct ea_pipeline *pl);
+
+/* The newest packet time seen (the packet-time clock), 0 before the first packet. */
+uint64_t ea_pipeline_now(const struct ea_pipeline *pl);
+
+/* 1 when memory ran out somewhere in the run (a flow or a finished flow was lost). */
+int ea_pipeline_oom(const struct ea_pipeline *pl);
+
+/* Marks the run as having run out of memory (ea_pipeline_oom). */
+void ea_pipeline_mark_oom(struct ea_pipeline *pl);
+
+/* Finished flows held. */
+size_t ea_pipeline_nflows(const struct ea_pipeline *pl);
+
+/*
+ * Hands the finished flows over: copies the ea_pipeline_nflows pointers to
+ * 'out' (room for that many) and forgets them; the caller owns the flows.
+ * Returns how many.
+ */
+size_t ea_pipeline_take_flows(struct ea_pipeline *pl, struct ea_flow **out);
+
+/*
+ * Hands every finished flow of 'from' to 'to' through ea_pipeline_adopt,
+ * in the order 'from' kept them (live --threads: a worker's flows are
+ * judged and announced by the main pipeline).
+ */
+void ea_pipeline_adopt_all(struct ea_pipeline *to, struct ea_pipeline *from);
+
+/*
+ * Adds the counters of 'from' to those of 'to' (ea_stats_add), its
+ * out-of-memory mark, and moves to's clock on to from's when that is later:
+ * a worker's share of the run, handed to the main pipeline.
+ */
+void ea_pipeline_absorb(struct ea_pipeline *to, const struct ea_pipeline *from);
 
 /* Records a source name and its link type for the report. */
 int ea_pipeline_add_source(struct ea_pipeline *pl, const char *name, int dlt);
@@ -76,15 +152,21 @@ void ea_pipeline_packet(struct ea_pipeline *pl, const struct pcap_pkthdr *h, con
 
 /*
  * The first half of ea_pipeline_packet: counters, the packet-time clock
- * (pl->now_ns) and decoding into *p, whose pointers borrow 'data' or the
- * decoder until the next call. Returns 1 when p goes on to the flow stage.
- * Does not expire flows: the caller does, when pl->now_ns reaches
- * pl->next_expire_ns, before the flow stage.
+ * (ea_pipeline_now) and decoding into *p, whose pointers borrow 'data' or
+ * the decoder until the next call. Returns 1 when p goes on to the flow
+ * stage. Expires nothing: see ea_pipeline_expiry_due.
  */
 int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
                        int dlt, uint64_t frame, struct ea_packet *p);
 
-/* ea_pipeline_decode, then the expiry that ea_pipeline_packet runs before the flow stage. */
+/*
+ * 1 once a second of packet time since the last time it said 1: the caller
+ * expires idle flows now (ea_flow_table_expire at ea_pipeline_now), before
+ * the decoded packet goes on to the flow stage.
+ */
+int ea_pipeline_expiry_due(struct ea_pipeline *pl);
+
+/* ea_pipeline_decode, then the expiry of idle flows in pl's table when it is due. */
 int ea_pipeline_prepare(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
                         int dlt, uint64_t frame, struct ea_packet *p);
 
@@ -114,15 +196,15 @@ int ea_loss_incomplete(uint64_t lost, uint64_t total);
 /*
  * Live mode with no packets: expires idle flows as if a packet of time
  * now_ns (packet-time clock) had arrived, once a second of it. Does not move
- * pl->now_ns, so a packet still buffered with an older stamp is not counted
- * as going back in time. A now_ns not after pl->now_ns is a no-op.
+ * the pipeline's clock, so a packet still buffered with an older stamp is not counted
+ * as going back in time. A now_ns not after the clock is a no-op.
  */
 void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
 
 /*
  * A flow that left a table, already through ea_classify_finish: judges it
- * (unless defer_judge), calls on_judged and keeps it in pl->done (bounded by
- * keep_done). pl takes ownership. Used by the table's callback, and by live
+ * (unless judging is deferred), calls the on_judged hook and keeps it among
+ * the finished flows (bounded by ea_pipeline_keep_flows). pl takes ownership. Used by the table's callback, and by live
  * --threads to hand a worker's finished flows to the main pipeline.
  */
 void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f);
@@ -132,14 +214,5 @@ int ea_flow_id_cmp(const void *a, const void *b);
 
 /* Flushes every flow, judges it, sorts all flows by id and sets rule statuses. */
 void ea_pipeline_finish(struct ea_pipeline *pl);
-
-/*
- * Reads every packet of the files in order through the pipeline. Stops at
- * the first error, with its one line in err, and returns -1 (what was read
- * is kept); returns 0 when all inputs were read. Progress on stderr when
- * 'progress' is set.
- */
-int ea_pipeline_run_files(struct ea_pipeline *pl, const char *const *files, size_t nfiles,
-                          const char *bpf, int progress, char *err, size_t errlen);
 
 #endif

@@ -211,7 +211,7 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         kv_str(b, "banner", f->facts.banner->text);
 }
 
-static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_flow *f)
+static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea_flow *f)
 {
     const struct ea_ruleset *rs = pl->rs;
     char a[64], lbl[64], nd[64];
@@ -279,7 +279,7 @@ static void write_flow(struct jbuf *b, struct ea_pipeline *pl, const struct ea_f
     jb_put(b, "}\n", 2);
 }
 
-static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
+static void write_rule(struct jbuf *b, const struct ea_view *pl, size_t i)
 {
     const struct ea_ruleset *rs = pl->rs;
     const struct ea_rule *r = &rs->rules[i];
@@ -342,7 +342,7 @@ static void write_rule(struct jbuf *b, const struct ea_pipeline *pl, size_t i)
 }
 
 /* One line per loaded rules file: the pack, its page, "observed N of M rules" (as report-xml.c). */
-static void write_pack(struct jbuf *b, const struct ea_pipeline *pl, size_t d)
+static void write_pack(struct jbuf *b, const struct ea_view *pl, size_t d)
 {
     const struct ea_ruleset *rs = pl->rs;
     const struct ea_rules_doc *doc = &rs->docs[d];
@@ -361,7 +361,7 @@ static void write_pack(struct jbuf *b, const struct ea_pipeline *pl, size_t d)
     jb_put(b, "}\n", 2);
 }
 
-char *ea_report_json_alert(struct ea_pipeline *pl, const struct ea_flow *f, const char *event,
+char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, const char *event,
                            const char *previous, size_t *len)
 {
     struct jbuf b = { NULL, 0, 0, 0 };
@@ -386,7 +386,7 @@ fail:
  * Builds every line in memory, then writes the file atomically. The
  * pipeline is only read. On error returns -1 with "PATH: cause" in err.
  */
-int ea_report_json_write(const char *path, struct ea_pipeline *pl, int deterministic,
+int ea_report_json_write(const char *path, const struct ea_view *pl, int deterministic,
                          char *err, size_t errlen)
 {
     struct jbuf b = { NULL, 0, 0, 0 };

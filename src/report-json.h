@@ -9,7 +9,7 @@
  * every rule ({"type":"rule",...}), with the same names as the XML report.
  * Atomic like the other reports. On error returns -1 with one line in err.
  */
-int ea_report_json_write(const char *path, struct ea_pipeline *pl, int deterministic,
+int ea_report_json_write(const char *path, const struct ea_view *pl, int deterministic,
                          char *err, size_t errlen);
 
 /*
@@ -18,7 +18,7 @@ int ea_report_json_write(const char *path, struct ea_pipeline *pl, int determini
  * newline. Returns a malloc'ed string (caller frees) with its length in
  * *len, or NULL on out-of-memory.
  */
-char *ea_report_json_alert(struct ea_pipeline *pl, const struct ea_flow *f, const char *event,
+char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, const char *event,
                            const char *previous, size_t *len);
 
 #endif

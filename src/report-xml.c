@@ -45,7 +45,7 @@ static int attr_time(xmlTextWriterPtr w, const char *name, uint64_t ns)
     return attr(w, name, ea_time_str(ns, b, sizeof(b)));
 }
 
-static int write_capture(xmlTextWriterPtr w, struct ea_pipeline *pl)
+static int write_capture(xmlTextWriterPtr w, const struct ea_view *pl)
 {
     const struct ea_stats *st = &pl->st;
     W(xmlTextWriterStartElement(w, BAD_CAST "capture"));
@@ -141,7 +141,7 @@ fail:
 }
 
 /* One <pack> per loaded rules file: its name, its page, its rules and how many were observed. */
-static int write_packs(xmlTextWriterPtr w, const struct ea_pipeline *pl)
+static int write_packs(xmlTextWriterPtr w, const struct ea_view *pl)
 {
     const struct ea_ruleset *rs = pl->rs;
     for (size_t d = 0; d < rs->ndocs; d++) {
@@ -164,7 +164,7 @@ fail:
     return -1;
 }
 
-static int write_rules(xmlTextWriterPtr w, const struct ea_pipeline *pl)
+static int write_rules(xmlTextWriterPtr w, const struct ea_view *pl)
 {
     const struct ea_ruleset *rs = pl->rs;
     W(xmlTextWriterStartElement(w, BAD_CAST "rules"));
@@ -331,7 +331,7 @@ fail:
     return -1;
 }
 
-static int write_flow(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_flow *f)
+static int write_flow(xmlTextWriterPtr w, const struct ea_view *pl, const struct ea_flow *f)
 {
     const struct ea_ruleset *rs = pl->rs;
     char a[64], lbl[64], nd[64];
@@ -402,7 +402,7 @@ fail:
 }
 
 /* The whole document, into any writer. 0, or -1 when a write failed. */
-static int write_doc(xmlTextWriterPtr w, struct ea_pipeline *pl, const struct ea_report_meta *meta)
+static int write_doc(xmlTextWriterPtr w, const struct ea_view *pl, const struct ea_report_meta *meta)
 {
     xmlTextWriterSetIndent(w, 1);
     xmlTextWriterSetIndentString(w, BAD_CAST "  ");
@@ -432,7 +432,7 @@ fail:
     return -1;
 }
 
-char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len)
+char *ea_report_xml_build(const struct ea_view *pl, const struct ea_report_meta *meta, size_t *len)
 {
     char *out = NULL;
     xmlBufferPtr buf = xmlBufferCreate();
@@ -458,7 +458,7 @@ done:
 }
 
 struct xml_job {
-    struct ea_pipeline *pl;
+    const struct ea_view *pl;
     const struct ea_report_meta *meta;
     int fd;
     int werrno;                 /* errno of the first failed write, or 0 */
@@ -503,7 +503,7 @@ static int fill_xml(int fd, void *ctx)
     return 0;
 }
 
-int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *meta, const char *path,
+int ea_report_xml_write(const struct ea_view *pl, const struct ea_report_meta *meta, const char *path,
                         char *err, size_t errlen)
 {
     struct xml_job j = { pl, meta, -1, 0 };

@@ -14,13 +14,13 @@ struct ea_report_meta {
  * Builds the whole report in memory. Returns a malloc'ed NUL-terminated
  * buffer (caller frees) and its length in *len, or NULL on out-of-memory.
  */
-char *ea_report_xml_build(struct ea_pipeline *pl, const struct ea_report_meta *meta, size_t *len);
+char *ea_report_xml_build(const struct ea_view *pl, const struct ea_report_meta *meta, size_t *len);
 
 /*
  * Writes the report to path as ea_write_atomic (util-file.h) does, streamed: the document
  * is never whole in memory. On error returns -1 with one line in err.
  */
-int ea_report_xml_write(struct ea_pipeline *pl, const struct ea_report_meta *meta, const char *path,
+int ea_report_xml_write(const struct ea_view *pl, const struct ea_report_meta *meta, const char *path,
                         char *err, size_t errlen);
 
 #endif

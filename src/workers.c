@@ -8,8 +8,6 @@
 #include <time.h>
 #include "workers.h"
 #include "source-pcap.h"
-#include "util-time.h"
-#include "util-stats.h"
 
 #define EA_NS 1000000000ULL
 
@@ -49,10 +47,10 @@ struct ring {
     int inited;
 };
 
-struct workers;
+struct ea_workers;
 
 struct worker {
-    struct workers *ws;
+    struct ea_workers *ws;
     unsigned idx;
     struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred;
                                    made by the worker itself (nDPI's start-up runs in parallel) */
@@ -63,7 +61,7 @@ struct worker {
     uint64_t end_key;           /* end_frame given to flows that leave the table now */
 };
 
-struct workers {
+struct ea_workers {
     const struct ea_ruleset *rs;    /* borrowed */
     struct ea_flow_limits wlim;     /* each worker's share of the limits */
     unsigned n;
@@ -240,13 +238,12 @@ static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct workers *ws = w->ws;
+    struct ea_workers *ws = w->ws;
     struct ring *r = &w->ring;
     w->pl = ea_pipeline_new(&ws->wlim, ws->rs);
     if (w->pl) {
-        w->pl->defer_judge = 1;
-        w->pl->on_judged = flow_left;
-        w->pl->judged_ctx = w;
+        ea_pipeline_defer_judging(w->pl);
+        ea_pipeline_on_judged(w->pl, flow_left, w);
     } else {
         w->failed = 1;
     }
@@ -267,20 +264,19 @@ static void *worker_main(void *arg)
             /* Every table finds where its own walk would stop; the earliest stop is where
                one shared table's walk would have stopped. */
             unsigned par = (unsigned)(m->seq & 1);
-            ws->stop[par][w->idx] = ea_flow_table_expire_stop(w->pl->ft, m->now_ns);
+            ws->stop[par][w->idx] = ea_flow_table_expire_stop(ea_pipeline_table(w->pl), m->now_ns);
             pthread_barrier_wait(&ws->bar);
             uint64_t g = UINT64_MAX;
             for (unsigned i = 0; i < ws->n; i++)
                 if (ws->stop[par][i] < g)
                     g = ws->stop[par][i];
             w->end_key = m->frame;
-            ea_flow_table_expire_before(w->pl->ft, m->now_ns, g);
+            ea_flow_table_expire_before(ea_pipeline_table(w->pl), m->now_ns, g);
         } else {
             w->end_key = UINT64_MAX;
-            ea_flow_table_flush(w->pl->ft);
+            ea_flow_table_flush(ea_pipeline_table(w->pl));
             /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
-            ea_classifier_free(w->pl->cls);
-            w->pl->cls = NULL;
+            ea_pipeline_drop_classifier(w->pl);
             goto end;
         }
         ring_done(r);
@@ -292,7 +288,7 @@ end:
 }
 
 /* Sends a control message to every worker and publishes it at once. */
-static void broadcast(struct workers *ws, enum msg_kind kind, uint64_t now_ns, uint64_t frame)
+static void broadcast(struct ea_workers *ws, enum msg_kind kind, uint64_t now_ns, uint64_t frame)
 {
     for (unsigned i = 0; i < ws->n; i++) {
         struct ring *r = &ws->w[i].ring;
@@ -310,7 +306,7 @@ static void broadcast(struct workers *ws, enum msg_kind kind, uint64_t now_ns, u
 }
 
 /* Stops and frees the workers (their pipelines too). NULL is a no-op. */
-static void workers_free(struct workers *ws)
+static void workers_free(struct ea_workers *ws)
 {
     if (!ws)
         return;
@@ -333,13 +329,13 @@ static void workers_free(struct workers *ws)
 }
 
 /* Starts n workers, which make their own pipelines (worker_main); NULL when memory or threads fail. */
-static struct workers *workers_new(const struct ea_pipeline *pl, const struct ea_flow_limits *lim,
-                                   unsigned n)
+static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
 {
-    struct workers *ws = calloc(1, sizeof(*ws));
+    struct ea_workers *ws = calloc(1, sizeof(*ws));
     if (!ws)
         return NULL;
-    ws->rs = pl->rs;
+    const struct ea_flow_limits *lim = ea_pipeline_limits(pl);
+    ws->rs = ea_pipeline_rules(pl);
     ws->wlim = *lim;
     ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     ws->w = calloc(n, sizeof(*ws->w));
@@ -419,127 +415,76 @@ static uint64_t peak_flows(struct ea_flow **all, size_t n)
 }
 
 /* Hands every worker's flows to pl: renumbered, judged in one table's order. */
-static int merge(struct ea_pipeline *pl, struct workers *ws)
+static int merge(struct ea_pipeline *pl, struct ea_workers *ws)
 {
     size_t total = 0;
     for (unsigned i = 0; i < ws->n; i++) {
         if (ws->w[i].failed)
             return -1;
-        total += ws->w[i].pl->ndone;
+        total += ea_pipeline_nflows(ws->w[i].pl);
         /* The reader counted packets, bytes, decoding and time; the workers flows, gaps and
            ICMP errors (their time stamps are 0): no field is counted twice. The peak is
            recomputed below. */
-        ea_stats_add(&pl->st, &ws->w[i].pl->st);
-        pl->oom |= ws->w[i].pl->oom;
+        ea_pipeline_absorb(pl, ws->w[i].pl);
     }
     struct ea_flow **all = malloc(total * sizeof(*all) + 1);
-    struct ea_flow **nd = realloc(pl->done, (pl->ndone + total + 1) * sizeof(*nd));
-    if (nd) {
-        pl->done = nd;
-        pl->capdone = pl->ndone + total + 1;
-    }
-    if (!all || !nd) {
-        free(all);
-        pl->oom = 1;
+    if (!all)
         return -1;   /* the flows stay with the workers, which free them */
-    }
     size_t k = 0;
-    for (unsigned i = 0; i < ws->n; i++) {
-        struct ea_pipeline *w = ws->w[i].pl;
-        if (w->ndone)   /* a worker that saw no flow has no array */
-            memcpy(all + k, w->done, w->ndone * sizeof(*all));
-        k += w->ndone;
-        w->ndone = 0;
-    }
-    pl->st.flows_active_peak = peak_flows(all, total);
+    for (unsigned i = 0; i < ws->n; i++)
+        k += ea_pipeline_take_flows(ws->w[i].pl, all + k);
+    ea_pipeline_stats(pl)->flows_active_peak = peak_flows(all, total);
     qsort(all, total, sizeof(*all), by_first_frame);
     for (size_t i = 0; i < total; i++)
         all[i]->id = i + 1;
     qsort(all, total, sizeof(*all), by_end);
-    for (size_t i = 0; i < total; i++) {
-        if (ea_policy_judge(pl->pol, all[i]) != 0)
-            pl->oom = 1;
-        if (pl->on_judged)
-            pl->on_judged(pl, all[i], pl->judged_ctx);
-        pl->done[pl->ndone++] = all[i];
-    }
+    for (size_t i = 0; i < total; i++)
+        ea_pipeline_adopt(pl, all[i]);   /* judged, announced and kept, as one table's flows */
     free(all);
     return 0;
 }
 
-int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *lim,
-                         unsigned nworkers, const char *const *files, size_t nfiles,
-                         const char *bpf, int progress, char *err, size_t errlen)
+struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nworkers, char *err,
+                                    size_t errlen)
 {
-    int rc = 0;
-    double start = ea_mono_now(), last = start;
     if (nworkers < 2 || nworkers > EA_MAX_THREADS) {
         snprintf(err, errlen, "--threads must be between 1 and %d", EA_MAX_THREADS);
-        return -1;
+        return NULL;
     }
-    struct workers *ws = workers_new(pl, lim, nworkers);
-    if (!ws) {
+    struct ea_workers *ws = workers_new(pl, nworkers);
+    if (!ws)
         snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);
-        return -1;
-    }
-    for (size_t i = 0; i < nfiles && rc == 0; i++) {
-        struct ea_source *s = ea_source_open_file(files[i], bpf, err, errlen);
-        if (!s) {
-            rc = -1;
-            break;
-        }
-        int dlt = ea_source_dlt(s);
-        if (ea_pipeline_add_source(pl, files[i], dlt) != 0) {
-            snprintf(err, errlen, "%s: out of memory", files[i]);
-            ea_source_close(s);
-            rc = -1;
-            break;
-        }
-        struct pcap_pkthdr *h;
-        const uint8_t *d;
-        int nrc;
-        while ((nrc = ea_source_next(s, &h, &d, err, errlen)) == 1) {
-            struct ea_packet p;
-            int ok = ea_pipeline_decode(pl, h, d, dlt, ea_source_records(s), &p);
-            if (pl->now_ns >= pl->next_expire_ns) {
-                broadcast(ws, MSG_EXPIRE, pl->now_ns, p.frame);
-                pl->next_expire_ns = pl->now_ns + EA_NS;
-            }
-            if (ok) {
-                const struct ea_tuple *t = p.icmp_error ? &p.icmp_quoted : &p.t;
-                if (put_packet(&ws->w[ea_workers_shard(t, nworkers)].ring, &p) != 0)
-                    pl->oom = 1;
-            }
-            if (progress && (pl->st.packets & 0xffff) == 0) {
-                double now = ea_mono_now();
-                if (now - last >= 1.0) {
-                    fprintf(stderr, "\r%s: %llu packets, %u threads, %.0f packets/s   ", files[i],
-                            (unsigned long long)pl->st.packets, nworkers,
-                            (double)pl->st.packets / (now - start));
-                    last = now;
-                }
-            }
-        }
-        ea_pipeline_end_source(pl, ea_source_records(s), nrc == 0);
-        ea_source_close(s);
-        if (progress && last != start)
-            fputc('\n', stderr);
-        if (nrc < 0)
-            rc = -1;
-    }
+    return (struct ea_workers *)ws;
+}
+
+void ea_workers_expire(struct ea_workers *ws, uint64_t now_ns, uint64_t frame)
+{
+    broadcast(ws, MSG_EXPIRE, now_ns, frame);
+}
+
+int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
+{
+    const struct ea_tuple *t = p->icmp_error ? &p->icmp_quoted : &p->t;
+    return put_packet(&ws->w[ea_workers_shard(t, ws->n)].ring, p);
+}
+
+int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen)
+{
+    int rc = 0;
     /* Workers flush their tables on MSG_END; then their flows come over. */
     broadcast(ws, MSG_END, 0, 0);
     for (unsigned i = 0; i < ws->n; i++) {
         pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
     }
-    for (unsigned i = 0; i < ws->n; i++)
-        if (ws->w[i].failed && rc == 0) {
-            snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
+    for (unsigned i = 0; i < ws->n && rc == 0; i++)
+        if (ws->w[i].failed) {
+            if (err)
+                snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
             rc = -1;
         }
     if (merge(pl, ws) != 0)
-        pl->oom = 1;
+        ea_pipeline_mark_oom(pl);
     workers_free(ws);
     return rc;
 }

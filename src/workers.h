@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "pipeline.h"
 #include "options.h"
+#include "packet.h"
 
 /* Most worker threads --threads accepts. */
 #define EA_MAX_THREADS EA_OPT_MAX_THREADS
@@ -18,21 +19,40 @@
 unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers);
 
 /*
- * Reads the files like ea_pipeline_run_files, with 'nworkers' (2 or more,
- * at most EA_MAX_THREADS) worker threads. The calling thread reads and
- * decodes; each worker has its own flow table (lim->max_flows is split
- * between them), nDPI instance and classifier. At the end every flow is
- * handed back to 'pl', renumbered in order of first packet and judged in
- * the order one thread would have judged it, so that ea_pipeline_finish
- * and the reports give what one thread gives (unless the flow cap evicted
- * flows: each worker evicts from its own table). Returns 0, or -1 with the
- * error line in err (what was read is kept, as ea_pipeline_run_files does).
- * When the threads cannot start, returns -1 before reading; when a worker
- * cannot make its pipeline (memory, nDPI), returns -1 after reading, with
- * pl->oom set and no flows.
+ * --threads for ea_pipeline_run_files, which reads and decodes in the
+ * calling thread and hands each decoded packet over. Each worker has its own
+ * flow table (the pipeline's max_flows is split between them), nDPI instance
+ * and classifier. At the end every flow is handed back to the pipeline,
+ * renumbered in order of first packet and judged in the order one thread
+ * would have judged it, so that ea_pipeline_finish and the reports give what
+ * one thread gives (unless the flow cap evicted flows: each worker evicts
+ * from its own table).
  */
-int ea_workers_run_files(struct ea_pipeline *pl, const struct ea_flow_limits *lim,
-                         unsigned nworkers, const char *const *files, size_t nfiles,
-                         const char *bpf, int progress, char *err, size_t errlen);
+struct ea_workers;
+
+/*
+ * Starts 'nworkers' (2 to EA_MAX_THREADS) threads judging against pl's
+ * rules with pl's limits; pl is only read. NULL with one line in err when
+ * the count is out of range or memory or threads fail.
+ */
+struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nworkers, char *err,
+                                    size_t errlen);
+
+/* Every worker expires its idle flows at packet time now_ns, before frame (together, as one table). */
+void ea_workers_expire(struct ea_workers *ws, uint64_t now_ns, uint64_t frame);
+
+/*
+ * Hands a decoded packet (copied: its bytes may go with the next read) to
+ * the worker that owns its flow. -1 on out-of-memory (the packet is dropped).
+ */
+int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p);
+
+/*
+ * Ends the workers, hands their flows and counters to pl and frees ws.
+ * Returns 0, or -1 when a worker could not make its pipeline (memory,
+ * nDPI), with its line in err unless err is NULL; pl is then marked out of
+ * memory and gets no flows.
+ */
+int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen);
 
 #endif

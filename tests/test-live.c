@@ -25,20 +25,29 @@ static void test_loss_threshold(void)
     CU_ASSERT_EQUAL(ea_loss_incomplete(2, 11), 1);
 }
 
+static struct ea_pipeline *mkpipeline(struct ea_ruleset **rsp);
+
 static void test_set_loss(void)
 {
-    struct ea_pipeline pl;
-    memset(&pl, 0, sizeof(pl));
+    struct ea_ruleset *rs = NULL;
+    struct ea_pipeline *pl = mkpipeline(&rs);
+    struct ea_view v;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
     /* kernel drops count against what was received; interface drops add to both */
-    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 900, 50, 0), 0);
-    CU_ASSERT_EQUAL(pl.cap.have_loss, 1);
-    CU_ASSERT_EQUAL(pl.cap.recv, 900);
-    CU_ASSERT_EQUAL(pl.cap.drop, 50);
-    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 900, 50, 50), 1);   /* 100 of 950 */
-    CU_ASSERT_EQUAL(pl.cap.incomplete, 1);
-    CU_ASSERT_EQUAL(pl.cap.ifdrop, 50);
-    CU_ASSERT_EQUAL(ea_pipeline_set_loss(&pl, 1000, 0, 0), 0);     /* the mark follows the counters */
-    CU_ASSERT_EQUAL(pl.cap.incomplete, 0);
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(pl, 900, 50, 0), 0);
+    ea_pipeline_view(pl, &v);
+    CU_ASSERT_EQUAL(v.cap.have_loss, 1);
+    CU_ASSERT_EQUAL(v.cap.recv, 900);
+    CU_ASSERT_EQUAL(v.cap.drop, 50);
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(pl, 900, 50, 50), 1);   /* 100 of 950 */
+    ea_pipeline_view(pl, &v);
+    CU_ASSERT_EQUAL(v.cap.incomplete, 1);
+    CU_ASSERT_EQUAL(v.cap.ifdrop, 50);
+    CU_ASSERT_EQUAL(ea_pipeline_set_loss(pl, 1000, 0, 0), 0);     /* the mark follows the counters */
+    ea_pipeline_view(pl, &v);
+    CU_ASSERT_EQUAL(v.cap.incomplete, 0);
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
 }
 
 static void test_window(void)
@@ -119,11 +128,14 @@ static void test_alert_format(void)
     struct ea_ruleset *rs = NULL;
     struct ea_pipeline *pl = mkpipeline(&rs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    struct ea_policy *pol = ea_policy_new(rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pol);
     struct ea_flow *f = mkflow();
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 3;
     f->pkts[0] = 3;
-    CU_ASSERT_EQUAL(ea_policy_judge(pl->pol, f), 0);
+    CU_ASSERT_EQUAL(ea_policy_judge(pol, f), 0);
+    ea_policy_free(pol);
     CU_ASSERT_EQUAL(f->verdict.v, EA_V_BLOCKED);
     size_t len = 0;
     char *t = ea_live_alert_format(pl, f, EA_ALERT_NEW, 0, 0, &len);
@@ -165,16 +177,20 @@ static void test_summary_loss(void)
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    ea_output_run_summary(f, pl, 0);   /* offline: no loss line */
+    struct ea_view v;
+    ea_pipeline_view(pl, &v);
+    ea_output_run_summary(f, &v, 0);   /* offline: no loss line */
     fflush(f);
     CU_ASSERT_PTR_NULL(strstr(buf, "received"));
     ea_pipeline_set_loss(pl, 950, 40, 10);
-    ea_output_run_summary(f, pl, 0);
+    ea_pipeline_view(pl, &v);
+    ea_output_run_summary(f, &v, 0);
     fflush(f);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "950 received, 40 dropped by the kernel, 10 dropped by the interface (5.2% lost)\n"));
     CU_ASSERT_PTR_NULL(strstr(buf, "INCOMPLETE"));
     ea_pipeline_set_loss(pl, 900, 90, 10);
-    ea_output_run_summary(f, pl, 0);
+    ea_pipeline_view(pl, &v);
+    ea_output_run_summary(f, &v, 0);
     fclose(f);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(11.0% lost): INCOMPLETE"));
     free(buf);
