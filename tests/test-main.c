@@ -25,6 +25,7 @@ int main(int argc, char **argv)
     ea_test_add_policy_edge();
     ea_test_add_live();
     ea_test_add_workers();
+    ea_test_add_pipeline();
     ea_test_add_perf();
     ea_test_add_ndpi_glue();
     ea_test_add_tls_start();

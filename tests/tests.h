@@ -20,6 +20,7 @@ void ea_test_add_policy(void);
 void ea_test_add_policy_edge(void);
 void ea_test_add_live(void);
 void ea_test_add_workers(void);
+void ea_test_add_pipeline(void);
 void ea_test_add_perf(void);
 void ea_test_add_ndpi_glue(void);
 void ea_test_add_tls_start(void);
