@@ -23,6 +23,7 @@ struct ea_pipeline {
     struct ea_flow_table *ft;
     struct ea_classifier *cls;
     struct ea_policy *pol;
+    struct ea_policy *pol_new;      /* ea_pipeline_reset's copy of a new policy, or NULL */
     const struct ea_ruleset *rs;    /* borrowed */
     struct ea_flow **done;          /* flows that left the table, judged (owned) */
     size_t ndone, capdone;
@@ -125,25 +126,27 @@ void ea_pipeline_free(struct ea_pipeline *pl)
     ea_decoder_free(pl->dec);
     ea_classifier_free(pl->cls);
     ea_policy_free(pl->pol);
+    ea_policy_free(pl->pol_new);
     free(pl);
 }
 
 int ea_pipeline_reset(struct ea_pipeline *pl)
 {
-    /* The decoder and the policy are cheap to make again; the flow table and nDPI are not. */
+    /* The decoder is cheap to make again; the flow table and nDPI are not, and the policy
+       (135 kB, mapped and unmapped for each input under ASan) is copied from a new one
+       kept for that, as live mode copies it for its reports. */
     struct ea_decoder *dec = ea_decoder_new(FRAG_MAX, FRAG_TIMEOUT_NS);
-    struct ea_policy *pol = ea_policy_new(pl->rs);
-    if (!dec || !pol) {
+    if (!pl->pol_new)
+        pl->pol_new = ea_policy_new(pl->rs);
+    if (!dec || !pl->pol_new) {
         ea_decoder_free(dec);
-        ea_policy_free(pol);
         return -1;
     }
     ea_flow_table_clear(pl->ft);
     forget_run(pl);
     ea_decoder_free(pl->dec);
     pl->dec = dec;
-    ea_policy_free(pl->pol);
-    pl->pol = pol;
+    memcpy(pl->pol, pl->pol_new, sizeof(*pl->pol));
     if (pl->cls)
         ea_classifier_reset(pl->cls);
     memset(&pl->st, 0, sizeof(pl->st));   /* in place: the table and classifier count into it */
