@@ -14,6 +14,7 @@
 #include "report-html.h"
 #include "report-json.h"
 #include "live.h"
+#include "live-report.h"
 #include "merge.h"
 #include "runmode-files.h"
 #include "util-file.h"
@@ -167,7 +168,7 @@ int ea_app_main(int argc, char **argv)
     }
     int input_rc;
     if (o.iface) {
-        lv = ea_live_new(&o, pl, &lim, err, sizeof(err));
+        lv = ea_live_new(&o, pl, err, sizeof(err));
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
         if (input_rc == -2) {   /* nothing was captured: a usage or device error */
             fprintf(stderr, "edgeaudit: %s\n", err);

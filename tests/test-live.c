@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include "tests.h"
 #include "live.h"
+#include "live-alert.h"
+#include "live-report.h"
 #include "pipeline.h"
 #include "output-flows.h"
 

@@ -1,0 +1,26 @@
+/* live-report.h: live mode's reports in --report-dir: the whole run so far and, with --window, the last window. */
+#ifndef EA_LIVE_REPORT_H
+#define EA_LIVE_REPORT_H
+
+#include <stdint.h>
+
+struct ea_live;
+
+/* Report file names inside --report-dir. */
+#define EA_LIVE_REPORT_XML  "report.xml"
+#define EA_LIVE_REPORT_HTML "report.html"
+#define EA_LIVE_WINDOW_XML  "window-report.xml"
+#define EA_LIVE_WINDOW_HTML "window-report.html"
+
+/*
+ * Writes the reports of --report-dir now, covering the whole run so far
+ * (finished flows and, judged provisionally, the flows still in the table)
+ * and, with --window, the last window. Returns 0, or -1 after printing
+ * each write error on stderr. Without --report-dir, 0 at once.
+ */
+int ea_live_write_reports(struct ea_live *lv);
+
+/* 1 when a flow seen last at last_ns belongs to the window of window_ns ending at now_ns. */
+int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns);
+
+#endif
