@@ -173,13 +173,29 @@ static enum ea_dis_rc xmpp_stream(struct feed *fd)
     return ea_xmpp_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
 }
 
-static enum ea_dis_rc tls_stream(struct feed *fd)
-{
-    return ea_tls_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
-}
-
 static void *info_of(struct ea_inspect *in, size_t i);
 static void adopt_if_matched(struct ea_flow *f, struct ea_inspect *in, size_t i);
+
+/*
+ * [MS-TURN] 3.1.5.1: after the pseudo-TLS start, TURN messages follow in
+ * clear on the same connection. A well-formed STUN/MS-TURN message there is
+ * the flow's STUN, which tells TURN over TCP from a real TLS handshake.
+ */
+static void turn_after_pseudo_tls(struct feed *fd)
+{
+    if (!ea_tls_pseudo_start(fd->info) || fd->n < 20 || (fd->d[0] & 0xC0))
+        return;
+    struct ea_stun_info *si = info_of(fd->in, DI_STUN);
+    size_t mlen = 20 + ((size_t)fd->d[2] << 8 | fd->d[3]);
+    if (si && ea_stun_parse(si, fd->dir, fd->d, mlen < fd->n ? mlen : fd->n) == EA_DIS_DONE)
+        adopt_if_matched(fd->f, fd->in, DI_STUN);
+}
+
+static enum ea_dis_rc tls_stream(struct feed *fd)
+{
+    turn_after_pseudo_tls(fd);
+    return ea_tls_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
+}
 
 /* RFC 4571 framing; ICE-TCP (RFC 6544) STUN inside it is the flow's STUN. */
 static enum ea_dis_rc rtp_stream(struct feed *fd)
@@ -566,7 +582,7 @@ static void set_label(struct ea_flow *f)
     f->label.src = EA_SRC_DISSECTOR;
     if (xs != EA_XMPP_SIDE_UNKNOWN) {
         f->label.app = xs == EA_XMPP_SIDE_S2S ? EA_APP_XMPP_S2S : EA_APP_XMPP_C2S;
-    } else if (tls) {
+    } else if (tls && !(ea_stun_matched(f->facts.stun) && ea_tls_pseudo_start(f->facts.tls))) {
         if (f->key.dport == 5061) {
             /* RFC 3261 26.2: 5061 is SIP over TLS; the payload itself is encrypted. */
             f->label.app = EA_APP_SIP_TLS;

@@ -1107,3 +1107,9 @@ int ea_tls_matched(const struct ea_tls_info *t)
 {
     return t && (t->client_hello || t->server_hello || t->midstream);
 }
+
+int ea_tls_pseudo_start(const struct ea_tls_info *t)
+{
+    return t && t->server_hello && !t->server_cert && !t->cert_request && !t->ccs[0] && !t->ccs[1] &&
+           !t->app_data && !t->resumed && !t->midstream && !t->psk && t->version != 0x0304;
+}

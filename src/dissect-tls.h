@@ -138,4 +138,14 @@ void ea_tls_info_free(struct ea_tls_info *t);   /* NULL is a no-op */
 /* 1 when a ClientHello or a ServerHello was parsed, or TLS was confirmed mid-stream; 0 for NULL. */
 int ea_tls_matched(const struct ea_tls_info *t);
 
+/*
+ * [MS-TURN] 3.1.5.1 (the pseudo-TLS start of TURN over TCP on 443, also in
+ * [MS-ICE2] for TCP candidates): a ClientHello answered by a ServerHello
+ * (with ServerHelloDone in the same record), and nothing a real handshake
+ * sends after it: no Certificate, CertificateRequest or ChangeCipherSpec,
+ * no encrypted records, no TLS 1.3. 1 while the handshake so far has that
+ * shape (a real one may still send its Certificate); 0 for NULL.
+ */
+int ea_tls_pseudo_start(const struct ea_tls_info *t);
+
 #endif

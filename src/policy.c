@@ -324,8 +324,8 @@ static enum ea_reason wrong_kind(const struct ea_rule *r, const char *kind, char
 /*
  * Evidence of a real TLS handshake, which the pseudo-TLS start of TURN over
  * TCP ([MS-TURN] 3.1.5.1, [MS-ICE2] TCP candidates) never shows: that start
- * is a ClientHello answered by ServerHello and ServerHelloDone in one record,
- * with no Certificate, no ChangeCipherSpec and no encrypted records.
+ * is a ClientHello answered by ServerHello (and ServerHelloDone), with no
+ * Certificate, no ChangeCipherSpec and no encrypted records.
  */
 static int tls_real(const struct ea_tls_info *t)
 {
@@ -333,10 +333,10 @@ static int tls_real(const struct ea_tls_info *t)
            t->midstream || t->version == 0x0304;
 }
 
-/* 1 when the handshake is the pseudo-TLS start of TURN over TCP, from the bytes. */
+/* 1 when the handshake is over and was the pseudo-TLS start: ServerHelloDone, or non-TLS bytes, after it. */
 static int tls_pseudo(const struct ea_tls_info *t)
 {
-    return t && t->server_hello && t->server_hello_done && !tls_real(t);
+    return ea_tls_pseudo_start(t) && (t->server_hello_done || t->malformed);
 }
 
 /* The kinds TCP 443 carries to the Edge, as the bytes show them. */

@@ -5,6 +5,7 @@
 #include "classify.h"
 #include "dissect-sip.h"
 #include "dissect-stun.h"
+#include "dissect-tls.h"
 
 #define LIT(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
 
@@ -112,10 +113,90 @@ static void test_stun_response_first(void)
     ea_classifier_free(c);
 }
 
+/* One TCP segment of f (no SYN seen: the stream starts at its first bytes), in direction dir. */
+static void feed_tcp(struct ea_classifier *c, struct ea_flow *f, int dir, uint32_t seq,
+                     const uint8_t *d, size_t n)
+{
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.t = f->key;
+    p.tcp_seq = seq;
+    p.tcp_flags = 0x18;              /* PSH ACK */
+    p.payload = d;
+    p.payload_len = (uint32_t)n;
+    p.payload_wire_len = (uint32_t)n;
+    f->pkts[dir]++;
+    ea_classify_packet(c, f, &dir, &p);
+}
+
+/*
+ * [MS-TURN] 3.1.5.1, crafted from the spec's words (no free stack sends it):
+ * an SSLv2-form ClientHello, the server's ServerHello and ServerHelloDone in
+ * one record, then TURN in clear. 'after' is what the client sends next.
+ */
+static struct ea_flow *pseudo_tls_flow(struct ea_classifier *c, const uint8_t *after, size_t after_len)
+{
+    static const uint8_t hello[] = {
+        0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10,
+        0x00, 0x00, 0x04, 0x00, 0x00, 0x05, 0x00, 0x00, 0x0a, 0x01, 0x00, 0x80, 0x07, 0x00, 0xc0,
+        0x03, 0x00, 0x80, 0x00, 0x00, 0x09,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    };
+    uint8_t sh[5 + 4 + 70 + 4];
+    size_t o = 0;
+    static const uint8_t head[] = { 0x16, 0x03, 0x01, 0x00, 78, 0x02, 0x00, 0x00, 70, 0x03, 0x01 };
+    memcpy(sh, head, sizeof(head));
+    o = sizeof(head);
+    for (int i = 0; i < 32; i++)
+        sh[o++] = (uint8_t)(0x40 + i);            /* random */
+    sh[o++] = 32;
+    for (int i = 0; i < 32; i++)
+        sh[o++] = (uint8_t)(0x90 + i);            /* session id */
+    sh[o++] = 0x00; sh[o++] = 0x04; sh[o++] = 0x00;   /* cipher suite, compression */
+    sh[o++] = 0x0e; sh[o++] = 0; sh[o++] = 0; sh[o++] = 0;   /* ServerHelloDone */
+    struct ea_flow *f = udp_flow(40000, 443);
+    f->key.proto = IPPROTO_TCP;
+    f->pkts[0] = 0;
+    feed_tcp(c, f, 0, 1000, hello, sizeof(hello));
+    feed_tcp(c, f, 1, 9000, sh, o);
+    feed_tcp(c, f, 0, 1000 + (uint32_t)sizeof(hello), after, after_len);
+    ea_classify_finish(c, f);
+    return f;
+}
+
+/* TURN after the pseudo-TLS start is the flow's STUN; a real handshake's next record is not. */
+static void test_turn_after_pseudo_tls(void)
+{
+    static const uint8_t allocate[20] = {
+        0x00, 0x03, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42,   /* Allocate request, no attributes */
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    };
+    static const uint8_t ckx[] = {   /* a ClientKeyExchange record: TLS goes on */
+        0x16, 0x03, 0x01, 0x00, 0x08, 0x10, 0x00, 0x00, 0x04, 0x00, 0x02, 0xaa, 0xbb,
+    };
+    struct ea_stats st;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct ea_flow *f = pseudo_tls_flow(c, allocate, sizeof(allocate));
+    CU_ASSERT_TRUE(ea_tls_pseudo_start(f->facts.tls));
+    CU_ASSERT_TRUE(f->facts.tls && f->facts.tls->sslv2_hello && f->facts.tls->server_hello_done);
+    CU_ASSERT_TRUE(ea_stun_matched(f->facts.stun));
+    CU_ASSERT_EQUAL(f->facts.stun ? f->facts.stun->first_method : 0, 0x003);
+    CU_ASSERT_EQUAL(f->label.app, EA_APP_STUN);
+    ea_flow_free(f);
+    f = pseudo_tls_flow(c, ckx, sizeof(ckx));
+    CU_ASSERT_FALSE(ea_stun_matched(f->facts.stun));
+    CU_ASSERT_EQUAL(f->label.app, EA_APP_TLS);
+    ea_flow_free(f);
+    ea_classifier_free(c);
+}
+
 void ea_test_add_classify(void)
 {
     EA_SUITE("classify",
              { "facts pass to the flow once matched", test_facts_adopted_when_matched },
              { "no facts when nothing matched", test_no_facts_when_unmatched },
-             { "a STUN response first: oriented, not turned", test_stun_response_first });
+             { "a STUN response first: oriented, not turned", test_stun_response_first },
+             { "TURN after the pseudo-TLS start", test_turn_after_pseudo_tls });
 }

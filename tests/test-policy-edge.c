@@ -315,6 +315,15 @@ static void test_shared_443(void)
     f = flow(6, NET, 40007, ACCESS, 443);
     tls(f, 0, 0, "http/1.1");
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "plain HTTPS (ALPN \"http/1.1\") to the Access Edge");
+    /* TURN messages after the pseudo-TLS start: TURN over TCP, from the bytes. */
+    f = flow(6, NET, 40011, AV, 443);
+    pseudo_tls(f);
+    stun_tcp(f);
+    judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-av-stun-tcp-in", "allocate");
+    f = flow(6, NET, 40012, ACCESS, 443);
+    pseudo_tls(f);
+    stun_tcp(f);
+    judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "TURN over TCP to the Access Edge address");
     /* What the bytes cannot tell is unverified, never allowed. */
     f = flow(6, NET, 40008, AV, 443);
     pseudo_tls(f);
