@@ -1,4 +1,5 @@
 /* policy.c: holds every flow against the matrix: one verdict per flow, one status per rule. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "dissect-stun.h"
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
+
+#define EA_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 const char *ea_verdict_name(enum ea_verdict v)
 {
@@ -43,12 +46,30 @@ struct ea_policy *ea_policy_new(const struct ea_ruleset *rs)
     if (!pol)
         return NULL;
     pol->rs = rs;
+    for (size_t i = 0; i < rs->nroles; i++)
+        if (rs->roles[i].audited)
+            pol->audited |= 1u << i;
     return pol;
 }
 
 void ea_policy_free(struct ea_policy *pol)
 {
     free(pol);
+}
+
+/*
+ * The words of a reason, when they are wanted: the rule checks below serve
+ * both ea_policy_decide (why is NULL: the reason alone) and
+ * ea_policy_explain (the words too), so the two can never disagree.
+ */
+EA_PRINTF(3, 4) static void say(char *why, size_t n, const char *fmt, ...)
+{
+    if (!why)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n, fmt, ap);
+    va_end(ap);
 }
 
 static int tls_seen(const struct ea_flow *f)
@@ -111,35 +132,35 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
     const struct ea_tls_info *t = f->facts.tls;
     const char *ver = tls_version_name(t->version ? t->version : t->client_version);
     if (t->midstream) {   /* issue 15: records both ways confirm TLS, not the handshake */
-        snprintf(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured%s; %s",
-                 r->sec == EA_SEC_MTLS ? ", so mutual TLS cannot be seen" : "", what);
+        say(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured%s; %s",
+            r->sec == EA_SEC_MTLS ? ", so mutual TLS cannot be seen" : "", what);
         return r->sec == EA_SEC_MTLS ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
     }
     if (!t->server_hello && !t->resumed) {
-        snprintf(why, n, "only the client's side of the TLS handshake was seen");
+        say(why, n, "only the client's side of the TLS handshake was seen");
         return EA_R_UNCONFIRMED;
     }
     if (r->sec != EA_SEC_MTLS) {
-        snprintf(why, n, "%s handshake seen; %s", ver, what);
+        say(why, n, "%s handshake seen; %s", ver, what);
         return EA_R_SATISFIED;
     }
     switch (ea_tls_mtls(t)) {
     case EA_MTLS_YES:
         if (ea_tls_mtls_evidence(t) == EA_MTLS_EV_INFERRED) {
             /* --mtls-evidence: may an answer inferred from the TLS 1.3 shape make it allowed? */
-            snprintf(why, n, "mutual %s inferred: %s%s; %s", ver, ea_tls_mtls_why(t),
-                     r->mtls_seen_only ? ", but --mtls-evidence seen accepts only a certificate seen in clear" : "",
-                     what);
+            say(why, n, "mutual %s inferred: %s%s; %s", ver, ea_tls_mtls_why(t),
+                r->mtls_seen_only ? ", but --mtls-evidence seen accepts only a certificate seen in clear" : "",
+                what);
             return r->mtls_seen_only ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
         }
-        snprintf(why, n, "mutual %s: CertificateRequest and a client certificate seen; %s", ver, what);
+        say(why, n, "mutual %s: CertificateRequest and a client certificate seen; %s", ver, what);
         return EA_R_SATISFIED;
     case EA_MTLS_NO:
-        snprintf(why, n, "%s without a client certificate where mutual TLS is required: %s",
-                 ver, mtls_no_why(t));
+        say(why, n, "%s without a client certificate where mutual TLS is required: %s",
+            ver, mtls_no_why(t));
         return EA_R_LOW_SECURITY;
     default:
-        snprintf(why, n, "%s; %s", ver, mtls_unverifiable_why(t));
+        say(why, n, "%s; %s", ver, mtls_unverifiable_why(t));
         return EA_R_UNCONFIRMED;
     }
 }
@@ -149,33 +170,31 @@ static enum ea_reason check_unknown(const struct ea_rule *r, const struct ea_flo
                                     char *why, size_t n)
 {
     if (f->label.app != EA_APP_UNKNOWN && f->label.src == EA_SRC_PORT) {
-        snprintf(why, n, "only a port guess (%s) names the application", ea_app_name(f->label.app));
+        say(why, n, "only a port guess (%s) names the application", ea_app_name(f->label.app));
         return EA_R_UNCONFIRMED;
     }
     if (!has_payload(f)) {
-        snprintf(why, n, "too few packets: no payload to identify the application");
+        say(why, n, "too few packets: no payload to identify the application");
         return EA_R_UNCONFIRMED;
     }
     if (f->tcp.open == EA_OPEN_MIDSTREAM) {
-        snprintf(why, n, "joined mid-stream: the start of the connection, where %s shows, was not captured",
-                 r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
+        say(why, n, "joined mid-stream: the start of the connection, where %s shows, was not captured",
+            r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
         return EA_R_UNCONFIRMED;
     }
     if (r->sec != EA_SEC_NONE && f->key.proto == IPPROTO_TCP) {
-        snprintf(why, n, "plaintext where %s is required: the connection does not open with a TLS handshake",
-                 r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+        say(why, n, "plaintext where %s is required: the connection does not open with a TLS handshake",
+            r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
         return EA_R_LOW_SECURITY;
     }
-    snprintf(why, n, "the payload could not be identified as %s", ea_rule_proto_name(r->proto));
+    say(why, n, "the payload could not be identified as %s", ea_rule_proto_name(r->proto));
     return EA_R_UNCONFIRMED;
 }
 
-static enum ea_reason wrong_protocol(const struct ea_rule *r, const struct ea_flow *f,
-                                     const char *label, char *why, size_t n)
+static enum ea_reason wrong_protocol(const struct ea_rule *r, const char *label, char *why, size_t n)
 {
-    snprintf(why, n, "%s where the rule requires %s%s", label, ea_rule_proto_name(r->proto),
-             r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
-    (void)f;
+    say(why, n, "%s where the rule requires %s%s", label, ea_rule_proto_name(r->proto),
+        r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
     return EA_R_WRONG_PROTOCOL;
 }
 
@@ -187,76 +206,101 @@ static int alpn_is_http(const struct ea_tls_info *t)
     return strstr(t->alpn, "h2") || strstr(t->alpn, "http/");
 }
 
-static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+/* A label named by the application, for wrong_protocol (64 bytes, as the words always had). */
+static const char *app_label(const struct ea_flow *f, char *lbl, size_t n)
 {
-    char what[96];
+    if (f->label.app == EA_APP_NDPI)
+        snprintf(lbl, n, "a protocol nDPI identifies");
+    else
+        snprintf(lbl, n, "%s", ea_app_name(f->label.app));
+    return lbl;
+}
+
+/* The application is taken from the port: "SIP is taken from port 5061 because ...". */
+static const char *from_port(const char *proto, uint16_t dport, char *what, size_t n)
+{
+    snprintf(what, n, "%s is taken from port %u because the payload is encrypted", proto, dport);
+    return what;
+}
+
+static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f, uint16_t dport,
+                                char *why, size_t n)
+{
+    char lbl[96] = "";
     if (tls_seen(f)) {
         if (alpn_is_http(f->facts.tls)) {
-            char lbl[96];
-            snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
-            return wrong_protocol(r, f, lbl, why, n);
+            if (why)
+                snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
+            return wrong_protocol(r, lbl, why, n);
         }
-        snprintf(what, sizeof(what), "SIP is taken from port %u because the payload is encrypted",
-                 f->key.dport);
-        return check_tls(r, f, what, why, n);
+        return check_tls(r, f, why ? from_port("SIP", dport, lbl, sizeof(lbl)) : "", why, n);
     }
     if (ea_sip_matched(f->facts.sip)) {
         if (r->sec == EA_SEC_NONE) {
-            snprintf(why, n, "SIP %s seen", f->facts.sip->request ? f->facts.sip->method : "response");
+            say(why, n, "SIP %s seen", f->facts.sip->request ? f->facts.sip->method : "response");
             return EA_R_SATISFIED;
         }
-        return wrong_protocol(r, f, "plaintext SIP", why, n);
+        return wrong_protocol(r, "plaintext SIP", why, n);
     }
-    if (identified(f)) {
-        char lbl[64];
-        snprintf(lbl, sizeof(lbl), "%s", ea_app_name(f->label.app));
-        if (f->label.app == EA_APP_NDPI)
-            snprintf(lbl, sizeof(lbl), "a protocol nDPI identifies");
-        return wrong_protocol(r, f, lbl, why, n);
-    }
+    if (identified(f))
+        return wrong_protocol(r, why ? app_label(f, lbl, 64) : "", why, n);
     return check_unknown(r, f, why, n);
 }
 
-static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+/* How an XMPP stream showed its side: "stream (jabber:server)", "joined mid-stream (by the port only: ...)". */
+static const char *xmpp_kind(const struct ea_xmpp_info *x, enum ea_xmpp_evidence ev, char *kind, size_t n)
+{
+    snprintf(kind, n, "%s (%s%s)", x->midstream ? "joined mid-stream" : "stream",
+             ev == EA_XMPP_EV_NAMESPACE ? (x->ns_server ? "jabber:server" : "jabber:client")
+             : ev == EA_XMPP_EV_DIALBACK ? "dialback" : "by the port only",
+             ev == EA_XMPP_EV_PORT && x->midstream ? ": no stream header" : "");
+    return kind;
+}
+
+/* An XMPP stream whose side is known (RFC 6120 14.7): server-to-server, or a client's. */
+static enum ea_reason check_xmpp_side(const struct ea_rule *r, const struct ea_flow *f,
+                                      enum ea_xmpp_side side, enum ea_xmpp_evidence ev,
+                                      char *why, size_t n)
+{
+    const struct ea_xmpp_info *x = f->facts.xmpp;
+    char kind[96] = "";
+    if (why)
+        xmpp_kind(x, ev, kind, sizeof(kind));
+    if (side == EA_XMPP_SIDE_C2S) {
+        char lbl[128] = "";
+        if (why)
+            snprintf(lbl, sizeof(lbl), "an XMPP client %s", kind);
+        return wrong_protocol(r, lbl, why, n);
+    }
+    if (r->sec == EA_SEC_NONE) {
+        say(why, n, "XMPP server-to-server %s%s", kind, x->proceed ? ", upgraded with STARTTLS" : "");
+        return EA_R_SATISFIED;
+    }
+    if (!tls_seen(f)) {
+        say(why, n, "XMPP without TLS where %s is required", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+        return EA_R_LOW_SECURITY;
+    }
+    return check_tls(r, f, "XMPP stream header (jabber:server) seen before STARTTLS", why, n);
+}
+
+static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *f, uint16_t dport,
+                                 char *why, size_t n)
 {
     const struct ea_xmpp_info *x = f->facts.xmpp;
     enum ea_xmpp_evidence ev = EA_XMPP_EV_NONE;
-    enum ea_xmpp_side side = ea_xmpp_seen(x) ? ea_xmpp_side(x, f->key.dport, &ev) : EA_XMPP_SIDE_UNKNOWN;
-    if (side != EA_XMPP_SIDE_UNKNOWN) {
-        char kind[96];
-        snprintf(kind, sizeof(kind), "%s (%s%s)", x->midstream ? "joined mid-stream" : "stream",
-                 ev == EA_XMPP_EV_NAMESPACE ? (x->ns_server ? "jabber:server" : "jabber:client")
-                 : ev == EA_XMPP_EV_DIALBACK ? "dialback" : "by the port only",
-                 ev == EA_XMPP_EV_PORT && x->midstream ? ": no stream header" : "");
-        if (side == EA_XMPP_SIDE_C2S) {
-            char lbl[128];
-            snprintf(lbl, sizeof(lbl), "an XMPP client %s", kind);
-            return wrong_protocol(r, f, lbl, why, n);
-        }
-        if (r->sec == EA_SEC_NONE) {
-            snprintf(why, n, "XMPP server-to-server %s%s", kind,
-                     x->proceed ? ", upgraded with STARTTLS" : "");
-            return EA_R_SATISFIED;
-        }
-        if (!tls_seen(f)) {
-            snprintf(why, n, "XMPP without TLS where %s is required",
-                     r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
-            return EA_R_LOW_SECURITY;
-        }
-        return check_tls(r, f, "XMPP stream header (jabber:server) seen before STARTTLS", why, n);
-    }
+    enum ea_xmpp_side side = ea_xmpp_seen(x) ? ea_xmpp_side(x, dport, &ev) : EA_XMPP_SIDE_UNKNOWN;
+    if (side != EA_XMPP_SIDE_UNKNOWN)
+        return check_xmpp_side(r, f, side, ev, why, n);
     if (tls_seen(f)) {
         if (r->sec == EA_SEC_NONE) {
-            snprintf(why, n, "TLS from the first byte: the XMPP stream header is encrypted");
+            say(why, n, "TLS from the first byte: the XMPP stream header is encrypted");
             return EA_R_UNCONFIRMED;
         }
-        char what[96];
-        snprintf(what, sizeof(what), "XMPP is taken from port %u because the payload is encrypted",
-                 f->key.dport);
-        return check_tls(r, f, what, why, n);
+        char what[96] = "";
+        return check_tls(r, f, why ? from_port("XMPP", dport, what, sizeof(what)) : "", why, n);
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
+        return wrong_protocol(r, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
@@ -265,16 +309,16 @@ static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *
     const struct ea_stun_info *s = f->facts.stun;
     if (ea_stun_matched(s)) {
         const struct ea_rtp_info *m = f->facts.rtp;
-        snprintf(why, n, "%s %s: %u request(s), %u response(s)%s",
-                 (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
-                 s->requests[0] + s->requests[1], s->responses[0] + s->responses[1],
-                 m && m->turn_channel ? "; then media inside TURN ChannelData on the same 5-tuple" :
-                 m && m->is_rtp ? "; then RTP media on the same 5-tuple" :
-                 m && m->is_rtcp ? "; then RTCP on the same 5-tuple" : "");
+        say(why, n, "%s %s: %u request(s), %u response(s)%s",
+            (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
+            s->requests[0] + s->requests[1], s->responses[0] + s->responses[1],
+            m && m->turn_channel ? "; then media inside TURN ChannelData on the same 5-tuple" :
+            m && m->is_rtp ? "; then RTP media on the same 5-tuple" :
+            m && m->is_rtcp ? "; then RTCP on the same 5-tuple" : "");
         return EA_R_SATISFIED;
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
+        return wrong_protocol(r, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
@@ -284,19 +328,19 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
     int framed = f->key.proto == IPPROTO_TCP;
     if (ea_rtp_matched(p)) {
         char ice[80] = "";
-        if (ea_stun_matched(f->facts.stun))
+        if (why && ea_stun_matched(f->facts.stun))
             snprintf(ice, sizeof(ice), " after %u STUN message(s) on the same 5-tuple (ICE)",
                      f->facts.stun->messages[0] + f->facts.stun->messages[1]);
-        snprintf(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
-                 framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
+        say(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
+            framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
         return EA_R_SATISFIED;
     }
     if ((p && p->stun_in_4571) || ea_stun_matched(f->facts.stun)) {
-        snprintf(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
+        say(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
         return EA_R_SATISFIED;
     }
     if (identified(f))
-        return wrong_protocol(r, f, ea_app_name(f->label.app), why, n);
+        return wrong_protocol(r, ea_app_name(f->label.app), why, n);
     return check_unknown(r, f, why, n);
 }
 
@@ -500,14 +544,20 @@ static enum ea_reason check_tls_only(const struct ea_rule *r, const struct ea_fl
     return check_unknown(r, f, why, n);
 }
 
-static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
+/*
+ * Whether the flow does what the rule asks; why (NULL: not wanted) gets the
+ * words. dport is the responder's port as the policy holds the flow (turned
+ * round or not): the only fact here that turning changes.
+ */
+static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *f, uint16_t dport,
+                                 char *why, size_t n)
 {
     enum ea_reason k443 = check_443(r, f, why, n);   /* TCP 443: the kind for the responder's role */
     if (k443 != EA_R__COUNT)
         return k443;
     switch (r->proto) {
-    case EA_RP_SIP: return check_sip(r, f, why, n);
-    case EA_RP_XMPP: return check_xmpp(r, f, why, n);
+    case EA_RP_SIP: return check_sip(r, f, dport, why, n);
+    case EA_RP_XMPP: return check_xmpp(r, f, dport, why, n);
     case EA_RP_STUN: return check_stun(r, f, why, n);
     case EA_RP_RTP: return check_rtp(r, f, why, n);
     case EA_RP_PSOM: return check_psom(r, f, why, n);
@@ -516,74 +566,156 @@ static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *
     case EA_RP_TLS: return check_tls_only(r, f, why, n);
     default: break;
     }
-    snprintf(why, n, "edgeaudit cannot confirm %s on the wire", ea_rule_proto_name(r->proto));
+    say(why, n, "edgeaudit cannot confirm %s on the wire", ea_rule_proto_name(r->proto));
     return EA_R_UNCONFIRMED;
 }
 
-static int port_fits(const struct ea_rule *r, const struct ea_flow *f)
+/*
+ * Blocked attempts: SYN unanswered or reset, ICMP error, UDP request with no
+ * reply. 'turn' reads the flow as if turned round (the packet counts are the
+ * only facts here that turning swaps). EA_R__COUNT when it is not blocked.
+ */
+static enum ea_reason blocked_reason(const struct ea_flow *f, int turn, char *why, size_t n)
 {
-    return r->transport == f->key.proto && f->key.dport >= r->port_lo && f->key.dport <= r->port_hi;
-}
-
-/* Blocked attempts: SYN unanswered or reset, ICMP error, UDP request with no reply. */
-static enum ea_reason blocked_reason(const struct ea_flow *f, char *why, size_t n)
-{
+    uint64_t back = f->pkts[turn ? 0 : 1];
     if (f->key.proto == IPPROTO_TCP) {
         if (f->tcp.open == EA_OPEN_SYN_RST) {
-            snprintf(why, n, "SYN answered by RST (%u SYN%s)", f->tcp.syns, f->tcp.syns == 1 ? "" : "s");
+            say(why, n, "SYN answered by RST (%u SYN%s)", f->tcp.syns, f->tcp.syns == 1 ? "" : "s");
             return EA_R_SYN_RST;
         }
-        if (f->tcp.open == EA_OPEN_SYN && f->pkts[1] == 0) {
+        if (f->tcp.open == EA_OPEN_SYN && back == 0) {
             if (f->icmp.errors) {
-                snprintf(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp.type,
-                         f->icmp.code, (unsigned long long)f->icmp.frame);
+                say(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp.type,
+                    f->icmp.code, (unsigned long long)f->icmp.frame);
                 return EA_R_ICMP_UNREACHABLE;
             }
-            snprintf(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->tcp.syns,
-                     f->tcp.syns == 1 ? "" : "s", f->tcp.syns ? (unsigned)f->tcp.syns - 1u : 0u, f->tcp.syns == 2 ? "" : "s");
+            say(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->tcp.syns,
+                f->tcp.syns == 1 ? "" : "s", f->tcp.syns ? (unsigned)f->tcp.syns - 1u : 0u, f->tcp.syns == 2 ? "" : "s");
             return EA_R_SYN_UNANSWERED;
         }
         return EA_R__COUNT;
     }
-    if (f->pkts[1] != 0)
+    if (back != 0)
         return EA_R__COUNT;
     if (f->icmp.errors) {
-        snprintf(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp.type,
-                 f->icmp.code, (unsigned long long)f->icmp.frame);
+        say(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp.type,
+            f->icmp.code, (unsigned long long)f->icmp.frame);
         return EA_R_ICMP_UNREACHABLE;
     }
     if (f->key.proto != IPPROTO_UDP)
         return EA_R__COUNT;
     if (f->facts.stun && f->facts.stun->requests[0]) {
-        snprintf(why, n, "%u STUN %s request%s with no reply", f->facts.stun->requests[0],
-                 ea_stun_method_name(f->facts.stun->first_method), f->facts.stun->requests[0] == 1 ? "" : "s");
+        say(why, n, "%u STUN %s request%s with no reply", f->facts.stun->requests[0],
+            ea_stun_method_name(f->facts.stun->first_method), f->facts.stun->requests[0] == 1 ? "" : "s");
         return EA_R_UDP_NO_REPLY;
     }
     if (f->facts.sip && f->facts.sip->request) {
-        snprintf(why, n, "SIP %s with no reply", f->facts.sip->method);
+        say(why, n, "SIP %s with no reply", f->facts.sip->method);
         return EA_R_UDP_NO_REPLY;
     }
     if (f->label.app == EA_APP_DNS) {
-        snprintf(why, n, "DNS query with no reply");
+        say(why, n, "DNS query with no reply");
         return EA_R_UDP_NO_REPLY;
     }
     return EA_R__COUNT;
 }
 
-/* Rules whose transport, port and responder role fit: 'fit' when the initiator's role
-   fits too, 'side' when only it does not. */
-static void match_rules(const struct ea_ruleset *rs, const struct ea_flow *f, uint32_t rc,
-                        uint32_t rsv, uint64_t *fit, uint64_t *side)
+/* Rules whose transport, port and responder role fit (the responder has role set rsv and
+   listens on dport): 'fit' when the initiator's roles rc fit too, 'side' when only they do not. */
+static void match_rules(const struct ea_ruleset *rs, uint8_t proto, uint16_t dport, uint32_t rc,
+                        uint32_t rsv, uint64_t fs[2])
 {
+    fs[0] = fs[1] = 0;
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct ea_rule *r = &rs->rules[i];
-        if (!port_fits(r, f) || !(rsv & (1u << r->dst_role)))
+        if (r->transport != proto || dport < r->port_lo || dport > r->port_hi ||
+            !(rsv & (1u << r->dst_role)))
             continue;
-        if (rc & (1u << r->src_role))
-            *fit |= 1ULL << i;
-        else
-            *side |= 1ULL << i;
+        fs[(rc & (1u << r->src_role)) ? 0 : 1] |= 1ULL << i;
     }
+}
+
+/* The rules that fit whole: a verdict from the first that is satisfied, else unconfirmed,
+   else the first failure's reason. */
+static void decide_fit(const struct ea_ruleset *rs, const struct ea_flow *f, uint16_t dport,
+                       uint64_t fit, struct ea_decision *d)
+{
+    uint64_t ok = 0, unconf = 0, bad = 0;
+    enum ea_reason worst = EA_R__COUNT;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (!(fit & (1ULL << i)))
+            continue;
+        enum ea_reason r = check_rule(&rs->rules[i], f, dport, NULL, 0);
+        if (r == EA_R_SATISFIED) {
+            ok |= 1ULL << i;
+        } else if (r == EA_R_UNCONFIRMED) {
+            unconf |= 1ULL << i;
+        } else {
+            if (worst == EA_R__COUNT)
+                worst = r;
+            bad |= 1ULL << i;
+        }
+    }
+    if (ok) {
+        d->verdict = EA_V_ALLOWED;
+        d->reason = EA_R_SATISFIED;
+        d->rules = ok;
+    } else if (unconf) {
+        d->verdict = EA_V_UNVERIFIED;
+        d->reason = EA_R_UNCONFIRMED;
+        d->rules = unconf;
+    } else {
+        d->verdict = EA_V_UNEXPECTED;
+        d->reason = worst;
+        d->rules = bad;
+    }
+}
+
+struct ea_decision ea_policy_decide(const struct ea_policy *pol, const struct ea_flow *f)
+{
+    const struct ea_ruleset *rs = pol->rs;
+    struct ea_decision d = { EA_V_UNEXPECTED, EA_R_NO_RULE, 0, 0, 0 };
+    uint32_t rc = ea_ruleset_roles_of(rs, f->key.family, f->key.src);
+    uint32_t rsv = ea_ruleset_roles_of(rs, f->key.family, f->key.dst);
+    uint64_t fs[2];   /* rules that fit whole [0], or only on the responder's side [1] */
+
+    if (!((rc | rsv) & pol->audited)) {
+        d.verdict = EA_V_OUT_OF_SCOPE;
+        d.reason = EA_R_NOT_AUDITED;
+        return d;
+    }
+    match_rules(rs, f->key.proto, f->key.dport, rc, rsv, fs);
+    if (!fs[0] && f->initiator_inferred) {
+        /* No rule fits a guessed orientation: try it the other way round. */
+        uint64_t other[2];
+        match_rules(rs, f->key.proto, f->key.sport, rsv, rc, other);
+        if (other[0]) {
+            fs[0] = other[0];
+            fs[1] = other[1];
+            d.turn = 1;
+        }
+    }
+    enum ea_reason br = blocked_reason(f, d.turn, NULL, 0);
+    if (br != EA_R__COUNT) {
+        d.verdict = EA_V_BLOCKED;
+        d.reason = br;
+        d.rules = fs[0];
+        d.blocked_required = fs[0] != 0;
+    } else if (fs[0]) {
+        decide_fit(rs, f, d.turn ? f->key.sport : f->key.dport, fs[0], &d);
+    } else if (fs[1]) {
+        /* The port and the responder fit, the initiator does not: e.g. the internet
+           reaching the internal edge interface. */
+        d.reason = EA_R_WRONG_SIDE;
+        d.rules = fs[1];
+    }
+    return d;
+}
+
+/* The rules a decision counts toward: those of a wrong side are only named, not counted. */
+static uint64_t counted_rules(const struct ea_decision *d)
+{
+    return d->reason == EA_R_WRONG_SIDE ? 0 : d->rules;
 }
 
 static void evidence(struct ea_rule_stat *s, const struct ea_flow *f)
@@ -602,6 +734,52 @@ static void count_use(struct ea_rule_stat *s, const struct ea_flow *f)
     evidence(s, f);
 }
 
+/* One rule's count for one flow of verdict v. */
+static void count_rule(struct ea_rule_stat *s, enum ea_verdict v, const struct ea_flow *f)
+{
+    switch (v) {
+    case EA_V_ALLOWED:
+        s->allowed++;
+        count_use(s, f);
+        break;
+    case EA_V_UNVERIFIED:
+        s->unverified++;
+        count_use(s, f);
+        break;
+    case EA_V_BLOCKED:
+        s->blocked++;
+        evidence(s, f);
+        break;
+    case EA_V_UNEXPECTED:
+        s->violations++;
+        break;
+    default:
+        break;
+    }
+}
+
+void ea_policy_account(struct ea_policy *pol, const struct ea_decision *d, const struct ea_flow *f)
+{
+    uint64_t mask = counted_rules(d);
+    for (size_t i = 0; i < pol->rs->nrules; i++)
+        if (mask & (1ULL << i))
+            count_rule(&pol->stat[i], d->verdict, f);
+    if (d->blocked_required)
+        pol->blocked_required++;
+    if ((unsigned)d->verdict < EA_V__COUNT)
+        pol->verdicts[d->verdict]++;
+    pol->finished = 0;
+}
+
+/* The lowest rule of a mask (one is set), whose words a verdict gives. */
+static const struct ea_rule *first_rule(const struct ea_ruleset *rs, uint64_t mask)
+{
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (mask & (1ULL << i))
+            return &rs->rules[i];
+    return NULL;
+}
+
 /* Appends " (ids)" of the rules in mask to buf. */
 static void append_ids(const struct ea_ruleset *rs, uint64_t mask, char *buf, size_t n)
 {
@@ -617,6 +795,70 @@ static void append_ids(const struct ea_ruleset *rs, uint64_t mask, char *buf, si
         ea_str_append(buf, n, ")");
 }
 
+static void explain_blocked(const struct ea_ruleset *rs, const struct ea_decision *d,
+                            const struct ea_flow *f, char *buf, size_t n)
+{
+    blocked_reason(f, 0, buf, n);
+    if (d->rules) {
+        ea_str_append(buf, n, "; a required row was blocked");
+        append_ids(rs, d->rules, buf, n);
+    } else {
+        ea_str_append(buf, n, "; no rule allows it, so the firewall did its job");
+    }
+}
+
+static void explain_wrong_side(const struct ea_ruleset *rs, const struct ea_decision *d,
+                               const struct ea_flow *f, char *buf, size_t n)
+{
+    const struct ea_rule *r = first_rule(rs, d->rules);
+    const char *from = rs->roles[r->src_role].name;
+    char a[64];
+    snprintf(buf, n, "the wrong side: only %s may reach %s on %u/%s, and %s is not %s", from,
+             rs->roles[r->dst_role].name, f->key.dport, f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
+             ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), from);
+}
+
+static void explain_no_rule(const struct ea_flow *f, char *buf, size_t n)
+{
+    if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
+        snprintf(buf, n, "no rule for this port or direction (%s %u)",
+                 f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", f->key.dport);
+    else
+        snprintf(buf, n, "no rule for this port or direction (IP protocol %u)", f->key.proto);
+}
+
+void ea_policy_explain(const struct ea_ruleset *rs, const struct ea_decision *d,
+                       const struct ea_flow *f, char *buf, size_t n)
+{
+    if (!buf || n == 0)
+        return;
+    n = n < EA_REASON_TEXT_MAX ? n : EA_REASON_TEXT_MAX;
+    buf[0] = '\0';
+    if (d->verdict == EA_V_OUT_OF_SCOPE) {
+        snprintf(buf, n, "touches no audited host");
+        return;
+    }
+    if (d->verdict == EA_V_BLOCKED) {
+        explain_blocked(rs, d, f, buf, n);
+        return;
+    }
+    if (d->reason == EA_R_WRONG_SIDE) {
+        explain_wrong_side(rs, d, f, buf, n);
+    } else if (d->reason == EA_R_NO_RULE || !d->rules) {
+        explain_no_rule(f, buf, n);
+    } else {
+        /* The words of the rule the verdict comes from (the lowest of its rules). */
+        size_t at = 0;
+        if (d->verdict == EA_V_UNVERIFIED) {
+            ea_str_append(buf, n, "addresses and port fit, but ");
+            at = strlen(buf);
+        }
+        check_rule(first_rule(rs, d->rules), f, f->key.dport, buf + at, n - at);
+    }
+    if (f->initiator_inferred && f->key.proto == IPPROTO_TCP)
+        ea_str_append(buf, n, "; initiator inferred: the connection's opening was not captured");
+}
+
 static int set_reason(struct ea_flow *f, const char *text)
 {
     free(f->verdict.text);
@@ -624,150 +866,25 @@ static int set_reason(struct ea_flow *f, const char *text)
     return f->verdict.text ? 0 : -1;
 }
 
+int ea_policy_record(const struct ea_ruleset *rs, const struct ea_decision *d, struct ea_flow *f)
+{
+    char text[EA_REASON_TEXT_MAX];
+    ea_policy_explain(rs, d, f, text, sizeof(text));
+    f->verdict.judged = 1;
+    f->verdict.v = (uint8_t)d->verdict;
+    f->verdict.reason = (uint8_t)d->reason;
+    f->verdict.rules = d->rules;
+    f->verdict.blocked_required = d->blocked_required;
+    return set_reason(f, text);
+}
+
 int ea_policy_judge(struct ea_policy *pol, struct ea_flow *f)
 {
-    const struct ea_ruleset *rs = pol->rs;
-    char why[512] = "", best_why[512] = "", text[1024] = "";
-    uint32_t rc = ea_ruleset_roles_of(rs, f->key.family, f->key.src);
-    uint32_t rsv = ea_ruleset_roles_of(rs, f->key.family, f->key.dst);
-    uint32_t audited = 0;
-
-    for (size_t i = 0; i < rs->nroles; i++)
-        if (rs->roles[i].audited)
-            audited |= 1u << i;
-    f->verdict.rules = 0;
-    f->verdict.blocked_required = 0;
-    if (!((rc | rsv) & audited)) {
-        f->verdict.v = EA_V_OUT_OF_SCOPE;
-        f->verdict.reason = EA_R_NOT_AUDITED;
-        snprintf(text, sizeof(text), "touches no audited host");
-        goto out;
-    }
-
-    /* Rules whose port fits, whole (roles too) or only on the responder's side. */
-    uint64_t fit = 0, side = 0;
-    match_rules(rs, f, rc, rsv, &fit, &side);
-    if (!fit && f->initiator_inferred) {
-        /* No rule fits a guessed orientation: try it the other way round. */
-        uint64_t fit2 = 0, side2 = 0;
+    struct ea_decision d = ea_policy_decide(pol, f);
+    if (d.turn)
         ea_flow_turn(f);
-        match_rules(rs, f, rsv, rc, &fit2, &side2);
-        if (fit2) {
-            fit = fit2;
-            side = side2;
-        } else {
-            ea_flow_turn(f);
-        }
-    }
-    const char *inferred = f->initiator_inferred && f->key.proto == IPPROTO_TCP
-        ? "; initiator inferred: the connection's opening was not captured" : "";
-
-    enum ea_reason br = blocked_reason(f, why, sizeof(why));
-    if (br != EA_R__COUNT) {
-        f->verdict.v = EA_V_BLOCKED;
-        f->verdict.reason = (uint8_t)br;
-        if (fit) {
-            f->verdict.rules = fit;
-            f->verdict.blocked_required = 1;
-            for (size_t i = 0; i < rs->nrules; i++)
-                if (fit & (1ULL << i)) {
-                    pol->stat[i].blocked++;
-                    evidence(&pol->stat[i], f);
-                }
-            snprintf(text, sizeof(text), "%s; a required row was blocked", why);
-            append_ids(rs, fit, text, sizeof(text));
-            pol->blocked_required++;
-        } else {
-            snprintf(text, sizeof(text), "%s; no rule allows it, so the firewall did its job", why);
-        }
-        goto out;
-    }
-
-    if (fit) {
-        uint64_t ok = 0, unconf = 0, bad = 0;
-        enum ea_reason worst = EA_R__COUNT;
-        for (size_t i = 0; i < rs->nrules; i++) {
-            if (!(fit & (1ULL << i)))
-                continue;
-            enum ea_reason r = check_rule(&rs->rules[i], f, why, sizeof(why));
-            if (r == EA_R_SATISFIED) {
-                if (!ok)
-                    snprintf(best_why, sizeof(best_why), "%s", why);
-                ok |= 1ULL << i;
-            } else if (r == EA_R_UNCONFIRMED) {
-                if (!ok && !unconf)
-                    snprintf(best_why, sizeof(best_why), "%s", why);
-                unconf |= 1ULL << i;
-            } else {
-                if (!ok && !unconf && worst == EA_R__COUNT) {
-                    snprintf(best_why, sizeof(best_why), "%s", why);
-                    worst = r;
-                }
-                bad |= 1ULL << i;
-            }
-        }
-        if (ok) {
-            f->verdict.v = EA_V_ALLOWED;
-            f->verdict.reason = EA_R_SATISFIED;
-            f->verdict.rules = ok;
-            for (size_t i = 0; i < rs->nrules; i++)
-                if (ok & (1ULL << i)) {
-                    pol->stat[i].allowed++;
-                    count_use(&pol->stat[i], f);
-                }
-            snprintf(text, sizeof(text), "%s%s", best_why, inferred);
-        } else if (unconf) {
-            f->verdict.v = EA_V_UNVERIFIED;
-            f->verdict.reason = EA_R_UNCONFIRMED;
-            f->verdict.rules = unconf;
-            for (size_t i = 0; i < rs->nrules; i++)
-                if (unconf & (1ULL << i)) {
-                    pol->stat[i].unverified++;
-                    count_use(&pol->stat[i], f);
-                }
-            snprintf(text, sizeof(text), "addresses and port fit, but %s%s", best_why, inferred);
-        } else {
-            f->verdict.v = EA_V_UNEXPECTED;
-            f->verdict.reason = (uint8_t)worst;
-            f->verdict.rules = bad;
-            for (size_t i = 0; i < rs->nrules; i++)
-                if (bad & (1ULL << i))
-                    pol->stat[i].violations++;
-            snprintf(text, sizeof(text), "%s%s", best_why, inferred);
-        }
-        goto out;
-    }
-
-    f->verdict.v = EA_V_UNEXPECTED;
-    char a[64];
-    if (side) {
-        /* The port and the responder fit, the initiator does not: e.g. the internet
-           reaching the internal edge interface. */
-        f->verdict.reason = EA_R_WRONG_SIDE;
-        f->verdict.rules = side;
-        const struct ea_rule *r = NULL;
-        for (size_t i = 0; i < rs->nrules && !r; i++)
-            if (side & (1ULL << i))
-                r = &rs->rules[i];
-        snprintf(text, sizeof(text), "the wrong side: only %s may reach %s on %u/%s, and %s is not %s",
-                 rs->roles[r->src_role].name, rs->roles[r->dst_role].name, f->key.dport,
-                 f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
-                 ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), rs->roles[r->src_role].name);
-    } else {
-        f->verdict.reason = EA_R_NO_RULE;
-        if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
-            snprintf(text, sizeof(text), "no rule for this port or direction (%s %u)",
-                     f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", f->key.dport);
-        else
-            snprintf(text, sizeof(text), "no rule for this port or direction (IP protocol %u)",
-                     f->key.proto);
-    }
-    ea_str_append(text, sizeof(text), inferred);
-out:
-    f->verdict.judged = 1;
-    pol->verdicts[f->verdict.v]++;
-    pol->finished = 0;
-    return set_reason(f, text);
+    ea_policy_account(pol, &d, f);
+    return ea_policy_record(pol->rs, &d, f);
 }
 
 void ea_policy_finish(struct ea_policy *pol)
