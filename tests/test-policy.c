@@ -11,6 +11,7 @@
 #include "dissect-stun.h"
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
+#include "flow-table.h"   /* ea_flow_turn */
 
 static struct ea_ruleset *rs;
 static struct ea_policy *pol;
@@ -399,6 +400,357 @@ static void test_rule_status(void)
     teardown();
 }
 
+/* --- the three steps one by one --- */
+
+/* A flow's bytes, and its TLS facts' bytes, before a step that must not touch them. */
+struct snapshot {
+    struct ea_flow f;
+    struct ea_tls_info tls;
+    struct ea_policy *pol;
+};
+
+static void take(struct snapshot *s, const struct ea_flow *f)
+{
+    memcpy(&s->f, f, sizeof(*f));
+    memset(&s->tls, 0, sizeof(s->tls));
+    if (f->facts.tls)
+        memcpy(&s->tls, f->facts.tls, sizeof(s->tls));
+    s->pol = malloc(sizeof(*pol));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s->pol);
+    memcpy(s->pol, pol, sizeof(*pol));
+}
+
+/* 1 when neither the flow, its TLS facts nor the policy changed since take. */
+static int untouched(struct snapshot *s, const struct ea_flow *f)
+{
+    int same = !memcmp(&s->f, f, sizeof(*f)) && !memcmp(s->pol, pol, sizeof(*pol)) &&
+               (!f->facts.tls || !memcmp(&s->tls, f->facts.tls, sizeof(s->tls)));
+    free(s->pol);
+    s->pol = NULL;
+    return same;
+}
+
+static uint64_t bit(const char *id)
+{
+    int i = rule_index(id);
+    CU_ASSERT_FATAL(i >= 0);
+    return 1ULL << i;
+}
+
+/* The lowest rule of the decision, by id (its words are the verdict's). */
+static void decided(const struct ea_decision *d, enum ea_verdict v, enum ea_reason r, int turn)
+{
+    CU_ASSERT_EQUAL(d->verdict, v);
+    CU_ASSERT_EQUAL(d->reason, r);
+    CU_ASSERT_EQUAL(d->turn, turn);
+    if (d->verdict != v || d->reason != r || d->turn != turn)
+        fprintf(stderr, "\n  decided %s/%s turn %u\n", ea_verdict_name(d->verdict),
+                ea_reason_name(d->reason), d->turn);
+}
+
+static void test_decide_pure(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    struct snapshot snap;
+    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    tls(f, 0x0303, 1, 1);
+    f->verdict.text = strdup("left as it was");
+    take(&snap, f);
+    struct ea_decision d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_ALLOWED, EA_R_SATISFIED, 0);
+    CU_ASSERT_EQUAL(d.rules, bit("sipfed-partner-in"));
+    CU_ASSERT_FALSE(d.blocked_required);
+    CU_ASSERT_FALSE(f->verdict.judged);
+    CU_ASSERT_STRING_EQUAL(f->verdict.text, "left as it was");
+    /* The same flow, the same decision. */
+    struct ea_decision again = ea_policy_decide(pol, f);
+    CU_ASSERT_EQUAL(again.verdict, d.verdict);
+    CU_ASSERT_EQUAL(again.reason, d.reason);
+    CU_ASSERT_EQUAL(again.rules, d.rules);
+    CU_ASSERT_EQUAL(again.blocked_required, d.blocked_required);
+    CU_ASSERT_EQUAL(again.turn, d.turn);
+    done(f);
+
+    /* Blocked, with a rule that requires it: decided, not counted. */
+    f = flow(6, NET, 40001, EDGE, 5269);
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 2;
+    f->pkts[1] = 0;
+    take(&snap, f);
+    d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_BLOCKED, EA_R_SYN_UNANSWERED, 0);
+    CU_ASSERT_EQUAL(d.rules, bit("xmpp-s2s-in"));
+    CU_ASSERT_TRUE(d.blocked_required);
+    CU_ASSERT_EQUAL(pol->blocked_required, 0);
+    CU_ASSERT_EQUAL(pol->stat[rule_index("xmpp-s2s-in")].blocked, 0);
+    done(f);
+
+    /* Wrong side: the rules named are those it would have fit. */
+    f = flow(6, NET, 40001, EDGE_INT, 23456);
+    tls(f, 0x0303, 1, 1);
+    take(&snap, f);
+    d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_UNEXPECTED, EA_R_WRONG_SIDE, 0);
+    CU_ASSERT_EQUAL(d.rules, bit("xmpp-gw-internal"));
+    done(f);
+    teardown();
+}
+
+/* A guessed orientation that fits no rule: the decision says to turn it, and leaves it be. */
+static void test_decide_inferred(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    struct snapshot snap;
+    struct ea_flow *f = flow(6, LMC, 50010, EDGE, 41000);
+    f->tcp.open = EA_OPEN_MIDSTREAM;
+    f->initiator_inferred = 1;
+    f->pkts[0] = 7;
+    f->pkts[1] = 3;
+    f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
+    f->facts.rtp->is_rtp = f->facts.rtp->rfc4571 = 1;
+    f->label.app = EA_APP_RTP;
+    f->label.src = EA_SRC_DISSECTOR;
+    take(&snap, f);
+    struct ea_decision d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_ALLOWED, EA_R_SATISFIED, 1);
+    CU_ASSERT_EQUAL(d.rules, bit("pic-rtp-tcp-out"));
+    CU_ASSERT_EQUAL(f->key.dport, 41000);
+    CU_ASSERT_EQUAL(f->pkts[0], 7);
+    /* Turned by its caller, it fits as it is: the same verdict, nothing more to turn. */
+    ea_flow_turn(f);
+    struct ea_decision then = ea_policy_decide(pol, f);
+    decided(&then, EA_V_ALLOWED, EA_R_SATISFIED, 0);
+    CU_ASSERT_EQUAL(then.rules, d.rules);
+    char words[EA_REASON_TEXT_MAX];
+    ea_policy_explain(rs, &d, f, words, sizeof(words));
+    CU_ASSERT_STRING_EQUAL(words, "RTP with RFC 4571 framing; initiator inferred: the "
+                                  "connection's opening was not captured");
+    done(f);
+
+    /* Known, not guessed: never turned, whatever fits the other way. */
+    f = flow(6, LMC, 50010, EDGE, 41000);
+    d = ea_policy_decide(pol, f);
+    decided(&d, EA_V_UNEXPECTED, EA_R_NO_RULE, 0);
+    CU_ASSERT_EQUAL(d.rules, 0);
+    done(f);
+
+    /* The XMPP side is told by the responder's port (RFC 6120 14.7): the port of the flow
+       as decided, not as keyed. */
+    f = flow(6, EDGE, 5269, NET, 40001);
+    f->tcp.open = EA_OPEN_MIDSTREAM;
+    f->initiator_inferred = 1;
+    f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
+    f->facts.xmpp->midstream = 1;
+    take(&snap, f);
+    d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_ALLOWED, EA_R_SATISFIED, 1);
+    CU_ASSERT_EQUAL(d.rules, bit("xmpp-s2s-in"));
+    judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-s2s-in");
+    CU_ASSERT_EQUAL(f->key.dport, 5269);
+    CU_ASSERT_STRING_EQUAL(f->verdict.text, "XMPP server-to-server joined mid-stream (by the port only: "
+                                           "no stream header); initiator inferred: the connection's "
+                                           "opening was not captured");
+    done(f);
+
+    /* A UDP request seen only from its responder's side of the key: once turned round,
+       nothing came back, so the packet counts are read the way the decision holds the flow. */
+    f = flow(17, EDGE, 3478, LMC, 40001);
+    f->initiator_inferred = 1;
+    f->pkts[0] = 0;
+    f->pkts[1] = 2;
+    f->facts.stun = calloc(1, sizeof(*f->facts.stun));
+    f->facts.stun->messages[0] = f->facts.stun->requests[0] = 2;
+    f->facts.stun->first_method = 1;
+    take(&snap, f);
+    d = ea_policy_decide(pol, f);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    decided(&d, EA_V_BLOCKED, EA_R_UDP_NO_REPLY, 1);
+    CU_ASSERT_EQUAL(d.rules, bit("pic-stun-in"));
+    CU_ASSERT_TRUE(d.blocked_required);
+    /* ea_policy_judge composes the steps: it turns the flow and agrees with the decision. */
+    judge(f, EA_V_BLOCKED, EA_R_UDP_NO_REPLY, "pic-stun-in");
+    CU_ASSERT_EQUAL(f->key.dport, 3478);
+    CU_ASSERT_EQUAL(f->pkts[1], 0);
+    CU_ASSERT_STRING_EQUAL(f->verdict.text, "2 STUN binding requests with no reply; a required row "
+                                           "was blocked (pic-stun-in)");
+    done(f);
+    teardown();
+}
+
+static void test_account(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    int sip = rule_index("sipfed-partner-in"), x = rule_index("xmpp-s2s-in"),
+        gw = rule_index("xmpp-gw-internal");
+    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f->id = 7;
+    f->bytes[0] = 300;
+    f->bytes[1] = 200;
+    struct ea_decision d = { EA_V_ALLOWED, EA_R_SATISFIED, 1ULL << sip, 0, 0 };
+    ea_policy_account(pol, &d, f);
+    const struct ea_rule_stat *s = &pol->stat[sip];
+    CU_ASSERT_EQUAL(s->allowed, 1);
+    CU_ASSERT_EQUAL(s->bytes, 500);
+    CU_ASSERT_EQUAL(s->first_ns, f->first_ns);
+    CU_ASSERT_EQUAL(s->last_ns, f->last_ns);
+    CU_ASSERT_EQUAL(s->nevidence, 1);
+    CU_ASSERT_EQUAL(s->evidence[0], 7);
+    CU_ASSERT_EQUAL(pol->verdicts[EA_V_ALLOWED], 1);
+    CU_ASSERT_FALSE(f->verdict.judged);   /* counts only: the flow is not written */
+
+    /* Unverified counts its use too; the times widen. */
+    f->id = 8;
+    f->first_ns = 500;
+    f->last_ns = 3000000000ULL;
+    d.verdict = EA_V_UNVERIFIED;
+    d.reason = EA_R_UNCONFIRMED;
+    ea_policy_account(pol, &d, f);
+    CU_ASSERT_EQUAL(s->unverified, 1);
+    CU_ASSERT_EQUAL(s->bytes, 1000);
+    CU_ASSERT_EQUAL(s->first_ns, 500);
+    CU_ASSERT_EQUAL(s->last_ns, 3000000000ULL);
+    CU_ASSERT_EQUAL(s->nevidence, 2);
+
+    /* Blocked and required: the rule's blocked count, its evidence, the run's finding. */
+    struct ea_decision b = { EA_V_BLOCKED, EA_R_SYN_UNANSWERED, (1ULL << x) | (1ULL << sip), 1, 0 };
+    ea_policy_account(pol, &b, f);
+    CU_ASSERT_EQUAL(pol->stat[x].blocked, 1);
+    CU_ASSERT_EQUAL(pol->stat[x].nevidence, 1);
+    CU_ASSERT_EQUAL(pol->stat[x].bytes, 0);
+    CU_ASSERT_EQUAL(s->blocked, 1);
+    CU_ASSERT_EQUAL(pol->blocked_required, 1);
+    /* Blocked with no rule: only the verdict. */
+    struct ea_decision nb = { EA_V_BLOCKED, EA_R_SYN_RST, 0, 0, 0 };
+    ea_policy_account(pol, &nb, f);
+    CU_ASSERT_EQUAL(pol->blocked_required, 1);
+    CU_ASSERT_EQUAL(pol->verdicts[EA_V_BLOCKED], 2);
+
+    /* Unexpected on rules that fit: violations. On a wrong side: named, never counted. */
+    struct ea_decision u = { EA_V_UNEXPECTED, EA_R_LOW_SECURITY, 1ULL << x, 0, 0 };
+    ea_policy_account(pol, &u, f);
+    CU_ASSERT_EQUAL(pol->stat[x].violations, 1);
+    CU_ASSERT_EQUAL(pol->stat[x].nevidence, 1);
+    struct ea_decision side = { EA_V_UNEXPECTED, EA_R_WRONG_SIDE, 1ULL << gw, 0, 0 };
+    ea_policy_account(pol, &side, f);
+    CU_ASSERT_EQUAL(pol->stat[gw].violations, 0);
+    CU_ASSERT_EQUAL(pol->verdicts[EA_V_UNEXPECTED], 2);
+
+    /* Evidence is bounded; the counts stay exact. A finished policy is no longer so. */
+    ea_policy_finish(pol);
+    d.verdict = EA_V_ALLOWED;
+    d.reason = EA_R_SATISFIED;
+    for (int i = 0; i < EA_EVIDENCE_MAX + 10; i++)
+        ea_policy_account(pol, &d, f);
+    CU_ASSERT_FALSE(pol->finished);
+    CU_ASSERT_EQUAL(s->allowed, 1 + EA_EVIDENCE_MAX + 10);
+    CU_ASSERT_EQUAL(s->nevidence, EA_EVIDENCE_MAX);
+    CU_ASSERT_EQUAL(pol->verdicts[EA_V_ALLOWED], 1 + EA_EVIDENCE_MAX + 10);
+    done(f);
+    teardown();
+}
+
+/* Decides, then explains a flow (oriented as decided); the words into buf. */
+static struct ea_decision words_of(struct ea_flow *f, char *buf, size_t n)
+{
+    struct ea_decision d = ea_policy_decide(pol, f);
+    CU_ASSERT_EQUAL(d.turn, 0);
+    struct snapshot snap;
+    take(&snap, f);
+    ea_policy_explain(rs, &d, f, buf, n);
+    CU_ASSERT_TRUE(untouched(&snap, f));
+    return d;
+}
+
+static void test_explain(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    char w[EA_REASON_TEXT_MAX];
+    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    tls(f, 0x0303, 1, 1);
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "mutual TLS 1.2: CertificateRequest and a client certificate seen; "
+                              "SIP is taken from port 5061 because the payload is encrypted");
+    done(f);
+    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    tls(f, 0x0303, 0, 0);
+    f->facts.tls->resumed = 1;
+    f->facts.tls->server_hello_done = 0;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "addresses and port fit, but TLS 1.2; a resumed TLS session exchanges "
+                              "no certificates, so mutual TLS cannot be seen");
+    done(f);
+    f = flow(6, NET, 40001, EDGE, 5269);
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 3;
+    f->pkts[1] = 0;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "3 SYNs with no SYN-ACK (2 retransmissions); a required row was "
+                              "blocked (xmpp-s2s-in)");
+    done(f);
+    f = flow(6, NET, 40001, EDGE, 5061);
+    f->tcp.open = EA_OPEN_SYN_RST;
+    f->tcp.syns = 1;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "SYN answered by RST (1 SYN); no rule allows it, so the firewall did its job");
+    done(f);
+    f = flow(6, NET, 40001, EDGE_INT, 23456);
+    f->tcp.open = EA_OPEN_MIDSTREAM;
+    f->initiator_inferred = 1;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "the wrong side: only front-end may reach edge-internal on 23456/tcp, "
+                              "and 203.0.113.99 is not front-end; initiator inferred: the "
+                              "connection's opening was not captured");
+    done(f);
+    f = flow(17, NET, 40001, EDGE, 53);
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "no rule for this port or direction (UDP 53)");
+    done(f);
+    f = flow(47, NET, 0, EDGE, 0);
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "no rule for this port or direction (IP protocol 47)");
+    done(f);
+    f = flow(6, PARTNER, 40001, CLIENT, 5061);
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "touches no audited host");
+    /* A short buffer: cut, always terminated. */
+    char tiny[8];
+    memset(tiny, 'x', sizeof(tiny));
+    struct ea_decision d = ea_policy_decide(pol, f);
+    ea_policy_explain(rs, &d, f, tiny, sizeof(tiny));
+    CU_ASSERT_STRING_EQUAL(tiny, "touches");
+    done(f);
+    teardown();
+}
+
+/* Recording writes the decision and its words into the flow, replacing the old words. */
+static void test_record(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    struct ea_flow *f = flow(6, NET, 40001, EDGE, 5269);
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 1;
+    f->pkts[1] = 0;
+    f->verdict.text = strdup("provisional");
+    struct ea_decision d = ea_policy_decide(pol, f);
+    CU_ASSERT_EQUAL(ea_policy_record(rs, &d, f), 0);
+    CU_ASSERT_TRUE(f->verdict.judged);
+    CU_ASSERT_EQUAL(f->verdict.v, EA_V_BLOCKED);
+    CU_ASSERT_EQUAL(f->verdict.reason, EA_R_SYN_UNANSWERED);
+    CU_ASSERT_EQUAL(f->verdict.rules, bit("xmpp-s2s-in"));
+    CU_ASSERT_TRUE(f->verdict.blocked_required);
+    CU_ASSERT_STRING_EQUAL(f->verdict.text, "1 SYN with no SYN-ACK (0 retransmissions); a required "
+                                           "row was blocked (xmpp-s2s-in)");
+    CU_ASSERT_EQUAL(pol->verdicts[EA_V_BLOCKED], 0);   /* recorded, not counted */
+    CU_ASSERT_EQUAL(pol->blocked_required, 0);
+    done(f);
+    teardown();
+}
+
 static void test_names(void)
 {
     CU_ASSERT_STRING_EQUAL(ea_verdict_name(EA_V_OUT_OF_SCOPE), "out-of-scope");
@@ -419,5 +771,10 @@ void ea_test_add_policy(void)
              { "blocked attempts", test_blocked },
              { "scope and inferred initiator", test_scope_and_inference },
              { "rule status", test_rule_status },
+             { "decide is pure", test_decide_pure },
+             { "decide: an inferred initiator turned round", test_decide_inferred },
+             { "account counts", test_account },
+             { "explain gives the words", test_explain },
+             { "record writes the flow", test_record },
              { "names", test_names });
 }
