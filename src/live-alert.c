@@ -96,6 +96,11 @@ void ea_live_judge_copy(struct ea_policy *pol, const struct ea_flow *f, struct e
     ea_policy_judge(pol, tmp);
 }
 
+/*
+ * A provisional verdict for a flow still in its table: decide (pure) and record the verdict on
+ * the flow itself, which the final judgement overwrites. Only a decision that turns the flow
+ * round is recorded on a shallow copy, since turning the flow in its table would change its key.
+ */
 void ea_live_settle_one(struct ea_flow *f, void *ctx)
 {
     struct ea_live_settle_ctx *c = ctx;
@@ -105,10 +110,20 @@ void ea_live_settle_one(struct ea_flow *f, void *ctx)
     if (!ea_live_settled(f, c->now_ns, c->settle_ns))
         return;
     int prev = f->live.announced_verdict;
-    struct ea_flow tmp;
-    ea_live_judge_copy(c->lv->scratch, f, &tmp);
+    const struct ea_ruleset *rs = ea_pipeline_rules(c->lv->pl);
+    struct ea_decision d = ea_policy_decide(c->lv->scratch, f);
     f->live.previewed = two_way ? 2 : 1;
     f->live.previewed_ns = f->last_ns;
+    if (!d.turn) {
+        ea_policy_record(rs, &d, f);
+        emit(c->lv, f, ea_live_alert_step(f), prev);
+        return;
+    }
+    struct ea_flow tmp = *f;
+    tmp.verdict.text = NULL;
+    tmp.table.hnext = tmp.table.lru_prev = tmp.table.lru_next = NULL;
+    ea_flow_turn(&tmp);
+    ea_policy_record(rs, &d, &tmp);
     emit(c->lv, &tmp, ea_live_alert_step(&tmp), prev);
     f->live.announced = tmp.live.announced;
     f->live.announced_verdict = tmp.live.announced_verdict;

@@ -51,7 +51,7 @@ struct ea_live {
     atomic_int stop;                /* the main thread tells workers to end */
     _Atomic uint64_t next_frame;    /* frame numbers over all workers' sockets */
     _Atomic uint64_t next_id;       /* flow ids over all workers' tables */
-    struct ea_policy *scratch;      /* early verdicts are counted here, never in the pipeline's */
+    struct ea_policy *scratch;      /* read only: early verdicts are decided with it, never counted */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
     int dlt;                        /* the device's link type, read once */
