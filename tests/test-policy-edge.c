@@ -64,26 +64,6 @@ static void teardown(void)
     rs = NULL;
 }
 
-static struct ea_flow *flow(uint8_t proto, const char *c, uint16_t cp, const char *s, uint16_t sp)
-{
-    struct ea_flow *f = calloc(1, sizeof(*f));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    f->key.family = 4;
-    f->key.proto = proto;
-    inet_pton(AF_INET, c, f->key.src);
-    inet_pton(AF_INET, s, f->key.dst);
-    f->key.sport = cp;
-    f->key.dport = sp;
-    f->id = 1;
-    f->first_ns = 1000000000ULL;
-    f->last_ns = 2000000000ULL;
-    f->pkts[0] = f->pkts[1] = 10;
-    f->bytes[0] = f->bytes[1] = 1000;
-    f->payload[0] = f->payload[1] = 500;
-    f->tcp.open = proto == 6 ? EA_OPEN_ESTABLISHED : EA_OPEN_NONE;
-    f->label.decided = 1;
-    return f;
-}
 
 /* A full TLS 1.2 handshake (Certificate, ChangeCipherSpec both ways), mutual when clientcert. */
 static struct ea_tls_info *tls(struct ea_flow *f, int certreq, int clientcert, const char *alpn)
@@ -171,38 +151,38 @@ static void judge(struct ea_flow *f, enum ea_verdict v, enum ea_reason r, const 
 static void test_http(void)
 {
     CU_ASSERT_FATAL(setup_nat() == 0);
-    struct ea_flow *f = flow(6, ACCESS, 40000, NET, 80);
+    struct ea_flow *f = ea_test_flow(6, ACCESS, 40000, NET, 80);
     http_banner(f);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-crl-http-out", "GET /crl/ca.crl");
-    f = flow(6, ACCESS, 40001, NET, 80);   /* nDPI alone */
+    f = ea_test_flow(6, ACCESS, 40001, NET, 80);   /* nDPI alone */
     f->label.app = EA_APP_HTTP;
     f->label.src = EA_SRC_NDPI;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-crl-http-out", "nDPI");
-    f = flow(6, ACCESS, 40002, NET, 80);   /* nDPI's port guess: not enough */
+    f = ea_test_flow(6, ACCESS, 40002, NET, 80);   /* nDPI's port guess: not enough */
     f->label.app = EA_APP_HTTP;
     f->label.src = EA_SRC_PORT;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "ext-crl-http-out", "port guess");
-    f = flow(6, ACCESS, 40003, NET, 80);   /* TLS on the plain HTTP row */
+    f = ea_test_flow(6, ACCESS, 40003, NET, 80);   /* TLS on the plain HTTP row */
     tls(f, 0, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-crl-http-out", "TLS where the rule requires http");
-    f = flow(6, ACCESS, 40004, NET, 80);   /* SSH on 80 */
+    f = ea_test_flow(6, ACCESS, 40004, NET, 80);   /* SSH on 80 */
     f->label.app = EA_APP_SSH;
     f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, NULL, "ssh where the rule requires http");
     /* HTTPS on 4443 from the Central Management store. */
-    f = flow(6, FRONT, 40005, EDGE_INT, 4443);
+    f = ea_test_flow(6, FRONT, 40005, EDGE_INT, 4443);
     tls(f, 0, 0, "http/1.1");
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "int-cms-https-in", "ALPN offer \"http/1.1\"");
-    f = flow(6, FRONT, 40006, EDGE_INT, 4443);
+    f = ea_test_flow(6, FRONT, 40006, EDGE_INT, 4443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "int-cms-https-in", "taken from port 4443");
-    f = flow(6, FRONT, 40007, EDGE_INT, 4443);
+    f = ea_test_flow(6, FRONT, 40007, EDGE_INT, 4443);
     tls(f, 0, 0, "sip");
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "int-cms-https-in", "ALPN \"sip\"");
-    f = flow(6, FRONT, 40008, EDGE_INT, 4443);
+    f = ea_test_flow(6, FRONT, 40008, EDGE_INT, 4443);
     http_banner(f);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-cms-https-in", "plain HTTP where TLS is required");
-    f = flow(6, FRONT, 40009, EDGE_INT, 4443);   /* only the ClientHello */
+    f = ea_test_flow(6, FRONT, 40009, EDGE_INT, 4443);   /* only the ClientHello */
     client_hello_only(f);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "int-cms-https-in", "only the client's side");
     teardown();
@@ -211,27 +191,27 @@ static void test_http(void)
 static void test_dns(void)
 {
     CU_ASSERT_FATAL(setup_nat() == 0);
-    struct ea_flow *f = flow(17, ACCESS, 40000, NET, 53);
+    struct ea_flow *f = ea_test_flow(17, ACCESS, 40000, NET, 53);
     f->label.app = EA_APP_DNS;
     f->label.src = EA_SRC_NDPI;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-dns-udp-out", "DNS over UDP");
-    f = flow(6, ACCESS, 40001, NET, 53);
+    f = ea_test_flow(6, ACCESS, 40001, NET, 53);
     f->label.app = EA_APP_DNS;
     f->label.src = EA_SRC_NDPI;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-dns-tcp-out", "DNS over TCP");
-    f = flow(17, ACCESS, 40002, NET, 53);   /* a guess from the port */
+    f = ea_test_flow(17, ACCESS, 40002, NET, 53);   /* a guess from the port */
     f->label.app = EA_APP_DNS;
     f->label.src = EA_SRC_PORT;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "ext-dns-udp-out", NULL);
-    f = flow(17, ACCESS, 40003, NET, 53);   /* a query nobody answered */
+    f = ea_test_flow(17, ACCESS, 40003, NET, 53);   /* a query nobody answered */
     f->label.app = EA_APP_DNS;
     f->label.src = EA_SRC_NDPI;
     f->pkts[1] = 0;
     judge(f, EA_V_BLOCKED, EA_R_UDP_NO_REPLY, "ext-dns-udp-out", "DNS query with no reply");
-    f = flow(17, ACCESS, 40004, NET, 53);   /* STUN on 53 */
+    f = ea_test_flow(17, ACCESS, 40004, NET, 53);   /* STUN on 53 */
     stun_tcp(f);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, NULL, "stun where the rule requires dns");
-    f = flow(17, NET, 40005, ACCESS, 53);   /* inbound: the rows are outbound only */
+    f = ea_test_flow(17, NET, 40005, ACCESS, 53);   /* inbound: the rows are outbound only */
     f->label.app = EA_APP_DNS;
     f->label.src = EA_SRC_NDPI;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_SIDE, "ext-dns-udp-out", "only edge-access may reach");
@@ -241,22 +221,22 @@ static void test_dns(void)
 static void test_tls_rows(void)
 {
     CU_ASSERT_FATAL(setup_nat() == 0);
-    struct ea_flow *f = flow(6, FRONT, 40000, EDGE_INT, 50001);
+    struct ea_flow *f = ea_test_flow(6, FRONT, 40000, EDGE_INT, 50001);
     tls(f, 1, 1, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "int-cls-mtls-50001", "mutual TLS 1.2");
-    f = flow(6, FRONT, 40001, EDGE_INT, 50003);
+    f = ea_test_flow(6, FRONT, 40001, EDGE_INT, 50003);
     tls(f, 1, 1, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "int-cls-mtls-50003", NULL);
-    f = flow(6, FRONT, 40002, EDGE_INT, 50001);   /* no client certificate */
+    f = ea_test_flow(6, FRONT, 40002, EDGE_INT, 50001);   /* no client certificate */
     tls(f, 0, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-cls-mtls-50001", "no CertificateRequest");
-    f = flow(6, FRONT, 40003, EDGE_INT, 50002);   /* asked, answered empty */
+    f = ea_test_flow(6, FRONT, 40003, EDGE_INT, 50002);   /* asked, answered empty */
     tls(f, 1, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-cls-mtls-50002", "empty Certificate");
-    f = flow(6, FRONT, 40004, EDGE_INT, 50001);   /* resumed: certificates cannot be seen */
+    f = ea_test_flow(6, FRONT, 40004, EDGE_INT, 50001);   /* resumed: certificates cannot be seen */
     tls(f, 0, 0, NULL)->resumed = 1;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "int-cls-mtls-50001", "resumed");
-    f = flow(6, FRONT, 40005, EDGE_INT, 50001);   /* plaintext, from the first byte */
+    f = ea_test_flow(6, FRONT, 40005, EDGE_INT, 50001);   /* plaintext, from the first byte */
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-cls-mtls-50001", "plaintext where mutual TLS");
     teardown();
 }
@@ -264,21 +244,21 @@ static void test_tls_rows(void)
 static void test_psom(void)
 {
     CU_ASSERT_FATAL(setup_nat() == 0);
-    struct ea_flow *f = flow(6, NET, 40000, WEBCONF, 443);
+    struct ea_flow *f = ea_test_flow(6, NET, 40000, WEBCONF, 443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-psom-tls-in", "PSOM is taken from the role and port 443");
-    f = flow(6, FRONT, 40001, EDGE_INT, 8057);
+    f = ea_test_flow(6, FRONT, 40001, EDGE_INT, 8057);
     tls(f, 1, 1, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "int-psom-mtls-in", "mutual TLS 1.2");
-    f = flow(6, FRONT, 40002, EDGE_INT, 8057);   /* 8057 without a client certificate */
+    f = ea_test_flow(6, FRONT, 40002, EDGE_INT, 8057);   /* 8057 without a client certificate */
     tls(f, 0, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-psom-mtls-in", "without a client certificate");
-    f = flow(6, NET, 40003, EDGE_INT, 8057);     /* 8057 from outside the Front End pool */
+    f = ea_test_flow(6, NET, 40003, EDGE_INT, 8057);     /* 8057 from outside the Front End pool */
     tls(f, 1, 1, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_SIDE, "int-psom-mtls-in", "the wrong side");
-    f = flow(6, FRONT, 40004, EDGE_INT, 8057);   /* plaintext bytes nobody names */
+    f = ea_test_flow(6, FRONT, 40004, EDGE_INT, 8057);   /* plaintext bytes nobody names */
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "int-psom-mtls-in", NULL);
-    f = flow(6, FRONT, 40005, EDGE_INT, 8057);   /* HTTPS on the PSOM port */
+    f = ea_test_flow(6, FRONT, 40005, EDGE_INT, 8057);   /* HTTPS on the PSOM port */
     tls(f, 1, 1, "h2");
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "int-psom-mtls-in", "HTTPS (TLS with ALPN \"h2\")");
     teardown();
@@ -288,51 +268,51 @@ static void test_psom(void)
 static void test_shared_443(void)
 {
     CU_ASSERT_FATAL(setup_nat() == 0);
-    struct ea_flow *f = flow(6, NET, 40000, ACCESS, 443);
+    struct ea_flow *f = ea_test_flow(6, NET, 40000, ACCESS, 443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-sip-tls-in", "SIP is taken from port 443");
-    f = flow(6, NET, 40001, AV, 443);
+    f = ea_test_flow(6, NET, 40001, AV, 443);
     stun_tcp(f);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-av-stun-tcp-in", "STUN");
     /* The wrong kind for the address, in plain words. */
-    f = flow(6, NET, 40002, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40002, ACCESS, 443);
     stun_tcp(f);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "TURN over TCP to the Access Edge address");
-    f = flow(6, NET, 40003, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40003, ACCESS, 443);
     pseudo_tls(f);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "pseudo-TLS start");
-    f = flow(6, NET, 40004, AV, 443);
+    f = ea_test_flow(6, NET, 40004, AV, 443);
     tls(f, 0, 0, "h2,http/1.1");
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-av-stun-tcp-in",
           "plain HTTPS (ALPN \"h2,http/1.1\") to the A/V Edge address");
-    f = flow(6, NET, 40005, AV, 443);
+    f = ea_test_flow(6, NET, 40005, AV, 443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-av-stun-tcp-in", "TLS to the A/V Edge address");
-    f = flow(6, NET, 40006, WEBCONF, 443);
+    f = ea_test_flow(6, NET, 40006, WEBCONF, 443);
     stun_tcp(f);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-psom-tls-in",
           "TURN over TCP to the Web Conferencing Edge address");
-    f = flow(6, NET, 40007, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40007, ACCESS, 443);
     tls(f, 0, 0, "http/1.1");
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "plain HTTPS (ALPN \"http/1.1\") to the Access Edge");
     /* TURN messages after the pseudo-TLS start: TURN over TCP, from the bytes. */
-    f = flow(6, NET, 40011, AV, 443);
+    f = ea_test_flow(6, NET, 40011, AV, 443);
     pseudo_tls(f);
     stun_tcp(f);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-av-stun-tcp-in", "allocate");
-    f = flow(6, NET, 40012, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40012, ACCESS, 443);
     pseudo_tls(f);
     stun_tcp(f);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "ext-sip-tls-in", "TURN over TCP to the Access Edge address");
     /* What the bytes cannot tell is unverified, never allowed. */
-    f = flow(6, NET, 40008, AV, 443);
+    f = ea_test_flow(6, NET, 40008, AV, 443);
     pseudo_tls(f);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "ext-av-stun-tcp-in", "pseudo-TLS start");
-    f = flow(6, NET, 40009, AV, 443);
+    f = ea_test_flow(6, NET, 40009, AV, 443);
     client_hello_only(f);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "ext-av-stun-tcp-in", "look alike");
     /* The internal interface's TURN over TCP row is the A/V Edge's too. */
-    f = flow(6, FRONT, 40010, EDGE_INT, 443);
+    f = ea_test_flow(6, FRONT, 40010, EDGE_INT, 443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "int-stun-tcp-in", "TLS to the A/V Edge address");
     teardown();
@@ -345,13 +325,13 @@ static void test_shared_address(void)
         "edge-access=" ACCESS, "edge-av=" ACCESS, "edge-webconf=" WEBCONF, NULL,
     };
     CU_ASSERT_FATAL(setup("edge-nat", roles) == 0);
-    struct ea_flow *f = flow(6, NET, 40000, ACCESS, 443);
+    struct ea_flow *f = ea_test_flow(6, NET, 40000, ACCESS, 443);
     tls(f, 0, 0, NULL);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-sip-tls-in", "SIP is taken from port 443");
-    f = flow(6, NET, 40001, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40001, ACCESS, 443);
     stun_tcp(f);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "ext-av-stun-tcp-in", NULL);
-    f = flow(6, NET, 40002, ACCESS, 443);
+    f = ea_test_flow(6, NET, 40002, ACCESS, 443);
     pseudo_tls(f);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "ext-av-stun-tcp-in", NULL);
     teardown();
@@ -361,16 +341,16 @@ static void test_reverse_proxy(void)
 {
     static const char *const roles[] = { "rp-external=" RP_EXT, "rp-internal=" RP_INT, NULL };
     CU_ASSERT_FATAL(setup("reverse-proxy", roles) == 0);
-    struct ea_flow *f = flow(6, NET, 40000, RP_EXT, 443);
+    struct ea_flow *f = ea_test_flow(6, NET, 40000, RP_EXT, 443);
     tls(f, 0, 0, "h2,http/1.1");
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "rp-ext-https-443", "ALPN offer");
-    f = flow(6, NET, 40001, RP_EXT, 80);
+    f = ea_test_flow(6, NET, 40001, RP_EXT, 80);
     http_banner(f);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "rp-ext-http-80", NULL);
-    f = flow(6, NET, 40002, RP_EXT, 443);   /* plain HTTP on the HTTPS row */
+    f = ea_test_flow(6, NET, 40002, RP_EXT, 443);   /* plain HTTP on the HTTPS row */
     http_banner(f);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "rp-ext-https-443", "plain HTTP");
-    f = flow(6, NET, 40003, RP_EXT, 443);   /* bytes nobody names: never allowed */
+    f = ea_test_flow(6, NET, 40003, RP_EXT, 443);   /* bytes nobody names: never allowed */
     f->tcp.open = EA_OPEN_MIDSTREAM;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "rp-ext-https-443", NULL);
     teardown();

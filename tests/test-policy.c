@@ -58,9 +58,11 @@ static void teardown(void)
     rs = NULL;
 }
 
-static struct ea_flow *flow(uint8_t proto, const char *c, uint16_t cp, const char *s, uint16_t sp)
+/* An established IPv4 flow c:cp -> s:sp, 10 packets each way, labelled (tests.h). */
+struct ea_flow *ea_test_flow(uint8_t proto, const char *c, uint16_t cp, const char *s, uint16_t sp)
 {
     struct ea_flow *f = calloc(1, sizeof(*f));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     f->key.family = 4;
     f->key.proto = proto;
     inet_pton(AF_INET, c, f->key.src);
@@ -134,17 +136,17 @@ static void done(struct ea_flow *f)
 static void test_sip_mtls(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, EDGE, 40000, PARTNER, 5061);
+    struct ea_flow *f = ea_test_flow(6, EDGE, 40000, PARTNER, 5061);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "sipfed-edge-out");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "taken from port 5061"));
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "sipfed-partner-in");
     CU_ASSERT_FALSE(has_rule(f, "pic-sip-in"));
     done(f);
-    f = flow(6, EDGE, 40002, PIC, 5061);
+    f = ea_test_flow(6, EDGE, 40002, PIC, 5061);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "pic-sip-out");
     CU_ASSERT_TRUE(has_rule(f, "sipfed-edge-out"));   /* counts toward every rule it satisfies */
@@ -155,22 +157,22 @@ static void test_sip_mtls(void)
 static void test_sip_security(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 0, 0);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, "sipfed-partner-in");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "no CertificateRequest"));
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 0);   /* asked, answered with an empty Certificate */
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "empty Certificate"));
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0304, 1, 0);
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "sipfed-partner-in");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "TLS 1.3"));
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 0, 0);
     f->facts.tls->resumed = 1;
     f->facts.tls->server_hello_done = 0;
@@ -182,14 +184,14 @@ static void test_sip_security(void)
 static void test_wrong_protocol(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     f->facts.banner = calloc(1, sizeof(*f->facts.banner));
     f->facts.banner->kind = EA_BANNER_HTTP;
     f->label.app = EA_APP_HTTP;
     f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "sipfed-partner-in");
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     f->facts.sip = calloc(1, sizeof(*f->facts.sip));
     f->facts.sip->request = 1;
     memcpy(f->facts.sip->method, "OPTIONS", 8);
@@ -198,12 +200,12 @@ static void test_wrong_protocol(void)
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "plaintext SIP"));
     done(f);
-    f = flow(6, CLIENT, 40001, EDGE, 443);
+    f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     tls(f, 0x0303, 0, 0);
     memcpy(f->facts.tls->alpn, "h2,http/1.1", 12);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "client-sip-443");
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5269);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
     f->facts.xmpp->stream[0] = f->facts.xmpp->stream[1] = 1;
     f->facts.xmpp->ns_client = 1;
@@ -212,7 +214,7 @@ static void test_wrong_protocol(void)
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "xmpp-s2s-in");
     done(f);
     /* Unidentified plaintext where TLS is required. */
-    f = flow(6, CLIENT, 40001, EDGE, 443);
+    f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     judge(f, EA_V_UNEXPECTED, EA_R_LOW_SECURITY, NULL);
     done(f);
     teardown();
@@ -221,11 +223,11 @@ static void test_wrong_protocol(void)
 static void test_allowed_others(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, CLIENT, 40001, EDGE, 443);
+    struct ea_flow *f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     tls(f, 0x0303, 0, 0);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "client-sip-443");
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5269);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
     f->facts.xmpp->stream[0] = f->facts.xmpp->stream[1] = 1;
     f->facts.xmpp->ns_server = 1;
@@ -235,17 +237,17 @@ static void test_allowed_others(void)
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-s2s-in");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "STARTTLS"));
     done(f);
-    f = flow(6, EDGE, 40001, NET, 5269);
+    f = ea_test_flow(6, EDGE, 40001, NET, 5269);
     f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
     f->facts.xmpp->stream[0] = 1;
     f->facts.xmpp->ns_server = 1;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-s2s-out");
     done(f);
-    f = flow(6, FRONT, 40001, EDGE_INT, 23456);
+    f = ea_test_flow(6, FRONT, 40001, EDGE_INT, 23456);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "xmpp-gw-internal");
     done(f);
-    f = flow(17, LMC, 40001, EDGE, 3478);
+    f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
     f->facts.stun = calloc(1, sizeof(*f->facts.stun));
     f->facts.stun->messages[0] = f->facts.stun->messages[1] = 1;
     f->facts.stun->requests[0] = f->facts.stun->responses[1] = 1;
@@ -254,7 +256,7 @@ static void test_allowed_others(void)
     f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_ALLOWED, EA_R_SATISFIED, "pic-stun-in");
     done(f);
-    f = flow(6, EDGE, 40001, LMC, 50010);
+    f = ea_test_flow(6, EDGE, 40001, LMC, 50010);
     f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
     f->facts.rtp->is_rtp = f->facts.rtp->rfc4571 = 1;
     f->label.app = EA_APP_RTP;
@@ -268,23 +270,23 @@ static void test_allowed_others(void)
 static void test_unexpected_no_rule_and_side(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, NET, 40001, EDGE, 22);
+    struct ea_flow *f = ea_test_flow(6, NET, 40001, EDGE, 22);
     f->label.app = EA_APP_SSH;
     f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_NO_RULE, NULL);
     CU_ASSERT_EQUAL(f->verdict.rules, 0);
     done(f);
-    f = flow(6, EDGE, 40001, LMC, 49152);   /* RTP outside 50000-59999 */
+    f = ea_test_flow(6, EDGE, 40001, LMC, 49152);   /* RTP outside 50000-59999 */
     f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
     f->facts.rtp->is_rtp = 1;
     f->label.app = EA_APP_RTP;
     f->label.src = EA_SRC_DISSECTOR;
     judge(f, EA_V_UNEXPECTED, EA_R_NO_RULE, NULL);
     done(f);
-    f = flow(6, LMC, 50010, EDGE, 40001);   /* right port range, wrong direction */
+    f = ea_test_flow(6, LMC, 50010, EDGE, 40001);   /* right port range, wrong direction */
     judge(f, EA_V_UNEXPECTED, EA_R_NO_RULE, NULL);
     done(f);
-    f = flow(6, NET, 40001, EDGE_INT, 23456);
+    f = ea_test_flow(6, NET, 40001, EDGE_INT, 23456);
     tls(f, 0x0303, 1, 1);
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_SIDE, "xmpp-gw-internal");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "front-end"));
@@ -295,7 +297,7 @@ static void test_unexpected_no_rule_and_side(void)
 static void test_blocked(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, NET, 40001, EDGE, 5269);
+    struct ea_flow *f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 3;
     f->pkts[1] = 0;
@@ -304,14 +306,14 @@ static void test_blocked(void)
     CU_ASSERT_TRUE(f->verdict.blocked_required);
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "2 retransmissions"));
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5061);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5061);
     f->tcp.open = EA_OPEN_SYN_RST;
     f->tcp.syns = 1;
     judge(f, EA_V_BLOCKED, EA_R_SYN_RST, NULL);
     CU_ASSERT_FALSE(f->verdict.blocked_required);   /* no rule lets the internet in on 5061 */
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "firewall did its job"));
     done(f);
-    f = flow(17, LMC, 40001, EDGE, 3478);
+    f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
     f->pkts[1] = 0;
     f->facts.stun = calloc(1, sizeof(*f->facts.stun));
     f->facts.stun->messages[0] = f->facts.stun->requests[0] = 2;
@@ -319,7 +321,7 @@ static void test_blocked(void)
     judge(f, EA_V_BLOCKED, EA_R_UDP_NO_REPLY, "pic-stun-in");
     CU_ASSERT_TRUE(f->verdict.blocked_required);
     done(f);
-    f = flow(17, LMC, 40001, EDGE, 3478);
+    f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
     f->pkts[1] = 0;
     f->icmp.errors = 1;
     f->icmp.type = 3;
@@ -327,7 +329,7 @@ static void test_blocked(void)
     judge(f, EA_V_BLOCKED, EA_R_ICMP_UNREACHABLE, "pic-stun-in");
     done(f);
     /* One-way RTP is not an unanswered request. */
-    f = flow(17, EDGE, 40001, LMC, 3478);
+    f = ea_test_flow(17, EDGE, 40001, LMC, 3478);
     f->pkts[1] = 0;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "pic-stun-out");
     done(f);
@@ -337,11 +339,11 @@ static void test_blocked(void)
 static void test_scope_and_inference(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, PARTNER, 40001, CLIENT, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, CLIENT, 5061);
     judge(f, EA_V_OUT_OF_SCOPE, EA_R_NOT_AUDITED, NULL);
     done(f);
     /* Mid-stream, orientation guessed wrong: the policy turns it round to fit. */
-    f = flow(6, LMC, 50010, EDGE, 41000);
+    f = ea_test_flow(6, LMC, 50010, EDGE, 41000);
     f->tcp.open = EA_OPEN_MIDSTREAM;
     f->initiator_inferred = 1;
     f->facts.rtp = calloc(1, sizeof(*f->facts.rtp));
@@ -353,13 +355,13 @@ static void test_scope_and_inference(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "initiator inferred"));
     done(f);
     /* Established but silent: too few packets. */
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     f->payload[0] = f->payload[1] = 0;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, "sipfed-partner-in");
     CU_ASSERT_PTR_NOT_NULL(strstr(f->verdict.text, "too few packets"));
     done(f);
     /* Only a port guess names it. */
-    f = flow(17, LMC, 40001, EDGE, 3478);
+    f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
     f->label.app = EA_APP_STUN;
     f->label.src = EA_SRC_PORT;
     judge(f, EA_V_UNVERIFIED, EA_R_UNCONFIRMED, NULL);
@@ -370,11 +372,11 @@ static void test_scope_and_inference(void)
 static void test_rule_status(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, CLIENT, 40001, EDGE, 443);
+    struct ea_flow *f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     tls(f, 0x0303, 0, 0);
     ea_policy_judge(pol, f);
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5269);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 1;
     f->pkts[1] = 0;
@@ -394,7 +396,7 @@ static void test_rule_status(void)
     ea_policy_finish(pol);
     CU_ASSERT_EQUAL(pol->statuses[EA_RS_UNCONFIGURED], rs->nrules);
     CU_ASSERT_FALSE(ea_policy_has_findings(pol));
-    f = flow(6, CLIENT, 40001, EDGE, 443);
+    f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     judge(f, EA_V_OUT_OF_SCOPE, EA_R_NOT_AUDITED, NULL);
     done(f);
     teardown();
@@ -452,7 +454,7 @@ static void test_decide_pure(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     struct snapshot snap;
-    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 1);
     f->verdict.text = strdup("left as it was");
     take(&snap, f);
@@ -473,7 +475,7 @@ static void test_decide_pure(void)
     done(f);
 
     /* Blocked, with a rule that requires it: decided, not counted. */
-    f = flow(6, NET, 40001, EDGE, 5269);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 2;
     f->pkts[1] = 0;
@@ -488,7 +490,7 @@ static void test_decide_pure(void)
     done(f);
 
     /* Wrong side: the rules named are those it would have fit. */
-    f = flow(6, NET, 40001, EDGE_INT, 23456);
+    f = ea_test_flow(6, NET, 40001, EDGE_INT, 23456);
     tls(f, 0x0303, 1, 1);
     take(&snap, f);
     d = ea_policy_decide(pol, f);
@@ -504,7 +506,7 @@ static void test_decide_inferred(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     struct snapshot snap;
-    struct ea_flow *f = flow(6, LMC, 50010, EDGE, 41000);
+    struct ea_flow *f = ea_test_flow(6, LMC, 50010, EDGE, 41000);
     f->tcp.open = EA_OPEN_MIDSTREAM;
     f->initiator_inferred = 1;
     f->pkts[0] = 7;
@@ -532,7 +534,7 @@ static void test_decide_inferred(void)
     done(f);
 
     /* Known, not guessed: never turned, whatever fits the other way. */
-    f = flow(6, LMC, 50010, EDGE, 41000);
+    f = ea_test_flow(6, LMC, 50010, EDGE, 41000);
     d = ea_policy_decide(pol, f);
     decided(&d, EA_V_UNEXPECTED, EA_R_NO_RULE, 0);
     CU_ASSERT_EQUAL(d.rules, 0);
@@ -540,7 +542,7 @@ static void test_decide_inferred(void)
 
     /* The XMPP side is told by the responder's port (RFC 6120 14.7): the port of the flow
        as decided, not as keyed. */
-    f = flow(6, EDGE, 5269, NET, 40001);
+    f = ea_test_flow(6, EDGE, 5269, NET, 40001);
     f->tcp.open = EA_OPEN_MIDSTREAM;
     f->initiator_inferred = 1;
     f->facts.xmpp = calloc(1, sizeof(*f->facts.xmpp));
@@ -559,7 +561,7 @@ static void test_decide_inferred(void)
 
     /* A UDP request seen only from its responder's side of the key: once turned round,
        nothing came back, so the packet counts are read the way the decision holds the flow. */
-    f = flow(17, EDGE, 3478, LMC, 40001);
+    f = ea_test_flow(17, EDGE, 3478, LMC, 40001);
     f->initiator_inferred = 1;
     f->pkts[0] = 0;
     f->pkts[1] = 2;
@@ -587,7 +589,7 @@ static void test_account(void)
     CU_ASSERT_FATAL(setup(1) == 0);
     int sip = rule_index("sipfed-partner-in"), x = rule_index("xmpp-s2s-in"),
         gw = rule_index("xmpp-gw-internal");
-    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     f->id = 7;
     f->bytes[0] = 300;
     f->bytes[1] = 200;
@@ -670,13 +672,13 @@ static void test_explain(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
     char w[EA_REASON_TEXT_MAX];
-    struct ea_flow *f = flow(6, PARTNER, 40001, EDGE, 5061);
+    struct ea_flow *f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 1, 1);
     words_of(f, w, sizeof(w));
     CU_ASSERT_STRING_EQUAL(w, "mutual TLS 1.2: CertificateRequest and a client certificate seen; "
                               "SIP is taken from port 5061 because the payload is encrypted");
     done(f);
-    f = flow(6, PARTNER, 40001, EDGE, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, EDGE, 5061);
     tls(f, 0x0303, 0, 0);
     f->facts.tls->resumed = 1;
     f->facts.tls->server_hello_done = 0;
@@ -684,7 +686,7 @@ static void test_explain(void)
     CU_ASSERT_STRING_EQUAL(w, "addresses and port fit, but TLS 1.2; a resumed TLS session exchanges "
                               "no certificates, so mutual TLS cannot be seen");
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5269);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 3;
     f->pkts[1] = 0;
@@ -692,13 +694,13 @@ static void test_explain(void)
     CU_ASSERT_STRING_EQUAL(w, "3 SYNs with no SYN-ACK (2 retransmissions); a required row was "
                               "blocked (xmpp-s2s-in)");
     done(f);
-    f = flow(6, NET, 40001, EDGE, 5061);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5061);
     f->tcp.open = EA_OPEN_SYN_RST;
     f->tcp.syns = 1;
     words_of(f, w, sizeof(w));
     CU_ASSERT_STRING_EQUAL(w, "SYN answered by RST (1 SYN); no rule allows it, so the firewall did its job");
     done(f);
-    f = flow(6, NET, 40001, EDGE_INT, 23456);
+    f = ea_test_flow(6, NET, 40001, EDGE_INT, 23456);
     f->tcp.open = EA_OPEN_MIDSTREAM;
     f->initiator_inferred = 1;
     words_of(f, w, sizeof(w));
@@ -706,15 +708,15 @@ static void test_explain(void)
                               "and 203.0.113.99 is not front-end; initiator inferred: the "
                               "connection's opening was not captured");
     done(f);
-    f = flow(17, NET, 40001, EDGE, 53);
+    f = ea_test_flow(17, NET, 40001, EDGE, 53);
     words_of(f, w, sizeof(w));
     CU_ASSERT_STRING_EQUAL(w, "no rule for this port or direction (UDP 53)");
     done(f);
-    f = flow(47, NET, 0, EDGE, 0);
+    f = ea_test_flow(47, NET, 0, EDGE, 0);
     words_of(f, w, sizeof(w));
     CU_ASSERT_STRING_EQUAL(w, "no rule for this port or direction (IP protocol 47)");
     done(f);
-    f = flow(6, PARTNER, 40001, CLIENT, 5061);
+    f = ea_test_flow(6, PARTNER, 40001, CLIENT, 5061);
     words_of(f, w, sizeof(w));
     CU_ASSERT_STRING_EQUAL(w, "touches no audited host");
     /* A short buffer: cut, always terminated. */
@@ -731,7 +733,7 @@ static void test_explain(void)
 static void test_record(void)
 {
     CU_ASSERT_FATAL(setup(1) == 0);
-    struct ea_flow *f = flow(6, NET, 40001, EDGE, 5269);
+    struct ea_flow *f = ea_test_flow(6, NET, 40001, EDGE, 5269);
     f->tcp.open = EA_OPEN_SYN;
     f->tcp.syns = 1;
     f->pkts[1] = 0;

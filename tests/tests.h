@@ -2,7 +2,13 @@
 #ifndef EA_TESTS_H
 #define EA_TESTS_H
 
+#include <stdint.h>
 #include <CUnit/CUnit.h>
+
+struct ea_flow;
+
+/* A judged-ready IPv4 flow for the policy tests (test-policy.c); the caller frees it. */
+struct ea_flow *ea_test_flow(uint8_t proto, const char *c, uint16_t cp, const char *s, uint16_t sp);
 
 void ea_test_add_util(void);
 void ea_test_add_decode(void);
