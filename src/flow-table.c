@@ -370,39 +370,31 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     return f;
 }
 
-/* Whether f has been idle for its timeout at now_ns and may leave before stop_frame; counted. */
-static int due(struct ea_flow_table *ft, const struct ea_flow *f, uint64_t now_ns,
-               uint64_t stop_frame)
+/* Whether f has been idle for its timeout at now_ns; counted. */
+static int due(struct ea_flow_table *ft, const struct ea_flow *f, uint64_t now_ns)
 {
     ft->expire_visits++;
     uint64_t idle = now_ns > f->last_ns ? now_ns - f->last_ns : 0;
-    return f->table.touch_frame < stop_frame && idle >= flow_timeout(ft, f);
+    return idle >= flow_timeout(ft, f);
 }
 
 /* The next flow that is due on list c, from f towards the head; NULL when none is. */
 static struct ea_flow *next_due(struct ea_flow_table *ft, int c, struct ea_flow *f,
-                                uint64_t now_ns, uint64_t stop_frame)
+                                uint64_t now_ns)
 {
     if (c != LIST_LATE)   /* sorted by last_ns: the first flow not due ends the list's turn */
-        return f && due(ft, f, now_ns, stop_frame) ? f : NULL;
-    while (f && !due(ft, f, now_ns, stop_frame))
+        return f && due(ft, f, now_ns) ? f : NULL;
+    while (f && !due(ft, f, now_ns))
         f = f->table.lru_prev;
     return f;
 }
 
-uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns)
-{
-    (void)ft;
-    (void)now_ns;
-    return UINT64_MAX;
-}
-
-void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame)
+void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
 {
     struct ea_flow *cur[NLISTS];
     settle(ft);
     for (int c = 0; c < NLISTS; c++)
-        cur[c] = next_due(ft, c, ft->lists[c].tail, now_ns, stop_frame);
+        cur[c] = next_due(ft, c, ft->lists[c].tail, now_ns);
     /* The due flows of all lists, least recently touched first: the table's LRU order. */
     for (;;) {
         int k = -1;
@@ -412,15 +404,10 @@ void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint
         if (k < 0)
             break;
         struct ea_flow *f = cur[k];
-        cur[k] = next_due(ft, k, f->table.lru_prev, now_ns, stop_frame);
+        cur[k] = next_due(ft, k, f->table.lru_prev, now_ns);
         ft->st->flows_expired++;
         remove_flow(ft, f, "expired");
     }
-}
-
-void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns)
-{
-    ea_flow_table_expire_before(ft, now_ns, UINT64_MAX);
 }
 
 uint64_t ea_flow_table_expire_visits(const struct ea_flow_table *ft)

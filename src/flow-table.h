@@ -76,17 +76,6 @@ void ea_flow_table_touch(struct ea_flow_table *ft, struct ea_flow *f);
  */
 void ea_flow_table_expire(struct ea_flow_table *ft, uint64_t now_ns);
 
-/*
- * ea_flow_table_expire for tables that share one clock (--threads,
- * workers.c): expire_before expires like ea_flow_table_expire, but only
- * flows whose touch_frame is before stop_frame. Each table hands over every
- * flow that is due whatever the others hold, so the tables together expire
- * what one table would have; expire_stop, the frame from which a table
- * would hold flows back, is therefore always UINT64_MAX.
- */
-uint64_t ea_flow_table_expire_stop(const struct ea_flow_table *ft, uint64_t now_ns);
-void ea_flow_table_expire_before(struct ea_flow_table *ft, uint64_t now_ns, uint64_t stop_frame);
-
 /* Flows that expiry has looked at so far, those it expired included (a test hook). */
 uint64_t ea_flow_table_expire_visits(const struct ea_flow_table *ft);
 

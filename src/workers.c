@@ -1,4 +1,5 @@
 /* workers.c: --threads: the reader decodes and shards packets by flow; workers classify; one merge. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -11,51 +12,71 @@
 
 #define EA_NS 1000000000ULL
 
-/* Messages per ring (a power of two), how often the two ends publish their
-   positions, and the packet bytes a slot holds without an allocation. */
-#define RING_SLOTS 2048
-#define RING_BATCH 512
-#define SLOT_INLINE 1600
+/*
+ * Each worker's ring holds variable-length messages in RING_BYTES. A side
+ * that has nothing to do sleeps until the other has made RING_WAKE bytes
+ * ready for it (or the run ends), so threads wake once per RING_WAKE bytes
+ * of packets, not once per packet or per small batch; each side publishes
+ * its position every RING_PUBLISH bytes, so the shared counters are written
+ * once per many packets. A message is at most RING_MAX_MSG bytes, so a
+ * message always fits once RING_WAKE bytes are free.
+ */
+#define RING_BYTES (8u << 20)
+#define RING_WAKE (RING_BYTES / 2)
+#define RING_PUBLISH (64u << 10)
+#define RING_MAX_MSG (RING_BYTES / 8)
+#define MSG_ALIGN 16u
+#define CACHE_LINE 64
 
-enum msg_kind { MSG_PACKET, MSG_EXPIRE, MSG_END };
+/* glibc's top pad for every arena: a worker thread's arena is reserved 64 MB at a time and
+   made writable at once, not grown a page (one mprotect) at a time as flows are allocated. */
+#define ARENA_TOP_PAD (64 << 20)
 
+enum msg_kind { MSG_PACKET, MSG_EXPIRE, MSG_END, MSG_WRAP };
+
+/* A message's header; a packet's bytes follow it, with p.l3 and p.payload pointing at them. */
 struct msg {
+    uint32_t size;              /* bytes from this message to the next, a multiple of MSG_ALIGN */
     uint8_t kind;
     uint64_t now_ns;            /* MSG_EXPIRE: the packet-time clock */
     uint64_t frame;             /* MSG_EXPIRE: the frame it comes before */
-    uint64_t seq;               /* MSG_EXPIRE: its number, for the stop slots */
-    struct ea_packet p;         /* MSG_PACKET: pointers rebased into bytes or heap */
-    uint8_t *heap;              /* packet bytes too big for the slot (owned), or NULL */
-    uint8_t bytes[SLOT_INLINE];
+    struct ea_packet p;         /* MSG_PACKET */
 };
 
+#define MSG_HDR ((sizeof(struct msg) + MSG_ALIGN - 1) & ~(size_t)(MSG_ALIGN - 1))
+
 /*
- * A single-producer single-consumer ring. Each end keeps its position
- * privately and publishes it every RING_BATCH messages (and before it
- * sleeps), so the shared counters are touched once per batch. An end with
- * nothing to do sleeps on a condition variable; the other end signals only
- * when the sleeper's flag is set (both sides use sequentially consistent
- * atomics, so a flag set and a position published cannot both be missed).
+ * A single-producer single-consumer ring. Positions are byte counts that
+ * only grow (the offset is the count modulo RING_BYTES). The shared part,
+ * the producer's and the consumer's private parts are on cache lines of
+ * their own, so that neither side's bookkeeping evicts the other's. Both
+ * sides use sequentially consistent atomics for the published positions and
+ * the sleep flags, so a flag set and a position published cannot both be
+ * missed; the wait itself is under the mutex.
  */
 struct ring {
-    struct msg *slots;
-    _Atomic size_t head, tail;  /* published: written up to, read up to */
-    size_t phead, ctail;        /* private to the producer, the consumer */
-    atomic_int pwait, cwait;
+    uint8_t *buf;                               /* RING_BYTES (owned) */
+    _Alignas(CACHE_LINE) _Atomic size_t head;   /* published: written up to */
+    _Atomic size_t tail;                        /* published: read up to */
+    atomic_int pwait, cwait, ended;             /* producer, consumer asleep; the run ended */
     pthread_mutex_t mu;
     pthread_cond_t nonempty, nonfull;
     int inited;
+    _Alignas(CACHE_LINE) size_t phead, psent;   /* producer: written, published up to */
+    size_t ptail;                               /* producer: the tail last read */
+    _Alignas(CACHE_LINE) size_t ctail, cdone;   /* consumer: read, released up to */
+    size_t chead;                               /* consumer: the head last read */
 };
 
 struct ea_workers;
 
 struct worker {
+    struct ring ring;
     struct ea_workers *ws;
     unsigned idx;
     struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred;
                                    made by the worker itself (nDPI's start-up runs in parallel) */
     int failed;                 /* pl could not be made: messages are drained and dropped */
-    struct ring ring;
     pthread_t th;
     int started;
     uint64_t end_key;           /* end_frame given to flows that leave the table now */
@@ -65,11 +86,7 @@ struct ea_workers {
     const struct ea_ruleset *rs;    /* borrowed */
     struct ea_flow_limits wlim;     /* each worker's share of the limits */
     unsigned n;
-    struct worker *w;
-    pthread_barrier_t bar;
-    int have_bar;
-    uint64_t stop[2][EA_MAX_THREADS];   /* expiry stops, by parity of the marker */
-    uint64_t markers;
+    struct worker *w;               /* n of them, each on its own cache lines */
 };
 
 unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers)
@@ -77,15 +94,21 @@ unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers)
     return (unsigned)(((uint64_t)ea_tuple_hash(t) * nworkers) >> 32);
 }
 
+static size_t align_up(size_t n)
+{
+    return (n + MSG_ALIGN - 1) & ~(size_t)(MSG_ALIGN - 1);
+}
+
 static int ring_init(struct ring *r)
 {
-    r->slots = calloc(RING_SLOTS, sizeof(*r->slots));
-    if (!r->slots)
+    r->buf = malloc(RING_BYTES);
+    if (!r->buf)
         return -1;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
     atomic_init(&r->pwait, 0);
     atomic_init(&r->cwait, 0);
+    atomic_init(&r->ended, 0);
     if (pthread_mutex_init(&r->mu, NULL) != 0)
         goto fail;
     if (pthread_cond_init(&r->nonempty, NULL) != 0) {
@@ -100,8 +123,8 @@ static int ring_init(struct ring *r)
     r->inited = 1;
     return 0;
 fail:
-    free(r->slots);
-    r->slots = NULL;
+    free(r->buf);
+    r->buf = NULL;
     return -1;
 }
 
@@ -109,80 +132,124 @@ static void ring_destroy(struct ring *r)
 {
     if (!r->inited)
         return;
-    for (size_t i = 0; i < RING_SLOTS; i++)
-        free(r->slots[i].heap);
-    free(r->slots);
+    free(r->buf);
+    r->buf = NULL;
     pthread_cond_destroy(&r->nonfull);
     pthread_cond_destroy(&r->nonempty);
     pthread_mutex_destroy(&r->mu);
     r->inited = 0;
 }
 
-/* Producer: makes the messages written so far visible, waking the consumer if it sleeps. */
-static void ring_publish(struct ring *r)
+/*
+ * Producer: makes the messages written so far visible. A sleeping consumer
+ * is woken once RING_WAKE bytes wait for it, or at the end of the run.
+ */
+static void ring_publish(struct ring *r, int end)
 {
     atomic_store(&r->head, r->phead);
-    if (atomic_load(&r->cwait)) {
+    r->psent = r->phead;
+    if (end)
+        atomic_store(&r->ended, 1);
+    if (atomic_load(&r->cwait) && (end || r->phead - atomic_load(&r->tail) >= RING_WAKE)) {
         pthread_mutex_lock(&r->mu);
         pthread_cond_signal(&r->nonempty);
         pthread_mutex_unlock(&r->mu);
     }
 }
 
-/* Producer: the next free slot, waiting while the ring is full. */
-static struct msg *ring_reserve(struct ring *r)
+/* Producer: waits until RING_WAKE bytes are free (at least 'want'). */
+static void ring_wait_room(struct ring *r)
 {
-    if (r->phead - atomic_load(&r->tail) >= RING_SLOTS) {
-        ring_publish(r);
-        pthread_mutex_lock(&r->mu);
-        atomic_store(&r->pwait, 1);
-        while (r->phead - atomic_load(&r->tail) >= RING_SLOTS)
-            pthread_cond_wait(&r->nonfull, &r->mu);
-        atomic_store(&r->pwait, 0);
-        pthread_mutex_unlock(&r->mu);
+    ring_publish(r, 0);   /* the ring is full past RING_WAKE: a sleeping consumer wakes */
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->pwait, 1);
+    while (RING_BYTES - (r->phead - atomic_load(&r->tail)) < RING_WAKE)
+        pthread_cond_wait(&r->nonfull, &r->mu);
+    atomic_store(&r->pwait, 0);
+    pthread_mutex_unlock(&r->mu);
+    r->ptail = atomic_load(&r->tail);
+}
+
+/*
+ * Producer: room for a message of 'need' bytes (aligned, at most
+ * RING_MAX_MSG) in one piece, waiting while the ring is full. When the
+ * piece left before the end of the buffer is too short, a MSG_WRAP fills it.
+ */
+static struct msg *ring_reserve(struct ring *r, size_t need)
+{
+    size_t off = r->phead & (RING_BYTES - 1);
+    size_t room = RING_BYTES - off;
+    size_t want = need <= room ? need : room + need;
+    if (RING_BYTES - (r->phead - r->ptail) < want) {
+        r->ptail = atomic_load(&r->tail);
+        if (RING_BYTES - (r->phead - r->ptail) < want)
+            ring_wait_room(r);
     }
-    return &r->slots[r->phead & (RING_SLOTS - 1)];
+    if (need > room) {
+        struct msg *w = (struct msg *)(r->buf + off);
+        w->size = (uint32_t)room;
+        w->kind = MSG_WRAP;
+        r->phead += room;
+        off = 0;
+    }
+    return (struct msg *)(r->buf + off);
 }
 
-/* Producer: the reserved slot is written; 'now' publishes at once. */
-static void ring_commit(struct ring *r, int now)
+/* Producer: the reserved message is written ('size' set); published every RING_PUBLISH bytes. */
+static void ring_commit(struct ring *r, const struct msg *m)
 {
-    r->phead++;
-    if (now || (r->phead & (RING_BATCH - 1)) == 0)
-        ring_publish(r);
+    r->phead += m->size;
+    if (r->phead - r->psent >= RING_PUBLISH)
+        ring_publish(r, 0);
 }
 
-/* Consumer: gives the slots read so far back, waking the producer if it sleeps. */
+/* Consumer: gives the bytes read so far back, waking a sleeping producer once RING_WAKE are free. */
 static void ring_release(struct ring *r)
 {
     atomic_store(&r->tail, r->ctail);
-    if (atomic_load(&r->pwait)) {
+    r->cdone = r->ctail;
+    if (atomic_load(&r->pwait) && RING_BYTES - (atomic_load(&r->head) - r->ctail) >= RING_WAKE) {
         pthread_mutex_lock(&r->mu);
         pthread_cond_signal(&r->nonfull);
         pthread_mutex_unlock(&r->mu);
     }
 }
 
-/* Consumer: the next message, waiting while the ring is empty. */
+/* Consumer, with everything read: sleeps until RING_WAKE bytes are ready or the run ended. */
+static void ring_wait_data(struct ring *r)
+{
+    ring_release(r);
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->cwait, 1);
+    while (atomic_load(&r->head) - r->ctail < RING_WAKE && !atomic_load(&r->ended))
+        pthread_cond_wait(&r->nonempty, &r->mu);
+    atomic_store(&r->cwait, 0);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Consumer: the next message (never MSG_WRAP), waiting while the ring is empty. */
 static struct msg *ring_next(struct ring *r)
 {
-    if (atomic_load(&r->head) == r->ctail) {
-        ring_release(r);
-        pthread_mutex_lock(&r->mu);
-        atomic_store(&r->cwait, 1);
-        while (atomic_load(&r->head) == r->ctail)
-            pthread_cond_wait(&r->nonempty, &r->mu);
-        atomic_store(&r->cwait, 0);
-        pthread_mutex_unlock(&r->mu);
+    for (;;) {
+        if (r->ctail == r->chead) {
+            r->chead = atomic_load(&r->head);
+            if (r->ctail == r->chead) {
+                ring_wait_data(r);
+                continue;
+            }
+        }
+        struct msg *m = (struct msg *)(r->buf + (r->ctail & (RING_BYTES - 1)));
+        if (m->kind != MSG_WRAP)
+            return m;
+        r->ctail += m->size;
     }
-    return &r->slots[r->ctail & (RING_SLOTS - 1)];
 }
 
 /* Consumer: done with the message ring_next returned. */
-static void ring_done(struct ring *r)
+static void ring_done(struct ring *r, const struct msg *m)
 {
-    r->ctail++;
-    if ((r->ctail & (RING_BATCH - 1)) == 0)
+    r->ctail += m->size;
+    if (r->ctail - r->cdone >= RING_PUBLISH)
         ring_release(r);
 }
 
@@ -190,28 +257,25 @@ static void ring_done(struct ring *r)
  * Copies a decoded packet into the worker's ring: its IP datagram (the
  * capture buffer or the reassembly buffer is reused by the next packet),
  * with l3 and payload pointing into the copy. The frame itself is not
- * needed after decoding. Returns -1 on out-of-memory (packet dropped).
+ * needed after decoding. Returns -1 when the packet is too big for a
+ * message (more than RING_MAX_MSG bytes: not from any capture; dropped).
  */
 static int put_packet(struct ring *r, const struct ea_packet *p)
 {
-    struct msg *m = ring_reserve(r);
     size_t n = p->l3 ? p->l3_len : 0;
     uintptr_t l3 = (uintptr_t)p->l3, pay = (uintptr_t)p->payload;
     int pay_in = p->l3 && p->payload && pay >= l3 && pay + p->payload_len <= l3 + n;
     size_t extra = (!pay_in && p->payload && p->payload_len) ? p->payload_len : 0;
-    uint8_t *dst = m->bytes;
+    size_t need = MSG_HDR + align_up(n + extra);
+    if (need > RING_MAX_MSG)
+        return -1;
+    struct msg *m = ring_reserve(r, need);
+    uint8_t *dst = (uint8_t *)m + MSG_HDR;
 
+    m->size = (uint32_t)need;
     m->kind = MSG_PACKET;
     m->p = *p;
     m->p.data = NULL;
-    free(m->heap);
-    m->heap = NULL;
-    if (n + extra > SLOT_INLINE) {
-        m->heap = malloc(n + extra);
-        if (!m->heap)
-            return -1;
-        dst = m->heap;
-    }
     if (n)
         memcpy(dst, p->l3, n);
     m->p.l3 = p->l3 ? dst : NULL;
@@ -223,7 +287,7 @@ static int put_packet(struct ring *r, const struct ea_packet *p)
     } else {
         m->p.payload = p->payload ? dst : NULL;   /* empty: never read */
     }
-    ring_commit(r, 0);
+    ring_commit(r, m);
     return 0;
 }
 
@@ -233,6 +297,32 @@ static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
     struct worker *w = ctx;
     (void)pl;
     f->table.end_frame = w->end_key;
+}
+
+/* The worker's part of one message; 1 when it was MSG_END. */
+static int worker_handle(struct worker *w, const struct msg *m)
+{
+    if (m->kind == MSG_END) {
+        if (!w->failed) {
+            w->end_key = UINT64_MAX;
+            ea_flow_table_flush(ea_pipeline_table(w->pl));
+            /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
+            ea_pipeline_drop_classifier(w->pl);
+        }
+        return 1;
+    }
+    if (w->failed)
+        return 0;   /* drained and dropped */
+    if (m->kind == MSG_PACKET) {
+        w->end_key = m->p.frame;   /* flows evicted to make room end here */
+        ea_pipeline_flow_packet(w->pl, &m->p);
+    } else {
+        /* One LRU list per timeout class: a table expires exactly its flows that are due,
+           whatever the other workers hold, so the workers need not agree on anything. */
+        w->end_key = m->frame;
+        ea_flow_table_expire(ea_pipeline_table(w->pl), m->now_ns);
+    }
+    return 0;
 }
 
 static void *worker_main(void *arg)
@@ -247,62 +337,30 @@ static void *worker_main(void *arg)
     } else {
         w->failed = 1;
     }
-    for (;;) {
+    int end = 0;
+    while (!end) {
         struct msg *m = ring_next(r);
-        if (w->failed) {
-            /* Still takes part in every expiry, so that the others do not wait forever. */
-            if (m->kind == MSG_EXPIRE) {
-                ws->stop[m->seq & 1][w->idx] = UINT64_MAX;   /* holds no flow back */
-                pthread_barrier_wait(&ws->bar);
-            }
-            else if (m->kind == MSG_END)
-                goto end;
-        } else if (m->kind == MSG_PACKET) {
-            w->end_key = m->p.frame;   /* flows evicted to make room end here */
-            ea_pipeline_flow_packet(w->pl, &m->p);
-        } else if (m->kind == MSG_EXPIRE) {
-            /* Every table finds where its own walk would stop; the earliest stop is where
-               one shared table's walk would have stopped. */
-            unsigned par = (unsigned)(m->seq & 1);
-            ws->stop[par][w->idx] = ea_flow_table_expire_stop(ea_pipeline_table(w->pl), m->now_ns);
-            pthread_barrier_wait(&ws->bar);
-            uint64_t g = UINT64_MAX;
-            for (unsigned i = 0; i < ws->n; i++)
-                if (ws->stop[par][i] < g)
-                    g = ws->stop[par][i];
-            w->end_key = m->frame;
-            ea_flow_table_expire_before(ea_pipeline_table(w->pl), m->now_ns, g);
-        } else {
-            w->end_key = UINT64_MAX;
-            ea_flow_table_flush(ea_pipeline_table(w->pl));
-            /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
-            ea_pipeline_drop_classifier(w->pl);
-            goto end;
-        }
-        ring_done(r);
+        end = worker_handle(w, m);
+        ring_done(r, m);
     }
-end:
-    ring_done(r);
     ring_release(r);
     return NULL;
 }
 
-/* Sends a control message to every worker and publishes it at once. */
+/* Sends a control message to every worker; MSG_END is published at once and wakes them. */
 static void broadcast(struct ea_workers *ws, enum msg_kind kind, uint64_t now_ns, uint64_t frame)
 {
     for (unsigned i = 0; i < ws->n; i++) {
         struct ring *r = &ws->w[i].ring;
-        struct msg *m = ring_reserve(r);
-        free(m->heap);
-        m->heap = NULL;
+        struct msg *m = ring_reserve(r, MSG_HDR);
+        m->size = (uint32_t)MSG_HDR;
         m->kind = (uint8_t)kind;
         m->now_ns = now_ns;
         m->frame = frame;
-        m->seq = ws->markers;
-        ring_commit(r, 1);
+        ring_commit(r, m);
+        if (kind == MSG_END)
+            ring_publish(r, 1);
     }
-    if (kind == MSG_EXPIRE)
-        ws->markers++;
 }
 
 /* Stops and frees the workers (their pipelines too). NULL is a no-op. */
@@ -310,20 +368,19 @@ static void workers_free(struct ea_workers *ws)
 {
     if (!ws)
         return;
-    int running = 0;
-    for (unsigned i = 0; i < ws->n; i++)
-        running |= ws->w[i].started;
-    if (running)
-        broadcast(ws, MSG_END, 0, 0);
     for (unsigned i = 0; i < ws->n; i++) {
         struct worker *w = &ws->w[i];
-        if (w->started)
+        if (w->started) {
+            struct msg *m = ring_reserve(&w->ring, MSG_HDR);
+            m->size = (uint32_t)MSG_HDR;
+            m->kind = MSG_END;
+            ring_commit(&w->ring, m);
+            ring_publish(&w->ring, 1);
             pthread_join(w->th, NULL);
+        }
         ring_destroy(&w->ring);
         ea_pipeline_free(w->pl);
     }
-    if (ws->have_bar)
-        pthread_barrier_destroy(&ws->bar);
     free(ws->w);
     free(ws);
 }
@@ -338,9 +395,10 @@ static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
     ws->rs = ea_pipeline_rules(pl);
     ws->wlim = *lim;
     ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
-    ws->w = calloc(n, sizeof(*ws->w));
+    ws->w = aligned_alloc(CACHE_LINE, n * sizeof(*ws->w));
     if (!ws->w)
         goto fail;
+    memset(ws->w, 0, n * sizeof(*ws->w));
     ws->n = n;   /* only now: workers_free walks n entries of w */
     for (unsigned i = 0; i < n; i++) {
         struct worker *w = &ws->w[i];
@@ -349,9 +407,6 @@ static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
         if (ring_init(&w->ring) != 0)
             goto fail;
     }
-    if (pthread_barrier_init(&ws->bar, NULL, n) != 0)
-        goto fail;
-    ws->have_bar = 1;
     for (unsigned i = 0; i < n; i++) {
         if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
             goto fail;
@@ -359,8 +414,6 @@ static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
     }
     return ws;
 fail:
-    /* A worker waiting at the barrier for one that never started would hang: only
-       MSG_END is ever sent here, and it needs no barrier. */
     workers_free(ws);
     return NULL;
 }
@@ -451,6 +504,9 @@ struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nwork
         snprintf(err, errlen, "--threads must be between 1 and %d", EA_MAX_THREADS);
         return NULL;
     }
+#ifdef M_TOP_PAD
+    mallopt(M_TOP_PAD, ARENA_TOP_PAD);
+#endif
     struct ea_workers *ws = workers_new(pl, nworkers);
     if (!ws)
         snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);

@@ -38,12 +38,18 @@ struct ea_workers;
 struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nworkers, char *err,
                                     size_t errlen);
 
-/* Every worker expires its idle flows at packet time now_ns, before frame (together, as one table). */
+/*
+ * Every worker expires its idle flows at packet time now_ns, before frame:
+ * each table on its own (one LRU list per timeout class expires exactly the
+ * flows that are due), with no wait for the others.
+ */
 void ea_workers_expire(struct ea_workers *ws, uint64_t now_ns, uint64_t frame);
 
 /*
- * Hands a decoded packet (copied: its bytes may go with the next read) to
- * the worker that owns its flow. -1 on out-of-memory (the packet is dropped).
+ * Hands a decoded packet (copied into the worker's ring: its bytes may go
+ * with the next read) to the worker that owns its flow. Workers are woken
+ * once per several MB of packets, not per packet. -1 when the packet is too
+ * big for the ring (not from any capture: dropped).
  */
 int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p);
 
