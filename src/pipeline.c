@@ -38,6 +38,8 @@ struct ea_pipeline {
     uint64_t done_dropped;
     /* a --threads worker: flows are classified but judged later, in merge order (workers.c) */
     int defer_judge;
+    /* offline --threads: adopted flows were decided and recorded by a worker; only counted here */
+    int count_only;
 };
 
 /* Live mode's bound on kept flows: drops the oldest sixteenth at once, so that
@@ -63,9 +65,19 @@ static void flow_ended(struct ea_flow *f, const char *why, void *ctx)
     ea_pipeline_adopt(pl, f);
 }
 
+/* Counts a flow whose decision a worker recorded on it (turned round already): read back. */
+static void account_recorded(struct ea_policy *pol, const struct ea_flow *f)
+{
+    struct ea_decision d = { (enum ea_verdict)f->verdict.v, (enum ea_reason)f->verdict.reason,
+                             f->verdict.rules, f->verdict.blocked_required, 0 };
+    ea_policy_account(pol, &d, f);
+}
+
 void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f)
 {
-    if (!pl->defer_judge && ea_policy_judge(pl->pol, f) != 0)
+    if (pl->count_only)
+        account_recorded(pl->pol, f);
+    else if (!pl->defer_judge && ea_policy_judge(pl->pol, f) != 0)
         pl->oom = 1;
     if (pl->on_judged)
         pl->on_judged(pl, f, pl->judged_ctx);
@@ -184,6 +196,11 @@ void ea_pipeline_keep_flows(struct ea_pipeline *pl, size_t n)
 void ea_pipeline_defer_judging(struct ea_pipeline *pl)
 {
     pl->defer_judge = 1;
+}
+
+void ea_pipeline_count_only(struct ea_pipeline *pl, int on)
+{
+    pl->count_only = on;
 }
 
 void ea_pipeline_drop_classifier(struct ea_pipeline *pl)

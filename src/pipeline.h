@@ -97,6 +97,14 @@ void ea_pipeline_keep_flows(struct ea_pipeline *pl, size_t n);
 /* A --threads worker: flows are classified but judged later, by the main pipeline. */
 void ea_pipeline_defer_judging(struct ea_pipeline *pl);
 
+/*
+ * Offline --threads (workers.c): with on, the flows pl adopts were decided
+ * and their verdict recorded by a worker (ea_policy_decide, ea_flow_turn,
+ * ea_policy_record: no counting, so they run in parallel), and adopting
+ * one only counts it (ea_policy_account), in adoption order.
+ */
+void ea_pipeline_count_only(struct ea_pipeline *pl, int on);
+
 /* Frees the classifier (nDPI) of a worker whose every flow is decided and handed over. */
 void ea_pipeline_drop_classifier(struct ea_pipeline *pl);
 

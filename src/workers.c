@@ -70,6 +70,12 @@ struct ring {
 
 struct ea_workers;
 
+/* A flow with the keys it is merged by, so that merging reads no flow. */
+struct keyed {
+    uint64_t k1, k2;
+    struct ea_flow *f;
+};
+
 struct worker {
     struct ring ring;
     struct ea_workers *ws;
@@ -80,6 +86,12 @@ struct worker {
     pthread_t th;
     int started;
     uint64_t end_key;           /* end_frame given to flows that leave the table now */
+    /* At the end, the worker's finished flows (owned until merged) in two orders, sorted here in
+       parallel: by_end as one table hands them over, by_first by first frame; nflows of each.
+       NULL with nomem set when memory ran out (the flows stay with pl). */
+    struct keyed *by_end, *by_first;
+    size_t nflows;
+    int nomem;
 };
 
 struct ea_workers {
@@ -291,12 +303,66 @@ static int put_packet(struct ring *r, const struct ea_packet *p)
     return 0;
 }
 
-/* Worker pipeline hook: a flow left the table (classified, not judged); note when. */
+/*
+ * Worker pipeline hook: a flow left the table (classified, not judged). Notes
+ * when, and decides it here, in parallel: the decision is pure and the words
+ * need only the rules; the main pipeline counts it in merge order
+ * (ea_pipeline_count_only).
+ */
 static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
 {
     struct worker *w = ctx;
-    (void)pl;
     f->table.end_frame = w->end_key;
+    struct ea_decision d = ea_policy_decide(ea_pipeline_policy(pl), f);
+    if (d.turn)
+        ea_flow_turn(f);
+    if (ea_policy_record(w->ws->rs, &d, f) != 0)
+        ea_pipeline_mark_oom(pl);
+}
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    return x->k2 < y->k2 ? -1 : x->k2 > y->k2;
+}
+
+/*
+ * The worker's last step, in its own thread: takes its finished flows and
+ * sorts them both ways for merge. The order they left in is already one
+ * table's order (by when they left, then least recently seen first), so
+ * by_end is only checked; by_first is sorted. On out-of-memory, nomem is set
+ * and the flows stay with the worker's pipeline.
+ */
+static void worker_collect(struct worker *w)
+{
+    size_t n = ea_pipeline_nflows(w->pl);
+    struct ea_flow **fl = malloc(n * sizeof(*fl) + 1);
+    w->by_end = malloc(n * sizeof(*w->by_end) + 1);
+    w->by_first = malloc(n * sizeof(*w->by_first) + 1);
+    if (!fl || !w->by_end || !w->by_first) {
+        free(w->by_end);
+        free(w->by_first);
+        w->by_end = w->by_first = NULL;
+        w->nomem = 1;
+        goto out;
+    }
+    ea_pipeline_take_flows(w->pl, fl);
+    int sorted = 1;
+    for (size_t i = 0; i < n; i++) {
+        struct ea_flow *f = fl[i];
+        w->by_end[i] = (struct keyed){ f->table.end_frame, f->table.touch_frame, f };
+        w->by_first[i] = (struct keyed){ f->first_frame, 0, f };
+        if (i && keyed_cmp(&w->by_end[i - 1], &w->by_end[i]) > 0)
+            sorted = 0;
+    }
+    w->nflows = n;
+    if (!sorted)
+        qsort(w->by_end, n, sizeof(*w->by_end), keyed_cmp);
+    qsort(w->by_first, n, sizeof(*w->by_first), keyed_cmp);
+out:
+    free(fl);
 }
 
 /* The worker's part of one message; 1 when it was MSG_END. */
@@ -308,6 +374,7 @@ static int worker_handle(struct worker *w, const struct msg *m)
             ea_flow_table_flush(ea_pipeline_table(w->pl));
             /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
             ea_pipeline_drop_classifier(w->pl);
+            worker_collect(w);
         }
         return 1;
     }
@@ -379,6 +446,10 @@ static void workers_free(struct ea_workers *ws)
             pthread_join(w->th, NULL);
         }
         ring_destroy(&w->ring);
+        for (size_t k = 0; k < w->nflows; k++)
+            ea_flow_free(w->by_end[k].f);
+        free(w->by_end);
+        free(w->by_first);
         ea_pipeline_free(w->pl);
     }
     free(ws->w);
@@ -418,82 +489,93 @@ fail:
     return NULL;
 }
 
-static int by_first_frame(const void *a, const void *b)
+/*
+ * The next entry of one merged order over the workers' lists ('end' picks
+ * by_end, else by_first): the least head, whose position moves on. NULL
+ * when every list is used up.
+ */
+static const struct keyed *next_keyed(const struct ea_workers *ws, int end, size_t *pos)
 {
-    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
-    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+    const struct keyed *best = NULL;
+    unsigned bi = 0;
+    for (unsigned i = 0; i < ws->n; i++) {
+        const struct worker *w = &ws->w[i];
+        if (pos[i] == w->nflows)
+            continue;
+        const struct keyed *k = end ? &w->by_end[pos[i]] : &w->by_first[pos[i]];
+        if (!best || keyed_cmp(k, best) < 0) {
+            best = k;
+            bi = i;
+        }
+    }
+    if (best)
+        pos[bi]++;
+    return best;
 }
 
-/* The order one table hands flows over: by when they left, then least recently seen first. */
-static int by_end(const void *a, const void *b)
+/* Numbers every flow in order of first packet; their first frames, in that order, into 'first'. */
+static void number_flows(const struct ea_workers *ws, uint64_t *first)
 {
-    const struct ea_flow *x = *(struct ea_flow *const *)a, *y = *(struct ea_flow *const *)b;
-    if (x->table.end_frame != y->table.end_frame)
-        return x->table.end_frame < y->table.end_frame ? -1 : 1;
-    return x->table.touch_frame < y->table.touch_frame ? -1 : x->table.touch_frame > y->table.touch_frame;
-}
-
-static int by_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t pos[EA_MAX_THREADS] = { 0 };
+    const struct keyed *k;
+    uint64_t id = 0;
+    while ((k = next_keyed(ws, 0, pos))) {
+        k->f->id = ++id;
+        first[id - 1] = k->k1;
+    }
 }
 
 /*
- * The most flows held at once, as one table would have counted it: a flow
- * is held from its first frame until it left (before that frame's packet).
- * Events sort as frame * 2 + kind, leaving (0) before arriving (1).
+ * Hands every worker's flows to pl in the order one table would have (by
+ * when they left, then least recently seen first), and returns the most
+ * flows held at once as one table would have counted it: a flow is held
+ * from its first frame until it left (before that frame's packet), so at
+ * one frame a leaving comes before an arriving. 'first' holds the n first
+ * frames in order.
  */
-static uint64_t peak_flows(struct ea_flow **all, size_t n)
+static uint64_t adopt_all(struct ea_pipeline *pl, struct ea_workers *ws, const uint64_t *first,
+                          size_t n)
 {
-    uint64_t *ev = malloc(2 * n * sizeof(*ev) + 1);
-    uint64_t peak = 0, held = 0;
-    if (!ev)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        ev[2 * i] = all[i]->first_frame << 1 | 1;
-        ev[2 * i + 1] = all[i]->table.end_frame == UINT64_MAX ? UINT64_MAX - 1 : all[i]->table.end_frame << 1;
-    }
-    qsort(ev, 2 * n, sizeof(*ev), by_u64);
-    for (size_t i = 0; i < 2 * n; i++) {
-        if (ev[i] & 1) {
+    size_t pos[EA_MAX_THREADS] = { 0 }, a = 0;
+    uint64_t held = 0, peak = 0;
+    const struct keyed *k;
+    while ((k = next_keyed(ws, 1, pos))) {
+        uint64_t leave = k->k1 == UINT64_MAX ? UINT64_MAX - 1 : k->k1 << 1;
+        for (; a < n && (first[a] << 1 | 1) < leave; a++)
             if (++held > peak)
                 peak = held;
-        } else {
-            held--;
-        }
+        held--;
+        ea_pipeline_adopt(pl, k->f);   /* counted, announced and kept, as one table's flows */
     }
-    free(ev);
+    for (; a < n; a++)
+        if (++held > peak)
+            peak = held;
     return peak;
 }
 
-/* Hands every worker's flows to pl: renumbered, judged in one table's order. */
+/* Hands every worker's flows to pl: renumbered, counted in one table's order. */
 static int merge(struct ea_pipeline *pl, struct ea_workers *ws)
 {
     size_t total = 0;
     for (unsigned i = 0; i < ws->n; i++) {
-        if (ws->w[i].failed)
-            return -1;
-        total += ea_pipeline_nflows(ws->w[i].pl);
+        if (ws->w[i].failed || ws->w[i].nomem)
+            return -1;   /* the flows stay with the workers, which free them */
+        total += ws->w[i].nflows;
+    }
+    uint64_t *first = malloc(total * sizeof(*first) + 1);
+    if (!first)
+        return -1;
+    for (unsigned i = 0; i < ws->n; i++)
         /* The reader counted packets, bytes, decoding and time; the workers flows, gaps and
            ICMP errors (their time stamps are 0): no field is counted twice. The peak is
            recomputed below. */
         ea_pipeline_absorb(pl, ws->w[i].pl);
-    }
-    struct ea_flow **all = malloc(total * sizeof(*all) + 1);
-    if (!all)
-        return -1;   /* the flows stay with the workers, which free them */
-    size_t k = 0;
+    number_flows(ws, first);
+    uint64_t peak = adopt_all(pl, ws, first, total);
     for (unsigned i = 0; i < ws->n; i++)
-        k += ea_pipeline_take_flows(ws->w[i].pl, all + k);
-    ea_pipeline_stats(pl)->flows_active_peak = peak_flows(all, total);
-    qsort(all, total, sizeof(*all), by_first_frame);
-    for (size_t i = 0; i < total; i++)
-        all[i]->id = i + 1;
-    qsort(all, total, sizeof(*all), by_end);
-    for (size_t i = 0; i < total; i++)
-        ea_pipeline_adopt(pl, all[i]);   /* judged, announced and kept, as one table's flows */
-    free(all);
+        ws->w[i].nflows = 0;   /* pl owns them now */
+    ea_pipeline_stats(pl)->flows_active_peak = peak;
+    free(first);
     return 0;
 }
 
@@ -539,8 +621,10 @@ int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, 
                 snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
             rc = -1;
         }
+    ea_pipeline_count_only(pl, 1);
     if (merge(pl, ws) != 0)
         ea_pipeline_mark_oom(pl);
+    ea_pipeline_count_only(pl, 0);
     workers_free(ws);
     return rc;
 }

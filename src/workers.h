@@ -22,11 +22,13 @@ unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers);
  * --threads for ea_pipeline_run_files, which reads and decodes in the
  * calling thread and hands each decoded packet over. Each worker has its own
  * flow table (the pipeline's max_flows is split between them), nDPI instance
- * and classifier. At the end every flow is handed back to the pipeline,
- * renumbered in order of first packet and judged in the order one thread
- * would have judged it, so that ea_pipeline_finish and the reports give what
- * one thread gives (unless the flow cap evicted flows: each worker evicts
- * from its own table).
+ * and classifier. A flow is decided in its worker as it leaves the table
+ * (ea_policy_decide and _record run in parallel). At the end each worker
+ * sorts its flows, and every flow is handed back to the pipeline, renumbered
+ * in order of first packet and counted in the order one thread would have
+ * judged it (ea_pipeline_count_only), so that ea_pipeline_finish and the
+ * reports give what one thread gives (unless the flow cap evicted flows:
+ * each worker evicts from its own table).
  */
 struct ea_workers;
 
