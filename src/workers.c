@@ -28,6 +28,9 @@
 #define MSG_ALIGN 16u
 #define CACHE_LINE 64
 
+/* The reader takes what the workers handed back every this many packets. */
+#define POLL_EVERY 4096
+
 /* glibc's top pad for every arena: a worker thread's arena is reserved 64 MB at a time and
    made writable at once, not grown a page (one mprotect) at a time as flows are allocated. */
 #define ARENA_TOP_PAD (64 << 20)
@@ -70,10 +73,34 @@ struct ring {
 
 struct ea_workers;
 
-/* A flow with the keys it is merged by, so that merging reads no flow. */
+/* An event a worker hands back: a flow made (k1 its first frame) or a flow that left (f, k1 the
+   frame it left at, k2 the frame it was last touched at: one table's order). */
 struct keyed {
     uint64_t k1, k2;
     struct ea_flow *f;
+};
+
+/*
+ * A queue of events from a worker to the main thread, unbounded (a worker
+ * never waits for the main thread): chunks of LOG_CHUNK, appended by the
+ * worker, which publishes how many it wrote; read and freed by the main
+ * thread. A chunk's next is set before any event in it is published.
+ */
+#define LOG_CHUNK 4096
+
+struct log_chunk {
+    struct log_chunk *next;
+    struct keyed ev[LOG_CHUNK];
+};
+
+struct evlog {
+    _Atomic uint64_t count;     /* published: events written */
+    struct log_chunk *wc;       /* worker: chunk being written, wn events in it */
+    size_t wn;
+    uint64_t wcount;            /* worker: events written */
+    _Alignas(CACHE_LINE) struct log_chunk *rc;   /* main: chunk being read, rn events read in it */
+    size_t rn;
+    uint64_t read;              /* main: events read */
 };
 
 struct worker {
@@ -86,19 +113,34 @@ struct worker {
     pthread_t th;
     int started;
     uint64_t end_key;           /* end_frame given to flows that leave the table now */
-    /* At the end, the worker's finished flows (owned until merged) in two orders, sorted here in
-       parallel: by_end as one table hands them over, by_first by first frame; nflows of each.
-       NULL with nomem set when memory ran out (the flows stay with pl). */
-    struct keyed *by_end, *by_first;
-    size_t nflows;
-    int nomem;
+    /* Handed back as they happen: flows made, flows that left (owned by the log until the main
+       thread adopts them). progress: every message before this frame is done (UINT64_MAX at
+       the end); published after the events of those messages. */
+    _Alignas(CACHE_LINE) struct evlog made, left;
+    _Atomic uint64_t progress;
+    uint64_t nmade;             /* worker: flows made so far (the table's flows_created) */
+    struct ea_flow **scratch;   /* worker: flows taken from pl, cap of them */
+    size_t cap;
+    int lost;                   /* worker: a log ran out of memory; later flows are freed, not handed back */
+    /* main: the run's id of each flow this worker made (by its table's id, from 1), ngid of cap */
+    _Alignas(CACHE_LINE) uint64_t *gid;
+    size_t ngid, capgid;
 };
 
+/* The main thread's side of the run: flow ids, the flows held (for the peak), what was adopted. */
 struct ea_workers {
     const struct ea_ruleset *rs;    /* borrowed */
+    struct ea_pipeline *pl;         /* borrowed: adopts the flows */
     struct ea_flow_limits wlim;     /* each worker's share of the limits */
     unsigned n;
     struct worker *w;               /* n of them, each on its own cache lines */
+    uint64_t next_id;               /* the run's flow ids given so far */
+    uint64_t *arrive;               /* first frames of numbered flows not yet counted into the
+                                       peak, from arrive[ahead] to arrive[nar] (cap of them) */
+    size_t ahead, nar, capar;
+    uint64_t held, peak;            /* flows held at once, as one table counts them */
+    unsigned since_poll;            /* packets handed over since the last poll */
+    int nomem;                      /* main: out of memory; flows left are freed, run marked */
 };
 
 unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers)
@@ -320,49 +362,120 @@ static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
         ea_pipeline_mark_oom(pl);
 }
 
-static int keyed_cmp(const void *a, const void *b)
+static int log_init(struct evlog *l)
 {
-    const struct keyed *x = a, *y = b;
-    if (x->k1 != y->k1)
-        return x->k1 < y->k1 ? -1 : 1;
-    return x->k2 < y->k2 ? -1 : x->k2 > y->k2;
+    l->wc = l->rc = calloc(1, sizeof(*l->wc));
+    atomic_init(&l->count, 0);
+    return l->wc ? 0 : -1;
+}
+
+/* Frees the chunks and the flows of events not read. The worker has ended. */
+static void log_free(struct evlog *l)
+{
+    struct log_chunk *c = l->rc;
+    size_t i = l->rn;
+    for (uint64_t n = l->read; n < l->wcount; n++, i++) {
+        if (i == LOG_CHUNK) {
+            c = c->next;
+            i = 0;
+        }
+        ea_flow_free(c->ev[i].f);
+    }
+    for (c = l->rc; c;) {
+        struct log_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    l->rc = l->wc = NULL;
+}
+
+/* Worker: appends an event, seen by the main thread once published (log_publish). -1 on out-of-memory. */
+static int log_push(struct evlog *l, struct keyed ev)
+{
+    if (l->wn == LOG_CHUNK) {
+        struct log_chunk *c = malloc(sizeof(*c));
+        if (!c)
+            return -1;
+        c->next = NULL;
+        l->wc->next = c;
+        l->wc = c;
+        l->wn = 0;
+    }
+    l->wc->ev[l->wn++] = ev;
+    l->wcount++;
+    return 0;
+}
+
+static void log_publish(struct evlog *l)
+{
+    atomic_store_explicit(&l->count, l->wcount, memory_order_release);
+}
+
+/* Main: the next event not read, of the first 'avail' published, or NULL. */
+static const struct keyed *log_peek(struct evlog *l, uint64_t avail)
+{
+    if (l->read == avail)
+        return NULL;
+    if (l->rn == LOG_CHUNK) {
+        struct log_chunk *next = l->rc->next;
+        free(l->rc);
+        l->rc = next;
+        l->rn = 0;
+    }
+    return &l->rc->ev[l->rn];
+}
+
+static void log_pop(struct evlog *l)
+{
+    l->rn++;
+    l->read++;
+}
+
+/* Worker: the flows that left pl's table go to the main thread, in the order they left. */
+static void take_left(struct worker *w)
+{
+    size_t n = ea_pipeline_nflows(w->pl);
+    if (n > w->cap) {
+        size_t cap = n > 2 * w->cap ? n : 2 * w->cap;
+        struct ea_flow **sc = realloc(w->scratch, cap * sizeof(*sc));
+        if (!sc) {
+            w->lost = 1;   /* the flows stay with pl, which frees them */
+            ea_pipeline_mark_oom(w->pl);
+            return;
+        }
+        w->scratch = sc;
+        w->cap = cap;
+    }
+    ea_pipeline_take_flows(w->pl, w->scratch);
+    for (size_t i = 0; i < n; i++) {
+        struct ea_flow *f = w->scratch[i];
+        if (w->lost ||
+            log_push(&w->left, (struct keyed){ f->table.end_frame, f->table.touch_frame, f }) != 0) {
+            w->lost = 1;
+            ea_pipeline_mark_oom(w->pl);
+            ea_flow_free(f);
+        }
+    }
 }
 
 /*
- * The worker's last step, in its own thread: takes its finished flows and
- * sorts them both ways for merge. The order they left in is already one
- * table's order (by when they left, then least recently seen first), so
- * by_end is only checked; by_first is sorted. On out-of-memory, nomem is set
- * and the flows stay with the worker's pipeline.
+ * Worker, after each message: hands back the flows it made and those that
+ * left, then publishes its progress (every message before that frame done).
  */
-static void worker_collect(struct worker *w)
+static void hand_back(struct worker *w, const struct msg *m)
 {
-    size_t n = ea_pipeline_nflows(w->pl);
-    struct ea_flow **fl = malloc(n * sizeof(*fl) + 1);
-    w->by_end = malloc(n * sizeof(*w->by_end) + 1);
-    w->by_first = malloc(n * sizeof(*w->by_first) + 1);
-    if (!fl || !w->by_end || !w->by_first) {
-        free(w->by_end);
-        free(w->by_first);
-        w->by_end = w->by_first = NULL;
-        w->nomem = 1;
-        goto out;
+    if (!w->failed) {
+        uint64_t made = ea_pipeline_stats(w->pl)->flows_created;
+        for (; w->nmade < made; w->nmade++)
+            if (w->lost || log_push(&w->made, (struct keyed){ m->p.frame, 0, NULL }) != 0)
+                w->lost = 1;   /* ids would be wrong from here: flows are freed, not handed back */
+        take_left(w);
+        log_publish(&w->made);
+        log_publish(&w->left);
     }
-    ea_pipeline_take_flows(w->pl, fl);
-    int sorted = 1;
-    for (size_t i = 0; i < n; i++) {
-        struct ea_flow *f = fl[i];
-        w->by_end[i] = (struct keyed){ f->table.end_frame, f->table.touch_frame, f };
-        w->by_first[i] = (struct keyed){ f->first_frame, 0, f };
-        if (i && keyed_cmp(&w->by_end[i - 1], &w->by_end[i]) > 0)
-            sorted = 0;
-    }
-    w->nflows = n;
-    if (!sorted)
-        qsort(w->by_end, n, sizeof(*w->by_end), keyed_cmp);
-    qsort(w->by_first, n, sizeof(*w->by_first), keyed_cmp);
-out:
-    free(fl);
+    uint64_t progress = m->kind == MSG_PACKET ? m->p.frame + 1
+                      : m->kind == MSG_EXPIRE ? m->frame : UINT64_MAX;
+    atomic_store_explicit(&w->progress, progress, memory_order_release);
 }
 
 /* The worker's part of one message; 1 when it was MSG_END. */
@@ -374,7 +487,6 @@ static int worker_handle(struct worker *w, const struct msg *m)
             ea_flow_table_flush(ea_pipeline_table(w->pl));
             /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
             ea_pipeline_drop_classifier(w->pl);
-            worker_collect(w);
         }
         return 1;
     }
@@ -408,6 +520,7 @@ static void *worker_main(void *arg)
     while (!end) {
         struct msg *m = ring_next(r);
         end = worker_handle(w, m);
+        hand_back(w, m);
         ring_done(r, m);
     }
     ring_release(r);
@@ -430,7 +543,7 @@ static void broadcast(struct ea_workers *ws, enum msg_kind kind, uint64_t now_ns
     }
 }
 
-/* Stops and frees the workers (their pipelines too). NULL is a no-op. */
+/* Stops and frees the workers (their pipelines, and flows not adopted, too). NULL is a no-op. */
 static void workers_free(struct ea_workers *ws)
 {
     if (!ws)
@@ -446,24 +559,26 @@ static void workers_free(struct ea_workers *ws)
             pthread_join(w->th, NULL);
         }
         ring_destroy(&w->ring);
-        for (size_t k = 0; k < w->nflows; k++)
-            ea_flow_free(w->by_end[k].f);
-        free(w->by_end);
-        free(w->by_first);
+        log_free(&w->made);
+        log_free(&w->left);
+        free(w->scratch);
+        free(w->gid);
         ea_pipeline_free(w->pl);
     }
+    free(ws->arrive);
     free(ws->w);
     free(ws);
 }
 
 /* Starts n workers, which make their own pipelines (worker_main); NULL when memory or threads fail. */
-static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
+static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
 {
     struct ea_workers *ws = calloc(1, sizeof(*ws));
     if (!ws)
         return NULL;
     const struct ea_flow_limits *lim = ea_pipeline_limits(pl);
     ws->rs = ea_pipeline_rules(pl);
+    ws->pl = pl;
     ws->wlim = *lim;
     ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     ws->w = aligned_alloc(CACHE_LINE, n * sizeof(*ws->w));
@@ -475,7 +590,8 @@ static struct ea_workers *workers_new(const struct ea_pipeline *pl, unsigned n)
         struct worker *w = &ws->w[i];
         w->ws = ws;
         w->idx = i;
-        if (ring_init(&w->ring) != 0)
+        atomic_init(&w->progress, 0);
+        if (ring_init(&w->ring) != 0 || log_init(&w->made) != 0 || log_init(&w->left) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -489,97 +605,133 @@ fail:
     return NULL;
 }
 
-/*
- * The next entry of one merged order over the workers' lists ('end' picks
- * by_end, else by_first): the least head, whose position moves on. NULL
- * when every list is used up.
- */
-static const struct keyed *next_keyed(const struct ea_workers *ws, int end, size_t *pos)
+/* Main: a numbered flow's first frame, kept until the peak count passes it. -1 on out-of-memory. */
+static int push_arrive(struct ea_workers *ws, uint64_t frame)
 {
-    const struct keyed *best = NULL;
-    unsigned bi = 0;
-    for (unsigned i = 0; i < ws->n; i++) {
-        const struct worker *w = &ws->w[i];
-        if (pos[i] == w->nflows)
-            continue;
-        const struct keyed *k = end ? &w->by_end[pos[i]] : &w->by_first[pos[i]];
-        if (!best || keyed_cmp(k, best) < 0) {
-            best = k;
-            bi = i;
-        }
+    if (ws->nar == ws->capar && ws->ahead >= ws->nar / 2 && ws->ahead) {
+        memmove(ws->arrive, ws->arrive + ws->ahead, (ws->nar - ws->ahead) * sizeof(*ws->arrive));
+        ws->nar -= ws->ahead;
+        ws->ahead = 0;
     }
-    if (best)
-        pos[bi]++;
-    return best;
-}
-
-/* Numbers every flow in order of first packet; their first frames, in that order, into 'first'. */
-static void number_flows(const struct ea_workers *ws, uint64_t *first)
-{
-    size_t pos[EA_MAX_THREADS] = { 0 };
-    const struct keyed *k;
-    uint64_t id = 0;
-    while ((k = next_keyed(ws, 0, pos))) {
-        k->f->id = ++id;
-        first[id - 1] = k->k1;
+    if (ws->nar == ws->capar) {
+        size_t cap = ws->capar ? 2 * ws->capar : 4096;
+        uint64_t *a = realloc(ws->arrive, cap * sizeof(*a));
+        if (!a)
+            return -1;
+        ws->arrive = a;
+        ws->capar = cap;
     }
-}
-
-/*
- * Hands every worker's flows to pl in the order one table would have (by
- * when they left, then least recently seen first), and returns the most
- * flows held at once as one table would have counted it: a flow is held
- * from its first frame until it left (before that frame's packet), so at
- * one frame a leaving comes before an arriving. 'first' holds the n first
- * frames in order.
- */
-static uint64_t adopt_all(struct ea_pipeline *pl, struct ea_workers *ws, const uint64_t *first,
-                          size_t n)
-{
-    size_t pos[EA_MAX_THREADS] = { 0 }, a = 0;
-    uint64_t held = 0, peak = 0;
-    const struct keyed *k;
-    while ((k = next_keyed(ws, 1, pos))) {
-        uint64_t leave = k->k1 == UINT64_MAX ? UINT64_MAX - 1 : k->k1 << 1;
-        for (; a < n && (first[a] << 1 | 1) < leave; a++)
-            if (++held > peak)
-                peak = held;
-        held--;
-        ea_pipeline_adopt(pl, k->f);   /* counted, announced and kept, as one table's flows */
-    }
-    for (; a < n; a++)
-        if (++held > peak)
-            peak = held;
-    return peak;
-}
-
-/* Hands every worker's flows to pl: renumbered, counted in one table's order. */
-static int merge(struct ea_pipeline *pl, struct ea_workers *ws)
-{
-    size_t total = 0;
-    for (unsigned i = 0; i < ws->n; i++) {
-        if (ws->w[i].failed || ws->w[i].nomem)
-            return -1;   /* the flows stay with the workers, which free them */
-        total += ws->w[i].nflows;
-    }
-    uint64_t *first = malloc(total * sizeof(*first) + 1);
-    if (!first)
-        return -1;
-    for (unsigned i = 0; i < ws->n; i++)
-        /* The reader counted packets, bytes, decoding and time; the workers flows, gaps and
-           ICMP errors (their time stamps are 0): no field is counted twice. The peak is
-           recomputed below. */
-        ea_pipeline_absorb(pl, ws->w[i].pl);
-    number_flows(ws, first);
-    uint64_t peak = adopt_all(pl, ws, first, total);
-    for (unsigned i = 0; i < ws->n; i++)
-        ws->w[i].nflows = 0;   /* pl owns them now */
-    ea_pipeline_stats(pl)->flows_active_peak = peak;
-    free(first);
+    ws->arrive[ws->nar++] = frame;
     return 0;
 }
 
-struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nworkers, char *err,
+/* Main: gives worker w's next flow the run's next id. -1 on out-of-memory. */
+static int number_one(struct ea_workers *ws, struct worker *w, uint64_t first_frame)
+{
+    if (w->ngid == w->capgid) {
+        size_t cap = w->capgid ? 2 * w->capgid : 4096;
+        uint64_t *g = realloc(w->gid, cap * sizeof(*g));
+        if (!g)
+            return -1;
+        w->gid = g;
+        w->capgid = cap;
+    }
+    if (push_arrive(ws, first_frame) != 0)
+        return -1;
+    w->gid[w->ngid++] = ++ws->next_id;
+    return 0;
+}
+
+/*
+ * Main: numbers the flows made before frame wm, in order of first packet
+ * (every worker is past wm, so none can still make an earlier one); 'avail'
+ * holds how many made events each worker had published.
+ */
+static void number_made(struct ea_workers *ws, uint64_t wm, const uint64_t *avail)
+{
+    for (;;) {
+        const struct keyed *best = NULL;
+        unsigned bi = 0;
+        for (unsigned i = 0; i < ws->n; i++) {
+            const struct keyed *k = log_peek(&ws->w[i].made, avail[i]);
+            if (k && k->k1 < wm && (!best || k->k1 < best->k1)) {
+                best = k;
+                bi = i;
+            }
+        }
+        if (!best)
+            return;
+        if (!ws->nomem && number_one(ws, &ws->w[bi], best->k1) != 0)
+            ws->nomem = 1;
+        log_pop(&ws->w[bi].made);
+    }
+}
+
+/* The next flow that left, by one table's order (when it left, then least recently seen), or NULL. */
+static const struct keyed *next_left(struct ea_workers *ws, const uint64_t *avail, unsigned *bi)
+{
+    const struct keyed *best = NULL;
+    for (unsigned i = 0; i < ws->n; i++) {
+        const struct keyed *k = log_peek(&ws->w[i].left, avail[i]);
+        if (k && (!best || k->k1 < best->k1 || (k->k1 == best->k1 && k->k2 < best->k2))) {
+            best = k;
+            *bi = i;
+        }
+    }
+    return best;
+}
+
+/*
+ * Main: hands pl the flows that left before frame wm (every one with all),
+ * in one table's order, with the run's ids, counting the flows held at once
+ * as one table would: a flow is held from its first frame until it left
+ * (before that frame's packet), so at one frame a leaving comes first.
+ */
+static void adopt_left(struct ea_workers *ws, uint64_t wm, int all, const uint64_t *avail)
+{
+    const struct keyed *k;
+    unsigned bi = 0;
+    while ((k = next_left(ws, avail, &bi)) && (all || k->k1 < wm)) {
+        uint64_t leave = k->k1 == UINT64_MAX ? UINT64_MAX - 1 : k->k1 << 1;
+        for (; ws->ahead < ws->nar && (ws->arrive[ws->ahead] << 1 | 1) < leave; ws->ahead++)
+            if (++ws->held > ws->peak)
+                ws->peak = ws->held;
+        ws->held--;
+        struct worker *w = &ws->w[bi];
+        struct ea_flow *f = k->f;
+        log_pop(&w->left);
+        if (ws->nomem || f->id == 0 || f->id > w->ngid) {
+            ea_flow_free(f);   /* no id: lost to out-of-memory */
+            ea_pipeline_mark_oom(ws->pl);
+            continue;
+        }
+        f->id = w->gid[f->id - 1];
+        ea_pipeline_adopt(ws->pl, f);   /* counted, announced and kept, as one table's flows */
+    }
+}
+
+/*
+ * Main: takes what the workers handed back. wm, the least progress, is a
+ * frame before which no worker can make or end a flow any more; flows are
+ * numbered and adopted up to it, or all of them once the workers ended.
+ */
+static void workers_poll(struct ea_workers *ws, int all)
+{
+    uint64_t wm = UINT64_MAX, made[EA_MAX_THREADS], left[EA_MAX_THREADS];
+    for (unsigned i = 0; i < ws->n; i++) {
+        uint64_t p = atomic_load_explicit(&ws->w[i].progress, memory_order_acquire);
+        if (p < wm)
+            wm = p;
+    }
+    for (unsigned i = 0; i < ws->n; i++) {   /* published before the progress just read */
+        made[i] = atomic_load_explicit(&ws->w[i].made.count, memory_order_acquire);
+        left[i] = atomic_load_explicit(&ws->w[i].left.count, memory_order_acquire);
+    }
+    number_made(ws, all ? UINT64_MAX : wm, made);
+    adopt_left(ws, wm, all, left);
+}
+
+struct ea_workers *ea_workers_start(struct ea_pipeline *pl, unsigned nworkers, char *err,
                                     size_t errlen)
 {
     if (nworkers < 2 || nworkers > EA_MAX_THREADS) {
@@ -592,7 +744,9 @@ struct ea_workers *ea_workers_start(const struct ea_pipeline *pl, unsigned nwork
     struct ea_workers *ws = workers_new(pl, nworkers);
     if (!ws)
         snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);
-    return (struct ea_workers *)ws;
+    else
+        ea_pipeline_count_only(pl, 1);   /* the workers decide; pl counts */
+    return ws;
 }
 
 void ea_workers_expire(struct ea_workers *ws, uint64_t now_ns, uint64_t frame)
@@ -603,26 +757,40 @@ void ea_workers_expire(struct ea_workers *ws, uint64_t now_ns, uint64_t frame)
 int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
 {
     const struct ea_tuple *t = p->icmp_error ? &p->icmp_quoted : &p->t;
-    return put_packet(&ws->w[ea_workers_shard(t, ws->n)].ring, p);
+    int rc = put_packet(&ws->w[ea_workers_shard(t, ws->n)].ring, p);
+    if (++ws->since_poll == POLL_EVERY) {
+        ws->since_poll = 0;
+        workers_poll(ws, 0);
+    }
+    return rc;
 }
 
 int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen)
 {
     int rc = 0;
-    /* Workers flush their tables on MSG_END; then their flows come over. */
+    /* Workers flush their tables on MSG_END and hand the last flows back. */
     broadcast(ws, MSG_END, 0, 0);
     for (unsigned i = 0; i < ws->n; i++) {
         pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
     }
-    for (unsigned i = 0; i < ws->n && rc == 0; i++)
-        if (ws->w[i].failed) {
+    for (unsigned i = 0; i < ws->n; i++) {
+        if (ws->w[i].failed && rc == 0) {
             if (err)
                 snprintf(err, errlen, "a worker thread could not start (out of memory or nDPI failed)");
             rc = -1;
         }
-    ea_pipeline_count_only(pl, 1);
-    if (merge(pl, ws) != 0)
+        /* The reader counted packets, bytes, decoding and time; the workers flows, gaps and
+           ICMP errors (their time stamps are 0): no field is counted twice. */
+        if (ws->w[i].pl)
+            ea_pipeline_absorb(pl, ws->w[i].pl);
+    }
+    workers_poll(ws, 1);
+    for (; ws->ahead < ws->nar; ws->ahead++)
+        if (++ws->held > ws->peak)
+            ws->peak = ws->held;
+    ea_pipeline_stats(pl)->flows_active_peak = ws->peak;   /* the workers' own peaks summed mean nothing */
+    if (ws->nomem || rc != 0)
         ea_pipeline_mark_oom(pl);
     ea_pipeline_count_only(pl, 0);
     workers_free(ws);
