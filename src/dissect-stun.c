@@ -9,6 +9,8 @@
 #define MSTURN_COOKIE       0x72C64BC6u
 #define ATTR_MS_VERSION     0x8008       /* [MS-TURN] 2.2.2.17 */
 #define ATTR_MS_IMPL_VER    0x8070       /* [MS-ICE2] Implementation-Version */
+#define MSTURN_FRAME_CONTROL 0x02        /* [MS-TURN] 2.1.4: a TURN control message */
+#define MSTURN_FRAME_DATA    0x03        /* [MS-TURN] 2.1.4: end-to-end data */
 
 /* What one well-formed message says, gathered before info is touched. */
 struct stun_msg {
@@ -180,11 +182,104 @@ int ea_stun_channel_data(const uint8_t *data, size_t len, const uint8_t **app, s
 }
 
 /*
- * Parses one STUN message or TURN ChannelData message. info is caller-owned
- * and only updated when the message is accepted; dir is EA_DIR_C2S or
- * EA_DIR_S2C (any non-zero value counts as S2C). NULL info or data gives
- * NOT_MINE. ChannelData is accepted only once info has counted a STUN
- * message, because four arbitrary bytes easily pass its checks.
+ * [MS-TURN] 2.1.4 TCP framing header, before every TURN message and every
+ * piece of end-to-end data sent to the TURN server over TCP (never before
+ * the pseudo-TLS session establishment messages):
+ *  |     Type      |   Reserved    |            Length             |
+ *  |                  frame (Length bytes) ...                     |
+ * Type 0x02 is a TURN control message, 0x03 end-to-end data; Reserved MUST
+ * be zero; Length counts the bytes following the Length field.
+ */
+int ea_stun_ms_tcp_frame(const uint8_t *data, size_t len, const uint8_t **body, size_t *body_len)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, data, len);
+    uint8_t type = ea_cur_u8(&c);
+    uint8_t reserved = ea_cur_u8(&c);
+    uint16_t flen = ea_cur_be16(&c);
+    const uint8_t *p = ea_cur_ptr(&c, flen);
+    if (c.err || !p || reserved != 0 || (type != MSTURN_FRAME_CONTROL && type != MSTURN_FRAME_DATA))
+        return 0;
+    *body = p;
+    *body_len = flen;
+    return type;
+}
+
+/*
+ * A control frame's bytes ([MS-TURN] 2.1.4) hold exactly one TURN message:
+ * its 20-byte header and Message Length bytes fill the frame. 0 and m
+ * filled when they do, else -1.
+ */
+static int framed_message(const uint8_t *b, size_t n, struct stun_msg *m)
+{
+    struct ea_cur c;
+    ea_cur_init(&c, b, n);
+    ea_cur_skip(&c, 2);
+    uint16_t mlen = ea_cur_be16(&c);
+    if (c.err || n != 20u + mlen)
+        return -1;
+    return parse_message(b, n, m);
+}
+
+/* Counts one accepted message m in info, in direction d (0 or 1). */
+static void count_message(struct ea_stun_info *info, int d, const struct stun_msg *m)
+{
+    if (info->messages[0] + info->messages[1] == 0)
+        info->first_method = m->method;
+    if (m->method < 16)
+        info->methods |= (uint16_t)(1u << m->method);
+    info->classes |= m->cls;
+    bump(&info->messages[d]);
+    if (m->cls == EA_STUN_REQUEST)
+        bump(&info->requests[d]);
+    else if (m->cls == EA_STUN_SUCCESS || m->cls == EA_STUN_ERROR)
+        bump(&info->responses[d]);
+    if (m->ms_attrs)
+        info->ms_attrs = 1;
+    /*
+     * msturn: the legacy MS-TURN form, or an RFC 5389 message announcing a
+     * Microsoft version (MS-Version, as Teams sends, or the MS-ICE2
+     * Implementation-Version). ms_version prefers MS-Version when both exist.
+     */
+    if (m->legacy || m->has_ms_version || m->has_impl_ver)
+        info->msturn = 1;
+    if (m->has_ms_version)
+        info->ms_version = m->ms_version;
+    else if (m->has_impl_ver && info->ms_version == 0)
+        info->ms_version = m->impl_ver;
+}
+
+/*
+ * [MS-TURN] 2.1.4 on TCP: a control frame around one TURN message (counted,
+ * 1), or end-to-end data once a framed message was seen (1). The framing
+ * is Microsoft's, so it sets msturn. 0 when data is no such frame, for the
+ * unframed forms to try.
+ */
+static int parse_framed(struct ea_stun_info *info, int d, const uint8_t *data, size_t len)
+{
+    const uint8_t *body = NULL;
+    size_t blen = 0;
+    struct stun_msg m;
+    int type = ea_stun_ms_tcp_frame(data, len, &body, &blen);
+    if (type == MSTURN_FRAME_DATA && info->tcp_framed) {
+        bump(&info->framed_data[d]);
+        return 1;
+    }
+    if (type != MSTURN_FRAME_CONTROL || framed_message(body, blen, &m) != 0)
+        return 0;
+    count_message(info, d, &m);
+    info->tcp_framed = 1;
+    info->msturn = 1;
+    return 1;
+}
+
+/*
+ * Parses one STUN message, TURN ChannelData message or [MS-TURN] TCP frame.
+ * info is caller-owned and only updated when the message is accepted; dir
+ * is EA_DIR_C2S or EA_DIR_S2C (any non-zero value counts as S2C). NULL info
+ * or data gives NOT_MINE. ChannelData and end-to-end data frames are
+ * accepted only once info has counted a STUN message (a framed one for
+ * data frames), because four arbitrary bytes easily pass their checks.
  */
 enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *data, size_t len)
 {
@@ -206,6 +301,8 @@ enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *
         bump(&info->channel_msgs[d]);
         return EA_DIS_DONE;
     }
+    if ((first == MSTURN_FRAME_CONTROL || first == MSTURN_FRAME_DATA) && parse_framed(info, d, data, len))
+        return EA_DIS_DONE;
 
     if (parse_message(data, len, &m) != 0) {
         /* A STUN flow that sends a broken message with the cookie: note it. */
@@ -214,30 +311,7 @@ enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *
             info->malformed = 1;
         return EA_DIS_NOT_MINE;
     }
-
-    if (info->messages[0] + info->messages[1] == 0)
-        info->first_method = m.method;
-    if (m.method < 16)
-        info->methods |= (uint16_t)(1u << m.method);
-    info->classes |= m.cls;
-    bump(&info->messages[d]);
-    if (m.cls == EA_STUN_REQUEST)
-        bump(&info->requests[d]);
-    else if (m.cls == EA_STUN_SUCCESS || m.cls == EA_STUN_ERROR)
-        bump(&info->responses[d]);
-    if (m.ms_attrs)
-        info->ms_attrs = 1;
-    /*
-     * msturn: the legacy MS-TURN form, or an RFC 5389 message announcing a
-     * Microsoft version (MS-Version, as Teams sends, or the MS-ICE2
-     * Implementation-Version). ms_version prefers MS-Version when both exist.
-     */
-    if (m.legacy || m.has_ms_version || m.has_impl_ver)
-        info->msturn = 1;
-    if (m.has_ms_version)
-        info->ms_version = m.ms_version;
-    else if (m.has_impl_ver && info->ms_version == 0)
-        info->ms_version = m.impl_ver;
+    count_message(info, d, &m);
     return EA_DIS_DONE;
 }
 

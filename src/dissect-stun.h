@@ -22,13 +22,20 @@ struct ea_stun_info {
     uint32_t responses[2];      /* success or error responses per direction */
     uint8_t channel_data;       /* TURN ChannelData (RFC 8656 12.4) seen */
     uint32_t channel_msgs[2];   /* ChannelData messages per direction */
+    uint8_t tcp_framed;         /* [MS-TURN] 2.1.4 TCP framing header seen around a TURN message */
+    uint32_t framed_data[2];    /* [MS-TURN] 2.1.4 end-to-end data frames (type 0x03) per direction */
     uint8_t malformed;
 };
 
 /*
  * Parses one STUN message (a UDP datagram, or one framed message on TCP).
  * Returns DONE when data holds a well-formed STUN or MS-TURN message (and
- * counts it in info), NOT_MINE otherwise. Never reads past len.
+ * counts it in info), NOT_MINE otherwise. Never reads past len. On TCP the
+ * message may come inside the [MS-TURN] 2.1.4 framing header (type 0x02, a
+ * TURN control message): it is parsed inside, and tcp_framed and msturn are
+ * set. An end-to-end data frame (type 0x03) is accepted (counted in
+ * framed_data) only once a framed TURN message was counted. Bytes after the
+ * first message or frame are left alone.
  */
 enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *data, size_t len);
 
@@ -40,6 +47,15 @@ enum ea_dis_rc ea_stun_parse(struct ea_stun_info *info, int dir, const uint8_t *
  * leaves them alone. Never reads past len; *app points into data.
  */
 int ea_stun_channel_data(const uint8_t *data, size_t len, const uint8_t **app, size_t *app_len);
+
+/*
+ * [MS-TURN] 2.1.4: when data starts with one whole TCP framing header and
+ * frame (type 0x02 control or 0x03 end-to-end data, reserved byte zero, the
+ * frame's length bytes present), points *body at the frame's bytes and
+ * *body_len at its length, and returns the type; else 0 and leaves them
+ * alone. Never reads past len; *body points into data.
+ */
+int ea_stun_ms_tcp_frame(const uint8_t *data, size_t len, const uint8_t **body, size_t *body_len);
 
 /* 1 when the message is a response (success or error) class. */
 int ea_stun_is_response(const uint8_t *data, size_t len);

@@ -189,6 +189,14 @@ static void test_turn_after_pseudo_tls(void)
     CU_ASSERT_FALSE(ea_stun_matched(f->facts.stun));
     CU_ASSERT_EQUAL(f->label.app, EA_APP_TLS);
     ea_flow_free(f);
+    /* [MS-TURN] 2.1.4: after the pseudo-TLS start the TURN message comes in the TCP framing. */
+    uint8_t framed[4 + sizeof(allocate)] = { 0x02, 0x00, 0x00, (uint8_t)sizeof(allocate) };
+    memcpy(framed + 4, allocate, sizeof(allocate));
+    f = pseudo_tls_flow(c, framed, sizeof(framed));
+    CU_ASSERT_TRUE(ea_stun_matched(f->facts.stun));
+    CU_ASSERT_TRUE(f->facts.stun && f->facts.stun->tcp_framed);
+    CU_ASSERT_EQUAL(f->label.app, EA_APP_MSTURN);
+    ea_flow_free(f);
     ea_classifier_free(c);
 }
 

@@ -837,6 +837,119 @@ static void test_matched(void)
     ea_stun_info_free(NULL);
 }
 
+/*
+ * [MS-TURN] 2.1.4 TCP framing: Type (0x02 control, 0x03 end-to-end data),
+ * Reserved (zero), Length of what follows. Crafted from the spec's words
+ * (no free stack sends it) around the real messages above.
+ */
+static size_t frame(uint8_t *out, size_t cap, uint8_t type, const uint8_t *msg, size_t n)
+{
+    CU_ASSERT_FATAL(n + 4 <= cap && n <= 0xFFFF);
+    out[0] = type;
+    out[1] = 0;
+    out[2] = (uint8_t)(n >> 8);
+    out[3] = (uint8_t)n;
+    memcpy(out + 4, msg, n);
+    return n + 4;
+}
+
+/* A control frame around a TURN message is that message, and MS-TURN; data frames follow it. */
+static void test_ms_tcp_framing(void)
+{
+    uint8_t buf[512];
+    struct ea_stun_info info = {0};
+    size_t n = frame(buf, sizeof(buf), 0x02, teams_alloc_req, sizeof(teams_alloc_req));
+    const uint8_t *body = NULL;
+    size_t blen = 0;
+    CU_ASSERT_EQUAL(ea_stun_ms_tcp_frame(buf, n, &body, &blen), 0x02);
+    CU_ASSERT_PTR_EQUAL(body, buf + 4);
+    CU_ASSERT_EQUAL(blen, sizeof(teams_alloc_req));
+
+    /* Data before any framed TURN message is not TURN: four bytes pass too easily. */
+    static const uint8_t media[] = { 0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1 };
+    uint8_t data[64];
+    size_t dn = frame(data, sizeof(data), 0x03, media, sizeof(media));
+    CU_ASSERT_EQUAL(parse_exact(&info, EA_DIR_C2S, data, dn), EA_DIS_NOT_MINE);
+    CU_ASSERT(is_zero(&info));
+
+    CU_ASSERT_EQUAL(parse_exact(&info, EA_DIR_C2S, buf, n), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(info.tcp_framed, 1);
+    CU_ASSERT_EQUAL(info.msturn, 1);
+    CU_ASSERT_EQUAL(info.first_method, 0x003);
+    CU_ASSERT_EQUAL(info.requests[0], 1);
+    CU_ASSERT_EQUAL(info.ms_version, 6);
+
+    n = frame(buf, sizeof(buf), 0x02, teams_alloc_401, sizeof(teams_alloc_401));
+    CU_ASSERT_EQUAL(parse_exact(&info, EA_DIR_S2C, buf, n), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(info.responses[1], 1);
+    CU_ASSERT_EQUAL(parse_exact(&info, EA_DIR_S2C, data, dn), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(info.framed_data[1], 1);
+    CU_ASSERT_EQUAL(info.messages[0] + info.messages[1], 2);
+
+    /* An RFC 5389 message framed the same way is MS-TURN by its framing. */
+    struct ea_stun_info rfc = {0};
+    n = frame(buf, sizeof(buf), 0x02, fb_alloc_req, sizeof(fb_alloc_req));
+    CU_ASSERT_EQUAL(parse_exact(&rfc, EA_DIR_C2S, buf, n), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(rfc.tcp_framed, 1);
+    CU_ASSERT_EQUAL(rfc.msturn, 1);
+
+    /* The next frame may follow in the same segment: only the first is read. */
+    uint8_t two[512];
+    size_t tn = frame(two, sizeof(two), 0x02, fb_alloc_req, sizeof(fb_alloc_req));
+    tn += frame(two + tn, sizeof(two) - tn, 0x02, fb_refresh_req, sizeof(fb_refresh_req));
+    struct ea_stun_info t = {0};
+    CU_ASSERT_EQUAL(parse_exact(&t, EA_DIR_C2S, two, tn), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(t.messages[0], 1);
+    CU_ASSERT_EQUAL(t.first_method, 0x003);
+
+    /* A plain RFC 5389 message on TCP is not framed. */
+    struct ea_stun_info plain = {0};
+    CU_ASSERT_EQUAL(parse_exact(&plain, EA_DIR_C2S, fb_alloc_req, sizeof(fb_alloc_req)), EA_DIS_DONE);
+    CU_ASSERT_EQUAL(plain.tcp_framed, 0);
+    CU_ASSERT_EQUAL(plain.msturn, 0);
+}
+
+/* A frame that breaks the header's rules, or whose message does not fill it, is not TURN. */
+static void test_ms_tcp_framing_broken(void)
+{
+    uint8_t buf[512];
+    const uint8_t *body = NULL;
+    size_t blen = 0;
+    size_t n = frame(buf, sizeof(buf), 0x02, fb_alloc_req, sizeof(fb_alloc_req));
+    struct ea_stun_info t = {0};
+
+    buf[1] = 0x01;                                        /* Reserved MUST be zero */
+    CU_ASSERT_EQUAL(ea_stun_ms_tcp_frame(buf, n, &body, &blen), 0);
+    CU_ASSERT_PTR_NULL(body);
+    CU_ASSERT_EQUAL(parse_exact(&t, 0, buf, n), EA_DIS_NOT_MINE);
+    buf[1] = 0;
+    buf[0] = 0x04;                                        /* neither control nor data */
+    CU_ASSERT_EQUAL(ea_stun_ms_tcp_frame(buf, n, &body, &blen), 0);
+    CU_ASSERT_EQUAL(parse_exact(&t, 0, buf, n), EA_DIS_NOT_MINE);
+    buf[0] = 0x02;
+    buf[3] = (uint8_t)(buf[3] + 4);                       /* frame longer than its message */
+    memset(buf + n, 0, 4);
+    CU_ASSERT_EQUAL(ea_stun_ms_tcp_frame(buf, n + 4, &body, &blen), 0x02);
+    CU_ASSERT_EQUAL(parse_exact(&t, 0, buf, n + 4), EA_DIS_NOT_MINE);
+    CU_ASSERT(is_zero(&t));
+
+    /* Cut anywhere: never read past the end, never accepted. */
+    n = frame(buf, sizeof(buf), 0x02, teams_alloc_401, sizeof(teams_alloc_401));
+    for (size_t len = 0; len < n; len++) {
+        struct ea_stun_info c = {0};
+        CU_ASSERT_EQUAL(parse_exact(&c, 0, buf, len), EA_DIS_NOT_MINE);
+        CU_ASSERT(is_zero(&c));
+        uint8_t *copy = malloc(len ? len : 1);
+        CU_ASSERT_FATAL(copy != NULL);
+        memcpy(copy, buf, len);
+        body = NULL;
+        CU_ASSERT_EQUAL(ea_stun_ms_tcp_frame(copy, len, &body, &blen), 0);
+        CU_ASSERT_PTR_NULL(body);
+        free(copy);
+    }
+}
+
+
 void ea_test_add_dissect_stun(void)
 {
     EA_SUITE("dissect-stun",
@@ -851,5 +964,7 @@ void ea_test_add_dissect_stun(void)
              { "DNS query is not a response", test_dns_is_not_response },
              { "type bits", test_type_bits },
              { "method names", test_method_names },
-             { "ChannelData around RTP (coturn)", test_channel_data_payload });
+             { "ChannelData around RTP (coturn)", test_channel_data_payload },
+             { "MS-TURN TCP framing", test_ms_tcp_framing },
+             { "MS-TURN TCP framing broken or cut", test_ms_tcp_framing_broken });
 }
