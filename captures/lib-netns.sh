@@ -11,6 +11,9 @@
 #   ens_capture_stop                # flush and close the capture
 #   ens_rewrite /tmp/x.pcap out.pcap   # loopback role addresses -> address plan
 #
+# Scripts start with: HERE=...; . "$HERE/lib-netns.sh"; ens_outdir "$HERE/own" "$@" || exit 1;
+# shift "$ENS_SHIFT" (OUT is then the absolute output directory, -o DIR or the default).
+#
 # Traffic never leaves the namespace: only its own lo is up. Everything the
 # library started (namespace, processes in it, /etc/netns/<ns>, temp dir) is
 # removed by ens_cleanup, which runs from an EXIT trap; extra cleanup commands
@@ -22,8 +25,19 @@
 # role            loopback        plan
 ENS_ROLES="
 edge-access        127.0.2.10      192.0.2.10
+edge-webconf       127.0.2.11      192.0.2.11
+edge-av            127.0.2.12      192.0.2.12
+edge-access-vip    127.0.2.20      192.0.2.20
+edge-webconf-vip   127.0.2.21      192.0.2.21
+edge-av-vip        127.0.2.22      192.0.2.22
+rp-external        127.0.2.30      192.0.2.30
 edge-internal      127.0.100.10    198.51.100.10
+edge-internal-vip  127.0.100.11    198.51.100.11
 front-end          127.0.100.20    198.51.100.20
+director           127.0.100.21    198.51.100.21
+sba                127.0.100.30    198.51.100.30
+rp-internal        127.0.100.40    198.51.100.40
+owa                127.0.100.50    198.51.100.50
 federated-partner  127.0.113.20    203.0.113.20
 public-im-partner  127.0.113.30    203.0.113.30
 client             127.0.113.40    203.0.113.40
@@ -42,6 +56,16 @@ ENS_NAMES=()
 ENS_DEFERRED=()     # extra cleanup commands (eval'd in reverse order)
 
 ens_log() { printf '%s\n' "[$(date +%H:%M:%S)] $*" >&2; }
+
+# ens_outdir DEFAULT [-o DIR] [ARGS...] - sets OUT to DIR (or DEFAULT), creates it and makes it
+# absolute; ENS_SHIFT is how many arguments "-o DIR" took (0 or 2), for the caller to shift.
+ENS_SHIFT=0
+ens_outdir() {
+	OUT=$1; ENS_SHIFT=0
+	if [ "${2:-}" = "-o" ]; then OUT=${3:?ens_outdir: -o needs a directory}; ENS_SHIFT=2; fi
+	mkdir -p "$OUT" || return 1
+	OUT=$(cd "$OUT" && pwd)
+}
 
 # ens_role_ip ROLE -> prints the loopback address of ROLE; 1 if unknown.
 ens_role_ip() {
@@ -238,6 +262,51 @@ ens_mkcert() {
 	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n' "$3" > "$1.ext" &&
 	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
 		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
+}
+
+# ens_mkpki NAME:CN... - a throwaway ECDSA P-256 test CA ($ENS_TMP/pki/ca.pem, ca.key) and one
+# certificate per NAME:CN (NAME.pem, NAME.key, SAN DNS:CN) signed by it.
+ens_mkpki() {
+	local spec
+	mkdir -p "$ENS_TMP/pki" && (cd "$ENS_TMP/pki" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+		-subj "/O=edgeaudit test CA/CN=edgeaudit test CA" -keyout ca.key -out ca.pem 2>/dev/null &&
+	for spec in "$@"; do
+		ens_mkcert "${spec%%:*}" "${spec#*:}" "DNS:${spec#*:}" || exit 1
+	done)
+}
+
+# ens_tls_flow NAME SRV_ADDR PORT SRV_CERT CLI_ADDR SERVER_OPTS.. -- CLIENT_OPTS..
+# One TLS connection from real stacks: openssl s_server (one connection, certificate
+# $ENS_TMP/pki/SRV_CERT.pem) and s_client bound to CLI_ADDR. The client sends the line
+# "EA-REQUEST NAME" (or the contents of $ENS_TMP/NAME.req when that exists) once the handshake
+# is done, the server answers "EA-ANSWER NAME", the client closes (close_notify, FIN).
+# Returns 1 (and calls the caller's fail NAME WHY) when no answer came back inside TLS.
+ens_tls_flow() {
+	local name=$1 saddr=$2 port=$3 scert=$4 caddr=$5 d="$ENS_TMP/pki" log="$ENS_TMP/$1" n=0
+	local sopts=() copts=()
+	shift 5
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sopts+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	copts=("$@")
+	[ -s "$log.req" ] || printf 'EA-REQUEST %s\n' "$name" > "$log.req"
+	printf 'EA-ANSWER %s\n' "$name" > "$log.resp"
+	: > "$log.srv.out"; : > "$log.cli.out"
+	ens_bg "$name-srv" bash -c 'exec openssl s_server -quiet -accept "$1:$2" -naccept 1 \
+		-cert "$3/$4.pem" -key "$3/$4.key" -CAfile "$3/ca.pem" "${@:7}" \
+		< <(n=0; until grep -aqF -- "$6" "$5.srv.out" || [ $n -gt 100 ]; do
+			sleep 0.1; n=$((n + 1)); done; cat "$5.resp"; sleep 10) > "$5.srv.out" 2>&1' \
+		_ "$saddr" "$port" "$d" "$scert" "$log" "$(head -n 1 "$log.req" | tr -d '\r')" "${sopts[@]}"
+	ens_wait_port tcp "$port" "$saddr" || { fail "$name" "s_server did not listen"; return 1; }
+	ens_exec bash -c '(cat "$4.req"; n=0; until grep -aq "EA-ANSWER" "$4.cli.out" || [ $n -gt 100 ]; do
+			sleep 0.1; n=$((n + 1)); done; sleep 0.2) |
+		timeout 20 openssl s_client -brief -nocommands -connect "$1:$2" -bind "$3:0" \
+			-CAfile "$5/ca.pem" "${@:6}" > "$4.cli.out" 2>&1' \
+		_ "$saddr" "$port" "$caddr" "$log" "$d" "${copts[@]}"
+	while kill -0 "$(ens_pid "$name-srv")" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	ens_stop "$name-srv"
+	grep -aq "EA-ANSWER" "$log.cli.out" ||
+		{ cat "$log.cli.out" "$log.srv.out" >&2; fail "$name" "no answer inside TLS"; return 1; }
 }
 
 # ens_defer CMD - queues CMD (a string, eval'd) to run at cleanup, last first.

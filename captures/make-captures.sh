@@ -15,8 +15,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib-netns.sh"
 
-OUT="$HERE/own"
-if [ "${1:-}" = "-o" ]; then OUT=$2; shift 2; fi
+ens_outdir "$HERE/own" "$@" || exit 1
+shift "$ENS_SHIFT"
 ALL="mtls12 tls12-plain tls13 sip-udp turn xmpp-s2s"
 WANT=${*:-$ALL}
 
@@ -25,8 +25,6 @@ ens_require ip:iproute2 ss:iproute2 tcpdump:tcpdump tcprewrite:tcpreplay \
 	turnserver:coturn turnutils_uclient:coturn turnutils_stunclient:coturn \
 	turnutils_peer:coturn prosody:prosody setpriv:util-linux || exit 1
 
-mkdir -p "$OUT" || exit 1
-OUT=$(cd "$OUT" && pwd)
 
 # Loopback stand-ins of the roles used here.
 EDGE=$(ens_role_ip edge-access)         # 127.0.2.10   -> 192.0.2.10

@@ -29,15 +29,13 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib-netns.sh"
 
-OUT="$HERE/own"
-if [ "${1:-}" = "-o" ]; then OUT=$2; shift 2; fi
+ens_outdir "$HERE/own" "$@" || exit 1
+shift "$ENS_SHIFT"
 ALL="ice-baresip turn-rtp sslv2-hello tls-midstream"
 WANT=${*:-$ALL}
 
 ens_require ip:iproute2 ss:iproute2 tcpdump:tcpdump tcprewrite:tcpreplay openssl:openssl \
 	python3:python3 baresip:baresip-core turnserver:coturn || exit 1
-mkdir -p "$OUT" || exit 1
-OUT=$(cd "$OUT" && pwd)
 
 EDGE=$(ens_role_ip edge-access)          # 127.0.2.10   -> 192.0.2.10
 PARTNER=$(ens_role_ip federated-partner) # 127.0.113.20 -> 203.0.113.20

@@ -18,8 +18,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib-netns.sh"
 TOOLS="$HERE/tools"
 
-OUT="$HERE/own"
-if [ "${1:-}" = "-o" ]; then OUT=$2; shift 2; fi
+ens_outdir "$HERE/own" "$@" || exit 1
+shift "$ENS_SHIFT"
 
 ens_require ip:iproute2 ss:iproute2 tcpdump:tcpdump tcprewrite:tcpreplay \
 	tshark:tshark editcap:tshark openssl:openssl perl:perl-base python3:python3 \
@@ -30,8 +30,6 @@ SSHD=/usr/sbin/sshd
 [ -x "$SSHD" ] || { echo "missing tools; install them with:" >&2
 	echo "  apt-get install -y openssh-server" >&2; exit 1; }
 
-mkdir -p "$OUT" || exit 1
-OUT=$(cd "$OUT" && pwd)
 
 EDGE=$(ens_role_ip edge-access)            # 127.0.2.10    -> 192.0.2.10
 EDGEINT=$(ens_role_ip edge-internal)       # 127.0.100.10  -> 198.51.100.10
