@@ -104,8 +104,8 @@ stun_udp() {
 }
 
 # turn_tcp NAME FROM TO PORT - TURN over TCP (RFC 5766 section 2.1, RFC 6062's control
-# connection): turnutils_uclient -t allocates, creates a permission and binds a channel to a
-# peer on FROM (no data sent, -n 0), then refreshes the allocation to lifetime 0.
+# connection): turnutils_uclient -t allocates, binds channels to a peer on FROM (no data sent,
+# -n 0), then refreshes the allocation to lifetime 0.
 turn_tcp() {
 	turnserver_on "$1-srv" "$3" "$4" || return 1
 	ens_exec timeout 20 turnutils_uclient -t -n 0 -m 1 -c -L "$2" -e "$2" -r 50090 -p "$4" "$3" \
