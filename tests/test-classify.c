@@ -200,11 +200,43 @@ static void test_turn_after_pseudo_tls(void)
     ea_classifier_free(c);
 }
 
+/* [MS-TURN] 2.1.4 framing from the first byte (no pseudo-TLS start): the flow's STUN, MS-TURN. */
+static void test_msturn_framed_from_start(void)
+{
+    static const uint8_t framed[4 + 20] = {
+        0x02, 0x00, 0x00, 20,                              /* control frame, 20 bytes */
+        0x00, 0x03, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42,   /* Allocate request, no attributes */
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    };
+    uint8_t broken[sizeof(framed)];
+    struct ea_stats st;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    for (int k = 0; k < 2; k++) {
+        memcpy(broken, framed, sizeof(broken));
+        if (k)
+            broken[3] = 24;                                /* the frame claims more than it holds */
+        struct ea_flow *f = udp_flow(40000, 443);
+        f->key.proto = IPPROTO_TCP;
+        f->pkts[0] = 0;
+        feed_tcp(c, f, 0, 1000, broken, sizeof(broken));
+        ea_classify_finish(c, f);
+        CU_ASSERT_EQUAL(ea_stun_matched(f->facts.stun), !k);
+        CU_ASSERT_EQUAL(f->facts.stun ? f->facts.stun->tcp_framed : 0, !k);
+        if (!k)
+            CU_ASSERT_EQUAL(f->label.app, EA_APP_MSTURN);
+        ea_flow_free(f);
+    }
+    ea_classifier_free(c);
+}
+
 void ea_test_add_classify(void)
 {
     EA_SUITE("classify",
              { "facts pass to the flow once matched", test_facts_adopted_when_matched },
              { "no facts when nothing matched", test_no_facts_when_unmatched },
              { "a STUN response first: oriented, not turned", test_stun_response_first },
-             { "TURN after the pseudo-TLS start", test_turn_after_pseudo_tls });
+             { "TURN after the pseudo-TLS start", test_turn_after_pseudo_tls },
+             { "MS-TURN framing from the first byte", test_msturn_framed_from_start });
 }
