@@ -6,233 +6,501 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
-#include <libxml/SAX2.h>
-#include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
 #include "merge.h"
 #include "options.h"
-#include "pipeline.h"
 #include "policy.h"
+#include "pipeline.h"
 #include "report-html.h"
-#include "rules.h"
 #include "util-file.h"
 #include "util-time.h"
 #include "util-xml.h"
 #include "config.h"
 
 #define ERRLEN 1024
+#define MERGE_K_DEFAULT 10        /* --examples when no input says (as the run's default) */
+#define MERGE_INITIATORS_SHOWN 5  /* <initiator> children of a group */
 
 static const char merge_usage[] =
-    "usage: edgeaudit merge --xml FILE [--html FILE] [--deterministic] [--quiet] REPORT.xml...\n"
+    "usage: edgeaudit merge [--xml FILE] [--html FILE] [--json FILE] [--examples K]\n"
+    "                       [--deterministic] [--quiet] REPORT.xml...\n"
     "  merges XML reports of the same rules (several sensors or capture windows) into one audit:\n"
-    "  flows united and renumbered by first time, rule statuses recomputed (observed beats\n"
-    "  blocked beats not-observed), counters, loss and summary counts summed\n"
+    "  finding groups of the same key added up, examples and evidence cut to K again (the\n"
+    "  earliest), rule statuses recomputed (observed beats blocked beats not-observed), counters,\n"
+    "  loss and summary counts summed; the result does not depend on the order of the reports\n"
     "exit status: 0 compliant, 1 findings, 2 usage or input error, 3 report not written\n";
 
-static xmlNodePtr child(xmlNodePtr n, const char *name)
+static uint64_t sadd(uint64_t a, uint64_t b)
 {
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST name))
-            return c;
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static const char *attr_or(const struct ea_rr_node *n, const char *name, const char *dflt)
+{
+    const char *v = ea_rr_get(n, name);
+    return v ? v : dflt;
+}
+
+/* A flow named somewhere: which input, its id there. */
+struct fref {
+    const struct ea_rr_node *flow;
+    size_t in;
+    uint64_t old;
+};
+
+/* Input in's flow old is flow number rank (1-based) in merged order. */
+struct idmap {
+    size_t in;
+    uint64_t old;
+    uint64_t rank;
+};
+
+/* One group of one input. */
+struct gref {
+    const struct ea_rr_node *g;
+    size_t in;
+};
+
+/* What the merge steps share. */
+struct mctx {
+    struct ea_report **in;   /* owned array, borrowed reports, in content order */
+    size_t n;
+    unsigned k;
+    struct fref *flows;      /* owned: every named flow, in merged order (rank - 1) */
+    size_t nflows;
+    struct idmap *map;       /* owned: sorted by (in, old) */
+    uint64_t *final;         /* owned: rank - 1 -> id in the merged report, 0 when not listed */
+    uint64_t statuses[EA_RS__COUNT];
+};
+
+static int report_cmp(const void *pa, const void *pb)
+{
+    const struct ea_report *a = *(struct ea_report *const *)pa, *b = *(struct ea_report *const *)pb;
+    return ea_rr_cmp(a->root, b->root, NULL);
+}
+
+/* By first time, then content without the id; equal flows by their place in the content order. */
+static int fref_cmp(const void *pa, const void *pb)
+{
+    const struct fref *a = pa, *b = pb;
+    int c = strcmp(attr_or(a->flow, "first", ""), attr_or(b->flow, "first", ""));
+    if (!c)
+        c = ea_rr_cmp(a->flow, b->flow, "id");
+    if (!c && a->in != b->in)
+        c = a->in < b->in ? -1 : 1;
+    if (!c)
+        c = a->old < b->old ? -1 : a->old > b->old;
+    return c;
+}
+
+static int idmap_cmp(const void *pa, const void *pb)
+{
+    const struct idmap *a = pa, *b = pb;
+    if (a->in != b->in)
+        return a->in < b->in ? -1 : 1;
+    return a->old < b->old ? -1 : a->old > b->old;
+}
+
+/* The merged rank of flow old of input in; 0 when that input lists no such flow. */
+static uint64_t rank_of(const struct mctx *m, size_t in, uint64_t old)
+{
+    struct idmap key = { in, old, 0 };
+    const struct idmap *f = m->nflows ? bsearch(&key, m->map, m->nflows, sizeof(*m->map), idmap_cmp) : NULL;
+    return f ? f->rank : 0;
+}
+
+/* Every flow the inputs kept, in merged order; m->map from (input, id) to rank. 0 or -1 (oom). */
+static int rank_flows(struct mctx *m)
+{
+    size_t total = 0, at = 0;
+    for (size_t i = 0; i < m->n; i++)
+        total += ea_rr_count(ea_rr_find(m->in[i]->root, "flows"), "flow");
+    m->flows = calloc(total + 1, sizeof(*m->flows));
+    m->map = calloc(total + 1, sizeof(*m->map));
+    m->final = calloc(total + 1, sizeof(*m->final));
+    if (!m->flows || !m->map || !m->final)
+        return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *fl = ea_rr_find(m->in[i]->root, "flows");
+        for (size_t j = 0; fl && j < fl->nkid; j++)
+            if (strcmp(fl->kid[j]->name, "flow") == 0)
+                m->flows[at++] = (struct fref){ fl->kid[j], i, ea_rr_u64(fl->kid[j], "id") };
+    }
+    qsort(m->flows, total, sizeof(*m->flows), fref_cmp);
+    for (size_t r = 0; r < total; r++)
+        m->map[r] = (struct idmap){ m->flows[r].in, m->flows[r].old, r + 1 };
+    qsort(m->map, total, sizeof(*m->map), idmap_cmp);
+    m->nflows = total;
+    return 0;
+}
+
+/* A port-range list: sorted, then merged into disjoint ranges. */
+struct ranges {
+    unsigned (*r)[2];
+    size_t n, cap;
+};
+
+static int ranges_parse(struct ranges *rs, const char *s)
+{
+    while (s && *s) {
+        char *end;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (end == s)
+            break;
+        if (*end == '-')
+            hi = strtoul(end + 1, &end, 10);
+        if (lo <= hi && hi <= 65535) {
+            if (rs->n == rs->cap) {
+                size_t cap = rs->cap ? 2 * rs->cap : 64;
+                unsigned (*r)[2] = realloc(rs->r, cap * sizeof(*r));
+                if (!r)
+                    return -1;
+                rs->r = r;
+                rs->cap = cap;
+            }
+            rs->r[rs->n][0] = (unsigned)lo;
+            rs->r[rs->n++][1] = (unsigned)hi;
+        }
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            break;
+    }
+    return 0;
+}
+
+static int range_cmp(const void *pa, const void *pb)
+{
+    const unsigned *a = pa, *b = pb;
+    return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : (a[1] < b[1] ? -1 : a[1] > b[1]);
+}
+
+/* Writes the ranges sorted and disjoint into out; the number of ports, -1 when out is too small. */
+static long ranges_write(struct ranges *rs, char *out, size_t outlen)
+{
+    long ports = 0;
+    size_t at = 0;
+    qsort(rs->r, rs->n, sizeof(*rs->r), range_cmp);
+    if (outlen)
+        out[0] = 0;
+    for (size_t i = 0; i < rs->n;) {
+        unsigned lo = rs->r[i][0], hi = rs->r[i][1];
+        for (i++; i < rs->n && rs->r[i][0] <= hi + 1; i++)
+            hi = rs->r[i][1] > hi ? rs->r[i][1] : hi;
+        ports += (long)(hi - lo) + 1;
+        int w = lo == hi ? snprintf(out + at, outlen - at, "%s%u", at ? "," : "", lo)
+                         : snprintf(out + at, outlen - at, "%s%u-%u", at ? "," : "", lo, hi);
+        if (w < 0 || (size_t)w >= outlen - at)
+            return -1;
+        at += (size_t)w;
+    }
+    return ports;
+}
+
+long ea_merge_port_ranges(const char *a, const char *b, char *out, size_t outlen)
+{
+    struct ranges rs = { NULL, 0, 0 };
+    long ports = -1;
+    if (ranges_parse(&rs, a) == 0 && ranges_parse(&rs, b) == 0 && outlen)
+        ports = ranges_write(&rs, out, outlen);
+    free(rs.r);
+    return ports;
+}
+
+/* Flows, packets, bytes summed; first/last widened, with the frames of the input that has them. */
+static int group_counters(struct ea_rr_node *g, const struct gref *run, size_t cnt)
+{
+    static const char *const sums[] = { "flows", "packets", "bytes" };
+    int rc = 0;
+    size_t fi = 0, la = 0;
+    for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < cnt; i++)
+            v = sadd(v, ea_rr_u64(run[i].g, sums[s]));
+        rc |= ea_rr_set_u64(g, sums[s], v);
+    }
+    for (size_t i = 1; i < cnt; i++) {
+        int c = strcmp(attr_or(run[i].g, "first", ""), attr_or(run[fi].g, "first", ""));
+        if (c < 0 || (c == 0 && ea_rr_u64(run[i].g, "first-frame") < ea_rr_u64(run[fi].g, "first-frame")))
+            fi = i;
+        c = strcmp(attr_or(run[i].g, "last", ""), attr_or(run[la].g, "last", ""));
+        if (c > 0 || (c == 0 && ea_rr_u64(run[i].g, "last-frame") > ea_rr_u64(run[la].g, "last-frame")))
+            la = i;
+    }
+    rc |= ea_rr_set(g, "first", attr_or(run[fi].g, "first", ""));
+    rc |= ea_rr_set(g, "first-frame", attr_or(run[fi].g, "first-frame", "0"));
+    rc |= ea_rr_set(g, "last", attr_or(run[la].g, "last", ""));
+    rc |= ea_rr_set(g, "last-frame", attr_or(run[la].g, "last-frame", "0"));
+    return rc ? -1 : 0;
+}
+
+/* The reason in words of the group that began first (ties: the smaller words). */
+static int group_reason(struct ea_rr_node *g, const struct gref *run, size_t cnt)
+{
+    const char *first = NULL, *words = NULL;
+    for (size_t i = 0; i < cnt; i++) {
+        const struct ea_rr_node *r = ea_rr_find(run[i].g, "reason");
+        const char *f = attr_or(run[i].g, "first", ""), *w = r && r->text ? r->text : "";
+        if (!words || strcmp(f, first) < 0 || (strcmp(f, first) == 0 && strcmp(w, words) < 0)) {
+            first = f;
+            words = w;
+        }
+    }
+    struct ea_rr_node *r = ea_rr_node_new("reason");
+    if (!r || ea_rr_set_text(r, words) != 0 || ea_rr_add(g, r) != 0) {
+        ea_rr_node_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+/* One listed initiator: the first time of its input's group and its place in that list order it. */
+struct ini {
+    const char *addr, *first;
+    size_t pos;
+};
+
+static int ini_cmp(const void *pa, const void *pb)
+{
+    const struct ini *a = pa, *b = pb;
+    int c = strcmp(a->first, b->first);
+    if (!c && a->pos != b->pos)
+        c = a->pos < b->pos ? -1 : 1;
+    return c ? c : strcmp(a->addr, b->addr);
+}
+
+/* The listed initiators of every input, in one list; *exact when each input listed all of its own. */
+static struct ini *gather_initiators(const struct gref *run, size_t cnt, size_t *n, int *exact, uint64_t *maxc)
+{
+    size_t total = 0, at = 0;
+    for (size_t i = 0; i < cnt; i++)
+        total += ea_rr_count(run[i].g, "initiator");
+    struct ini *v = calloc(total + 1, sizeof(*v));
+    if (!v)
+        return NULL;
+    *exact = 1;
+    *maxc = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        const struct ea_rr_node *g = run[i].g;
+        uint64_t c = ea_rr_u64(g, "initiators"), listed = 0;
+        for (size_t j = 0; j < g->nkid; j++)
+            if (strcmp(g->kid[j]->name, "initiator") == 0)
+                v[at++] = (struct ini){ attr_or(g->kid[j], "address", ""), attr_or(g, "first", ""), listed++ };
+        *maxc = c > *maxc ? c : *maxc;
+        *exact &= c == listed && !ea_rr_get(g, "initiators-capped");
+    }
+    qsort(v, at, sizeof(*v), ini_cmp);
+    *n = at;
+    return v;
+}
+
+/* Initiators united: count exact while every input listed all of its own, else a lower bound. */
+static int group_initiators(struct ea_rr_node *g, const struct gref *run, size_t cnt)
+{
+    size_t n = 0, u = 0;
+    int exact = 1, rc = -1;
+    uint64_t maxc = 0;
+    struct ini *v = gather_initiators(run, cnt, &n, &exact, &maxc);
+    if (!v)
+        return -1;
+    for (size_t j = 0; j < n; j++) {   /* each address once, at its first place */
+        size_t k = 0;
+        while (k < u && strcmp(v[k].addr, v[j].addr) != 0)
+            k++;
+        if (k == u)
+            v[u++] = v[j];
+    }
+    if (cnt > 1) {
+        if (ea_rr_set_u64(g, "initiators", exact ? u : (maxc > u ? maxc : u)) != 0 ||
+            (!exact && ea_rr_set(g, "initiators-capped", "yes") != 0))
+            goto out;
+    }
+    for (size_t j = 0; j < u && j < MERGE_INITIATORS_SHOWN; j++) {
+        struct ea_rr_node *i = ea_rr_node_new("initiator");
+        if (!i || ea_rr_set(i, "address", v[j].addr) != 0 || ea_rr_add(g, i) != 0) {
+            ea_rr_node_free(i);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(v);
+    return rc;
+}
+
+/* A scan group's port ranges: the union of the inputs', and their count. */
+static int group_ports(struct ea_rr_node *g, const struct gref *run, size_t cnt)
+{
+    struct ranges rs = { NULL, 0, 0 };
+    int rc = -1;
+    char *out = NULL;
+    if (!ea_rr_get(g, "port-ranges"))
+        return 0;
+    for (size_t i = 0; i < cnt; i++)
+        if (ranges_parse(&rs, ea_rr_get(run[i].g, "port-ranges")) != 0)
+            goto out;
+    out = malloc(rs.n * 12 + 1);   /* "65535-65535," at most per range */
+    long ports = out ? ranges_write(&rs, out, rs.n * 12 + 1) : -1;
+    if (ports >= 0 && ea_rr_set(g, "port-ranges", out) == 0 && ea_rr_set_u64(g, "ports", (uint64_t)ports) == 0)
+        rc = 0;
+out:
+    free(out);
+    free(rs.r);
+    return rc;
+}
+
+/* One example: its flow's merged rank. */
+struct ex {
+    uint64_t rank;
+    const struct ea_rr_node *e;
+};
+
+static int ex_cmp(const void *pa, const void *pb)
+{
+    const struct ex *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return ea_rr_cmp(a->e, b->e, "flow");
+}
+
+/* The k examples of the earliest merged flows; flow= holds the rank until the ids are final. */
+static int group_examples(const struct mctx *m, struct ea_rr_node *g, const struct gref *run, size_t cnt)
+{
+    size_t total = 0, at = 0, kept = 0;
+    int rc = -1;
+    for (size_t i = 0; i < cnt; i++)
+        total += ea_rr_count(run[i].g, "example");
+    struct ex *v = calloc(total + 1, sizeof(*v));
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < cnt; i++)
+        for (size_t j = 0; j < run[i].g->nkid; j++) {
+            const struct ea_rr_node *e = run[i].g->kid[j];
+            uint64_t r = strcmp(e->name, "example") ? 0 : rank_of(m, run[i].in, ea_rr_u64(e, "flow"));
+            if (r)   /* an example whose flow its report does not list is dropped */
+                v[at++] = (struct ex){ r, e };
+        }
+    qsort(v, at, sizeof(*v), ex_cmp);
+    for (size_t j = 0; j < at && kept < m->k; j++) {
+        if (j && v[j].rank == v[j - 1].rank)
+            continue;
+        struct ea_rr_node *e = ea_rr_node_copy(v[j].e);
+        if (!e || ea_rr_set_u64(e, "flow", v[j].rank) != 0 || ea_rr_add(g, e) != 0) {
+            ea_rr_node_free(e);
+            goto out;
+        }
+        kept++;
+    }
+    rc = 0;
+out:
+    free(v);
+    return rc;
+}
+
+/* The groups of one key (run[0..cnt), in content order) as one group. NULL on out-of-memory. */
+static struct ea_rr_node *merge_group(const struct mctx *m, const struct gref *run, size_t cnt)
+{
+    struct ea_rr_node *g = ea_rr_node_copy(run[0].g);
+    if (!g)
+        return NULL;
+    for (size_t i = 0; i < g->nkid; i++)
+        ea_rr_node_free(g->kid[i]);
+    g->nkid = 0;
+    if (group_counters(g, run, cnt) != 0 || group_reason(g, run, cnt) != 0 ||
+        group_initiators(g, run, cnt) != 0 || group_ports(g, run, cnt) != 0 ||
+        group_examples(m, g, run, cnt) != 0) {
+        ea_rr_node_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int gref_cmp(const void *pa, const void *pb)
+{
+    const struct gref *a = pa, *b = pb;
+    int c = strcmp(attr_or(a->g, "key", ""), attr_or(b->g, "key", ""));
+    return c ? c : ea_rr_cmp(a->g, b->g, NULL);
+}
+
+static int verdict_order(const char *v)
+{
+    return strcmp(v, "unexpected") == 0 ? 0 : strcmp(v, "blocked") == 0 ? 1 : 2;
+}
+
+/* The report's order: verdict (unexpected, blocked, unverified), then most flows, then key. */
+static int group_order(const void *pa, const void *pb)
+{
+    const struct ea_rr_node *a = *(struct ea_rr_node *const *)pa, *b = *(struct ea_rr_node *const *)pb;
+    int va = verdict_order(attr_or(a, "verdict", "")), vb = verdict_order(attr_or(b, "verdict", ""));
+    uint64_t fa = ea_rr_u64(a, "flows"), fb = ea_rr_u64(b, "flows");
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    return strcmp(attr_or(a, "key", ""), attr_or(b, "key", ""));
+}
+
+/* Every input's groups, sorted by key; NULL on out-of-memory. */
+static struct gref *gather_groups(const struct mctx *m, size_t *n)
+{
+    size_t total = 0, at = 0;
+    for (size_t i = 0; i < m->n; i++)
+        total += ea_rr_count(ea_rr_find(m->in[i]->root, "findings"), "group");
+    struct gref *v = calloc(total + 1, sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *fi = ea_rr_find(m->in[i]->root, "findings");
+        for (size_t j = 0; fi && j < fi->nkid; j++)
+            if (strcmp(fi->kid[j]->name, "group") == 0)
+                v[at++] = (struct gref){ fi->kid[j], i };
+    }
+    qsort(v, at, sizeof(*v), gref_cmp);
+    *n = at;
+    return v;
+}
+
+/* <findings>: the merged groups in the report's order, with their totals. NULL on out-of-memory. */
+static struct ea_rr_node *merge_findings(const struct mctx *m)
+{
+    size_t n = 0;
+    uint64_t flows = 0, scans = 0;
+    struct gref *v = gather_groups(m, &n);
+    struct ea_rr_node *fi = v ? ea_rr_node_new("findings") : NULL;
+    if (!fi)
+        goto fail;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(attr_or(v[j].g, "key", ""), attr_or(v[i].g, "key", "")) == 0)
+            j++;
+        struct ea_rr_node *g = merge_group(m, v + i, j - i);
+        if (!g || ea_rr_add(fi, g) != 0) {
+            ea_rr_node_free(g);
+            goto fail;
+        }
+        flows = sadd(flows, ea_rr_u64(g, "flows"));
+        scans += ea_rr_get(g, "scan") != NULL;
+        i = j;
+    }
+    qsort(fi->kid, fi->nkid, sizeof(*fi->kid), group_order);
+    if (ea_rr_set_u64(fi, "groups", fi->nkid) != 0 || ea_rr_set_u64(fi, "flows", flows) != 0 ||
+        ea_rr_set_u64(fi, "scans", scans) != 0)
+        goto fail;
+    free(v);
+    return fi;
+fail:
+    free(v);
+    ea_rr_node_free(fi);
     return NULL;
 }
 
-static xmlNodePtr next_named(xmlNodePtr c, const char *name)
-{
-    for (c = c ? c->next : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST name))
-            return c;
-    return NULL;
-}
-
-static uint64_t get_u64(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    uint64_t r = v ? strtoull((const char *)v, NULL, 10) : 0;
-    xmlFree(v);
-    return r;
-}
-
-static void set_u64(xmlNodePtr n, const char *name, uint64_t v)
-{
-    char b[24];
-    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-    xmlSetProp(n, BAD_CAST name, BAD_CAST b);
-}
-
-/* 1 when attribute 'name' of a and b is the same (both absent counts as the same). */
-static int same_prop(xmlNodePtr a, xmlNodePtr b, const char *name)
-{
-    xmlChar *x = xmlGetProp(a, BAD_CAST name), *y = xmlGetProp(b, BAD_CAST name);
-    int same = (!x && !y) || (x && y && xmlStrEqual(x, y));
-    xmlFree(x);
-    xmlFree(y);
-    return same;
-}
-
-/* Keeps the smaller (keep_max 0) or larger ISO 8601 time of a and b in a's attribute. */
-static void merge_time(xmlNodePtr a, xmlNodePtr b, const char *name, int keep_max)
-{
-    xmlChar *x = xmlGetProp(a, BAD_CAST name), *y = xmlGetProp(b, BAD_CAST name);
-    /* Same fixed-width UTC format: string order is time order. */
-    if (y && (!x || (keep_max ? xmlStrcmp(y, x) > 0 : xmlStrcmp(y, x) < 0)))
-        xmlSetProp(a, BAD_CAST name, y);
-    xmlFree(x);
-    xmlFree(y);
-}
-
-/* The verdict, or the rule status, whose name s is; -1 for none (or NULL). */
-static int verdict_index(const xmlChar *s)
-{
-    for (int x = 0; s && x < EA_V__COUNT; x++)
-        if (xmlStrEqual(s, BAD_CAST ea_verdict_name((enum ea_verdict)x)))
-            return x;
-    return -1;
-}
-
-static int status_index(const xmlChar *s)
-{
-    for (int x = 0; s && x < EA_RS__COUNT; x++)
-        if (xmlStrEqual(s, BAD_CAST ea_rule_status_name((enum ea_rule_status)x)))
-            return x;
-    return -1;
-}
-
-static int status_rank(const xmlChar *s)
+static int status_rank(const char *s)
 {
     if (!s)
         return -1;
-    if (xmlStrEqual(s, BAD_CAST "observed"))
+    if (strcmp(s, "observed") == 0)
         return 3;
-    if (xmlStrEqual(s, BAD_CAST "blocked"))
+    if (strcmp(s, "blocked") == 0)
         return 2;
-    if (xmlStrEqual(s, BAD_CAST "not-observed"))
-        return 1;
-    return 0;   /* unconfigured */
-}
-
-/*
- * Loads and validates one report: no network, no DTD, no entity expansion,
- * libxml2's default size limits (a report is no huge document); a DOCTYPE is
- * refused. Returns the document (caller frees) or NULL with one line in err.
- */
-static xmlDocPtr load_report(const char *path, xmlRelaxNGPtr schema, char *err, size_t errlen)
-{
-    xmlDocPtr d = NULL;
-    xmlRelaxNGValidCtxtPtr v = NULL;
-    long doctype_line = 0;
-    int ok = 0;
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto out;
-    }
-    ctxt->_private = &doctype_line;
-    ctxt->sax->internalSubset = ea_xml_refuse_doctype;
-    d = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-    if (doctype_line || (d && (d->intSubset || d->extSubset))) {
-        snprintf(err, errlen, "%s:%ld: DOCTYPE declarations are not allowed", path,
-                 doctype_line ? doctype_line : 1L);
-        goto out;
-    }
-    if (!d) {
-        snprintf(err, errlen, "%s: not a readable XML file", path);
-        goto out;
-    }
-    v = xmlRelaxNGNewValidCtxt(schema);
-    if (!v || xmlRelaxNGValidateDoc(v, d) != 0) {
-        snprintf(err, errlen, "%s: not a valid edgeaudit report (reports/edgeaudit-report.rng)", path);
-        goto out;
-    }
-    ok = 1;
-out:
-    if (!ok) {
-        xmlFreeDoc(d);
-        d = NULL;
-    }
-    xmlRelaxNGFreeValidCtxt(v);
-    xmlFreeParserCtxt(ctxt);
-    return d;
-}
-
-/* "observed N of M rules": the summary's and each pack's counts, from the merged rule statuses. */
-static void merge_observed(xmlNodePtr root, uint64_t observed)
-{
-    xmlNodePtr rules = child(root, "rules");
-    uint64_t nrules = 0;
-    for (xmlNodePtr r = child(rules, "rule"); r; r = next_named(r, "rule"))
-        nrules++;
-    set_u64(child(root, "summary"), "observed", observed);
-    set_u64(child(root, "summary"), "rules", nrules);
-    for (xmlNodePtr p = child(rules, "pack"); p; p = next_named(p, "pack")) {
-        xmlChar *name = xmlGetProp(p, BAD_CAST "name");
-        uint64_t n = 0;
-        for (xmlNodePtr r = child(rules, "rule"); r; r = next_named(r, "rule")) {
-            xmlChar *pk = xmlGetProp(r, BAD_CAST "pack"), *st = xmlGetProp(r, BAD_CAST "status");
-            n += name && pk && st && xmlStrEqual(pk, name) && xmlStrEqual(st, BAD_CAST "observed");
-            xmlFree(pk);
-            xmlFree(st);
-        }
-        xmlFree(name);
-        set_u64(p, "observed", n);
-    }
-}
-
-/* The rules of b must be those of a, in the same order: id, roles, transport, ports, protocol. */
-static int same_rules(xmlDocPtr a, xmlDocPtr b)
-{
-    static const char *const keys[] = { "id", "protocol", "security", "transport", "ports",
-                                        "source", "destination", "pack" };
-    xmlNodePtr ra = child(child(xmlDocGetRootElement(a), "rules"), "rule");
-    xmlNodePtr rb = child(child(xmlDocGetRootElement(b), "rules"), "rule");
-    for (; ra && rb; ra = next_named(ra, "rule"), rb = next_named(rb, "rule"))
-        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-            if (!same_prop(ra, rb, keys[k]))
-                return 0;
-    return !ra && !rb;
-}
-
-struct flow_ref {
-    xmlNodePtr node;
-    xmlChar *first;
-    size_t doc;
-    uint64_t old_id;
-};
-
-static int flow_ref_cmp(const void *pa, const void *pb)
-{
-    const struct flow_ref *a = pa, *b = pb;
-    int c = xmlStrcmp(a->first, b->first);
-    if (c)
-        return c;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return a->old_id < b->old_id ? -1 : a->old_id > b->old_id;
-}
-
-/* Where one input flow went: (input, id in that input) -> id in the merged report. */
-struct id_map {
-    size_t doc;
-    uint64_t old_id;
-    uint64_t new_id;
-};
-
-static int id_map_cmp(const void *pa, const void *pb)
-{
-    const struct id_map *a = pa, *b = pb;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return a->old_id < b->old_id ? -1 : a->old_id > b->old_id;
-}
-
-/* The merged id of flow old_id of input doc; 0 when that input lists no such flow. */
-static uint64_t id_lookup(const struct id_map *map, size_t n, size_t doc, uint64_t old_id)
-{
-    struct id_map key = { doc, old_id, 0 };
-    const struct id_map *m = n ? bsearch(&key, map, n, sizeof(*map), id_map_cmp) : NULL;
-    return m ? m->new_id : 0;
+    return strcmp(s, "not-observed") == 0 ? 1 : 0;
 }
 
 static int u64_cmp(const void *pa, const void *pb)
@@ -241,422 +509,549 @@ static int u64_cmp(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-/*
- * Sums the numeric attributes of element b into those of element a; one
- * absent from a (flows-dropped of a later live report) is set from b.
- */
-static void sum_attrs(xmlNodePtr a, xmlNodePtr b)
+/* A list of ids as "1 2 3" into a new string; NULL on out-of-memory. */
+static char *id_list(const uint64_t *ids, size_t n)
 {
-    for (xmlAttrPtr p = b->properties; p; p = p->next) {
-        const char *name = (const char *)p->name;
-        set_u64(a, name, get_u64(a, name) + get_u64(b, name));   /* absent in a reads 0 */
-    }
+    char *s = malloc(n * 21 + 1);
+    size_t at = 0;
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (size_t e = 0; e < n; e++)
+        at += (size_t)snprintf(s + at, 22, e ? " %llu" : "%llu", (unsigned long long)ids[e]);
+    return s;
 }
 
-/* The capture element: sources and link types joined, counters and loss summed. */
-static void merge_capture(xmlNodePtr out, xmlDocPtr *docs, size_t n)
+/* Rule number j (from 0) of report r, or NULL. */
+static const struct ea_rr_node *nth_rule(const struct ea_report *r, size_t j)
 {
-    for (size_t d = 1; d < n; d++) {
-        xmlNodePtr in = child(xmlDocGetRootElement(docs[d]), "capture");
-        set_u64(out, "packets", get_u64(out, "packets") + get_u64(in, "packets"));
-        set_u64(out, "bytes", get_u64(out, "bytes") + get_u64(in, "bytes"));
-        merge_time(out, in, "first", 0);
-        merge_time(out, in, "last", 1);
-        xmlChar *pv = xmlGetProp(in, BAD_CAST "partial");
-        if (pv)
-            xmlSetProp(out, BAD_CAST "partial", pv);
-        xmlFree(pv);
-
-        /* New children go after the last of their kind in out, keeping the schema's order. */
-        xmlNodePtr last_src = NULL, last_lt = NULL;
-        for (xmlNodePtr c = out->children; c; c = c->next) {
-            if (xmlStrEqual(c->name, BAD_CAST "source"))
-                last_src = c;
-            if (xmlStrEqual(c->name, BAD_CAST "link-type"))
-                last_lt = c;
-        }
-        for (xmlNodePtr c = in->children; c; c = c->next) {
-            if (c->type != XML_ELEMENT_NODE)
-                continue;
-            if (xmlStrEqual(c->name, BAD_CAST "source")) {
-                xmlNodePtr cp = xmlCopyNode(c, 1);
-                last_src = last_src ? xmlAddNextSibling(last_src, cp) : xmlAddPrevSibling(out->children, cp);
-            } else if (xmlStrEqual(c->name, BAD_CAST "link-type")) {
-                int have = 0;
-                for (xmlNodePtr o = child(out, "link-type"); o; o = next_named(o, "link-type"))
-                    have |= same_prop(o, c, "dlt");
-                if (!have) {
-                    xmlNodePtr cp = xmlCopyNode(c, 1);
-                    xmlNodePtr after = last_lt ? last_lt : last_src;
-                    last_lt = xmlAddNextSibling(after, cp);
-                }
-            } else if (xmlStrEqual(c->name, BAD_CAST "loss")) {
-                xmlNodePtr o = child(out, "loss");
-                if (o) {
-                    sum_attrs(o, c);
-                } else {
-                    xmlNodePtr after = last_lt ? last_lt : last_src;
-                    xmlAddNextSibling(after, xmlCopyNode(c, 1));
-                }
-            } else if (xmlStrEqual(c->name, BAD_CAST "error")) {
-                if (!child(out, "error")) {
-                    xmlNodePtr cnt = child(out, "counters");
-                    xmlAddPrevSibling(cnt, xmlCopyNode(c, 1));
-                }
-            } else if (xmlStrEqual(c->name, BAD_CAST "counters")) {
-                /* flows (seen, listed or not) summed; flows-peak becomes a sum, an upper bound */
-                sum_attrs(child(out, "counters"), c);
-            } else if (xmlStrEqual(c->name, BAD_CAST "malformed")) {
-                xmlNodePtr o = child(out, "malformed");
-                for (; o && !same_prop(o, c, "kind"); o = next_named(o, "malformed"))
-                    ;
-                if (o)
-                    set_u64(o, "count", get_u64(o, "count") + get_u64(c, "count"));
-                else
-                    xmlAddChild(out, xmlCopyNode(c, 1));
-            }
-        }
-    }
-    xmlNodePtr loss = child(out, "loss");
-    if (loss) {
-        uint64_t recv = get_u64(loss, "received"), drop = get_u64(loss, "dropped"),
-                 ifd = get_u64(loss, "if-dropped");
-        int inc = ea_loss_incomplete(drop + ifd, recv + ifd);
-        for (size_t d = 0; d < n; d++) {
-            xmlChar *v = xmlGetProp(child(xmlDocGetRootElement(docs[d]), "capture"), BAD_CAST "incomplete");
-            inc |= v != NULL;
-            xmlFree(v);
-        }
-        if (inc)
-            xmlSetProp(out, BAD_CAST "incomplete", BAD_CAST "true");
-    }
+    const struct ea_rr_node *rules = ea_rr_find(r->root, "rules");
+    size_t at = 0;
+    for (size_t x = 0; ea_rr_child(rules, "rule", &at); x++, at++)
+        if (x == j)
+            return rules->kid[at];
+    return NULL;
 }
 
-/* What merge_docs carries from one step to the next. */
-struct merge_ctx {
-    xmlDocPtr *docs;
-    size_t n;
-    struct id_map *idmap;   /* owned: sorted by (doc, old_id) for id_lookup */
-    size_t total;           /* flows in all inputs */
-    uint64_t *ev;           /* owned: at most EA_EVIDENCE_MAX ids of each input for one rule */
-    xmlNodePtr *rin;        /* owned array; rin[d]: input d's rule matching the current one */
-    uint64_t statuses[EA_RS__COUNT];
-};
-
-/*
- * Flows of every input (the first input's are out's own) into out's <flows>,
- * ordered by first packet and renumbered from 1; m->idmap maps the old ids.
- * 0, or -1 on out-of-memory.
- */
-static int merge_flows(xmlDocPtr out, struct merge_ctx *m)
+/* Rule j's evidence: every input's ids as merged ranks, each once, the k smallest. 0 or -1. */
+static int rule_evidence(const struct mctx *m, size_t j, struct ea_rr_node *ev, uint64_t total)
 {
+    size_t nev = 0, cap = 0;
+    uint64_t *ids = NULL;
     int rc = -1;
-    size_t total = 0;
-    struct flow_ref *refs = NULL;   /* owned, with each first */
-    for (size_t d = 0; d < m->n; d++) {
-        xmlDocPtr src = d ? m->docs[d] : out;
-        for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
-             f = next_named(f, "flow"))
-            total++;
-    }
-    refs = calloc(total + 1, sizeof(*refs));
-    m->idmap = calloc(total + 1, sizeof(*m->idmap));
-    if (!refs || !m->idmap)
-        goto out;
-    size_t k = 0;
-    for (size_t d = 0; d < m->n; d++) {
-        xmlDocPtr src = d ? m->docs[d] : out;
-        for (xmlNodePtr f = child(child(xmlDocGetRootElement(src), "flows"), "flow"); f;
-             f = next_named(f, "flow")) {
-            refs[k].node = f;
-            refs[k].first = xmlGetProp(f, BAD_CAST "first");
-            refs[k].doc = d;
-            refs[k].old_id = get_u64(f, "id");
-            k++;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *e = ea_rr_find(nth_rule(m->in[i], j), "evidence");
+        const char *p = ea_rr_get(e, "flows");
+        for (size_t taken = 0; p && *p && taken < m->k; taken++) {
+            char *end;
+            uint64_t rk = rank_of(m, i, strtoull(p, &end, 10));
+            if (end == p)
+                break;
+            p = end;
+            if (!rk)
+                continue;   /* not listed (a live report's): dropped */
+            if (nev == cap) {
+                uint64_t *x = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*x));
+                if (!x)
+                    goto out;
+                ids = x;
+            }
+            ids[nev++] = rk;
         }
     }
-    qsort(refs, total, sizeof(*refs), flow_ref_cmp);
-    xmlNodePtr flows = child(xmlDocGetRootElement(out), "flows");
-    for (size_t i = 0; i < total; i++) {
-        xmlNodePtr f = refs[i].node;
-        m->idmap[i].doc = refs[i].doc;
-        m->idmap[i].old_id = refs[i].old_id;
-        m->idmap[i].new_id = i + 1;
-        if (refs[i].doc) {
-            /* From another document: copy first (a failed copy leaves the original in its
-             * document, which frees it), then unlink and free the original. */
-            xmlNodePtr cp = xmlDocCopyNode(f, out, 1);
-            if (!cp)
-                goto out;
-            xmlUnlinkNode(f);
-            xmlFreeNode(f);
-            f = cp;
-        } else {
-            xmlUnlinkNode(f);   /* out's own: moved to the end, in merged order */
-        }
-        refs[i].node = NULL;
-        set_u64(f, "id", i + 1);
-        xmlAddChild(flows, f);
-    }
-    qsort(m->idmap, total, sizeof(*m->idmap), id_map_cmp);
-    rc = 0;
+    if (nev)
+        qsort(ids, nev, sizeof(*ids), u64_cmp);
+    size_t u = 0;
+    for (size_t e = 0; e < nev; e++)
+        if (!u || ids[e] != ids[u - 1])
+            ids[u++] = ids[e];
+    u = u > m->k ? m->k : u;
+    char *list = id_list(ids, u);
+    if (list && ea_rr_set_u64(ev, "total", total) == 0 && ea_rr_set_u64(ev, "listed", u) == 0 &&
+        ea_rr_set(ev, "flows", list) == 0)
+        rc = 0;
+    free(list);
 out:
-    m->total = total;
-    if (refs)
-        for (size_t i = 0; i < total; i++)
-            xmlFree(refs[i].first);
-    free(refs);
+    free(ids);
     return rc;
 }
 
-/*
- * The evidence of one run: the total its status counts, the first ids (sorted,
- * each once, at most EA_EVIDENCE_MAX). 0, or -1 on out-of-memory.
- */
-static int write_evidence(xmlNodePtr e0, uint64_t *ev, size_t nev, uint64_t tot)
+/* Rule j (r0, a copy of the first input's): counters summed, times widened, best status, evidence. */
+static int merge_rule(struct mctx *m, size_t j, struct ea_rr_node *r0)
 {
-    qsort(ev, nev, sizeof(*ev), u64_cmp);
-    size_t uniq = 0;   /* an id listed twice (by a crafted report) is listed once */
-    for (size_t e = 0; e < nev; e++)
-        if (!uniq || ev[e] != ev[uniq - 1])
-            ev[uniq++] = ev[e];
-    nev = uniq;
-    if (nev > EA_EVIDENCE_MAX)
-        nev = EA_EVIDENCE_MAX;
-    if (!e0)
-        return 0;
-    char *ids = malloc(nev * 21 + 1);
-    if (!ids)
+    static const char *const sums[] = { "flows", "bytes", "allowed", "unverified", "blocked", "violations" };
+    const char *best = NULL, *first = NULL, *last = NULL;
+    int rc = 0;
+    for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < m->n; i++)
+            v = sadd(v, ea_rr_u64(nth_rule(m->in[i], j), sums[s]));
+        rc |= ea_rr_set_u64(r0, sums[s], v);
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *r = nth_rule(m->in[i], j);
+        const char *f = ea_rr_get(r, "first"), *l = ea_rr_get(r, "last"), *st = ea_rr_get(r, "status");
+        if (f && (!first || strcmp(f, first) < 0))
+            first = f;
+        if (l && (!last || strcmp(l, last) > 0))
+            last = l;
+        if (status_rank(st) > status_rank(best))
+            best = st;
+    }
+    if (first && last)   /* absent in the first input: set after the others (attribute order is free) */
+        rc |= ea_rr_set(r0, "first", first) | ea_rr_set(r0, "last", last);
+    rc |= ea_rr_set(r0, "status", best ? best : "unconfigured");
+    for (int x = 0; x < EA_RS__COUNT; x++)
+        if (strcmp(ea_rule_status_name((enum ea_rule_status)x), best ? best : "unconfigured") == 0)
+            m->statuses[x]++;
+    uint64_t al = sadd(ea_rr_u64(r0, "allowed"), ea_rr_u64(r0, "unverified")), bl = ea_rr_u64(r0, "blocked");
+    uint64_t tot = status_rank(best) == 2 ? bl : status_rank(best) == 3 ? sadd(al, bl) : al;
+    struct ea_rr_node *ev = ea_rr_find(r0, "evidence");
+    if (rc || (ev && rule_evidence(m, j, ev, tot) != 0))
         return -1;
-    size_t at = 0;
-    ids[0] = 0;
-    for (size_t e = 0; e < nev; e++)
-        at += (size_t)snprintf(ids + at, 22, e ? " %llu" : "%llu", (unsigned long long)ev[e]);
-    set_u64(e0, "total", tot);
-    set_u64(e0, "listed", nev);
-    xmlSetProp(e0, BAD_CAST "flows", BAD_CAST ids);
-    free(ids);
     return 0;
 }
 
-/* Input d's evidence ids of rule r, mapped to the new ids, appended to ev; the new count. */
-static size_t take_evidence(const struct merge_ctx *m, size_t d, xmlNodePtr r, size_t nev)
+/* <rules>: the first input's, each rule merged with its match in the others. NULL on out-of-memory. */
+static struct ea_rr_node *merge_rules(struct mctx *m)
 {
-    xmlNodePtr e = child(r, "evidence");
-    xmlChar *ids = e ? xmlGetProp(e, BAD_CAST "flows") : NULL;
-    size_t taken = 0;
-    for (char *p = (char *)ids; p && *p && taken < EA_EVIDENCE_MAX;) {
-        char *end;
-        uint64_t id = strtoull(p, &end, 10);
-        if (end == p)
-            break;
-        uint64_t nid = id_lookup(m->idmap, m->total, d, id);
-        if (nid) {
-            m->ev[nev++] = nid;
-            taken++;
+    struct ea_rr_node *rules = ea_rr_node_copy(ea_rr_find(m->in[0]->root, "rules"));
+    size_t j = 0;
+    for (size_t i = 0; rules && i < rules->nkid; i++)
+        if (strcmp(rules->kid[i]->name, "rule") == 0 && merge_rule(m, j++, rules->kid[i]) != 0) {
+            ea_rr_node_free(rules);
+            return NULL;
         }
-        p = end;
-    }
-    xmlFree(ids);
-    return nev;
+    return rules;
 }
 
-/*
- * One rule r0 of out with its match in every other input (m->rin): counters
- * summed, times widened, status by rank, evidence rewritten to new ids.
- * 0, or -1 on out-of-memory.
- */
-static int merge_rule(struct merge_ctx *m, xmlNodePtr r0)
+int ea_merge_same_rules(const struct ea_report *a, const struct ea_report *b)
 {
-    static const char *const sums[] = { "flows", "bytes", "allowed", "unverified", "blocked",
-                                        "violations" };
-    xmlChar *st = xmlGetProp(r0, BAD_CAST "status");
-    int best = status_rank(st);
-    xmlChar *best_s = st;
-    size_t nev = 0;
-    for (size_t d = 0; d < m->n; d++) {
-        xmlNodePtr r = d ? m->rin[d] : r0;
-        nev = take_evidence(m, d, r, nev);
-        if (!d)
-            continue;
-        for (size_t s = 0; s < sizeof(sums) / sizeof(sums[0]); s++)
-            set_u64(r0, sums[s], get_u64(r0, sums[s]) + get_u64(r, sums[s]));
-        merge_time(r0, r, "first", 0);   /* absent in r0: set (attribute order is free) */
-        merge_time(r0, r, "last", 1);
-        xmlChar *s = xmlGetProp(r, BAD_CAST "status");
-        if (status_rank(s) > best) {
-            best = status_rank(s);
-            if (best_s != st)
-                xmlFree(best_s);
-            best_s = s;
-        } else {
-            xmlFree(s);
+    static const char *const keys[] = { "id", "protocol", "security", "transport", "ports",
+                                        "source", "destination", "pack" };
+    const struct ea_rr_node *ra, *rb;
+    size_t j = 0;
+    for (; (ra = nth_rule(a, j)) && (rb = nth_rule(b, j)); j++)
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            const char *x = ea_rr_get(ra, keys[k]), *y = ea_rr_get(rb, keys[k]);
+            if ((x || y) && (!x || !y || strcmp(x, y) != 0))
+                return 0;
         }
-        m->rin[d] = next_named(r, "rule");
-    }
-    xmlSetProp(r0, BAD_CAST "status", best_s);
-    int bx = status_index(best_s);
-    if (bx >= 0)
-        m->statuses[bx]++;
-    if (best_s != st)
-        xmlFree(best_s);
-    xmlFree(st);
-    uint64_t al = get_u64(r0, "allowed") + get_u64(r0, "unverified"), bl = get_u64(r0, "blocked");
-    uint64_t tot = best == 2 ? bl : al + (best == 3 ? bl : 0);
-    return write_evidence(child(r0, "evidence"), m->ev, nev, tot);
+    return !nth_rule(a, j) && !nth_rule(b, j);
 }
 
-/*
- * Verdicts and blocked-required: the sums of the inputs' summaries, not a
- * recount of the listed flows (a live report lists only its last flows,
- * capture/counters/@flows-dropped). Statuses from the merged rules. The
- * result as ea_policy_has_findings decides; returns it (1 findings, 0 not).
- */
-static int merge_summary(xmlNodePtr root, const struct merge_ctx *m)
+/* Sums every numeric attribute of b into a (one absent from a is set from b). */
+static int sum_attrs(struct ea_rr_node *a, const struct ea_rr_node *b)
 {
-    uint64_t verdicts[EA_V__COUNT] = { 0 }, blocked_required = 0;
-    for (size_t d = 0; d < m->n; d++) {
-        xmlNodePtr in = child(xmlDocGetRootElement(m->docs[d]), "summary");
-        blocked_required += get_u64(in, "blocked-required");
-        for (xmlNodePtr v = child(in, "verdict"); v; v = next_named(v, "verdict")) {
-            xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
-            int x = verdict_index(nm);
-            if (x >= 0)
-                verdicts[x] += get_u64(v, "count");
-            xmlFree(nm);
-        }
-    }
-    xmlNodePtr sum = child(root, "summary");
-    for (xmlNodePtr v = child(sum, "verdict"); v; v = next_named(v, "verdict")) {
-        xmlChar *nm = xmlGetProp(v, BAD_CAST "name");
-        int x = verdict_index(nm);
-        if (x >= 0)
-            set_u64(v, "count", verdicts[x]);
-        xmlFree(nm);
-    }
-    for (xmlNodePtr s = child(sum, "status"); s; s = next_named(s, "status")) {
-        xmlChar *nm = xmlGetProp(s, BAD_CAST "name");
-        int x = status_index(nm);
-        if (x >= 0)
-            set_u64(s, "count", m->statuses[x]);
-        xmlFree(nm);
-    }
-    set_u64(sum, "blocked-required", blocked_required);
-    merge_observed(root, m->statuses[EA_RS_OBSERVED]);
-    int findings = ea_findings(verdicts, blocked_required, m->statuses);
-    xmlSetProp(sum, BAD_CAST "result", BAD_CAST (findings ? "findings" : "compliant"));
-    return findings;
-}
-
-/*
- * Merges docs[1..n-1] into out (a copy of docs[0]). Returns 1 when the
- * merged audit has findings, 0 when compliant, -1 on out-of-memory.
- */
-static int merge_docs(xmlDocPtr out, xmlDocPtr *docs, size_t n)
-{
-    int rc = -1;
-    xmlNodePtr root = xmlDocGetRootElement(out);
-    struct merge_ctx m = { .docs = docs, .n = n };
-
-    if (n == 0)   /* the caller refuses an empty list; said here for the analyser */
-        return -1;
-    if (merge_flows(out, &m) != 0)
-        goto out;
-    m.ev = malloc((EA_EVIDENCE_MAX * n + 1) * sizeof(*m.ev));
-    m.rin = calloc(n, sizeof(*m.rin));
-    if (!m.ev || !m.rin)
-        goto out;
-    for (size_t d = 1; d < n; d++)
-        m.rin[d] = child(child(xmlDocGetRootElement(docs[d]), "rules"), "rule");
-    for (xmlNodePtr r0 = child(child(root, "rules"), "rule"); r0; r0 = next_named(r0, "rule"))
-        if (merge_rule(&m, r0) != 0)
-            goto out;
-    merge_capture(child(root, "capture"), docs, n);
-    rc = merge_summary(root, &m);
-out:
-    free(m.idmap);
-    free(m.ev);
-    free(m.rin);
+    int rc = 0;
+    for (size_t i = 0; i < b->nattr; i++)
+        rc |= ea_rr_set_u64(a, b->attr[2 * i], sadd(ea_rr_u64(a, b->attr[2 * i]), ea_rr_u64(b, b->attr[2 * i])));
     return rc;
 }
 
-/* One element and its subtree, through the same writer the reports come from (same bytes). */
-static int write_node(xmlTextWriterPtr w, xmlNodePtr n)
+/* The children of every input's capture, sorted into out's (source, link-type, loss, error, counters, malformed). */
+static int capture_children(const struct mctx *m, struct ea_rr_node *part[6])
 {
-    if (xmlTextWriterStartElement(w, n->name) < 0)
-        return -1;
-    for (xmlAttrPtr a = n->properties; a; a = a->next) {
-        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-        int rc = xmlTextWriterWriteAttribute(w, a->name, v ? v : BAD_CAST "");
-        xmlFree(v);
-        if (rc < 0)
-            return -1;
+    static const char *const kinds[6] = { "source", "link-type", "loss", "error", "counters", "malformed" };
+    int rc = 0;
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        const struct ea_rr_node *c = ea_rr_find(m->in[i]->root, "capture");
+        for (size_t j = 0; c && j < c->nkid && !rc; j++) {
+            const struct ea_rr_node *k = c->kid[j];
+            size_t x = 0, at = 0;
+            while (x < 6 && strcmp(k->name, kinds[x]) != 0)
+                x++;
+            if (x == 6)
+                continue;
+            struct ea_rr_node *have = NULL;   /* what k adds to, when it adds up */
+            if (x == 1 || x == 5) {
+                const char *by = x == 1 ? "dlt" : "kind";
+                for (at = 0; (have = ea_rr_child(part[x], kinds[x], &at)) != NULL; at++)
+                    if (strcmp(attr_or(have, by, ""), attr_or(k, by, "")) == 0)
+                        break;
+            } else if (x >= 2) {
+                have = ea_rr_find(part[x], kinds[x]);
+            }
+            if (have && x == 5)
+                rc |= ea_rr_set_u64(have, "count", sadd(ea_rr_u64(have, "count"), ea_rr_u64(k, "count")));
+            else if (have && (x == 2 || x == 4))
+                rc |= sum_attrs(have, k);
+            else if (!have) {
+                struct ea_rr_node *cp = ea_rr_node_copy(k);
+                if (!cp || ea_rr_add(part[x], cp) != 0) {
+                    ea_rr_node_free(cp);
+                    rc = -1;
+                }
+            }
+        }
     }
-    for (xmlNodePtr c = n->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && write_node(w, c) < 0)
-            return -1;
-        if (c->type == XML_TEXT_NODE && xmlTextWriterWriteString(w, c->content) < 0)
-            return -1;
-    }
-    return xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+    return rc;
 }
 
-/* The document as report-xml.c writes it (indented by two spaces); NULL on out-of-memory. */
-static char *serialise(xmlDocPtr doc, size_t *len)
+/* Packets and bytes summed, the window widened, partial and incomplete when any input was. */
+static int capture_attrs(const struct mctx *m, struct ea_rr_node *out)
 {
-    char *out = NULL;
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-    if (!w)
-        goto done;
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-    if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
-        write_node(w, xmlDocGetRootElement(doc)) < 0 || xmlTextWriterEndDocument(w) < 0)
-        goto done;
-    xmlFreeTextWriter(w);
-    w = NULL;
-    *len = (size_t)xmlBufferLength(buf);
-    out = (char *)xmlBufferDetach(buf);
-done:
-    if (w)
-        xmlFreeTextWriter(w);
-    xmlBufferFree(buf);
+    const char *first = NULL, *last = NULL;
+    uint64_t packets = 0, bytes = 0;
+    int rc = 0, partial = 0, incomplete = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *c = ea_rr_find(m->in[i]->root, "capture");
+        const char *f = ea_rr_get(c, "first"), *l = ea_rr_get(c, "last");
+        packets = sadd(packets, ea_rr_u64(c, "packets"));
+        bytes = sadd(bytes, ea_rr_u64(c, "bytes"));
+        first = f && (!first || strcmp(f, first) < 0) ? f : first;
+        last = l && (!last || strcmp(l, last) > 0) ? l : last;
+        partial |= ea_rr_get(c, "partial") != NULL;
+        incomplete |= ea_rr_get(c, "incomplete") != NULL;
+    }
+    rc |= ea_rr_set_u64(out, "packets", packets) | ea_rr_set_u64(out, "bytes", bytes);
+    if (first && last)
+        rc |= ea_rr_set(out, "first", first) | ea_rr_set(out, "last", last);
+    if (partial)
+        rc |= ea_rr_set(out, "partial", "true");
+    const struct ea_rr_node *loss = ea_rr_find(out, "loss");
+    if (loss && ea_loss_incomplete(sadd(ea_rr_u64(loss, "dropped"), ea_rr_u64(loss, "if-dropped")),
+                                   sadd(ea_rr_u64(loss, "received"), ea_rr_u64(loss, "if-dropped"))))
+        incomplete = 1;
+    if (incomplete)
+        rc |= ea_rr_set(out, "incomplete", "true");
+    return rc ? -1 : 0;
+}
+
+/* <capture>: sources of every input, link types united, loss, counters and malformed summed. */
+static struct ea_rr_node *merge_capture(const struct mctx *m)
+{
+    struct ea_rr_node *part[6] = { NULL }, *out = ea_rr_node_copy(ea_rr_find(m->in[0]->root, "capture"));
+    int ok = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < out->nkid; i++)
+        ea_rr_node_free(out->kid[i]);
+    out->nkid = 0;
+    for (size_t x = 0; x < 6; x++)
+        if (!(part[x] = ea_rr_node_new("part")))
+            goto out;
+    if (capture_children(m, part) != 0)
+        goto out;
+    for (size_t x = 0; x < 6; x++) {   /* moved into out, in the schema's order */
+        for (size_t i = 0; i < part[x]->nkid; i++)
+            if (ea_rr_add(out, part[x]->kid[i]) != 0) {
+                for (; i < part[x]->nkid; i++)
+                    ea_rr_node_free(part[x]->kid[i]);
+                part[x]->nkid = 0;
+                goto out;
+            }
+        part[x]->nkid = 0;
+    }
+    ok = capture_attrs(m, out) == 0;
+out:
+    for (size_t x = 0; x < 6; x++)
+        ea_rr_node_free(part[x]);
+    if (!ok) {
+        ea_rr_node_free(out);
+        out = NULL;
+    }
     return out;
+}
+
+/* "observed N of M rules": the summary's and each pack's counts, from the merged statuses. */
+static int merge_observed(struct ea_rr_node *root, uint64_t observed)
+{
+    struct ea_rr_node *rules = ea_rr_find(root, "rules"), *sum = ea_rr_find(root, "summary");
+    int rc = ea_rr_set_u64(sum, "observed", observed) | ea_rr_set_u64(sum, "rules", ea_rr_count(rules, "rule"));
+    for (size_t p = 0; rules && p < rules->nkid; p++) {
+        if (strcmp(rules->kid[p]->name, "pack") != 0)
+            continue;
+        uint64_t n = 0;
+        for (size_t r = 0; r < rules->nkid; r++)
+            n += strcmp(rules->kid[r]->name, "rule") == 0 &&
+                 strcmp(attr_or(rules->kid[r], "pack", ""), attr_or(rules->kid[p], "name", "-")) == 0 &&
+                 strcmp(attr_or(rules->kid[r], "status", ""), "observed") == 0;
+        rc |= ea_rr_set_u64(rules->kid[p], "observed", n);
+    }
+    return rc;
+}
+
+/* The verdict whose name v is; -1 for none. */
+static int verdict_index(const char *v)
+{
+    for (int x = 0; v && x < EA_V__COUNT; x++)
+        if (strcmp(v, ea_verdict_name((enum ea_verdict)x)) == 0)
+            return x;
+    return -1;
+}
+
+/*
+ * <summary>: verdicts, blocked-required and finding-flows the sums of the
+ * inputs' (which count the flows no report lists), statuses from the merged
+ * rules, result as ea_findings decides. Returns 1 findings, 0 not, -1 oom.
+ */
+static int merge_summary(const struct mctx *m, struct ea_rr_node *root)
+{
+    uint64_t verdicts[EA_V__COUNT] = { 0 }, br = 0, ff = 0;
+    struct ea_rr_node *sum = ea_rr_find(root, "summary");
+    int rc = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *in = ea_rr_find(m->in[i]->root, "summary");
+        br = sadd(br, ea_rr_u64(in, "blocked-required"));
+        ff = sadd(ff, ea_rr_u64(in, "finding-flows"));
+        for (size_t j = 0; in && j < in->nkid; j++) {
+            int x = strcmp(in->kid[j]->name, "verdict") ? -1 : verdict_index(ea_rr_get(in->kid[j], "name"));
+            if (x >= 0)
+                verdicts[x] = sadd(verdicts[x], ea_rr_u64(in->kid[j], "count"));
+        }
+    }
+    for (size_t j = 0; sum && j < sum->nkid; j++) {
+        struct ea_rr_node *k = sum->kid[j];
+        int x = verdict_index(ea_rr_get(k, "name"));
+        for (int s = 0; strcmp(k->name, "status") == 0 && s < EA_RS__COUNT; s++)
+            if (strcmp(attr_or(k, "name", ""), ea_rule_status_name((enum ea_rule_status)s)) == 0)
+                rc |= ea_rr_set_u64(k, "count", m->statuses[s]);
+        if (strcmp(k->name, "verdict") == 0 && x >= 0)
+            rc |= ea_rr_set_u64(k, "count", verdicts[x]);
+    }
+    const struct ea_rr_node *fi = ea_rr_find(root, "findings");
+    rc |= ea_rr_set_u64(sum, "blocked-required", br) | merge_observed(root, m->statuses[EA_RS_OBSERVED]);
+    rc |= ea_rr_set_u64(sum, "groups", ea_rr_count(fi, "group")) | ea_rr_set_u64(sum, "finding-flows", ff);
+    rc |= ea_rr_set_u64(sum, "examples", m->k) | ea_rr_set(sum, "list-flows", "examples");
+    int findings = ea_findings(verdicts, br, m->statuses);
+    rc |= ea_rr_set(sum, "result", findings ? "findings" : "compliant");
+    return rc ? -1 : findings;
+}
+
+/* Rewrites a list of ranks ("3 7 9") as final ids; marks them named first when mark. */
+static int rewrite_ids(const struct mctx *m, struct ea_rr_node *n, const char *attr, int mark)
+{
+    const char *p = ea_rr_get(n, attr);
+    size_t cnt = 0;
+    uint64_t *ids = p ? calloc(strlen(p) / 2 + 2, sizeof(*ids)) : NULL;
+    if (!ids)
+        return p ? -1 : 0;
+    while (*p) {
+        char *end;
+        uint64_t r = strtoull(p, &end, 10);
+        if (end == p)
+            break;
+        p = end;
+        if (r >= 1 && r <= m->nflows) {
+            if (mark)
+                m->final[r - 1] = 1;
+            else
+                ids[cnt++] = m->final[r - 1];
+        }
+    }
+    char *list = mark ? NULL : id_list(ids, cnt);
+    int rc = mark ? 0 : list && ea_rr_set(n, attr, list) == 0 ? 0 : -1;
+    free(list);
+    free(ids);
+    return rc;
+}
+
+/* Every example and evidence list of root (marking when mark, else rewriting). */
+static int walk_ids(const struct mctx *m, struct ea_rr_node *root, int mark)
+{
+    int rc = 0;
+    struct ea_rr_node *fi = ea_rr_find(root, "findings"), *rules = ea_rr_find(root, "rules");
+    for (size_t i = 0; fi && i < fi->nkid; i++)
+        for (size_t j = 0; j < fi->kid[i]->nkid; j++)
+            if (strcmp(fi->kid[i]->kid[j]->name, "example") == 0)
+                rc |= rewrite_ids(m, fi->kid[i]->kid[j], "flow", mark);
+    for (size_t i = 0; rules && i < rules->nkid; i++) {
+        struct ea_rr_node *ev = ea_rr_find(rules->kid[i], "evidence");
+        if (ev)
+            rc |= rewrite_ids(m, ev, "flows", mark);
+    }
+    return rc;
+}
+
+/* <flows>: the flows still named, with their final ids 1..M in merged order. NULL on oom. */
+static struct ea_rr_node *merge_flow_list(struct mctx *m, struct ea_rr_node *root)
+{
+    struct ea_rr_node *fl = ea_rr_node_new("flows");
+    uint64_t total = 0, id = 0;
+    if (!fl || walk_ids(m, root, 1) != 0)
+        goto fail;
+    for (size_t r = 0; r < m->nflows; r++)
+        m->final[r] = m->final[r] ? ++id : 0;
+    if (walk_ids(m, root, 0) != 0)
+        goto fail;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ea_rr_node *in = ea_rr_find(m->in[i]->root, "flows");
+        total = sadd(total, ea_rr_get(in, "total") ? ea_rr_u64(in, "total") : m->in[i]->flows_read);
+    }
+    if (ea_rr_set(fl, "listed", "examples") != 0 || ea_rr_set_u64(fl, "total", total) != 0)
+        goto fail;
+    for (size_t r = 0; r < m->nflows; r++) {
+        if (!m->final[r])
+            continue;
+        struct ea_rr_node *f = ea_rr_node_copy(m->flows[r].flow);
+        if (!f || ea_rr_set_u64(f, "id", m->final[r]) != 0 || ea_rr_add(fl, f) != 0) {
+            ea_rr_node_free(f);
+            goto fail;
+        }
+    }
+    return fl;
+fail:
+    ea_rr_node_free(fl);
+    return NULL;
+}
+
+/* The root: the first input's attributes, then capture, summary, rules, findings and flows merged. */
+static int merge_tree(struct mctx *m, struct ea_rr_node *root)
+{
+    const struct ea_rr_node *r0 = m->in[0]->root;
+    struct ea_rr_node *part[5] = { NULL };
+    int rc = -1;
+    for (size_t i = 0; i < r0->nattr; i++)
+        if (ea_rr_set(root, r0->attr[2 * i], r0->attr[2 * i + 1]) != 0)
+            return -1;
+    part[0] = merge_capture(m);
+    part[1] = ea_rr_node_copy(ea_rr_find(r0, "summary"));
+    part[2] = merge_rules(m);
+    part[3] = merge_findings(m);
+    size_t x = 0;
+    for (; x < 4; x++)
+        if (!part[x] || ea_rr_add(root, part[x]) != 0)
+            goto out;
+    if (!(part[4] = merge_flow_list(m, root)) || ea_rr_add(root, part[4]) != 0)
+        goto out;
+    x = 5;
+    rc = merge_summary(m, root);
+out:
+    for (; x < 5; x++)   /* the parts not added to root */
+        ea_rr_node_free(part[x]);
+    return rc;
+}
+
+int ea_merge_reports(struct ea_report *const *in, size_t n, unsigned k, struct ea_rr_node **out)
+{
+    struct mctx m = { .n = n, .k = k };
+    struct ea_rr_node *root = NULL;
+    int rc = -1;
+    *out = NULL;
+    if (n == 0 || !(m.in = malloc(n * sizeof(*m.in))))
+        return -1;
+    memcpy(m.in, in, n * sizeof(*m.in));
+    qsort(m.in, n, sizeof(*m.in), report_cmp);   /* the same whatever the order given */
+    for (size_t i = 0; i < n; i++) {
+        const struct ea_rr_node *s = ea_rr_find(in[i]->root, "summary");
+        if (ea_rr_get(s, "examples") && ea_rr_u64(s, "examples") < m.k)
+            m.k = (unsigned)ea_rr_u64(s, "examples");
+    }
+    if (m.k == UINT_MAX)
+        m.k = MERGE_K_DEFAULT;
+    root = ea_rr_node_new("edgeaudit-report");
+    if (!root || rank_flows(&m) != 0)
+        goto out;
+    rc = merge_tree(&m, root);
+out:
+    if (rc < 0)
+        ea_rr_node_free(root);
+    else
+        *out = root;
+    free(m.in);
+    free(m.flows);
+    free(m.map);
+    free(m.final);
+    return rc;
+}
+
+/* The report's generator, and its creation time and host unless deterministic. */
+static int stamp(struct ea_rr_node *root, int deterministic)
+{
+    int rc = ea_rr_set(root, "generator", "edgeaudit " PACKAGE_VERSION);
+    ea_rr_unset(root, "created");
+    ea_rr_unset(root, "host");
+    if (!deterministic) {
+        char host[256] = "", t[48];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        rc |= ea_rr_set(root, "created",
+                        ea_time_str((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, t, sizeof(t)));
+        if (gethostname(host, sizeof(host) - 1) == 0)
+            rc |= ea_rr_set(root, "host", host);
+    }
+    return rc;
+}
+
+int ea_merge_write(const struct ea_merge_outputs *o, struct ea_rr_node *root, const char *who)
+{
+    char err[ERRLEN];
+    size_t len = 0, jlen = 0;
+    struct ea_options opts;
+    int rc = -1;
+    char *json = NULL, *mem = stamp(root, o->deterministic) == 0 ? ea_rr_serialise(root, &len) : NULL;
+    memset(&opts, 0, sizeof(opts));
+    opts.datadir = o->datadir;
+    if (!mem || (o->json && !(json = ea_rr_json(root, &jlen)))) {
+        fprintf(stderr, "edgeaudit %s: out of memory\n", who);
+        rc = -2;
+        goto out;
+    }
+    if (o->xml && ea_write_atomic(o->xml, mem, len, err, sizeof(err)) != 0)
+        goto fail;
+    if (o->html && ea_report_html_render(&opts, o->html, mem, len, err, sizeof(err)) != 0)
+        goto fail;
+    if (o->json && ea_write_atomic(o->json, json, jlen, err, sizeof(err)) != 0)
+        goto fail;
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "edgeaudit %s: %s\n", who, err);
+out:
+    free(json);
+    free(mem);
+    return rc;
 }
 
 /* What the command line of edgeaudit merge asks for; the strings are argv's. */
 struct merge_args {
-    const char *xml_out, *html_out;
-    int deterministic, quiet;
-    struct ea_options o;        /* only datadir is used */
+    struct ea_merge_outputs out;
+    unsigned k;
+    int quiet;
     char **files;
     size_t n;
 };
+
+/* --examples K: 0..1000. */
+static int parse_k(const char *s, unsigned *k)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || *end || v > 1000 || *s == '-')
+        return -1;
+    *k = (unsigned)v;
+    return 0;
+}
 
 /* Parses argv into *a. Returns -1 to go on, else the exit code (usage printed). */
 static int merge_parse(int argc, char **argv, struct merge_args *a)
 {
     static const struct option lo[] = {
-        { "xml", required_argument, NULL, 'x' },
-        { "html", required_argument, NULL, 'H' },
-        { "deterministic", no_argument, NULL, 'd' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "datadir", required_argument, NULL, 'D' },
-        { "help", no_argument, NULL, 'h' },
+        { "xml", required_argument, NULL, 'x' },     { "html", required_argument, NULL, 'H' },
+        { "json", required_argument, NULL, 'j' },    { "examples", required_argument, NULL, 'k' },
+        { "deterministic", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
+        { "datadir", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int c;
     memset(a, 0, sizeof(*a));
+    a->k = UINT_MAX;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (c) {
-        case 'x': a->xml_out = optarg; break;
-        case 'H': a->html_out = optarg; break;
-        case 'd': a->deterministic = 1; break;
+        case 'x': a->out.xml = optarg; break;
+        case 'H': a->out.html = optarg; break;
+        case 'j': a->out.json = optarg; break;
+        case 'd': a->out.deterministic = 1; break;
         case 'q': a->quiet = 1; break;
-        case 'D': a->o.datadir = optarg; break;
+        case 'D': a->out.datadir = optarg; break;
+        case 'k':
+            if (parse_k(optarg, &a->k) == 0)
+                break;
+            fprintf(stderr, "edgeaudit merge: --examples wants a number from 0 to 1000, not '%s'\n", optarg);
+            return EA_EXIT_USAGE;
         case 'h': fputs(merge_usage, stdout); return EA_EXIT_COMPLIANT;
         default:
             fprintf(stderr, "edgeaudit merge: unknown or incomplete option '%s' (see edgeaudit merge --help)\n",
@@ -666,24 +1061,24 @@ static int merge_parse(int argc, char **argv, struct merge_args *a)
     }
     a->n = (size_t)(argc - optind);
     a->files = argv + optind;
-    if (a->n == 0 || (!a->xml_out && !a->html_out)) {
+    if (a->n == 0 || (!a->out.xml && !a->out.html && !a->out.json)) {
         fputs(merge_usage, stderr);
         return EA_EXIT_USAGE;
     }
     return -1;
 }
 
-/* Loads and validates every input into docs[] (n slots, NULL on entry); -1 with the error printed. */
-static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, xmlDocPtr *docs)
+/* Reads and validates every input into reps[] (n slots, NULL on entry); -1 with the error printed. */
+static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, struct ea_report **reps)
 {
     char err[ERRLEN];
     for (size_t i = 0; i < a->n; i++) {
-        docs[i] = load_report(a->files[i], schema, err, sizeof(err));
-        if (!docs[i]) {
+        reps[i] = ea_report_read(a->files[i], schema, err, sizeof(err));
+        if (!reps[i]) {
             fprintf(stderr, "edgeaudit merge: %s\n", err);
             return -1;
         }
-        if (i && !same_rules(docs[0], docs[i])) {
+        if (i && !ea_merge_same_rules(reps[0], reps[i])) {
             fprintf(stderr, "edgeaudit merge: %s: judged against other rules than %s; not merged\n",
                     a->files[i], a->files[0]);
             return -1;
@@ -692,96 +1087,44 @@ static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, xmlDocPtr 
     return 0;
 }
 
-/* The merged report's generator, and its creation time and host unless deterministic. */
-static void stamp(xmlDocPtr out, int deterministic)
-{
-    xmlNodePtr root = xmlDocGetRootElement(out);
-    xmlSetProp(root, BAD_CAST "generator", BAD_CAST "edgeaudit " PACKAGE_VERSION);
-    xmlUnsetProp(root, BAD_CAST "created");
-    xmlUnsetProp(root, BAD_CAST "host");
-    if (!deterministic) {
-        char host[256] = "", t[48];
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        xmlSetProp(root, BAD_CAST "created",
-                   BAD_CAST ea_time_str((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, t, sizeof(t)));
-        if (gethostname(host, sizeof(host) - 1) == 0)
-            xmlSetProp(root, BAD_CAST "host", BAD_CAST host);
-    }
-}
-
-/* Writes the merged document as --xml and --html ask; the exit code. */
-static int write_outputs(struct merge_args *a, xmlDocPtr out, int findings)
-{
-    char err[ERRLEN];
-    size_t len = 0;
-    int code = EA_EXIT_REPORT;
-    char *mem = serialise(out, &len);
-    if (!mem) {
-        fprintf(stderr, "edgeaudit merge: out of memory\n");
-        return EA_EXIT_USAGE;
-    }
-    if (a->xml_out && ea_write_atomic(a->xml_out, mem, len, err, sizeof(err)) != 0) {
-        fprintf(stderr, "edgeaudit merge: %s\n", err);
-        goto out;
-    }
-    if (a->html_out && ea_report_html_render(&a->o, a->html_out, mem, len, err, sizeof(err)) != 0) {
-        fprintf(stderr, "edgeaudit merge: %s\n", err);
-        goto out;
-    }
-    if (!a->quiet)
-        printf("edgeaudit merge: %zu reports: %s\n", a->n, findings ? "FINDINGS" : "compliant");
-    code = findings ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
-out:
-    free(mem);
-    return code;
-}
-
 int ea_merge_main(int argc, char **argv)
 {
     struct merge_args a;
+    char err[ERRLEN];
     int code = merge_parse(argc, argv, &a);
     if (code >= 0)
         return code;
     code = EA_EXIT_USAGE;
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    xmlDocPtr *docs = NULL, out = NULL;
-    xmlRelaxNGParserCtxtPtr pctx = NULL;
-    xmlRelaxNGPtr schema = NULL;
-    struct ea_xml_catch xml_errors = { .on_error = NULL };
-
-    /* libxml2 would print parse and schema errors itself; we say one line per file instead.
-       Released at out: the hooks are the process's, not this command's. */
-    ea_xml_catch_on(&xml_errors);
-    if (ea_find_datadir(&a.o, "reports", "edgeaudit-report.rng", dir, sizeof(dir)) != 0) {
-        fprintf(stderr, "edgeaudit merge: cannot find the report schema edgeaudit-report.rng (try --datadir)\n");
+    struct ea_report **reps = calloc(a.n, sizeof(*reps));
+    struct ea_rr_node *out = NULL;
+    struct ea_options o;
+    memset(&o, 0, sizeof(o));
+    o.datadir = a.out.datadir;
+    xmlRelaxNGPtr schema = reps ? ea_report_schema_load(&o, err, sizeof(err)) : NULL;
+    if (!schema) {
+        fprintf(stderr, "edgeaudit merge: %s\n", reps ? err : "out of memory");
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/edgeaudit-report.rng", dir);
-    pctx = xmlRelaxNGNewParserCtxt(path);
-    schema = pctx ? xmlRelaxNGParse(pctx) : NULL;
-    docs = calloc(a.n, sizeof(*docs));
-    if (!schema || !docs) {
-        fprintf(stderr, "edgeaudit merge: cannot load the report schema %s\n", path);
+    if (load_all(&a, schema, reps) < 0)
         goto out;
-    }
-    if (load_all(&a, schema, docs) < 0)
-        goto out;
-    out = xmlCopyDoc(docs[0], 1);
-    int findings = out ? merge_docs(out, docs, a.n) : -1;
+    int findings = ea_merge_reports(reps, a.n, a.k, &out);
     if (findings < 0) {
         fprintf(stderr, "edgeaudit merge: out of memory\n");
         goto out;
     }
-    stamp(out, a.deterministic);
-    code = write_outputs(&a, out, findings);
+    int wr = ea_merge_write(&a.out, out, "merge");
+    if (wr < 0) {
+        code = wr == -2 ? EA_EXIT_USAGE : EA_EXIT_REPORT;
+        goto out;
+    }
+    if (!a.quiet)
+        printf("edgeaudit merge: %zu reports: %s\n", a.n, findings ? "FINDINGS" : "compliant");
+    code = findings ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
 out:
-    xmlFreeDoc(out);
-    for (size_t i = 0; docs && i < a.n; i++)
-        xmlFreeDoc(docs[i]);
-    free(docs);
+    ea_rr_node_free(out);
+    for (size_t i = 0; reps && i < a.n; i++)
+        ea_report_free(reps[i]);
+    free(reps);
     xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pctx);
-    ea_xml_catch_off(&xml_errors);
     return code;
 }
