@@ -16,6 +16,7 @@
 #include "live.h"
 #include "live-report.h"
 #include "merge.h"
+#include "diff.h"
 #include "runmode-files.h"
 #include "util-file.h"
 #include "util-time.h"
@@ -120,12 +121,14 @@ static int write_reports(const struct ea_options *o, const struct ea_view *pl, c
     return rc;
 }
 
-/* edgeaudit merge REPORT... (merge.c), edgeaudit rules [--pack NAME] (rules-cmd.c): the exit
- * code, or -1 when argv names no subcommand. */
+/* edgeaudit merge REPORT... (merge.c), edgeaudit diff OLD NEW (diff.c), edgeaudit rules [--pack NAME]
+ * (rules-cmd.c): the exit code, or -1 when argv names no subcommand. */
 static int subcommand(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
         return ea_merge_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "diff") == 0)
+        return ea_diff_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "rules") == 0)
         return ea_rules_main(argc - 1, argv + 1, stdout, stderr);
     return -1;
@@ -140,7 +143,7 @@ int ea_app_main(int argc, char **argv)
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
-    int sub = subcommand(argc, argv);   /* edgeaudit merge, edgeaudit rules */
+    int sub = subcommand(argc, argv);   /* edgeaudit merge, diff, rules */
     if (sub >= 0)
         return sub;
     int prc = ea_options_parse(&o, argc, argv, err, sizeof(err));

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "merge.h"
+#include "group.h"
 #include "options.h"
 #include "policy.h"
 #include "pipeline.h"
@@ -625,6 +626,29 @@ static struct ea_rr_node *merge_rules(struct mctx *m)
     return rules;
 }
 
+int ea_merge_check_keys(const struct ea_report *r, const char *path, char *err, size_t errlen)
+{
+    const struct ea_rr_node *fi = ea_rr_find(r->root, "findings");
+    for (size_t i = 0; fi && i < fi->nkid; i++) {
+        const struct ea_rr_node *g = fi->kid[i];
+        struct ea_group_fields gf = {
+            attr_or(g, "verdict", ""), attr_or(g, "reason-code", ""), attr_or(g, "rules", ""),
+            attr_or(g, "transport", ""), attr_or(g, "responder", ""), attr_or(g, "initiator", ""),
+            attr_or(g, "app", ""), (unsigned)ea_rr_u64(g, "port"),
+        };
+        uint64_t key = 0;
+        if (strcmp(g->name, "group") != 0)
+            continue;
+        if (ea_group_key_parse(attr_or(g, "key", ""), &key) != 0 ||
+            key != ea_group_key(&gf, ea_rr_get(g, "scan") != NULL)) {
+            snprintf(err, errlen, "%s: group %s: its key is not the key of its fields", path,
+                     attr_or(g, "key", "(none)"));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int ea_merge_same_rules(const struct ea_report *a, const struct ea_report *b)
 {
     static const char *const keys[] = { "id", "protocol", "security", "transport", "ports",
@@ -1075,6 +1099,10 @@ static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, struct ea_
     for (size_t i = 0; i < a->n; i++) {
         reps[i] = ea_report_read(a->files[i], schema, err, sizeof(err));
         if (!reps[i]) {
+            fprintf(stderr, "edgeaudit merge: %s\n", err);
+            return -1;
+        }
+        if (ea_merge_check_keys(reps[i], a->files[i], err, sizeof(err)) != 0) {
             fprintf(stderr, "edgeaudit merge: %s\n", err);
             return -1;
         }

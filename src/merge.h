@@ -26,6 +26,13 @@
  */
 int ea_merge_reports(struct ea_report *const *in, size_t n, unsigned k, struct ea_rr_node **out);
 
+/*
+ * Checks that every group's key is the key of its fields (group.h): a merge
+ * adds up groups by key, so a report whose keys lie is refused. 0, or -1
+ * with one line "PATH: cause" in err.
+ */
+int ea_merge_check_keys(const struct ea_report *r, const char *path, char *err, size_t errlen);
+
 /* 1 when b's rules are a's (same ids, roles, transports, ports, protocols, packs, in order). */
 int ea_merge_same_rules(const struct ea_report *a, const struct ea_report *b);
 

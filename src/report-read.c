@@ -628,7 +628,8 @@ static int numeric(const char *elem, const char *name, const char *v)
         "status", "requests", "responses", "messages", "channel-data", "payload-type", "flows",
         "bytes", "allowed", "unverified", "blocked", "violations", "total", "listed", "rules",
         "observed", "packets", "initiators", "port", "flow", "count", "groups", "finding-flows",
-        "examples", "scans", "new", "persisting", "resolved", "changed", "worse",
+        "examples", "scans", "new", "persisting", "resolved", "new-findings", "rules-changed",
+        "rules-worse", "blocked-required", "groups-dropped",
     };
     if (!*v || strspn(v, "0123456789") != strlen(v) || (v[0] == '0' && v[1]))
         return 0;

@@ -31,6 +31,7 @@ void ea_test_add_perf(void);
 void ea_test_add_ndpi_glue(void);
 void ea_test_add_tls_start(void);
 void ea_test_add_group(void);
+void ea_test_add_report_read(void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 #define EA_SUITE(name, ...) do {                                         \

@@ -1,0 +1,344 @@
+/* diff.c: `edgeaudit diff OLD.xml NEW.xml`: groups new, persisting and resolved, rule status changes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diff.h"
+#include "merge.h"
+#include "options.h"
+
+#define ERRLEN 1024
+
+static const char diff_usage[] =
+    "usage: edgeaudit diff [--xml FILE] [--html FILE] [--json FILE] [--fail-on any|new]\n"
+    "                      [--deterministic] [--quiet] OLD.xml NEW.xml\n"
+    "  compares the report NEW with the baseline OLD: every finding group of NEW is new or\n"
+    "  persisting (by its key), groups of OLD gone are resolved, rule status changes are listed;\n"
+    "  the outputs are NEW with a <changes> section\n"
+    "exit status: 0 nothing to report, 1 findings (--fail-on new: only new finding groups or a\n"
+    "rule that got worse), 2 usage or input error, 3 report not written\n";
+
+static const char *attr_or(const struct ea_rr_node *n, const char *name, const char *dflt)
+{
+    const char *v = ea_rr_get(n, name);
+    return v ? v : dflt;
+}
+
+int ea_diff_status_rank(const char *status)
+{
+    if (status && strcmp(status, "blocked") == 0)
+        return 2;
+    return status && strcmp(status, "not-observed") == 0 ? 1 : 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of root's groups, sorted (borrowed strings, owned array); NULL on out-of-memory. */
+static const char **group_keys(const struct ea_rr_node *root, size_t *n)
+{
+    const struct ea_rr_node *fi = ea_rr_find(root, "findings");
+    const char **k = calloc(ea_rr_count(fi, "group") + 1, sizeof(*k));
+    size_t at = 0;
+    for (size_t i = 0; k && fi && i < fi->nkid; i++)
+        if (strcmp(fi->kid[i]->name, "group") == 0)
+            k[at++] = attr_or(fi->kid[i], "key", "");
+    if (k)
+        qsort(k, at, sizeof(*k), str_cmp);
+    *n = at;
+    return k;
+}
+
+static int has_key(const char **keys, size_t n, const char *key)
+{
+    return n && bsearch(&key, keys, n, sizeof(*keys), str_cmp) != NULL;
+}
+
+/* A finding: unexpected, or blocked on a port a rule requires (the group names the rule). */
+static int finding_group(const struct ea_rr_node *g)
+{
+    const char *v = attr_or(g, "verdict", "");
+    return strcmp(v, "unexpected") == 0 || (strcmp(v, "blocked") == 0 && *attr_or(g, "rules", ""));
+}
+
+/* change="new" or "persisting" on every group of root. 0 or -1 (oom). */
+static int mark_groups(struct ea_rr_node *root, const char **old, size_t nold, struct ea_diff_counts *c)
+{
+    struct ea_rr_node *fi = ea_rr_find(root, "findings");
+    for (size_t i = 0; fi && i < fi->nkid; i++) {
+        struct ea_rr_node *g = fi->kid[i];
+        if (strcmp(g->name, "group") != 0)
+            continue;
+        int kept = has_key(old, nold, attr_or(g, "key", ""));
+        if (ea_rr_set(g, "change", kept ? "persisting" : "new") != 0)
+            return -1;
+        c->persisting += kept;
+        c->added += !kept;
+        c->added_findings += !kept && finding_group(g);
+    }
+    return 0;
+}
+
+/* <resolved>: a group of OLD that NEW has not, its attributes and its reason in words. */
+static int add_resolved(struct ea_rr_node *ch, const struct ea_rr_node *old, const char **cur, size_t ncur,
+                        struct ea_diff_counts *c)
+{
+    const struct ea_rr_node *fi = ea_rr_find(old, "findings");
+    for (size_t i = 0; fi && i < fi->nkid; i++) {
+        const struct ea_rr_node *g = fi->kid[i], *words = ea_rr_find(g, "reason");
+        if (strcmp(g->name, "group") != 0 || has_key(cur, ncur, attr_or(g, "key", "")))
+            continue;
+        struct ea_rr_node *r = ea_rr_node_new("resolved");
+        int rc = r ? 0 : -1;
+        for (size_t a = 0; r && a < g->nattr; a++)
+            if (strcmp(g->attr[2 * a], "change") != 0)
+                rc |= ea_rr_set(r, g->attr[2 * a], g->attr[2 * a + 1]);
+        if (rc || ea_rr_set_text(r, words && words->text ? words->text : "") != 0 || ea_rr_add(ch, r) != 0) {
+            ea_rr_node_free(r);
+            return -1;
+        }
+        c->resolved++;
+    }
+    return 0;
+}
+
+/* The rule of root whose id is id, or NULL. */
+static const struct ea_rr_node *rule_by_id(const struct ea_rr_node *root, const char *id)
+{
+    const struct ea_rr_node *rules = ea_rr_find(root, "rules");
+    for (size_t i = 0; rules && i < rules->nkid; i++)
+        if (strcmp(rules->kid[i]->name, "rule") == 0 && strcmp(attr_or(rules->kid[i], "id", ""), id) == 0)
+            return rules->kid[i];
+    return NULL;
+}
+
+/* One <rule-change id from to worse> when the statuses differ ("absent" for a missing rule). */
+static int rule_change(struct ea_rr_node *ch, const char *id, const char *from, const char *to,
+                       struct ea_diff_counts *c)
+{
+    if (strcmp(from, to) == 0)
+        return 0;
+    int worse = ea_diff_status_rank(to) > ea_diff_status_rank(from);
+    struct ea_rr_node *r = ea_rr_node_new("rule-change");
+    if (!r || ea_rr_set(r, "id", id) != 0 || ea_rr_set(r, "from", from) != 0 || ea_rr_set(r, "to", to) != 0 ||
+        ea_rr_set(r, "worse", worse ? "yes" : "no") != 0 || ea_rr_add(ch, r) != 0) {
+        ea_rr_node_free(r);
+        return -1;
+    }
+    c->rules_changed++;
+    c->rules_worse += worse;
+    return 0;
+}
+
+/* Rule status changes: NEW's rules in their order, then the rules only OLD had. */
+static int add_rule_changes(struct ea_rr_node *ch, const struct ea_rr_node *old, const struct ea_rr_node *cur,
+                            struct ea_diff_counts *c)
+{
+    const struct ea_rr_node *rules = ea_rr_find(cur, "rules"), *orules = ea_rr_find(old, "rules");
+    int rc = 0;
+    for (size_t i = 0; rules && i < rules->nkid && !rc; i++) {
+        const struct ea_rr_node *r = rules->kid[i];
+        if (strcmp(r->name, "rule") != 0)
+            continue;
+        const struct ea_rr_node *o = rule_by_id(old, attr_or(r, "id", ""));
+        rc = rule_change(ch, attr_or(r, "id", ""), o ? attr_or(o, "status", "") : "absent",
+                         attr_or(r, "status", ""), c);
+    }
+    for (size_t i = 0; orules && i < orules->nkid && !rc; i++) {
+        const struct ea_rr_node *o = orules->kid[i];
+        if (strcmp(o->name, "rule") == 0 && !rule_by_id(cur, attr_or(o, "id", "")))
+            rc = rule_change(ch, attr_or(o, "id", ""), attr_or(o, "status", ""), "absent", c);
+    }
+    return rc;
+}
+
+/* The <changes> element's own attributes. */
+static int changes_attrs(struct ea_rr_node *ch, const char *baseline, const struct ea_rr_node *old,
+                         const struct ea_diff_counts *c)
+{
+    int rc = ea_rr_set(ch, "baseline", baseline);
+    if (ea_rr_get(old, "created"))
+        rc |= ea_rr_set(ch, "baseline-created", ea_rr_get(old, "created"));
+    rc |= ea_rr_set_u64(ch, "new", c->added) | ea_rr_set_u64(ch, "new-findings", c->added_findings);
+    rc |= ea_rr_set_u64(ch, "persisting", c->persisting) | ea_rr_set_u64(ch, "resolved", c->resolved);
+    rc |= ea_rr_set_u64(ch, "rules-changed", c->rules_changed) | ea_rr_set_u64(ch, "rules-worse", c->rules_worse);
+    return rc;
+}
+
+int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, const char *baseline,
+                    struct ea_rr_node **out, struct ea_diff_counts *c)
+{
+    size_t nold = 0, ncur = 0, at = 0;
+    const char **ok = group_keys(old->root, &nold), **ck = group_keys(cur->root, &ncur);
+    struct ea_rr_node *root = ok && ck ? ea_rr_node_copy(cur->root) : NULL, *ch = NULL;
+    int rc = -1;
+    memset(c, 0, sizeof(*c));
+    *out = NULL;
+    if (!root)
+        goto out;
+    if (ea_rr_child(root, "changes", &at)) {   /* a diff's output compared again: its changes go */
+        ea_rr_node_free(root->kid[at]);
+        memmove(&root->kid[at], &root->kid[at + 1], (root->nkid - at - 1) * sizeof(*root->kid));
+        root->nkid--;
+    }
+    at = 0;
+    if (!ea_rr_child(root, "summary", &at) || !(ch = ea_rr_node_new("changes")))
+        goto out;
+    if (mark_groups(root, ok, nold, c) != 0 || add_resolved(ch, old->root, ck, ncur, c) != 0 ||
+        add_rule_changes(ch, old->root, cur->root, c) != 0 || changes_attrs(ch, baseline, old->root, c) != 0 ||
+        ea_rr_insert(root, at + 1, ch) != 0)
+        goto out;
+    ch = NULL;
+    *out = root;
+    root = NULL;
+    rc = 0;
+out:
+    ea_rr_node_free(ch);
+    ea_rr_node_free(root);
+    free(ok);
+    free(ck);
+    return rc;
+}
+
+/* What the command line of edgeaudit diff asks for; the strings are argv's. */
+struct diff_args {
+    struct ea_merge_outputs out;
+    int fail_new, quiet;
+    const char *old, *cur;
+};
+
+/* Parses argv into *a. Returns -1 to go on, else the exit code (usage printed). */
+static int diff_parse(int argc, char **argv, struct diff_args *a)
+{
+    static const struct option lo[] = {
+        { "xml", required_argument, NULL, 'x' },     { "html", required_argument, NULL, 'H' },
+        { "json", required_argument, NULL, 'j' },    { "fail-on", required_argument, NULL, 'f' },
+        { "deterministic", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
+        { "datadir", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'x': a->out.xml = optarg; break;
+        case 'H': a->out.html = optarg; break;
+        case 'j': a->out.json = optarg; break;
+        case 'd': a->out.deterministic = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'D': a->out.datadir = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "any") == 0 || strcmp(optarg, "new") == 0) {
+                a->fail_new = strcmp(optarg, "new") == 0;
+                break;
+            }
+            fprintf(stderr, "edgeaudit diff: --fail-on wants any or new, not '%s'\n", optarg);
+            return EA_EXIT_USAGE;
+        case 'h': fputs(diff_usage, stdout); return EA_EXIT_COMPLIANT;
+        default:
+            fprintf(stderr, "edgeaudit diff: unknown or incomplete option '%s' (see edgeaudit diff --help)\n",
+                    argv[optind - 1]);
+            return EA_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fputs(diff_usage, stderr);
+        return EA_EXIT_USAGE;
+    }
+    a->old = argv[optind];
+    a->cur = argv[optind + 1];
+    return -1;
+}
+
+/* The terminal summary: the counts, then each new group, resolved group and rule change. */
+static void print_changes(const struct ea_rr_node *root, const char *old)
+{
+    const struct ea_rr_node *ch = ea_rr_find(root, "changes"), *fi = ea_rr_find(root, "findings");
+    printf("edgeaudit diff: since %s: %s new group(s) (%s of findings), %s persisting, %s resolved; "
+           "%s rule status change(s), %s worse\n", old, attr_or(ch, "new", "0"), attr_or(ch, "new-findings", "0"),
+           attr_or(ch, "persisting", "0"), attr_or(ch, "resolved", "0"), attr_or(ch, "rules-changed", "0"),
+           attr_or(ch, "rules-worse", "0"));
+    for (size_t i = 0; fi && i < fi->nkid; i++) {
+        const struct ea_rr_node *g = fi->kid[i];
+        if (strcmp(attr_or(g, "change", ""), "new") == 0)
+            printf("  new       %s %s %s %s port %s %s: %s flow(s) [%s]\n", attr_or(g, "verdict", ""),
+                   attr_or(g, "reason-code", ""), attr_or(g, "transport", ""), attr_or(g, "responder", ""),
+                   attr_or(g, "port", attr_or(g, "port-ranges", "")), attr_or(g, "app", ""),
+                   attr_or(g, "flows", "0"), attr_or(g, "key", ""));
+    }
+    for (size_t i = 0; ch && i < ch->nkid; i++) {
+        const struct ea_rr_node *r = ch->kid[i];
+        if (strcmp(r->name, "resolved") == 0)
+            printf("  resolved  %s %s %s %s port %s %s [%s]\n", attr_or(r, "verdict", ""),
+                   attr_or(r, "reason-code", ""), attr_or(r, "transport", ""), attr_or(r, "responder", ""),
+                   attr_or(r, "port", attr_or(r, "port-ranges", "")), attr_or(r, "app", ""), attr_or(r, "key", ""));
+        else
+            printf("  rule      %s: %s -> %s%s\n", attr_or(r, "id", ""), attr_or(r, "from", ""),
+                   attr_or(r, "to", ""), strcmp(attr_or(r, "worse", ""), "yes") == 0 ? " (worse)" : "");
+    }
+}
+
+/* Reads OLD and NEW into reps[0], reps[1]; -1 with the error printed. */
+static int diff_load(const struct diff_args *a, struct ea_report **reps)
+{
+    char err[ERRLEN];
+    struct ea_options o;
+    memset(&o, 0, sizeof(o));
+    o.datadir = a->out.datadir;
+    xmlRelaxNGPtr schema = ea_report_schema_load(&o, err, sizeof(err));
+    int rc = -1;
+    if (!schema)
+        goto out;
+    const char *files[2] = { a->old, a->cur };
+    for (int i = 0; i < 2; i++)
+        if (!(reps[i] = ea_report_read(files[i], schema, err, sizeof(err))) ||
+            ea_merge_check_keys(reps[i], files[i], err, sizeof(err)) != 0)
+            goto out;
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "edgeaudit diff: %s\n", err);
+    xmlRelaxNGFree(schema);
+    return rc;
+}
+
+int ea_diff_main(int argc, char **argv)
+{
+    struct diff_args a;
+    struct ea_report *reps[2] = { NULL, NULL };
+    struct ea_rr_node *out = NULL;
+    struct ea_diff_counts c;
+    int code = diff_parse(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    code = EA_EXIT_USAGE;
+    if (diff_load(&a, reps) != 0)
+        goto out;
+    if (ea_diff_reports(reps[0], reps[1], a.old, &out, &c) != 0) {
+        fprintf(stderr, "edgeaudit diff: out of memory\n");
+        goto out;
+    }
+    if (a.out.xml || a.out.html || a.out.json) {
+        int wr = ea_merge_write(&a.out, out, "diff");
+        if (wr < 0) {
+            code = wr == -2 ? EA_EXIT_USAGE : EA_EXIT_REPORT;
+            goto out;
+        }
+    }
+    if (!a.quiet)
+        print_changes(out, a.old);
+    if (a.fail_new)
+        code = c.added_findings || c.rules_worse ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+    else
+        code = strcmp(attr_or(ea_rr_find(out, "summary"), "result", ""), "findings") == 0 ? EA_EXIT_FINDINGS
+                                                                                          : EA_EXIT_COMPLIANT;
+out:
+    ea_rr_node_free(out);
+    ea_report_free(reps[0]);
+    ea_report_free(reps[1]);
+    return code;
+}

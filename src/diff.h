@@ -1,0 +1,41 @@
+/* diff.h: `edgeaudit diff OLD.xml NEW.xml`: what changed since a baseline report (issue 16). */
+#ifndef EA_DIFF_H
+#define EA_DIFF_H
+
+#include <stdint.h>
+#include "report-read.h"
+
+/* What a comparison found. */
+struct ea_diff_counts {
+    uint64_t added;             /* groups of NEW whose key OLD has not */
+    uint64_t added_findings;    /* of them: unexpected, or blocked on a port a rule requires */
+    uint64_t persisting;        /* groups of NEW whose key OLD has too */
+    uint64_t resolved;          /* groups of OLD whose key NEW has not */
+    uint64_t rules_changed;     /* rules whose status differs (a rule only on one side included) */
+    uint64_t rules_worse;       /* of them: worse (observed/unconfigured/absent < not-observed < blocked) */
+};
+
+/*
+ * Compares NEW with the baseline OLD (both read by ea_report_read). *out
+ * becomes a copy of NEW (caller frees with ea_rr_node_free) in which every
+ * group has change="new" or change="persisting" (by key), with a
+ * <changes baseline="BASELINE"> element after the summary listing the
+ * groups of OLD that are gone (<resolved>) and the rule status changes
+ * (<rule-change id from to worse>); a <changes> NEW had is replaced.
+ * Fills *c. Returns 0, or -1 on out-of-memory (*out NULL).
+ */
+int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, const char *baseline,
+                    struct ea_rr_node **out, struct ea_diff_counts *c);
+
+/* Rank of a rule status for "worse": observed, unconfigured and absent (NULL) 0, not-observed 1, blocked 2. */
+int ea_diff_status_rank(const char *status);
+
+/*
+ * The diff command: argv[0] is "diff", then options, OLD and NEW. Returns
+ * the exit code: 0 nothing to report, 1 findings (with --fail-on any, the
+ * default: NEW has findings; with --fail-on new: a new finding group or a
+ * rule got worse), 2 usage or input error, 3 report not written.
+ */
+int ea_diff_main(int argc, char **argv);
+
+#endif
