@@ -66,6 +66,7 @@ struct mctx {
     struct ea_report **in;   /* owned array, borrowed reports, in content order */
     size_t n;
     unsigned k;
+    int v1;                  /* version 1 reports: no groups, every flow listed, evidence up to 256 */
     struct fref *flows;      /* owned: every named flow, in merged order (rank - 1) */
     size_t nflows;
     struct idmap *map;       /* owned: sorted by (in, old) */
@@ -245,6 +246,8 @@ static int group_reason(struct ea_rr_node *g, const struct gref *run, size_t cnt
             words = w;
         }
     }
+    if (!words || !*words)   /* no input gave one */
+        return 0;
     struct ea_rr_node *r = ea_rr_node_new("reason");
     if (!r || ea_rr_set_text(r, words) != 0 || ea_rr_add(g, r) != 0) {
         ea_rr_node_free(r);
@@ -836,8 +839,10 @@ static int merge_summary(const struct mctx *m, struct ea_rr_node *root)
     }
     const struct ea_rr_node *fi = ea_rr_find(root, "findings");
     rc |= ea_rr_set_u64(sum, "blocked-required", br) | merge_observed(root, m->statuses[EA_RS_OBSERVED]);
-    rc |= ea_rr_set_u64(sum, "groups", ea_rr_count(fi, "group")) | ea_rr_set_u64(sum, "finding-flows", ff);
-    rc |= ea_rr_set_u64(sum, "examples", m->k) | ea_rr_set(sum, "list-flows", "examples");
+    if (!m->v1) {
+        rc |= ea_rr_set_u64(sum, "groups", ea_rr_count(fi, "group")) | ea_rr_set_u64(sum, "finding-flows", ff);
+        rc |= ea_rr_set_u64(sum, "examples", m->k) | ea_rr_set(sum, "list-flows", "examples");
+    }
     int findings = ea_findings(verdicts, br, m->statuses);
     rc |= ea_rr_set(sum, "result", findings ? "findings" : "compliant");
     return rc ? -1 : findings;
@@ -896,14 +901,14 @@ static struct ea_rr_node *merge_flow_list(struct mctx *m, struct ea_rr_node *roo
     if (!fl || walk_ids(m, root, 1) != 0)
         goto fail;
     for (size_t r = 0; r < m->nflows; r++)
-        m->final[r] = m->final[r] ? ++id : 0;
+        m->final[r] = m->final[r] || m->v1 ? ++id : 0;
     if (walk_ids(m, root, 0) != 0)
         goto fail;
     for (size_t i = 0; i < m->n; i++) {
         const struct ea_rr_node *in = ea_rr_find(m->in[i]->root, "flows");
         total = sadd(total, ea_rr_get(in, "total") ? ea_rr_u64(in, "total") : m->in[i]->flows_read);
     }
-    if (ea_rr_set(fl, "listed", "examples") != 0 || ea_rr_set_u64(fl, "total", total) != 0)
+    if (!m->v1 && (ea_rr_set(fl, "listed", "examples") != 0 || ea_rr_set_u64(fl, "total", total) != 0))
         goto fail;
     for (size_t r = 0; r < m->nflows; r++) {
         if (!m->final[r])
@@ -932,10 +937,10 @@ static int merge_tree(struct mctx *m, struct ea_rr_node *root)
     part[0] = merge_capture(m);
     part[1] = ea_rr_node_copy(ea_rr_find(r0, "summary"));
     part[2] = merge_rules(m);
-    part[3] = merge_findings(m);
+    part[3] = m->v1 ? NULL : merge_findings(m);   /* version 1 has no findings */
     size_t x = 0;
     for (; x < 4; x++)
-        if (!part[x] || ea_rr_add(root, part[x]) != 0)
+        if ((x != 3 || !m->v1) && (!part[x] || ea_rr_add(root, part[x]) != 0))
             goto out;
     if (!(part[4] = merge_flow_list(m, root)) || ea_rr_add(root, part[4]) != 0)
         goto out;
@@ -964,6 +969,9 @@ int ea_merge_reports(struct ea_report *const *in, size_t n, unsigned k, struct e
     }
     if (m.k == UINT_MAX)
         m.k = MERGE_K_DEFAULT;
+    m.v1 = strcmp(attr_or(in[0]->root, "version", ""), "1") == 0;
+    if (m.v1)   /* version 1 (until the writer writes 2): evidence lists up to 256 ids */
+        m.k = EA_EVIDENCE_MAX;
     root = ea_rr_node_new("edgeaudit-report");
     if (!root || rank_flows(&m) != 0)
         goto out;
@@ -1104,6 +1112,12 @@ static int load_all(const struct merge_args *a, xmlRelaxNGPtr schema, struct ea_
         }
         if (ea_merge_check_keys(reps[i], a->files[i], err, sizeof(err)) != 0) {
             fprintf(stderr, "edgeaudit merge: %s\n", err);
+            return -1;
+        }
+        const char *v0 = ea_rr_get(reps[0]->root, "version"), *vi = ea_rr_get(reps[i]->root, "version");
+        if (!v0 || !vi || strcmp(v0, vi) != 0) {
+            fprintf(stderr, "edgeaudit merge: %s: report version %s, %s is version %s; not merged\n",
+                    a->files[i], vi ? vi : "?", a->files[0], v0 ? v0 : "?");
             return -1;
         }
         if (i && !ea_merge_same_rules(reps[0], reps[i])) {

@@ -343,6 +343,8 @@ static int wanted(struct rd *s, int depth)
 {
     if (depth != 2 || !s->in_flows)
         return 1;
+    if (strcmp(ea_rr_get(s->rep->root, "version") ? ea_rr_get(s->rep->root, "version") : "", "1") == 0)
+        return 1;   /* version 1 (until the writer writes 2) has no groups: every flow is a finding's */
     const xmlChar *id = xmlTextReaderGetAttribute(s->r, BAD_CAST "id");
     uint64_t v = id ? strtoull((const char *)id, NULL, 10) : 0;
     xmlFree((xmlChar *)id);

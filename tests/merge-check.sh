@@ -11,8 +11,12 @@
 # points at the same flows, and whose summary and exit code follow; crafted
 # reports (evidence listing thousands of ids, ids up to 2^64-1, a live report
 # whose findings are no longer listed, a DOCTYPE, a failed node copy) are
-# merged safely; usage, input and write errors give exit 2 and 3. Needs
-# xmllint, python3 and a C compiler (an LD_PRELOAD stub).
+# merged safely; usage, input and write errors give exit 2 and 3. Version 2
+# reports (finding groups; tests/data/merge-v2-*.xml and the program's own
+# once it writes them) are checked by tests/merge-v2-check.py: groups of one
+# key add up, examples are the K earliest, the result is byte-identical
+# whatever the order of the inputs, and memory does not grow with the flows
+# a report lists. Needs xmllint, python3 and a C compiler (an LD_PRELOAD stub).
 # Ends with "N passed, N failed"; non-zero on failure.
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
@@ -39,15 +43,23 @@ report real-sip captures/real/sip.pcap
 report extra captures/own/sip-udp.pcap --site "$site" --rules rules/lync2013-edge.xml \
     --rules rules/examples/site-extra-rules.xml
 
-# One report merged alone comes back unchanged, exit code included.
+version() { sed -n 's/.*<edgeaudit-report version="\([0-9]*\)".*/\1/p' "$1" | head -n 1; }
+
+# One report merged alone comes back unchanged, exit code included (version 2: its listed flows
+# are renumbered 1..M, so merging the result again gives it back).
 for r in matrix partial sip turn real-sip extra; do
     (cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/$r.alone.xml" "$out/$r.xml")
     rc=$?
-    if cmp -s "$out/$r.xml" "$out/$r.alone.xml" && [ "$rc" = "$(cat "$out/$r.rc")" ]; then
-        ok "merge of $r alone gives it back (exit $rc)"
+    want=$out/$r.xml
+    if [ "$(version "$want")" = 2 ]; then
+        (cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/$r.again.xml" "$out/$r.alone.xml")
+        want=$out/$r.again.xml
+    fi
+    if cmp -s "$want" "$out/$r.alone.xml" && [ "$rc" = "$(cat "$out/$r.rc")" ]; then
+        ok "merge of $r alone gives it back (exit $rc, version $(version "$want"))"
     else
         bad "merge of $r alone differs (exit $rc, the run's $(cat "$out/$r.rc"))"
-        diff "$out/$r.xml" "$out/$r.alone.xml" | head -n 5
+        diff "$want" "$out/$r.alone.xml" | head -n 5
     fi
 done
 
@@ -58,6 +70,14 @@ check() {
         ok "$(basename "$o"): valid against the report schema"
     else
         bad "$(basename "$o"): not valid"; head -n 3 "$out/lint.log"
+    fi
+    if [ "$(version "$o")" = 2 ]; then
+        if python3 "$top/tests/merge-v2-check.py" "$o" "$rc" "$@" > "$out/py.log" 2>&1; then
+            ok "$(basename "$o"): groups, examples, flows, rules, summary and exit code follow from the inputs"
+        else
+            bad "$(basename "$o"): version 2 invariants"; tail -n 3 "$out/py.log"
+        fi
+        return
     fi
     if python3 - "$o" "$rc" "$@" > "$out/py.log" 2>&1 <<'PY'
 import sys
@@ -120,8 +140,8 @@ assert rc == (1 if findings else 0), 'exit code %d' % rc
 c = m.find('capture')
 for a in ('packets', 'bytes'):
     assert int(c.get(a)) == sum(int(r.find('capture').get(a)) for r in ins), a
-assert [x.get('name') for x in c.findall('source')] == \
-    [x.get('name') for r in ins for x in r.find('capture').findall('source')]
+assert sorted(x.get('name') for x in c.findall('source')) == \
+    sorted(x.get('name') for r in ins for x in r.find('capture').findall('source'))
 assert int(c.find('counters').get('flows')) == sum(int(r.find('capture').find('counters').get('flows'))
                                                    for r in ins)
 assert dropped or int(c.find('counters').get('flows')) == len(mflows)
@@ -210,11 +230,10 @@ merge m-live "$out/live.xml" "$out/live.xml"
 # flows-dropped only on the second input is kept (summed onto nothing)
 merge m-live-second "$out/sip.xml" "$out/live.xml"
 
-# A flow copy that fails (xmlDocCopyNode returns NULL, as on out-of-memory) leaves every node owned:
-# exit 2 and no leak (LeakSanitizer in a sanitizer build, else valgrind when installed).
-printf 'void *xmlDocCopyNode(void *n, void *d, int e) { (void)n; (void)d; (void)e; return 0; }\n' \
-    > "$out/nocopy.c"
-if ${CC:-cc} -shared -fPIC -o "$out/nocopy.so" "$out/nocopy.c" 2> "$out/err"; then
+# A buffer that cannot be had (xmlBufferCreate returns NULL, as on out-of-memory) after the whole
+# merge is built: exit 2 and no leak (LeakSanitizer in a sanitizer build, else valgrind when installed).
+printf 'void *xmlBufferCreate(void) { return 0; }\n' > "$out/nobuf.c"
+if ${CC:-cc} -shared -fPIC -o "$out/nobuf.so" "$out/nobuf.c" 2> "$out/err"; then
     run=""
     if ldd "$bin" 2> /dev/null | grep -q libasan; then
         leak="LeakSanitizer"
@@ -224,17 +243,18 @@ if ${CC:-cc} -shared -fPIC -o "$out/nocopy.so" "$out/nocopy.c" 2> "$out/err"; th
     else
         leak="no leak check (neither a sanitizer build nor valgrind)"
     fi
-    (cd "$top" && ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD="$out/nocopy.so" \
-        timeout 300 $run "$bin" merge --deterministic --quiet --xml "$out/x.xml" "$out/matrix.xml" \
-        "$out/sip.xml") > "$out/err" 2>&1
-    rc=$?
-    if [ "$rc" = 2 ] && grep -q 'out of memory' "$out/err" && ! grep -q 'leak\|lost' "$out/err"; then
-        ok "failed flow copy: exit 2, nothing leaked ($leak)"
-    else
-        bad "failed flow copy: exit $rc ($leak)"; head -n 5 "$out/err"
-    fi
+    for pair in "$out/matrix.xml $out/sip.xml" "$top/tests/data/merge-v2-matrix.xml $top/tests/data/merge-v2-sip-udp.xml"; do
+        (cd "$top" && ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD="$out/nobuf.so" \
+            timeout 300 $run "$bin" merge --deterministic --quiet --xml "$out/x.xml" $pair) > "$out/err" 2>&1
+        rc=$?
+        if [ "$rc" = 2 ] && grep -q 'out of memory' "$out/err" && ! grep -q 'leak\|lost' "$out/err"; then
+            ok "no buffer for the merged report: exit 2, nothing leaked ($leak)"
+        else
+            bad "no buffer for the merged report: exit $rc ($leak)"; head -n 5 "$out/err"
+        fi
+    done
 else
-    bad "failed flow copy: cannot build the LD_PRELOAD stub"; head -n 3 "$out/err"
+    bad "no buffer: cannot build the LD_PRELOAD stub"; head -n 3 "$out/err"
 fi
 
 # The HTML report renders from the merged XML.
@@ -303,6 +323,118 @@ assert a != b" "$out/partial.xml" "$out/m-two.xml"; then
     bad "the merge of matrix and partial observes no more rules than partial: the check above cannot tell"
 else
     ok "the merge observes more rules than partial.xml alone"
+fi
+
+# Version 2: finding groups. tests/data/merge-v2-*.xml are the program's reports of matrix,
+# matrix-partial, sip-udp and turn (site-example) as version 2 with K=2 examples.
+td=$top/tests/data
+v2merge() {   # v2merge NAME [OPTIONS] -- INPUT...
+    name=$1; shift
+    opts=""
+    while [ "$1" != "--" ]; do opts="$opts $1"; shift; done
+    shift
+    (cd "$top" && "$bin" merge --deterministic --quiet $opts --xml "$out/$name.xml" --json "$out/$name.json" "$@")
+    echo $? > "$out/$name.rc"
+    check "$out/$name.xml" "$(cat "$out/$name.rc")" "$@"
+}
+v2merge v2-abc -- "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix-partial.xml" "$td/merge-v2-sip-udp.xml"
+v2merge v2-cab -- "$td/merge-v2-sip-udp.xml" "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix-partial.xml"
+v2merge v2-bca -- "$td/merge-v2-matrix-partial.xml" "$td/merge-v2-sip-udp.xml" "$td/merge-v2-matrix.xml"
+if cmp -s "$out/v2-abc.xml" "$out/v2-cab.xml" && cmp -s "$out/v2-abc.xml" "$out/v2-bca.xml" &&
+   cmp -s "$out/v2-abc.json" "$out/v2-cab.json" && cmp -s "$out/v2-abc.json" "$out/v2-bca.json"; then
+    ok "merge A B C, C A B and B C A: byte-identical XML and JSON"
+else
+    bad "the merged report depends on the order of the inputs"; diff "$out/v2-abc.xml" "$out/v2-cab.xml" | head -n 5
+fi
+# The same report three times: groups of three flows, examples cut to K=2 again, equal flows kept apart.
+v2merge v2-thrice -- "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix.xml"
+v2merge v2-four -- "$td/merge-v2-turn.xml" "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix-partial.xml" "$td/merge-v2-matrix.xml"
+v2merge v2-k1 --examples 1 -- "$td/merge-v2-matrix.xml" "$td/merge-v2-matrix-partial.xml"
+if python3 -c "
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+assert r.find('summary').get('examples') == '1'
+assert max(len(g.findall('example')) for g in r.iter('group')) == 1" "$out/v2-k1.xml"; then
+    ok "--examples 1: one example per group"
+else
+    bad "--examples 1: more than one example in a group"
+fi
+# Program reports, whichever version the program writes: the order of the inputs does not matter.
+(cd "$top" && "$bin" merge --deterministic --quiet --xml "$out/m-two-rev.xml" "$out/partial.xml" "$out/matrix.xml")
+if cmp -s "$out/m-two.xml" "$out/m-two-rev.xml"; then
+    ok "merge of the program's reports in the other order: byte-identical (version $(version "$out/m-two.xml"))"
+else
+    bad "merge of the program's reports depends on their order"; diff "$out/m-two.xml" "$out/m-two-rev.xml" | head -n 5
+fi
+
+# Scan groups unite their port ranges; initiators listed by two inputs are united.
+hw=$top/reports/examples/handwritten-all-features.xml
+craft "$hw" "$out/hw-b.xml" "
+for g in r.find('findings').findall('group'):
+    if g.get('scan'):
+        g.set('port-ranges', '3389-3400,8000-8010,60000')
+        g.set('ports', '24')
+r.find('capture').find('source').set('name', 'second-sensor.pcap')"
+v2merge v2-scan -- "$hw" "$out/hw-b.xml"
+if grep -q 'port-ranges="1-3400,8000-8010,60000' "$out/v2-scan.xml" ||
+   python3 -c "
+import sys, xml.etree.ElementTree as ET
+g = [g for g in ET.parse(sys.argv[1]).getroot().iter('group') if g.get('scan')][0]
+assert '8000-8010' in g.get('port-ranges') and '60000' in g.get('port-ranges')" "$out/v2-scan.xml"; then
+    ok "scan groups of one key: port ranges united"
+else
+    bad "scan groups: port ranges not united"
+fi
+
+# The JSON lines: one per listed flow, rule, pack and group, then the summary; each parses.
+if python3 - "$out/v2-abc.json" "$out/v2-abc.xml" <<'PY'
+import json, sys
+import xml.etree.ElementTree as ET
+lines = [json.loads(x) for x in open(sys.argv[1])]
+r = ET.parse(sys.argv[2]).getroot()
+kinds = [x['type'] for x in lines]
+assert kinds.count('flow') == len(r.find('flows').findall('flow'))
+assert kinds.count('group') == len(r.find('findings').findall('group'))
+assert kinds.count('rule') == len(r.find('rules').findall('rule'))
+assert kinds[-1] == 'summary'
+g = [x for x in lines if x['type'] == 'group'][0]
+assert isinstance(g['flows'], int) and isinstance(g['rules'], list)
+PY
+then ok "merge --json: one line per flow, group and rule, then the summary; every line parses"
+else bad "merge --json: lines"; fi
+
+# Refused: versions mixed, a group whose key is not its fields' key, a bad --examples.
+craft "$td/merge-v2-sip-udp.xml" "$out/v1.xml" "
+r.set('version', '1')
+r.remove(r.find('findings'))
+for a in ('groups', 'finding-flows', 'examples', 'list-flows'):
+    del r.find('summary').attrib[a]
+r.find('flows').attrib.clear()
+for f in r.find('flows'):
+    f.attrib.pop('group', None)"
+expect_rc 2 "version 1 and version 2 reports together" --xml "$out/x.xml" "$td/merge-v2-sip-udp.xml" "$out/v1.xml"
+grep -q 'report version 1' "$out/err" && ok "versions mixed: said" || bad "versions mixed: $(cat "$out/err")"
+craft "$td/merge-v2-matrix.xml" "$out/lying.xml" "
+g = r.find('findings').find('group')
+g.set('port', str(int(g.get('port')) + 1))"
+expect_rc 2 "a group whose key is not the key of its fields" --xml "$out/x.xml" "$td/merge-v2-matrix.xml" "$out/lying.xml"
+grep -q 'its key is not the key of its fields' "$out/err" && ok "lying key: said" || bad "lying key: $(cat "$out/err")"
+expect_rc 2 "--examples 1001" --examples 1001 --xml "$out/x.xml" "$td/merge-v2-matrix.xml"
+
+# Memory is bounded by groups and examples, not by the flows a report lists (--list-flows all):
+# 10x more listed flows cost under 4 MB more.
+python3 "$td/merge-big-report.py" "$td/merge-v2-matrix.xml" "$out/small.xml" 2000
+python3 "$td/merge-big-report.py" "$td/merge-v2-matrix.xml" "$out/big.xml" 20000
+rss() { /usr/bin/time -f %M -o "$out/rss" "$bin" merge --quiet --deterministic --xml "$out/x.xml" "$1" "$1" > /dev/null 2>&1; tail -n 1 "$out/rss"; }
+if command -v /usr/bin/time > /dev/null && [ -x /usr/bin/time ]; then
+    s=$(rss "$out/small.xml"); b=$(rss "$out/big.xml")
+    if [ -n "$s" ] && [ -n "$b" ] && [ $((b - s)) -lt 4096 ] && grep -q '<flows listed="examples" total="400[0-9][0-9]"' "$out/x.xml"; then
+        ok "merge of 2x20000 listed flows: $b KB peak, 2x2000: $s KB"
+    else
+        bad "merge memory grows with the flows listed: $s KB for 2x2000, $b KB for 2x20000"
+    fi
+else
+    bad "no /usr/bin/time to measure the merge's memory"
 fi
 
 tally_end
