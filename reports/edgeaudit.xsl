@@ -68,6 +68,7 @@
       </p>
     </header>
     <main>
+      <xsl:call-template name="changes"/>
       <xsl:call-template name="banner"/>
       <xsl:call-template name="counts"/>
       <xsl:call-template name="capture"/>
@@ -82,6 +83,58 @@
         Colours: <span class="chip s-observed">observed</span> <span class="chip s-blocked">blocked</span>
         <span class="chip s-not-observed">not observed</span> <span class="chip s-unconfigured">unconfigured</span></p>
     </footer>
+  </xsl:template>
+
+  <!-- edgeaudit diff: what changed since the baseline report, first of all. -->
+  <xsl:template name="changes">
+    <xsl:for-each select="changes">
+      <section id="changes">
+        <h2>Changes since baseline</h2>
+        <p>Against <code><xsl:value-of select="@baseline"/></code><xsl:if test="@baseline-created"> (created
+          <xsl:call-template name="time"><xsl:with-param name="t" select="@baseline-created"/></xsl:call-template>)</xsl:if>:
+          <b><xsl:value-of select="@new"/></b> new finding group<xsl:if test="@new != 1">s</xsl:if>
+          (<xsl:value-of select="@new-findings"/> of unexpected or required-blocked flows),
+          <b><xsl:value-of select="@persisting"/></b> persisting, <b><xsl:value-of select="@resolved"/></b> resolved;
+          <b><xsl:value-of select="@rules-changed"/></b> rule status change<xsl:if test="@rules-changed != 1">s</xsl:if>,
+          <xsl:value-of select="@rules-worse"/> worse.</p>
+        <xsl:if test="../findings/group[@change = 'new'] or resolved">
+          <div class="scroll">
+          <table class="grid" id="change-groups">
+            <thead><tr><th>Change</th><th>Verdict</th><th>Reason</th><th>Responder</th><th>Port</th><th>App</th><th class="num">Flows</th><th>Key</th></tr></thead>
+            <tbody>
+              <xsl:for-each select="../findings/group[@change = 'new'] | resolved">
+                <tr class="v-{@verdict}">
+                  <td><span class="chip {concat('c-', name())}"><xsl:choose><xsl:when test="self::resolved">resolved</xsl:when><xsl:otherwise>new</xsl:otherwise></xsl:choose></span></td>
+                  <td><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span></td>
+                  <td><xsl:value-of select="@reason-code"/></td>
+                  <td class="nowrap"><xsl:value-of select="@responder"/></td>
+                  <td><xsl:value-of select="@transport"/><xsl:text> </xsl:text><xsl:value-of select="@port"/><xsl:value-of select="@port-ranges"/></td>
+                  <td><xsl:value-of select="@app"/></td>
+                  <td class="num"><xsl:value-of select="@flows"/></td>
+                  <td><code><xsl:value-of select="@key"/></code></td>
+                </tr>
+              </xsl:for-each>
+            </tbody>
+          </table>
+          </div>
+        </xsl:if>
+        <xsl:if test="rule-change">
+          <table class="grid" id="change-rules">
+            <thead><tr><th>Rule</th><th>Was</th><th>Now</th><th>Worse</th></tr></thead>
+            <tbody>
+              <xsl:for-each select="rule-change">
+                <tr>
+                  <td><a href="#rule-{@id}"><xsl:value-of select="@id"/></a></td>
+                  <td><span class="chip s-{@from}"><xsl:value-of select="@from"/></span></td>
+                  <td><span class="chip s-{@to}"><xsl:value-of select="@to"/></span></td>
+                  <td><xsl:value-of select="@worse"/></td>
+                </tr>
+              </xsl:for-each>
+            </tbody>
+          </table>
+        </xsl:if>
+      </section>
+    </xsl:for-each>
   </xsl:template>
 
   <!-- The verdict banner: COMPLIANT or FINDINGS, with what makes the findings. -->

@@ -90,11 +90,14 @@ static int add_resolved(struct ea_rr_node *ch, const struct ea_rr_node *old, con
         const struct ea_rr_node *g = fi->kid[i], *words = ea_rr_find(g, "reason");
         if (strcmp(g->name, "group") != 0 || has_key(cur, ncur, attr_or(g, "key", "")))
             continue;
+        static const char *const keep[] = { "key", "verdict", "reason-code", "rules", "transport", "responder",
+                                            "port", "scan", "initiator", "ports", "port-ranges", "app",
+                                            "flows", "first", "last" };
         struct ea_rr_node *r = ea_rr_node_new("resolved");
         int rc = r ? 0 : -1;
-        for (size_t a = 0; r && a < g->nattr; a++)
-            if (strcmp(g->attr[2 * a], "change") != 0)
-                rc |= ea_rr_set(r, g->attr[2 * a], g->attr[2 * a + 1]);
+        for (size_t a = 0; r && a < sizeof(keep) / sizeof(keep[0]); a++)
+            if (ea_rr_get(g, keep[a]))
+                rc |= ea_rr_set(r, keep[a], ea_rr_get(g, keep[a]));
         if (rc || ea_rr_set_text(r, words && words->text ? words->text : "") != 0 || ea_rr_add(ch, r) != 0) {
             ea_rr_node_free(r);
             return -1;

@@ -1,0 +1,173 @@
+#!/bin/sh
+# diff-check.sh: `edgeaudit diff OLD.xml NEW.xml` on crafted before/after reports (issue 16 item 4).
+#
+#   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/diff-check.sh
+#
+# From tests/data/merge-v2-matrix.xml (a version 2 report) it crafts: the same report, one with a
+# finding group added, one with a group resolved, one whose rule pic-sip-in went from observed to
+# blocked, one with only a new group of forbidden-blocked flows (no finding). It checks the groups
+# marked new and persisting, the resolved groups, the rule changes, the outputs (XML valid against
+# the schema, HTML with "Changes since baseline", JSON lines), the exit codes of --fail-on any and
+# new, and the errors (usage, input, DOCTYPE, unwritable output). Needs xmllint and python3.
+# Ends with "N passed, N failed"; non-zero on failure.
+top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
+out=${DIFF_OUT:-out/diff-check}
+schema=$top/reports/edgeaudit-report.rng
+base=$top/tests/data/merge-v2-matrix.xml
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+. "$top/tests/lib-tally.sh"
+
+# craft OUT PYTHON: OUT is the base report after the python statements run on r (its root);
+# rekey(g) gives group g the key of its fields.
+craft() {
+    python3 - "$base" "$1" "$2" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+def rekey(g):
+    if g.get('scan'):
+        s = 's1|%s|%s|%s|%s|%s' % tuple(g.get(a) for a in ('verdict', 'reason-code', 'transport', 'responder', 'initiator'))
+    else:
+        s = 'g1|%s|%s|%s|%s|%s|%s|%s' % tuple(g.get(a) for a in ('verdict', 'reason-code', 'rules', 'transport',
+                                                                  'responder', 'port', 'app'))
+    h = 0xcbf29ce484222325
+    for c in s.encode():
+        h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+    g.set('key', '%016x' % h)
+t = ET.parse(sys.argv[1])
+r = t.getroot()
+fi = r.find('findings')
+exec(sys.argv[3])
+t.write(sys.argv[2], encoding='UTF-8', xml_declaration=True)
+PY
+}
+craft "$out/added.xml" "
+import copy
+g = copy.deepcopy(fi.find('group'))
+for e in g.findall('example'):
+    g.remove(e)
+g.set('port', '9999')
+rekey(g)
+fi.append(g)"
+craft "$out/resolved.xml" "
+gone = [g for g in fi.findall('group') if g.get('port') == '22'][0]
+fi.remove(gone)"
+craft "$out/worse.xml" "
+for rule in r.find('rules').findall('rule'):
+    if rule.get('id') == 'pic-sip-in':
+        rule.set('status', 'blocked')"
+craft "$out/forbidden.xml" "
+import copy
+g = copy.deepcopy([g for g in fi.findall('group') if g.get('verdict') == 'blocked' and g.get('rules') == ''][0])
+g.set('port', '3479')
+for e in g.findall('example'):
+    g.remove(e)
+rekey(g)
+fi.append(g)"
+
+# run NAME WANT-RC ARGS...: edgeaudit diff with every output; the exit code must be WANT-RC.
+run() {
+    name=$1; want=$2; shift 2
+    (cd "$top" && "$bin" diff --deterministic --xml "$out/$name.xml" --html "$out/$name.html" \
+        --json "$out/$name.json" "$@") > "$out/$name.out" 2> "$out/$name.err"
+    rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name: exit $rc"; else bad "$name: exit $rc, expected $want"; cat "$out/$name.err"; fi
+    if xmllint --noout --relaxng "$schema" "$out/$name.xml" > "$out/lint.log" 2>&1; then
+        ok "$name: valid against the report schema"
+    else
+        bad "$name: not valid"; head -n 3 "$out/lint.log"
+    fi
+}
+
+# changes NAME PYTHON: assertions on the diff's XML (root r, changes c, groups gs) and JSON lines (js).
+changes() {
+    if python3 - "$out/$1.xml" "$out/$1.json" "$2" > "$out/py.log" 2>&1 <<'PY'
+import json, sys
+import xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+c = r.find('changes')
+gs = r.find('findings').findall('group')
+js = [json.loads(x) for x in open(sys.argv[2])]
+assert [k.tag for k in r][:4] == ['capture', 'summary', 'changes', 'rules'], 'changes not after the summary'
+assert all(g.get('change') in ('new', 'persisting') for g in gs)
+assert int(c.get('new')) == sum(g.get('change') == 'new' for g in gs)
+assert int(c.get('persisting')) == sum(g.get('change') == 'persisting' for g in gs)
+assert int(c.get('resolved')) == len(c.findall('resolved'))
+assert int(c.get('rules-changed')) == len(c.findall('rule-change'))
+assert [x['type'] for x in js].count('resolved') == int(c.get('resolved'))
+assert [x for x in js if x['type'] == 'changes'][0]['new'] == int(c.get('new'))
+exec(sys.argv[3])
+PY
+    then ok "$1: $3"; else bad "$1: $3"; tail -n 3 "$out/py.log"; fi
+}
+
+run same 0 --fail-on new "$base" "$base"
+changes same "assert (c.get('new'), c.get('persisting'), c.get('resolved'), c.get('rules-changed')) == ('0', '10', '0', '0')" \
+    "nothing new, every group persisting"
+grep -q 'Changes since baseline' "$out/same.html" && ok "same: the HTML has Changes since baseline" ||
+    bad "same: no Changes since baseline in the HTML"
+run same-any 1 "$base" "$base"   # --fail-on any (the default): the report has findings
+
+run added 1 --fail-on new "$base" "$out/added.xml"
+changes added "
+new = [g for g in gs if g.get('change') == 'new']
+assert len(new) == 1 and new[0].get('port') == '9999' and c.get('new-findings') == '1'" "one new finding group, marked new"
+grep -q '^  new       unexpected .* port 9999 ' "$out/added.out" && ok "added: the terminal names the new group" ||
+    bad "added: terminal: $(cat "$out/added.out")"
+
+run resolved 0 --fail-on new "$base" "$out/resolved.xml"
+changes resolved "
+res = c.findall('resolved')
+assert len(res) == 1 and res[0].get('port') == '22' and res[0].text.startswith('no rule for this port')
+assert c.get('new') == '0'" "the group on port 22 resolved, with its reason"
+run resolved-any 1 --fail-on any "$base" "$out/resolved.xml"
+
+run worse 1 --fail-on new "$base" "$out/worse.xml"
+changes worse "
+rc = c.findall('rule-change')
+assert [(x.get('id'), x.get('from'), x.get('to'), x.get('worse')) for x in rc] == \
+    [('pic-sip-in', 'observed', 'blocked', 'yes')]" "pic-sip-in observed -> blocked, worse"
+grep -q 'rule      pic-sip-in: observed -> blocked (worse)' "$out/worse.out" && ok "worse: the terminal says it" ||
+    bad "worse: terminal: $(cat "$out/worse.out")"
+run better 0 --fail-on new "$out/worse.xml" "$base"
+changes better "
+x = c.find('rule-change')
+assert (x.get('from'), x.get('to'), x.get('worse')) == ('blocked', 'observed', 'no') and c.get('rules-worse') == '0'" \
+    "blocked -> observed is no worse"
+
+run forbidden 0 --fail-on new "$base" "$out/forbidden.xml"
+changes forbidden "assert c.get('new') == '1' and c.get('new-findings') == '0'" \
+    "a new group of forbidden-blocked flows is new, not a new finding"
+
+# A diff's output compared again: its changes are replaced, not doubled.
+run again 1 --fail-on new "$base" "$out/added.xml"
+(cd "$top" && "$bin" diff --deterministic --quiet --xml "$out/again2.xml" "$out/resolved.xml" "$out/added.xml")
+if [ "$(grep -c '<changes ' "$out/again2.xml")" = 1 ] && xmllint --noout --relaxng "$schema" "$out/again2.xml" 2> /dev/null; then
+    ok "a diff's output diffed again: one changes section"
+else
+    bad "a diff's output diffed again"
+fi
+
+# Errors: usage, input, DOCTYPE, unwritable output.
+expect_rc() {   # expect_rc WANT DESCRIPTION ARGS...
+    want=$1; what=$2; shift 2
+    (cd "$top" && "$bin" diff "$@") > /dev/null 2> "$out/err"
+    rc=$?
+    if [ "$rc" = "$want" ]; then ok "$what: exit $rc"; else bad "$what: exit $rc, expected $want"; cat "$out/err"; fi
+}
+expect_rc 2 "one report only" "$base"
+expect_rc 2 "--fail-on other" --fail-on all "$base" "$base"
+expect_rc 2 "unknown option" --bogus "$base" "$base"
+expect_rc 2 "missing report" "$base" "$out/none.xml"
+expect_rc 2 "not a report" "$base" "$top/README.md"
+sed -e '1a\
+<!DOCTYPE edgeaudit-report [ <!ENTITY a "aaaaaaaaaa"> ]>' "$base" > "$out/doctype.xml"
+expect_rc 2 "baseline with a DOCTYPE" "$out/doctype.xml" "$base"
+grep -q 'doctype.xml:2: DOCTYPE declarations are not allowed' "$out/err" && ok "DOCTYPE: one line naming the file" ||
+    bad "DOCTYPE: $(cat "$out/err")"
+expect_rc 3 "output directory missing" --xml "$out/no/such/dir.xml" "$base" "$base"
+
+tally_end
