@@ -180,7 +180,8 @@ static long ranges_write(struct ranges *rs, char *out, size_t outlen)
 {
     long ports = 0;
     size_t at = 0;
-    qsort(rs->r, rs->n, sizeof(*rs->r), range_cmp);
+    if (rs->n)
+        qsort(rs->r, rs->n, sizeof(*rs->r), range_cmp);
     if (outlen)
         out[0] = 0;
     for (size_t i = 0; i < rs->n;) {
@@ -969,7 +970,7 @@ int ea_merge_reports(struct ea_report *const *in, size_t n, unsigned k, struct e
     }
     if (m.k == UINT_MAX)
         m.k = MERGE_K_DEFAULT;
-    m.v1 = strcmp(attr_or(in[0]->root, "version", ""), "1") == 0;
+    m.v1 = strcmp(attr_or(m.in[0]->root, "version", ""), "1") == 0;
     if (m.v1)   /* version 1 (until the writer writes 2): evidence lists up to 256 ids */
         m.k = EA_EVIDENCE_MAX;
     root = ea_rr_node_new("edgeaudit-report");

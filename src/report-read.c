@@ -250,7 +250,7 @@ static int prolog_check(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    if ((c = getc(f)) == 0xef && getc(f) == 0xbb && getc(f) == 0xbf)
+    if (getc(f) == 0xef && getc(f) == 0xbb && getc(f) == 0xbf)
         n = 3;   /* a UTF-8 byte order mark */
     else
         rewind(f);
@@ -355,8 +355,8 @@ static int wanted(struct rd *s, int depth)
 static int open_element(struct rd *s, int depth)
 {
     const char *name = (const char *)xmlTextReaderConstName(s->r);
-    struct ea_rr_node *n = NULL;
-    if (depth >= RR_DEPTH_MAX || (depth > 0 && !s->open[depth - 1])) {
+    struct ea_rr_node *n = NULL, *parent = depth > 0 && depth <= RR_DEPTH_MAX ? s->open[depth - 1] : NULL;
+    if (depth >= RR_DEPTH_MAX || (depth > 0 && !parent)) {
         snprintf(s->err, s->errlen, "%s:%d: not a valid edgeaudit report (nested too deep)", s->path,
                  xmlTextReaderGetParserLineNumber(s->r));
         return -1;
@@ -379,9 +379,9 @@ static int open_element(struct rd *s, int depth)
         if (ea_rr_set(n, (const char *)xmlTextReaderConstName(s->r), (const char *)xmlTextReaderConstValue(s->r)) != 0)
             goto oom;
     xmlTextReaderMoveToElement(s->r);
-    if (depth == 0) {
+    if (!parent) {
         s->rep->root = n;
-    } else if (ea_rr_add(s->open[depth - 1], n) != 0) {
+    } else if (ea_rr_add(parent, n) != 0) {
         goto oom;
     }
     s->open[depth] = xmlTextReaderIsEmptyElement(s->r) ? NULL : n;
