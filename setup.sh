@@ -13,7 +13,7 @@ mode=${1:-run}
 pkgs="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libxml2-dev
 libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium
 tcpdump openssl gnutls-bin sip-tester iproute2 python3
-libndpi-bin tshark valgrind time strace
+libndpi-bin tshark valgrind time strace tcpreplay
 wireshark-common cppcheck clang clang-tidy libclang-rt-14-dev"
 
 missing=""
