@@ -16,6 +16,8 @@
 #                 spread over 60 s (--span 60) it sets the flows alive at once, about 228,000 at
 #                 10M/500k and at 50M/2.5M (as issue 13 measured), 11,400 at the quick sizes.
 #   BENCH_RUNS    timed runs per command; the fastest counts (default 1)
+#   BENCH_NDPI_MAX  ndpiReader runs on captures of at most this many packets (default: all; it
+#                 takes about ten times edgeaudit's time, and no target needs it past the 3rd)
 #   BENCH_LIVE    0 skips the live row (default 1; it needs root, tcpreplay and ip)
 #   BENCH_LIVE_SECONDS  seconds of each live step (default 10)
 #   EDGEAUDIT, READLOOP, GEN_CAPTURE  the binaries (default: the build tree's)
@@ -43,6 +45,7 @@ runs=${BENCH_RUNS:-1}
 quick=${BENCH_QUICK:-0}
 live=${BENCH_LIVE:-1}
 live_s=${BENCH_LIVE_SECONDS:-10}
+ndpi_max=${BENCH_NDPI_MAX:-0}
 site=$top/rules/examples/site-example.xml
 if [ "$quick" = 1 ]; then
     sizes=${BENCH_SIZES:-100k/2.5k 500k/2.5k 500k/25k 2.5M/125k:small}
@@ -199,12 +202,18 @@ probe() {
 
 declare -A RES PEAK XMLB HTMLB JSONB
 cores=""
+ndpi_skipped=""
 for c in "${caps[@]}"; do
     f=${FILE[$c]}
     RES[$c]=$(warm "$f")
     PKTS[$c]=$("$rl" "$f" | awk '{ print $1 }')
     measure "$c" readloop "$rl" "$f"
-    measure "$c" ndpi ndpiReader -q -i "$f"
+    if [ "$ndpi_max" = 0 ] || [ "${PKTS[$c]}" -le "$ndpi_max" ]; then
+        measure "$c" ndpi ndpiReader -q -i "$f"
+    else
+        note "${LABEL[$c]}: ndpiReader skipped (BENCH_NDPI_MAX=$ndpi_max)"
+        ndpi_skipped="$ndpi_skipped ${LABEL[$c]};"
+    fi
     o=$dir/$c-report
     rm -f "$o".xml "$o".html "$o".json
     # shellcheck disable=SC2046
@@ -248,6 +257,8 @@ for c in "${caps[@]}"; do
         say "| ${LABEL[$c]} | ${PKTS[$c]} | ${RES[$c]} | $name | ${T[$c:$t]} | $(pps "$c" "$t") | $ratio | $spp | $(mbk "${R[$c:$t]}") | $peak | $per | $xb | $hb | $jb | ${X[$c:$t]} |"
     done
 done
+
+[ -n "$ndpi_skipped" ] && say "" && say "ndpiReader not run (BENCH_NDPI_MAX=$ndpi_max) on:$ndpi_skipped"
 
 # ---- the HTML of the 3rd capture in headless Chromium ----
 chrome=""
