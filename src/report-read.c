@@ -668,7 +668,7 @@ static void jb_attrs(struct jb *b, const struct ea_rr_node *n)
     for (size_t i = 0; i < n->nattr; i++) {
         const char *k = n->attr[2 * i], *v = n->attr[2 * i + 1];
         jb_key(b, k);
-        if (strcmp(k, "rules") == 0 && (strcmp(n->name, "flow") == 0 || strcmp(n->name, "group") == 0))
+        if (strcmp(k, "rules") == 0 && strcmp(n->name, "flow") == 0)
             jb_list(b, v, 0);
         else if (strcmp(k, "flows") == 0 && strcmp(n->name, "evidence") == 0)
             jb_list(b, v, 1);
@@ -691,20 +691,16 @@ static void jb_members(struct jb *b, const struct ea_rr_node *n)
         const struct ea_rr_node *k = n->kid[i];
         int many = strcmp(k->name, "initiator") == 0 || strcmp(k->name, "example") == 0;
         if (many && (i == 0 || strcmp(n->kid[i - 1]->name, k->name) != 0)) {
-            jb_key(b, strcmp(k->name, "initiator") == 0 ? "initiators-listed" : "examples-listed");
+            jb_key(b, strcmp(k->name, "initiator") == 0 ? "initiator-list" : "examples");
             jb_put(b, "[", 1);
         }
         if (strcmp(k->name, "verdict") == 0 || strcmp(k->name, "status") == 0) {
-            int open = i == 0 || strcmp(n->kid[i - 1]->name, k->name) != 0;
-            if (open) {
-                jb_key(b, strcmp(k->name, "verdict") == 0 ? "verdicts" : "statuses");
-                jb_put(b, "{", 1);
+            /* the summary's verdict counts by name, as report-json.c writes them */
+            if (strcmp(k->name, "verdict") == 0) {
+                jb_key(b, ea_rr_get(k, "name") ? ea_rr_get(k, "name") : "");
+                jb_lit(b, numeric("", "count", ea_rr_get(k, "count") ? ea_rr_get(k, "count") : "") ?
+                          ea_rr_get(k, "count") : "0");
             }
-            jb_key(b, ea_rr_get(k, "name") ? ea_rr_get(k, "name") : "");
-            jb_lit(b, numeric("", "count", ea_rr_get(k, "count") ? ea_rr_get(k, "count") : "") ?
-                      ea_rr_get(k, "count") : "0");
-            if (i + 1 == n->nkid || strcmp(n->kid[i + 1]->name, k->name) != 0)
-                jb_put(b, "}", 1);
         } else if (strcmp(k->name, "initiator") == 0) {
             jb_key(b, NULL);
             jb_str(b, ea_rr_get(k, "address") ? ea_rr_get(k, "address") : "");

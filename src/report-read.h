@@ -112,8 +112,9 @@ char *ea_rr_serialise(const struct ea_rr_node *root, size_t *len);
 
 /*
  * JSON lines of the tree, named as in the XML (report-json.c's names): one
- * "type":"flow" line per flow, then one per rule, pack, group and change,
- * then the summary. Returns malloc'ed bytes (caller frees) with their
+ * "type":"flow" line per flow, then one per rule, pack, group (its
+ * initiators as "initiator-list", its examples as "examples") and change,
+ * then the summary (verdict counts by name). Returns malloc'ed bytes (caller frees) with their
  * length in *len, or NULL on out-of-memory.
  */
 char *ea_rr_json(const struct ea_rr_node *root, size_t *len);
