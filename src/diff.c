@@ -170,6 +170,18 @@ static int changes_attrs(struct ea_rr_node *ch, const char *baseline, const stru
     return rc;
 }
 
+/* The flows NEW only listed (--list-flows all) were not kept: the output lists the named ones. */
+static int only_named(struct ea_rr_node *root)
+{
+    struct ea_rr_node *sum = ea_rr_find(root, "summary"), *fl = ea_rr_find(root, "flows");
+    int rc = 0;
+    if (ea_rr_get(sum, "list-flows"))
+        rc |= ea_rr_set(sum, "list-flows", "examples");
+    if (fl && ea_rr_get(fl, "listed"))
+        rc |= ea_rr_set(fl, "listed", "examples");
+    return rc;
+}
+
 int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, const char *baseline,
                     struct ea_rr_node **out, struct ea_diff_counts *c)
 {
@@ -187,7 +199,7 @@ int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, co
         root->nkid--;
     }
     at = 0;
-    if (!ea_rr_child(root, "summary", &at) || !(ch = ea_rr_node_new("changes")))
+    if (!ea_rr_child(root, "summary", &at) || !(ch = ea_rr_node_new("changes")) || only_named(root) != 0)
         goto out;
     if (mark_groups(root, ok, nold, c) != 0 || add_resolved(ch, old->root, ck, ncur, c) != 0 ||
         add_rule_changes(ch, old->root, cur->root, c) != 0 || changes_attrs(ch, baseline, old->root, c) != 0 ||

@@ -21,7 +21,9 @@ struct ea_diff_counts {
  * group has change="new" or change="persisting" (by key), with a
  * <changes baseline="BASELINE"> element after the summary listing the
  * groups of OLD that are gone (<resolved>) and the rule status changes
- * (<rule-change id from to worse>); a <changes> NEW had is replaced.
+ * (<rule-change id from to worse>); a <changes> NEW had is replaced. It
+ * lists the flows examples and evidence name (list-flows="examples"), also
+ * when NEW listed every flow.
  * Fills *c. Returns 0, or -1 on out-of-memory (*out NULL).
  */
 int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, const char *baseline,

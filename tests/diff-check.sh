@@ -142,6 +142,14 @@ run forbidden 0 --fail-on new "$base" "$out/forbidden.xml"
 changes forbidden "assert c.get('new') == '1' and c.get('new-findings') == '0'" \
     "a new group of forbidden-blocked flows is new, not a new finding"
 
+# NEW listing every flow (--list-flows all): the diff lists the named ones and says so.
+python3 "$top/tests/data/merge-big-report.py" "$base" "$out/all.xml" 50
+run all 0 --fail-on new "$base" "$out/all.xml"
+changes all "
+fl = r.find('flows')
+assert r.find('summary').get('list-flows') == 'examples' and fl.get('listed') == 'examples'
+assert len(fl.findall('flow')) < 50 and int(fl.get('total')) > 50" "NEW listing every flow: the named ones listed, list-flows=examples"
+
 # A diff's output compared again: its changes are replaced, not doubled.
 run again 1 --fail-on new "$base" "$out/added.xml"
 (cd "$top" && "$bin" diff --deterministic --quiet --xml "$out/again2.xml" "$out/resolved.xml" "$out/added.xml")
