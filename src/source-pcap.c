@@ -11,10 +11,12 @@
 
 /* Bytes of capture per read(): a 2M-packet capture of 600 MB takes 600 calls. */
 #define EA_READ_BUF (1u << 20)
+/* The least buffer: a page. */
+#define EA_READ_BUF_MIN 4096u
 
 /*
  * The stream libpcap reads: a FILE made by fopencookie over our file
- * descriptor, with an EA_READ_BUF buffer. It counts the bytes it hands to
+ * descriptor, with a buffer of EA_READ_BUF or less (read_buf_size). It counts the bytes it hands to
  * stdio, so that ftell() on it answers from memory (glibc's ftell on an
  * ordinary file is an lseek system call every time), and it keeps the
  * first four bytes of the input, the file's magic.
@@ -92,10 +94,27 @@ static long classic_rec_hdr(const struct ea_reader *r)
 }
 
 /*
- * The FILE for libpcap over path ("-": standard input, fd 0), buffered by
- * s->buf. On error returns NULL with errno set; the descriptor is closed.
+ * The stream buffer's size for a file of sb (NULL: standard input):
+ * EA_READ_BUF, or for a smaller regular file its size and one byte more
+ * (the read that sees the end), rounded up to a page. A small file then
+ * costs no large allocation, which malloc (and ASan's allocator above
+ * 128 kB) maps and unmaps for each file: fuzz-pipeline opens one per input.
  */
-static FILE *open_stream(struct ea_source *s, const char *path)
+static size_t read_buf_size(const struct stat *sb)
+{
+    uint64_t n;
+    if (!sb || !S_ISREG(sb->st_mode) || sb->st_size < 0 || (uint64_t)sb->st_size >= EA_READ_BUF)
+        return EA_READ_BUF;
+    n = ((uint64_t)sb->st_size + EA_READ_BUF_MIN) & ~(uint64_t)(EA_READ_BUF_MIN - 1);
+    return n < EA_READ_BUF ? (size_t)n : EA_READ_BUF;
+}
+
+/*
+ * The FILE for libpcap over path ("-": standard input, fd 0), buffered by
+ * s->buf of read_buf_size(sb) bytes (sb: path's stat, NULL for "-"). On
+ * error returns NULL with errno set; the descriptor is closed.
+ */
+static FILE *open_stream(struct ea_source *s, const char *path, const struct stat *sb)
 {
     static const cookie_io_functions_t io = {
         .read = reader_read, .write = NULL, .seek = reader_seek, .close = reader_close,
@@ -111,7 +130,8 @@ static FILE *open_stream(struct ea_source *s, const char *path)
             return NULL;
         s->rd.own_fd = 1;
     }
-    s->buf = malloc(EA_READ_BUF);
+    size_t bufsize = read_buf_size(sb);
+    s->buf = malloc(bufsize);
     fp = s->buf ? fopencookie(&s->rd, "r", io) : NULL;
     if (!fp) {
         e = s->buf ? errno : ENOMEM;
@@ -119,7 +139,7 @@ static FILE *open_stream(struct ea_source *s, const char *path)
         errno = e;
         return NULL;
     }
-    if (setvbuf(fp, s->buf, _IOFBF, EA_READ_BUF) != 0) {
+    if (setvbuf(fp, s->buf, _IOFBF, bufsize) != 0) {
         e = errno;
         fclose(fp);
         errno = e;
@@ -163,6 +183,7 @@ struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *e
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     struct ea_source *s = NULL;
     struct stat sb;
+    const struct stat *psb = NULL;
     FILE *fp;
 
     if (strcmp(path, "-") != 0) {
@@ -175,6 +196,7 @@ struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *e
             snprintf(err, errlen, "%s: is a directory, not a capture file", path);
             return NULL;
         }
+        psb = &sb;
     }
     s = calloc(1, sizeof(*s));
     if (!s) {
@@ -186,7 +208,7 @@ struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *e
         snprintf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
-    fp = open_stream(s, path);
+    fp = open_stream(s, path, psb);
     if (!fp) {
         snprintf(err, errlen, "%s: not a readable capture file: %s: %s", path, path, strerror(errno));
         goto fail;
