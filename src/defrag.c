@@ -120,11 +120,19 @@ void ea_defrag_free(struct ea_defrag *df)
 {
     if (!df)
         return;
+    ea_defrag_clear(df);
+    free(df->buckets);
+    free(df);
+}
+
+/* Empties the table, keeping its buckets: each pending entry unlinks itself. NULL is a no-op. */
+void ea_defrag_clear(struct ea_defrag *df)
+{
+    if (!df)
+        return;
     while (df->head)
         entry_remove(df, df->head);
     ea_defrag_release(df);
-    free(df->buckets);
-    free(df);
 }
 
 /* Frees the datagrams handed out so far. NULL is a no-op. */

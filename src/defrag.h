@@ -54,6 +54,13 @@ struct ea_defrag *ea_defrag_new(unsigned max, uint64_t timeout_ns);
 void ea_defrag_free(struct ea_defrag *df);
 
 /*
+ * Frees the pending fragments and handed-out datagrams without counting
+ * them, leaving the table as ea_defrag_new made it (ea_pipeline_reset).
+ * NULL is a no-op.
+ */
+void ea_defrag_clear(struct ea_defrag *df);
+
+/*
  * Adds one fragment seen at now_ns. Counts st->frag_packets, and
  * frag_reassembled / frag_dropped as datagrams complete or are dropped (not
  * malformed[]: the caller knows the kind). On EA_DEFRAG_DONE, *out and

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "pipeline.h"
 #include "decode.h"
+#include "defrag.h"
 #include "source-pcap.h"
 #include "util-str.h"
 #include "util-stats.h"
@@ -144,20 +145,16 @@ void ea_pipeline_free(struct ea_pipeline *pl)
 
 int ea_pipeline_reset(struct ea_pipeline *pl)
 {
-    /* The decoder is cheap to make again; the flow table and nDPI are not, and the policy
-       (135 kB, mapped and unmapped for each input under ASan) is copied from a new one
-       kept for that, as live mode copies it for its reports. */
-    struct ea_decoder *dec = ea_decoder_new(FRAG_MAX, FRAG_TIMEOUT_NS);
+    /* Everything is emptied in place; the policy (135 kB, mapped and unmapped for each
+       input under ASan) is copied from a new one kept for that, as live mode copies it
+       for its reports. */
     if (!pl->pol_new)
         pl->pol_new = ea_policy_new(pl->rs);
-    if (!dec || !pl->pol_new) {
-        ea_decoder_free(dec);
+    if (!pl->pol_new)
         return -1;
-    }
     ea_flow_table_clear(pl->ft);
     forget_run(pl);
-    ea_decoder_free(pl->dec);
-    pl->dec = dec;
+    ea_defrag_clear(ea_decoder_defrag(pl->dec));
     memcpy(pl->pol, pl->pol_new, sizeof(*pl->pol));
     if (pl->cls)
         ea_classifier_reset(pl->cls);

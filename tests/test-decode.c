@@ -1179,6 +1179,35 @@ static void test_frag_timeout(void)
     dec_done(&x);
 }
 
+/* A cleared table holds nothing, counts nothing, and works as a new one. */
+static void test_frag_clear(void)
+{
+    uint8_t f[128];
+    struct dec x;
+    dec_init(&x, 16, 1000000000ull);
+    size_t n = ip4_frag(f, 1, 0, 16, 1, NULL);
+    CU_ASSERT_EQUAL(dec_run(&x, DLT_RAW, f, n, 1), EA_DECODE_FRAG_HELD);
+    n = ip4_frag(f, 2, 0, 16, 1, NULL);
+    CU_ASSERT_EQUAL(dec_run(&x, DLT_RAW, f, n, 1), EA_DECODE_FRAG_HELD);
+    CU_ASSERT_EQUAL(ea_defrag_pending(ea_decoder_defrag(x.d)), 2);
+    ea_defrag_clear(ea_decoder_defrag(x.d));
+    ea_defrag_clear(NULL);
+    CU_ASSERT_EQUAL(ea_defrag_pending(ea_decoder_defrag(x.d)), 0);
+    CU_ASSERT_EQUAL(x.st.frag_dropped, 0);
+    /* The last fragment of datagram 1 finds no first one: held, not completed. */
+    n = ip4_frag(f, 1, 16, 16, 0, NULL);
+    CU_ASSERT_EQUAL(dec_run(&x, DLT_RAW, f, n, 2), EA_DECODE_FRAG_HELD);
+    CU_ASSERT_EQUAL(ea_defrag_pending(ea_decoder_defrag(x.d)), 1);
+    /* A whole datagram after the clear reassembles. */
+    n = ip4_frag(f, 3, 0, 16, 1, NULL);
+    CU_ASSERT_EQUAL(dec_run(&x, DLT_RAW, f, n, 3), EA_DECODE_FRAG_HELD);
+    n = ip4_frag(f, 3, 16, 16, 0, NULL);
+    CU_ASSERT_EQUAL(dec_run(&x, DLT_RAW, f, n, 4), EA_DECODE_OK);
+    check_reassembled4(&x);
+    CU_ASSERT_EQUAL(x.st.frag_reassembled, 1);
+    dec_done(&x);
+}
+
 static void test_frag_table_full(void)
 {
     uint8_t f[128];
@@ -1377,6 +1406,7 @@ void ea_test_add_decode(void)
              { "fragments oversized", test_frag_oversize },
              { "fragments timed out", test_frag_timeout },
              { "fragment table full", test_frag_table_full },
+             { "fragment table cleared", test_frag_clear },
              { "fragments keyed by vlan", test_frag_vlan_key },
              { "ipv6 fragments", test_frag_ipv6 },
              { "truncated fragments", test_frag_truncated },
