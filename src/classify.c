@@ -31,8 +31,8 @@ enum { ON_STREAM, ON_DGRAM };
 
 /* One direction of a TCP stream, for in-order delivery. */
 struct ea_stream {
-    uint32_t next_seq;
     uint64_t delivered;      /* bytes handed to the dissectors */
+    uint32_t next_seq;
     uint8_t have_seq;
     uint8_t gap;             /* a hole: later bytes of this direction are not inspected */
 };
@@ -351,21 +351,37 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
     }
 }
 
-/* Feeds row i the bytes in fd; a row that cannot get its state or facts is out. */
+/* Frees the states of the rows that are out: no bytes reach them again. */
+static void drop_dead_states(struct ea_inspect *in)
+{
+    for (size_t j = 0; j < DI__COUNT; j++)
+        if (in->state[j] && !(in->alive & BIT(j))) {
+            table[j].state_free(in->state[j]);
+            in->state[j] = NULL;
+        }
+}
+
+/*
+ * Feeds row i the bytes in fd; a row that cannot get its state or facts is
+ * out. States are stream states: a datagram row gets none (a UDP flow never
+ * pays for the RFC 4571 framing buffers).
+ */
 static enum ea_dis_rc run(struct feed *fd, size_t i, int on)
 {
     const struct dissector *ds = &table[i];
     struct ea_inspect *in = fd->in;
     enum ea_dis_rc rc = EA_DIS_NOT_MINE;
-    if (ds->state_new && !in->state[i])
+    int stateful = ds->state_new && on == ON_STREAM;
+    if (stateful && !in->state[i])
         in->state[i] = ds->state_new();
-    fd->state = in->state[i];
+    fd->state = stateful ? in->state[i] : NULL;
     fd->info = info_of(in, i);
-    if (fd->info && (fd->state || !ds->state_new)) {
+    if (fd->info && (fd->state || !stateful)) {
         rc = on == ON_STREAM ? ds->stream(fd) : ds->dgram(fd);
         adopt_if_matched(fd->f, in, i);
     }
     apply(in, i, on, rc);
+    drop_dead_states(in);
     return rc;
 }
 
@@ -552,6 +568,10 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
         if (in->ndpi_flow)
             in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, in->ndpi_flow, p, &f->label.ndpi_master,
                                                      &f->label.ndpi_app);
+        if (in->ndpi_done) {    /* nDPI has said all it will say: its flow is not asked again */
+            ea_ndpi_flow_free(in->ndpi_flow);
+            in->ndpi_flow = NULL;
+        }
     }
 
     struct feed fd = { .f = f, .in = in, .dir = *dir };
@@ -636,6 +656,18 @@ void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
     inspect_free(f->work);
     f->work = NULL;
     f->work_free = NULL;
+}
+
+void ea_classify_held(const struct ea_flow *f, struct ea_inspect_held *h)
+{
+    const struct ea_inspect *in = f->work_free == inspect_free ? f->work : NULL;
+    memset(h, 0, sizeof(*h));
+    if (!in)
+        return;
+    h->work = 1;
+    h->ndpi = in->ndpi_flow != NULL;
+    for (size_t i = 0; i < DI__COUNT; i++)
+        h->states += in->state[i] != NULL;
 }
 
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,

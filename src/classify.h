@@ -21,8 +21,10 @@ void ea_classifier_reset(struct ea_classifier *c);
  * Inspects one packet of a flow that is not yet decided (a no-op once it
  * is). 'dir' is 0 for initiator -> responder. The first packet makes the
  * flow's working state (f->work, freed here once decided, or by
- * ea_flow_free). A UDP flow whose first packet is a STUN response is
- * oriented the other way round (ea_flow_orient_reply); *dir is updated then.
+ * ea_flow_free). Parts of it go earlier: nDPI's flow once nDPI has decided,
+ * a dissector's stream state once that dissector is out of the running.
+ * A UDP flow whose first packet is a STUN response is oriented the other
+ * way round (ea_flow_orient_reply); *dir is updated then.
  */
 void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
                         const struct ea_packet *p);
@@ -32,6 +34,16 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
  * to the flow (f->facts), sets the final label, frees the working state.
  */
 void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f);
+
+/* What a flow's inspection holds at the moment (tests, memory figures). */
+struct ea_inspect_held {
+    unsigned work;     /* 1 while the flow has its working state (f->work) */
+    unsigned ndpi;     /* 1 while it holds an nDPI flow */
+    unsigned states;   /* dissector stream states held */
+};
+
+/* Fills *h for f; all zero for a decided flow. */
+void ea_classify_held(const struct ea_flow *f, struct ea_inspect_held *h);
 
 /* Printable nDPI name of the flow ("TLS", "Unknown"), into buf. */
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,

@@ -231,6 +231,115 @@ static void test_msturn_framed_from_start(void)
     ea_classifier_free(c);
 }
 
+/*
+ * A DNS query (resp 0) or its answer (resp 1) over UDP, from 10.0.0.1:40000
+ * to 10.0.0.2:53, with its IPv4 header so that nDPI is fed too.
+ */
+static void feed_dns(struct ea_classifier *c, struct ea_flow *f, int resp)
+{
+    static const uint8_t q[] = {
+        0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,          /* id, RD, one question */
+        7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+    };
+    static const uint8_t an[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+    uint8_t pkt[20 + 8 + sizeof(q) + sizeof(an)];
+    size_t dns = sizeof(q) + (resp ? sizeof(an) : 0), len = 28 + dns;
+    memset(pkt, 0, sizeof(pkt));
+    pkt[0] = 0x45;
+    pkt[2] = (uint8_t)(len >> 8); pkt[3] = (uint8_t)len;
+    pkt[8] = 64; pkt[9] = IPPROTO_UDP;
+    pkt[12] = 10; pkt[15] = resp ? 2 : 1;                     /* source */
+    pkt[16] = 10; pkt[19] = resp ? 1 : 2;                     /* destination */
+    uint16_t sp = resp ? 53 : 40000, dp = resp ? 40000 : 53;
+    pkt[20] = (uint8_t)(sp >> 8); pkt[21] = (uint8_t)sp;
+    pkt[22] = (uint8_t)(dp >> 8); pkt[23] = (uint8_t)dp;
+    pkt[24] = (uint8_t)((8 + dns) >> 8); pkt[25] = (uint8_t)(8 + dns);
+    memcpy(pkt + 28, q, sizeof(q));
+    if (resp) {
+        pkt[30] = 0x81; pkt[31] = 0x80;                       /* response, no error */
+        pkt[35] = 1;                                          /* one answer */
+        memcpy(pkt + 28 + sizeof(q), an, sizeof(an));
+    }
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.t = f->key;
+    p.l3 = pkt;
+    p.l3_len = (uint32_t)len;
+    p.payload = pkt + 28;
+    p.payload_len = p.payload_wire_len = (uint32_t)dns;
+    p.ts_ns = 1000000000ull * (f->pkts[0] + f->pkts[1]);
+    int dir = resp;
+    f->pkts[dir]++;
+    ea_classify_packet(c, f, &dir, &p);
+}
+
+/*
+ * Inspection lets go of what it no longer needs: nDPI's flow once nDPI has
+ * decided (while our dissectors still watch), and everything once the flow
+ * is decided; the label is what it would have been.
+ */
+static void test_settled_flow_releases_state(void)
+{
+    struct ea_stats st;
+    struct ea_inspect_held h;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct ea_flow *f = udp_flow(40000, 53);
+    f->pkts[0] = 0;
+    feed_dns(c, f, 0);
+    ea_classify_held(f, &h);
+    CU_ASSERT_EQUAL(h.work, 1);
+    CU_ASSERT_EQUAL(h.ndpi, 1);                /* a query alone: nDPI waits for the answer */
+    feed_dns(c, f, 1);
+    ea_classify_held(f, &h);
+    CU_ASSERT_FALSE(f->label.decided);         /* any datagram may still be STUN (RFC 7983) */
+    CU_ASSERT_EQUAL(h.work, 1);
+    CU_ASSERT_EQUAL(h.ndpi, 0);                /* nDPI said DNS and has nothing more to do */
+    CU_ASSERT_EQUAL(h.states, 0);
+    for (int i = 2; i < EA_INSPECT_MAX_PACKETS && !f->label.decided; i++)
+        feed_dns(c, f, i % 2);
+    CU_ASSERT_TRUE(f->label.decided);
+    CU_ASSERT_PTR_NULL(f->work);
+    ea_classify_held(f, &h);
+    CU_ASSERT_EQUAL(h.work + h.ndpi + h.states, 0);
+    CU_ASSERT_EQUAL(f->label.app, EA_APP_DNS);
+    CU_ASSERT_EQUAL(f->label.src, EA_SRC_NDPI);
+    ea_flow_free(f);
+    ea_classifier_free(c);
+}
+
+/* Stream states are for streams, and go with the dissectors that are out. */
+static void test_states_only_while_needed(void)
+{
+    static const uint8_t rtp[] = { 0x80, 0x00, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4, 0xd5, 0xd5 };
+    static const uint8_t tls_rec[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc };
+    struct ea_stats st;
+    struct ea_inspect_held h;
+    memset(&st, 0, sizeof(st));
+    struct ea_classifier *c = ea_classifier_new(&st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    /* An RTP datagram: the RTP row takes it, without the RFC 4571 framing state. */
+    struct ea_flow *f = udp_flow(50000, 50002);
+    int dir = 0;
+    feed(c, f, &dir, rtp, sizeof(rtp));
+    ea_classify_held(f, &h);
+    CU_ASSERT_EQUAL(h.work, 1);
+    CU_ASSERT_EQUAL(h.states, 0);
+    ea_flow_free(f);
+    /* The start of a TLS record: TLS alone stays in the running, and only its state is kept. */
+    f = udp_flow(40000, 443);
+    f->key.proto = IPPROTO_TCP;
+    f->pkts[0] = 0;
+    feed_tcp(c, f, 0, 1000, tls_rec, sizeof(tls_rec));
+    ea_classify_held(f, &h);
+    CU_ASSERT_FALSE(f->label.decided);
+    CU_ASSERT_EQUAL(h.work, 1);
+    CU_ASSERT_EQUAL(h.states, 1);
+    ea_flow_free(f);
+    ea_classifier_free(c);
+}
+
 void ea_test_add_classify(void)
 {
     EA_SUITE("classify",
@@ -238,5 +347,7 @@ void ea_test_add_classify(void)
              { "no facts when nothing matched", test_no_facts_when_unmatched },
              { "a STUN response first: oriented, not turned", test_stun_response_first },
              { "TURN after the pseudo-TLS start", test_turn_after_pseudo_tls },
-             { "MS-TURN framing from the first byte", test_msturn_framed_from_start });
+             { "MS-TURN framing from the first byte", test_msturn_framed_from_start },
+             { "a settled flow lets go of its inspection state", test_settled_flow_releases_state },
+             { "stream states only while a dissector needs them", test_states_only_while_needed });
 }
