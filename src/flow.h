@@ -69,12 +69,7 @@ struct ea_flow {
     uint8_t encap;
     uint8_t initiator_inferred;   /* no SYN, or its first packet was a reply: a guess */
     uint8_t reversed;             /* turned round by the policy after inspection (ea_flow_turn) */
-
-    uint64_t first_ns, last_ns;
-    uint64_t first_frame, last_frame;
-    uint64_t pkts[2];             /* [0] initiator -> responder, [1] back */
-    uint64_t bytes[2];            /* wire bytes (IP layer and up) */
-    uint64_t payload[2];          /* L4 payload bytes */
+    /* (tcp and label, of small fields, follow here where they fill what would be padding) */
 
     /* TCP (pipeline.c) */
     struct {
@@ -84,13 +79,6 @@ struct ea_flow {
         uint16_t rsts[2];
     } tcp;
 
-    /* ICMP errors that quote this flow */
-    struct {
-        uint16_t errors;
-        uint8_t type, code;
-        uint64_t frame;
-    } icmp;
-
     /* classification result (classify.c) */
     struct {
         uint8_t app;              /* enum ea_app */
@@ -99,6 +87,20 @@ struct ea_flow {
         uint16_t ndpi_master, ndpi_app;   /* nDPI protocol ids (0 = unknown) */
         uint8_t ndpi_guessed;
     } label;
+
+    uint64_t first_ns, last_ns;
+    uint64_t first_frame, last_frame;
+    uint64_t pkts[2];             /* [0] initiator -> responder, [1] back */
+    uint64_t bytes[2];            /* wire bytes (IP layer and up) */
+    uint64_t payload[2];          /* L4 payload bytes */
+
+    /* ICMP errors that quote this flow */
+    struct {
+        uint16_t errors;
+        uint8_t type, code;
+        uint64_t frame;
+    } icmp;
+
     /*
      * Inspection's working state (classify.c: stream reassembly, dissector
      * states, nDPI's flow), NULL once decided. Owned; opaque here: whoever sets
