@@ -1,8 +1,16 @@
 /* flow-table.c: bounded bidirectional flow table, symmetric hash, LRU eviction, packet-time expiry. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include "flow-table.h"
+
+/* AddressSanitizer's count of the bytes allocated, when it replaces malloc (weak: else NULL).
+   The name is the sanitizer runtime's, hence reserved. */
+extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak)); /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 
 /*
  * Every flow in the table is on one of these lists, most recently touched at
@@ -40,7 +48,49 @@ struct ea_flow_table {
     struct ea_stats *st;        /* borrowed */
     ea_flow_end_fn on_end;
     void *ctx;
+    /* EA_DEBUG_MEMORY: the heap at creation and at the flows-peak (mem_peak's samples) */
+    int mem_debug;
+    size_t heap_base, heap_peak;
+    uint32_t heap_peak_flows;
 };
+
+/* Bytes the program has allocated now (0 where that cannot be known): for EA_DEBUG_MEMORY. */
+static size_t heap_bytes(void)
+{
+    if (__sanitizer_get_current_allocated_bytes)
+        return __sanitizer_get_current_allocated_bytes();
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#else
+    return 0;
+#endif
+}
+
+/* A new flows-peak: samples the heap at each of the first 1024 flows, then at every 1024th. */
+static void mem_peak(struct ea_flow_table *ft)
+{
+    if (!ft->mem_debug || (ft->count > 1024 && (ft->count & 1023) != 0))
+        return;
+    ft->heap_peak = heap_bytes();
+    ft->heap_peak_flows = ft->count;
+}
+
+/*
+ * One line on standard error: the heap's growth from the table's creation
+ * to the flows-peak, over the flows alive then. Everything the run holds at
+ * that moment counts (flows it keeps after they left the table included).
+ */
+static void mem_report(const struct ea_flow_table *ft)
+{
+    if (!ft->mem_debug)
+        return;
+    size_t grown = ft->heap_peak > ft->heap_base ? ft->heap_peak - ft->heap_base : 0;
+    fprintf(stderr, "edgeaudit: memory: %u flows alive at the sampled peak, heap %zu bytes "
+            "(%zu at the start): %zu bytes per alive flow; struct ea_flow %zu bytes\n",
+            ft->heap_peak_flows, ft->heap_peak, ft->heap_base,
+            ft->heap_peak_flows ? grown / ft->heap_peak_flows : 0, sizeof(struct ea_flow));
+}
 
 void ea_flow_limits_default(struct ea_flow_limits *l)
 {
@@ -113,6 +163,8 @@ struct ea_flow_table *ea_flow_table_new(const struct ea_flow_limits *l, struct e
     ft->st = st;
     ft->on_end = on_end;
     ft->ctx = ctx;
+    ft->mem_debug = getenv("EA_DEBUG_MEMORY") != NULL;
+    ft->heap_base = ft->mem_debug ? heap_bytes() : 0;
     return ft;
 }
 
@@ -257,6 +309,7 @@ void ea_flow_table_free(struct ea_flow_table *ft)
 {
     if (!ft)
         return;
+    mem_report(ft);
     free_flows(ft);
     free(ft->buckets);
     free(ft);
@@ -264,8 +317,12 @@ void ea_flow_table_free(struct ea_flow_table *ft)
 
 void ea_flow_table_clear(struct ea_flow_table *ft)
 {
+    /* Only the buckets that hold a flow are emptied: a reset costs the flows, not the buckets. */
+    settle(ft);
+    for (int c = 0; c < NLISTS; c++)
+        for (const struct ea_flow *f = ft->lists[c].head; f; f = f->table.lru_next)
+            ft->buckets[f->table.hash & (ft->nbuckets - 1)] = NULL;
     free_flows(ft);
-    memset(ft->buckets, 0, ft->nbuckets * sizeof(*ft->buckets));
     memset(ft->lists, 0, sizeof(ft->lists));
     ft->pending = NULL;
     ft->touches = ft->newest_ns = ft->expire_visits = 0;
@@ -365,8 +422,10 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
     make_pending(ft, f);
     ft->count++;
     ft->st->flows_created++;
-    if (ft->count > ft->st->flows_active_peak)
+    if (ft->count > ft->st->flows_active_peak) {
         ft->st->flows_active_peak = ft->count;
+        mem_peak(ft);
+    }
     return f;
 }
 

@@ -349,6 +349,36 @@ static void test_shared_ids(void)
     ea_flow_table_free(c);
 }
 
+/* A cleared table holds no flow, calls on_end for none, and starts over as a new one. */
+static void test_clear(void)
+{
+    struct ea_flow_table *ft = table(2048);
+    int dir;
+    for (uint16_t i = 0; i < 1500; i++) {
+        struct ea_packet p = pkt(17, 1, (uint16_t)(10000 + i), 2, 3478, 0, 1);
+        ea_flow_table_touch(ft, ea_flow_table_get(ft, &p, &dir));
+    }
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 1500);
+    ea_flow_table_clear(ft);
+    CU_ASSERT_EQUAL(ea_flow_table_count(ft), 0);
+    CU_ASSERT_EQUAL(ended, 0);
+    int found = 0;
+    for (uint16_t i = 0; i < 1500; i++) {
+        struct ea_packet p = pkt(17, 1, (uint16_t)(10000 + i), 2, 3478, 0, 1);
+        found += ea_flow_table_find(ft, &p.t, NULL) != NULL;
+    }
+    CU_ASSERT_EQUAL(found, 0);
+    struct ea_packet p = pkt(17, 1, 10007, 2, 3478, 0, 2);
+    struct ea_flow *f = ea_flow_table_get(ft, &p, &dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(f->id, 1);
+    ea_flow_table_touch(ft, f);
+    CU_ASSERT_PTR_EQUAL(ea_flow_table_find(ft, &p.t, NULL), f);
+    ea_flow_table_flush(ft);
+    CU_ASSERT_EQUAL(ended, 1);
+    ea_flow_table_free(ft);
+}
+
 void ea_test_add_flow_table(void)
 {
     EA_SUITE("flow-table",
@@ -363,5 +393,6 @@ void ea_test_add_flow_table(void)
              { "expiry visits only the flows it expires", test_expiry_visits_only_due },
              { "expiry order across timeout classes", test_expiry_order_across_classes },
              { "flush and turn", test_flush_and_turn },
-             { "ids shared between tables", test_shared_ids });
+             { "ids shared between tables", test_shared_ids },
+             { "clear", test_clear });
 }
