@@ -57,7 +57,7 @@ struct msg {
  * the sleep flags, so a flag set and a position published cannot both be
  * missed; the wait itself is under the mutex.
  */
-struct ring {
+struct ring {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines */
     uint8_t *buf;                               /* RING_BYTES (owned) */
     _Alignas(CACHE_LINE) _Atomic size_t head;   /* published: written up to */
     _Atomic size_t tail;                        /* published: read up to */
@@ -93,7 +93,7 @@ struct log_chunk {
     struct keyed ev[LOG_CHUNK];
 };
 
-struct evlog {
+struct evlog {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines */
     _Atomic uint64_t count;     /* published: events written */
     struct log_chunk *wc;       /* worker: chunk being written, wn events in it */
     size_t wn;
@@ -103,7 +103,7 @@ struct evlog {
     uint64_t read;              /* main: events read */
 };
 
-struct worker {
+struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines */
     struct ring ring;
     struct ea_workers *ws;
     unsigned idx;
