@@ -14,7 +14,8 @@ pkgs="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libxm
 libxml2-utils libxslt1-dev xsltproc libcunit1-dev chromium
 tcpdump openssl gnutls-bin sip-tester iproute2 python3
 libndpi-bin tshark valgrind time strace tcpreplay
-wireshark-common cppcheck clang clang-tidy libclang-rt-14-dev"
+wireshark-common cppcheck clang clang-tidy libclang-rt-14-dev
+libsqlite3-dev libpq-dev sqlite3 postgresql"
 
 missing=""
 for p in $pkgs; do

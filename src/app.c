@@ -21,6 +21,9 @@
 #include "util-file.h"
 #include "util-time.h"
 #include "rules-cmd.h"
+#include "db.h"
+#include "db-run.h"
+#include "db-cmd.h"
 
 #define ERRLEN 1024
 
@@ -85,18 +88,33 @@ static void print_summary(const struct ea_view *pl)
     }
 }
 
-static int write_reports(const struct ea_options *o, const struct ea_view *pl, char *cmd)
+/* --db: the connection (NULL until reached) and the run's XML report (owned, freed by the caller). */
+struct run_db {
+    struct ea_db *db;
+    char *xml;
+    size_t len;
+};
+
+static void run_db_free(struct run_db *rdb)
+{
+    free(rdb->xml);
+    ea_db_close(rdb->db);
+}
+
+/* Writes --json, --xml and --html; with keep (--db), the XML is built in memory and kept in
+ * keep->xml, so that the database stores the very bytes of --xml. */
+static int write_reports(const struct ea_options *o, const struct ea_view *pl, struct run_db *keep)
 {
     char err[ERRLEN];
-    struct ea_report_meta meta = { o->deterministic, cmd };
+    struct ea_report_meta meta = { o->deterministic, NULL };
     int rc = 0;
     if (o->json && ea_report_json_write(o->json, pl, o->deterministic, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
-    if (!o->xml && !o->html)
+    if (!o->xml && !o->html && !keep)
         return rc;
-    if (!o->html) {     /* streamed: a report of many flows is never whole in memory */
+    if (!o->html && !keep) {     /* streamed: a report of many flows is never whole in memory */
         if (ea_report_xml_write(pl, &meta, o->xml, err, sizeof(err)) != 0) {
             fprintf(stderr, "edgeaudit: %s\n", err);
             rc = -1;
@@ -117,12 +135,86 @@ static int write_reports(const struct ea_options *o, const struct ea_view *pl, c
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
-    free(xml);
+    if (keep) {
+        keep->xml = xml;
+        keep->len = len;
+    } else {
+        free(xml);
+    }
     return rc;
 }
 
+/*
+ * --db before the capture: *out is the connection, or NULL when not asked or
+ * not reachable (one line said; the run goes on and tries again at the
+ * end). Returns -1 when the schema is not this program's (one line said;
+ * the run must not start), else 0.
+ */
+static int db_start(const struct ea_options *o, struct ea_db **out)
+{
+    char err[ERRLEN];
+    *out = NULL;
+    if (!o->db)
+        return 0;
+    struct ea_db *db = ea_db_open(o->db, err, sizeof(err));
+    if (!db) {
+        fprintf(stderr, "edgeaudit: database not reachable, the run goes on: %s\n", err);
+        return 0;
+    }
+    int rc = ea_db_check(db, err, sizeof(err));
+    if (rc == EA_DB_SCHEMA_NONE && !ea_db_is_pg(o->db))   /* a new SQLite file: made here */
+        rc = ea_db_init(db, EA_DB_SCHEMA_VERSION, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        ea_db_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+/*
+ * --db after the reports: records the run whose exit code is 'code'
+ * (connecting again if the start could not). Returns code, or
+ * EA_EXIT_REPORT when the run could not be recorded (one line said).
+ */
+static int db_record(const struct ea_options *o, struct run_db *rdb, const struct ea_view *v, int code)
+{
+    char err[ERRLEN], host[256];
+    int64_t id = 0;
+    if (!o->db)
+        return code;
+    if (!rdb->db && db_start(o, &rdb->db) != 0)
+        rdb->db = NULL;
+    struct ea_db_run_info ri = { o->sensor ? o->sensor : ea_db_default_sensor(host, sizeof(host)),
+                                 o->iface != NULL, code, rdb->xml, rdb->len, o->db_flows };
+    if (!rdb->db) {
+        fprintf(stderr, "edgeaudit: the run was not recorded in the database\n");
+        return EA_EXIT_REPORT;
+    }
+    if (ea_db_record_run(rdb->db, v, &ri, &id, err, sizeof(err)) != 0) {
+        fprintf(stderr, "edgeaudit: the run was not recorded in the database: %s\n", err);
+        return EA_EXIT_REPORT;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s\n", id, ri.sensor);
+    return code;
+}
+
+/* The pipeline with the limits of the command line; NULL as ea_pipeline_new. */
+static struct ea_pipeline *new_pipeline(const struct ea_options *o, const struct ea_ruleset *rs)
+{
+    struct ea_flow_limits lim;
+    ea_flow_limits_default(&lim);
+    lim.max_flows = o->max_flows;
+    lim.tcp_idle_ns = (uint64_t)o->tcp_timeout_s * 1000000000ULL;
+    lim.udp_idle_ns = (uint64_t)o->udp_timeout_s * 1000000000ULL;
+    return ea_pipeline_new(&lim, rs);
+}
+
 /* edgeaudit merge REPORT... (merge.c), edgeaudit diff OLD NEW (diff.c), edgeaudit rules [--pack NAME]
- * (rules-cmd.c): the exit code, or -1 when argv names no subcommand. */
+ * (rules-cmd.c), edgeaudit db|runs|report (db-cmd.c): the exit code, or -1 when argv names no
+ * subcommand. */
 static int subcommand(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
@@ -131,6 +223,12 @@ static int subcommand(int argc, char **argv)
         return ea_diff_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "rules") == 0)
         return ea_rules_main(argc - 1, argv + 1, stdout, stderr);
+    if (argc > 1 && strcmp(argv[1], "db") == 0)
+        return ea_db_cmd_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "runs") == 0)
+        return ea_runs_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return ea_report_db_main(argc - 1, argv + 1);
     return -1;
 }
 
@@ -140,6 +238,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_ruleset *rs = NULL;
     struct ea_pipeline *pl = NULL;
     struct ea_live *lv = NULL;
+    struct run_db rdb = { NULL, NULL, 0 };
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
@@ -157,14 +256,11 @@ int ea_app_main(int argc, char **argv)
     if (!rs || ea_rules_load(&o, rs, stderr) != 0)
         goto out;
     ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
+    if (db_start(&o, &rdb.db) != 0 && (code = EA_EXIT_SCHEMA) != 0)
+        goto out;   /* the schema is not this program's: refused before the capture */
     warn_unconfigured(rs, o.quiet);
 
-    struct ea_flow_limits lim;
-    ea_flow_limits_default(&lim);
-    lim.max_flows = o.max_flows;
-    lim.tcp_idle_ns = (uint64_t)o.tcp_timeout_s * 1000000000ULL;
-    lim.udp_idle_ns = (uint64_t)o.udp_timeout_s * 1000000000ULL;
-    pl = ea_pipeline_new(&lim, rs);
+    pl = new_pipeline(&o, rs);
     if (!pl) {
         fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
         goto out;
@@ -195,7 +291,7 @@ int ea_app_main(int argc, char **argv)
         print_summary(&v);
     /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
     int wr = lv ? ea_live_write_reports(lv) : 0;
-    if (write_reports(&o, &v, NULL) != 0)
+    if (write_reports(&o, &v, o.db ? &rdb : NULL) != 0)
         wr = -1;
     if (wr != 0) {
         code = EA_EXIT_REPORT;
@@ -207,7 +303,9 @@ int ea_app_main(int argc, char **argv)
         code = EA_EXIT_USAGE;
     else
         code = ea_policy_has_findings(v.pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+    code = db_record(&o, &rdb, &v, code);
 out:
+    run_db_free(&rdb);
     ea_live_free(lv);
     ea_pipeline_free(pl);
     ea_ruleset_free(rs);

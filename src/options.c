@@ -23,6 +23,7 @@ static const char usage_text[] =
     "usage: edgeaudit -r FILE [-r FILE...] [options] [filter expression]\n"
     "       edgeaudit -i IFACE [-Z USER | --keep-root] [options] [filter expression]\n"
     "       edgeaudit rules [--pack NAME | --rules FILE]... [--site FILE] [--strict]\n"
+    "       edgeaudit merge | db init|upgrade | runs | report --db ... (each with --help)\n"
     "  -r FILE            read a pcap or pcapng capture (- for standard input); repeatable\n"
     "  --pack NAME        a shipped rule pack: edge (the default), edge-nat, edge-public,\n"
     "                     edge-scaled-dns, edge-scaled-hlb, reverse-proxy; repeatable\n"
@@ -39,6 +40,9 @@ static const char usage_text[] =
     "  --tcp-timeout S    idle timeout of TCP flows, in packet-time seconds (default 3600)\n"
     "  --udp-timeout S    idle timeout of UDP flows (default 180)\n"
     "  --datadir DIR      where the rules, schemas and stylesheet are\n"
+    "  --db TARGET        record the run in a database: an SQLite file or postgresql://...\n"
+    "  --sensor NAME      the sensor's name in the database (default: the host name)\n"
+    "  --db-flows         also record every flow in the database\n"
     "  --mtls-evidence seen|inferred  may mutual TLS inferred from a TLS 1.3 handshake's shape\n"
     "                     make a flow allowed (inferred, the default) or only a certificate seen (seen)\n"
     "live mode:\n"
@@ -59,7 +63,8 @@ static const char usage_text[] =
     "  --threads N        classify on N worker threads, flows sharded by hash (default 1;\n"
     "                     with -i, one socket each in a PACKET_FANOUT group)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
-    "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n";
+    "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n"
+    "  (or run not recorded in --db), 4 --db schema older or newer than this edgeaudit\n";
 
 int ea_options_push(const char ***arr, size_t *n, const char *v)
 {
@@ -86,7 +91,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
            O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
-           O_MTLSEV, O_PACK };
+           O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -119,6 +124,9 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "settle", required_argument, NULL, O_SETTLE },
         { "threads", required_argument, NULL, O_THREADS },
         { "mtls-evidence", required_argument, NULL, O_MTLSEV },
+        { "db", required_argument, NULL, O_DB },
+        { "sensor", required_argument, NULL, O_SENSOR },
+        { "db-flows", no_argument, NULL, O_DBFLOWS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -160,6 +168,9 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_ALERTFILE: o->alert_file = optarg; break;
         case O_SYSLOG: o->syslog = 1; break;
         case O_REPORTDIR: o->report_dir = optarg; break;
+        case O_DB: o->db = optarg; break;
+        case O_SENSOR: o->sensor = optarg; break;
+        case O_DBFLOWS: o->db_flows = 1; break;
         case O_MTLSEV:
             if (strcmp(optarg, "seen") == 0 || strcmp(optarg, "inferred") == 0) {
                 o->mtls_seen_only = optarg[0] == 's';
@@ -279,6 +290,10 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     }
     if ((o->interval_s || o->window_s) && !o->report_dir) {
         snprintf(err, errlen, "--interval and --window need --report-dir DIR");
+        goto out;
+    }
+    if ((o->sensor || o->db_flows) && !o->db) {
+        snprintf(err, errlen, "--sensor and --db-flows need --db TARGET");
         goto out;
     }
     if (o->snaplen > 262144 || o->snaplen < 64) {

@@ -10,6 +10,7 @@
 #define EA_EXIT_FINDINGS  1
 #define EA_EXIT_USAGE     2   /* usage, input or rules error */
 #define EA_EXIT_REPORT    3   /* a report could not be written */
+#define EA_EXIT_SCHEMA    4   /* --db: the database's schema is not this program's */
 
 struct ea_options {
     const char **inputs;        /* -r FILE, in order (borrowed from argv) */
@@ -46,6 +47,10 @@ struct ea_options {
     uint32_t settle_s;          /* --settle S: quiet time before an early alert */
     uint32_t threads;           /* --threads: worker threads, 1 (no workers) by default */
     int mtls_seen_only;         /* --mtls-evidence seen (default inferred) */
+    /* the database of runs (db.h) */
+    const char *db;             /* --db TARGET: record the run there */
+    const char *sensor;         /* --sensor NAME (default: the host name) */
+    int db_flows;               /* --db-flows: record every flow too */
 };
 
 /* --threads' upper bound (EA_MAX_THREADS in workers.h). */

@@ -32,6 +32,7 @@ void ea_test_add_ndpi_glue(void);
 void ea_test_add_tls_start(void);
 void ea_test_add_group(void);
 void ea_test_add_report_read(void);
+void ea_test_add_db(void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 #define EA_SUITE(name, ...) do {                                         \

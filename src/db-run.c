@@ -1,0 +1,206 @@
+/* db-run.c: one run into the database of runs: its row, its rule statuses and its flows. */
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "db-run.h"
+#include "classify.h"
+#include "dissect-tls.h"
+#include "util-addr.h"
+#include "util-str.h"
+#include "util-time.h"
+#include "config.h"
+
+const char *ea_db_default_sensor(char *buf, size_t n)
+{
+    if (gethostname(buf, n - 1) != 0 || !buf[0])
+        snprintf(buf, n, "unknown");
+    buf[n - 1] = '\0';
+    return buf;
+}
+
+/* The sources, one per line; malloc'ed (caller frees), NULL on out-of-memory. */
+static char *join_sources(const struct ea_capture_info *cap)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < cap->nsources; i++)
+        len += strlen(cap->sources[i]) + 1;
+    char *s = calloc(1, len);
+    for (size_t i = 0; s && i < cap->nsources; i++) {
+        if (i)
+            ea_str_append(s, len, "\n");
+        ea_str_append(s, len, cap->sources[i]);
+    }
+    return s;
+}
+
+/* A time in ns, or SQL NULL for 0 (no packet). */
+static struct ea_db_val ns_val(uint64_t ns)
+{
+    return ns ? ea_db_int((int64_t)ns) : ea_db_text(NULL);
+}
+
+static int store_id(void *ctx, size_t ncols, const char *const *vals, const size_t *lens)
+{
+    (void)lens;
+    if (ncols > 0 && vals[0])
+        *(int64_t *)ctx = strtoll(vals[0], NULL, 10);
+    return 0;
+}
+
+static const char insert_run[] =
+    "INSERT INTO runs (sensor, sources, live, recorded, first_ns, last_ns, packets, bytes, flows, "
+    "malformed, flows_evicted, received, dropped, if_dropped, incomplete, partial, error, "
+    "allowed, unverified, unexpected, blocked, out_of_scope, blocked_required, result, exit_code, "
+    "generator, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) RETURNING id";
+
+/* The runs row; its id into *id. */
+static int put_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
+                   int64_t *id, char *err, size_t errlen)
+{
+    char when[48];
+    struct timespec ts;
+    uint64_t mal = 0;
+    int rc = -1;
+    char *sources = join_sources(&v->cap);
+    if (!sources) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ea_time_str((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, when, sizeof(when));
+    for (int k = 0; k < EA_MAL__COUNT; k++)
+        mal += v->st.malformed[k];
+    const uint64_t *vd = v->pol->verdicts;
+    const struct ea_db_val p[] = {
+        ea_db_text(ri->sensor), ea_db_text(sources), ea_db_int(ri->live), ea_db_text(when),
+        ns_val(v->st.first_ns), ns_val(v->st.last_ns), ea_db_int((int64_t)v->st.packets),
+        ea_db_int((int64_t)v->st.bytes), ea_db_int((int64_t)v->st.flows_created),
+        ea_db_int((int64_t)mal), ea_db_int((int64_t)v->st.flows_evicted),
+        v->cap.have_loss ? ea_db_int((int64_t)v->cap.recv) : ea_db_text(NULL),
+        v->cap.have_loss ? ea_db_int((int64_t)v->cap.drop) : ea_db_text(NULL),
+        v->cap.have_loss ? ea_db_int((int64_t)v->cap.ifdrop) : ea_db_text(NULL),
+        ea_db_int(v->cap.incomplete), ea_db_int(v->cap.partial), ea_db_text(v->cap.error),
+        ea_db_int((int64_t)vd[EA_V_ALLOWED]), ea_db_int((int64_t)vd[EA_V_UNVERIFIED]),
+        ea_db_int((int64_t)vd[EA_V_UNEXPECTED]), ea_db_int((int64_t)vd[EA_V_BLOCKED]),
+        ea_db_int((int64_t)vd[EA_V_OUT_OF_SCOPE]), ea_db_int((int64_t)v->pol->blocked_required),
+        ea_db_text(ea_policy_has_findings(v->pol) ? "findings" : "compliant"),
+        ea_db_int(ri->exit_code), ea_db_text("edgeaudit " PACKAGE_VERSION),
+        ea_db_blob(ri->report ? ri->report : "", ri->report ? ri->report_len : 0),
+    };
+    *id = 0;
+    if (ea_db_exec(db, EA_DB_STMT(insert_run, p, sizeof(p) / sizeof(p[0])), store_id, id, err, errlen) == 0 &&
+        *id > 0)
+        rc = 0;
+    else if (*id <= 0 && !err[0])
+        snprintf(err, errlen, "the database gave no id for the run");
+    free(sources);
+    return rc;
+}
+
+/* One rule_status row per rule. */
+static int put_rules(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT INTO rule_status (run_id, rule_id, pack, status, allowed, unverified, blocked, "
+        "violations, bytes, first_ns, last_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    const struct ea_ruleset *rs = v->rs;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct ea_rule_stat *s = &v->pol->stat[i];
+        const struct ea_rule *r = &rs->rules[i];
+        const char *pack = r->doc >= 0 && (size_t)r->doc < rs->ndocs ? rs->docs[r->doc].pack : "";
+        const struct ea_db_val p[] = {
+            ea_db_int(id), ea_db_text(r->id), ea_db_text(pack ? pack : ""),
+            ea_db_text(ea_rule_status_name(s->status)), ea_db_int((int64_t)s->allowed),
+            ea_db_int((int64_t)s->unverified), ea_db_int((int64_t)s->blocked),
+            ea_db_int((int64_t)s->violations), ea_db_int((int64_t)s->bytes),
+            ns_val(s->first_ns), ns_val(s->last_ns),
+        };
+        if (ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *const flow_cols[] = {
+    "run_id", "flow_id", "transport", "client", "client_port", "server", "server_port", "vlan",
+    "first_ns", "last_ns", "first_frame", "last_frame", "packets_c2s", "packets_s2c",
+    "bytes_c2s", "bytes_s2c", "app", "app_source", "sni", "verdict", "reason_code", "rules",
+    "reason",
+};
+#define NFLOWCOLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
+
+/* The flow's rule ids, space-separated, into buf. */
+static const char *rule_ids(const struct ea_ruleset *rs, const struct ea_flow *f, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (f->verdict.rules & (1ULL << i)) {
+            if (buf[0])
+                ea_str_append(buf, n, " ");
+            ea_str_append(buf, n, rs->rules[i].id);
+        }
+    return buf;
+}
+
+/* One flows row. */
+static int put_flow(struct ea_db *db, const struct ea_view *v, int64_t id, const struct ea_flow *f,
+                    char *err, size_t errlen)
+{
+    char cli[64], srv[64], lbl[64], rules[EA_MAX_RULES * 40];
+    const char *sni = ea_tls_matched(f->facts.tls) && f->facts.tls->sni[0] ? f->facts.tls->sni : NULL;
+    const struct ea_db_val p[NFLOWCOLS] = {
+        ea_db_int(id), ea_db_int((int64_t)f->id), ea_db_text(ea_proto_name(f->key.proto)),
+        ea_db_text(ea_addr_str(f->key.family, f->key.src, cli, sizeof(cli))),
+        ea_db_int(f->key.sport),
+        ea_db_text(ea_addr_str(f->key.family, f->key.dst, srv, sizeof(srv))),
+        ea_db_int(f->key.dport), ea_db_int(f->key.vlan), ea_db_int((int64_t)f->first_ns),
+        ea_db_int((int64_t)f->last_ns), ea_db_int((int64_t)f->first_frame),
+        ea_db_int((int64_t)f->last_frame), ea_db_int((int64_t)f->pkts[0]),
+        ea_db_int((int64_t)f->pkts[1]), ea_db_int((int64_t)f->bytes[0]),
+        ea_db_int((int64_t)f->bytes[1]), ea_db_text(ea_classify_label(v->cls, f, lbl, sizeof(lbl))),
+        ea_db_text(ea_label_src_name(f->label.src)), ea_db_text(sni),
+        ea_db_text(f->verdict.judged ? ea_verdict_name(f->verdict.v) : "unjudged"),
+        ea_db_text(ea_reason_name(f->verdict.reason)),
+        ea_db_text(rule_ids(v->rs, f, rules, sizeof(rules))), ea_db_text(f->verdict.text),
+    };
+    return ea_db_bulk_row(db, p, NFLOWCOLS, err, errlen);
+}
+
+/* Every listed flow, in bulk. */
+static int put_flows(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
+{
+    if (ea_db_bulk_begin(db, "flows", flow_cols, NFLOWCOLS, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < v->ndone && rc == 0; i++)
+        rc = put_flow(db, v, id, v->done[i], err, errlen);
+    char err2[256];
+    if (ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
+        rc = -1;
+    return rc;
+}
+
+int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
+                     int64_t *run_id, char *err, size_t errlen)
+{
+    int64_t id = 0;
+    err[0] = '\0';
+    *run_id = 0;
+    if (ea_db_begin(db, err, errlen) != 0)
+        return -1;
+    if (put_run(db, v, ri, &id, err, errlen) != 0 || put_rules(db, v, id, err, errlen) != 0 ||
+        (ri->with_flows && put_flows(db, v, id, err, errlen) != 0))
+        goto fail;
+    if (ea_db_commit(db, err, errlen) != 0)
+        return -1;
+    *run_id = id;
+    return 0;
+fail:
+    ea_db_rollback(db);
+    return -1;
+}

@@ -1,0 +1,326 @@
+#!/bin/sh
+# db-check.sh: the database of runs (issue 16) with the real engines, SQLite and PostgreSQL.
+#
+#   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/db-check.sh
+#
+# SQLite: every capture of captures/own/ recorded as a run of its own sensor (with --db-flows);
+# `runs` lists them; `report --db` of one run gives that run's --xml back byte for byte (the
+# hostile capture's strings included, also in the flows table), of all runs the same bytes as
+# `merge` of their XML reports; schema versions (init, a run refused on an older schema with
+# exit 4, upgrade); selection by sensor and time; a database that cannot be reached costs the
+# record (exit 3), never the reports; quotes in names are data.
+# PostgreSQL: a real server started here (initdb into a temporary directory, pg_ctl on a Unix
+# socket in it, as an unprivileged user: `nobody` when run as root), with a password read from
+# a password file (PGPASSFILE); stopped at the end, pass or fail. 4 sensor processes write 20
+# runs each at once: all 80 are there and `report --db` equals `merge` of the 80 XML files.
+# Passwords never appear in output. Ends with "N passed, N failed"; non-zero on failure.
+top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
+out=${DB_OUT:-out/db-check}
+site=$top/rules/examples/site-example.xml
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+. "$top/tests/lib-tally.sh"
+
+# expect WHAT WANT GOT: one check of an exit code.
+expect() {
+    if [ "$2" = "$3" ]; then ok "$1 (exit $3)"; else bad "$1: exit $3, wanted $2"; fi
+}
+
+# run SENSOR CAPTURE DB [OPTIONS...]: one recorded run; its report in $out/SENSOR.xml, exit in .rc
+run() {
+    s=$1; c=$2; d=$3; shift 3
+    "$bin" -r "$c" --site "$site" --deterministic --quiet --xml "$out/$s.xml" --db "$d" \
+        --sensor "$s" "$@" > "$out/$s.log" 2>&1
+    echo $? > "$out/$s.rc"
+}
+
+# same A B WHAT: byte-for-byte equality.
+same() {
+    if cmp -s "$1" "$2"; then ok "$3"; else bad "$3"; diff "$1" "$2" | head -n 5; fi
+}
+
+# ---------------------------------------------------------------- SQLite
+db=$out/runs.sqlite
+"$bin" db init "$db" > "$out/init.log" 2>&1
+expect "db init creates the schema in a new SQLite file" 0 $?
+"$bin" db init "$db" > "$out/init2.log" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q "already has a schema" "$out/init2.log"; then
+    ok "db init refuses a database that has a schema"
+else
+    bad "db init twice: exit $rc"; cat "$out/init2.log"
+fi
+n=0
+for c in "$top"/captures/own/*.pcap; do
+    s=$(basename "$c" .pcap)
+    "$bin" -r "$c" --site "$site" --deterministic --quiet --xml "$out/$s.plain.xml" > /dev/null 2>&1
+    want=$?
+    run "$s" "$c" "$db" --db-flows
+    got=$(cat "$out/$s.rc")
+    n=$((n + 1))
+    if [ "$got" != "$want" ] || ! cmp -s "$out/$s.xml" "$out/$s.plain.xml"; then
+        bad "$s: with --db exit $got and report differ from without (exit $want)"
+        head -n 3 "$out/$s.log"
+    fi
+    "$bin" report --db "$db" --sensor "$s" --deterministic --quiet --xml "$out/$s.back.xml" \
+        > "$out/$s.back.log" 2>&1
+    back=$?
+    # report --db of one run: its report byte for byte, its exit code (0/1; a partial run's 2 is
+    # a property of the run's input, the stored report says partial).
+    [ "$want" -le 1 ] || want=1
+    if cmp -s "$out/$s.xml" "$out/$s.back.xml" && [ "$back" = "$want" ]; then
+        ok "$s: recorded; report --db gives its report back byte for byte (exit $back)"
+    else
+        bad "$s: report --db differs from the run's report (exit $back, wanted $want)"
+        cat "$out/$s.back.log"; diff "$out/$s.xml" "$out/$s.back.xml" | head -n 5
+    fi
+done
+"$bin" runs --db "$db" > "$out/runs.txt" 2>&1
+rc=$?
+lines=$(($(wc -l < "$out/runs.txt") - 1))
+if [ $rc = 0 ] && [ "$lines" = "$n" ] && grep -q " hostile " "$out/runs.txt"; then
+    ok "runs lists the $n recorded runs"
+else
+    bad "runs: exit $rc, $lines lines for $n runs"; head -n 5 "$out/runs.txt"
+fi
+
+# The hostile capture's strings, out of the flows table, equal the report's attributes.
+python3 - "$db" "$out/hostile.xml" > "$out/hostile-flows.log" 2>&1 <<'EOF'
+import sqlite3, sys, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[1])
+db.text_factory = bytes
+rows = {int(r[0]): r[1:] for r in db.execute(
+    "SELECT flow_id, sni, reason, client, app FROM flows f JOIN runs r ON r.id = f.run_id "
+    "WHERE r.sensor = 'hostile'")}
+flows = ET.parse(sys.argv[2]).getroot().find('flows')
+bad = 0
+n = 0
+for f in flows:
+    row = rows.get(int(f.get('id')))
+    want = tuple((f.get(k) or '').encode() if f.get(k) is not None else None
+                 for k in ('sni', 'reason', 'client', 'app'))
+    got = tuple(row) if row else None
+    if got != want:
+        bad += 1
+        print('flow', f.get('id'), 'db', got, 'report', want)
+    n += 1
+print(n, 'flows', bad, 'differ', len([f for f in flows if f.get('sni')]), 'with sni')
+sys.exit(1 if bad or n == 0 or len(rows) != n else 0)
+EOF
+if [ $? = 0 ]; then ok "hostile: the flows table holds the report's strings byte for byte ($(tail -n 1 "$out/hostile-flows.log"))"
+else bad "hostile: flows table differs"; tail -n 5 "$out/hostile-flows.log"; fi
+
+# report --db over every run = merge of every run's report.
+# In the order report --db merges: by sensor (byte order), then recording.
+files=""
+for s in $(for c in "$top"/captures/own/*.pcap; do basename "$c" .pcap; done | LC_ALL=C sort); do
+    files="$files $out/$s.xml"
+done
+# shellcheck disable=SC2086
+"$bin" merge --deterministic --quiet --xml "$out/all.merge.xml" $files > /dev/null 2>&1
+mrc=$?
+"$bin" report --db "$db" --deterministic --quiet --xml "$out/all.db.xml" --html "$out/all.db.html" \
+    > "$out/all.log" 2>&1
+drc=$?
+if [ "$mrc" = "$drc" ] && cmp -s "$out/all.merge.xml" "$out/all.db.xml" && [ -s "$out/all.db.html" ]; then
+    ok "report --db over all $n runs equals merge of their reports (exit $drc), HTML written"
+else
+    bad "report --db over all runs (exit $drc) differs from merge (exit $mrc)"; cat "$out/all.log"
+fi
+
+# Selection: by sensor (two), by time.
+"$bin" report --db "$db" --sensor matrix --sensor turn --deterministic --quiet --xml "$out/two.db.xml" > /dev/null 2>&1
+"$bin" merge --deterministic --quiet --xml "$out/two.merge.xml" "$out/matrix.xml" "$out/turn.xml" > /dev/null 2>&1
+same "$out/two.merge.xml" "$out/two.db.xml" "report --db --sensor matrix --sensor turn equals merge of the two"
+"$bin" runs --db "$db" --since 2099-01-01 > "$out/none.txt" 2>&1
+rc=$?
+if [ $rc = 0 ] && [ "$(wc -l < "$out/none.txt")" = 1 ]; then ok "runs --since 2099-01-01 lists none"
+else bad "runs --since 2099: exit $rc"; cat "$out/none.txt"; fi
+"$bin" runs --db "$db" --since 2000-01-01 --until 2099-12-31T23:59:59Z > "$out/span.txt" 2>&1
+if [ "$(($(wc -l < "$out/span.txt") - 1))" = "$n" ]; then ok "runs --since 2000-01-01 --until 2099-12-31T23:59:59Z lists all"
+else bad "runs over 2000..2099 lists $(($(wc -l < "$out/span.txt") - 1)) of $n"; fi
+"$bin" report --db "$db" --until 1999-01-01 --xml "$out/none.xml" > "$out/none.log" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q "no stored run" "$out/none.log" && [ ! -e "$out/none.xml" ]; then
+    ok "report --db with no run chosen: exit 2, one line, no report"
+else bad "report over no run: exit $rc"; cat "$out/none.log"; fi
+"$bin" runs --db "$db" --since yesterday > "$out/badtime.log" 2>&1
+expect "runs --since with a bad time is a usage error" 2 $?
+
+# Names are data: a sensor name that is SQL.
+evil="o'brien\"); DROP TABLE runs; --"
+"$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --db "$db" --sensor "$evil" > /dev/null 2>&1
+"$bin" runs --db "$db" --sensor "$evil" > "$out/evil.txt" 2>&1
+if [ "$(wc -l < "$out/evil.txt")" = 2 ] && grep -qF "$evil" "$out/evil.txt" &&
+   [ "$(sqlite3 "$db" 'SELECT count(*) FROM runs')" = $((n + 1)) ]; then
+    ok "a sensor name made of SQL is stored and selected as plain data"
+else bad "sensor name with SQL in it"; cat "$out/evil.txt"; fi
+
+# Schema versions: a run against an older schema is refused, upgrade migrates it.
+old=$out/old.sqlite
+"$bin" db init --schema-version 1 "$old" > /dev/null 2>&1
+"$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --xml "$out/old.xml" --db "$old" \
+    > "$out/old.log" 2>&1
+rc=$?
+if [ $rc = 4 ] && [ "$(wc -l < "$out/old.log")" = 1 ] && grep -q "db upgrade" "$out/old.log" &&
+   [ ! -e "$out/old.xml" ]; then
+    ok "a run against schema version 1 is refused before the capture: exit 4, one line"
+else bad "run against an old schema: exit $rc"; cat "$out/old.log"; fi
+"$bin" runs --db "$old" > "$out/old-runs.log" 2>&1
+expect "runs on an older schema is refused too" 4 $?
+"$bin" db upgrade "$old" > "$out/upgrade.log" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q "from version 1 to 2" "$out/upgrade.log" &&
+   [ "$(sqlite3 "$old" 'SELECT version FROM schema_version')" = 2 ]; then
+    ok "db upgrade migrates version 1 to 2"
+else bad "db upgrade: exit $rc"; cat "$out/upgrade.log"; fi
+run upgraded "$top/captures/own/sip-udp.pcap" "$old" --db-flows
+expect "a run on the upgraded database is recorded" 1 "$(cat "$out/upgraded.rc")"
+sqlite3 "$old" "UPDATE schema_version SET version = 9"
+"$bin" runs --db "$old" > "$out/newer.log" 2>&1
+rc=$?
+if [ $rc = 4 ] && grep -q "newer" "$out/newer.log"; then ok "a newer schema is refused (exit 4)"
+else bad "newer schema: exit $rc"; cat "$out/newer.log"; fi
+
+# A database that cannot be reached: the capture and reports go on, exit 3.
+"$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --xml "$out/unreach.xml" \
+    --db "$out/no/such/dir/x.sqlite" > "$out/unreach.log" 2>&1
+rc=$?
+if [ $rc = 3 ] && [ -s "$out/unreach.xml" ] && grep -q "not recorded" "$out/unreach.log"; then
+    ok "an unreachable database costs the record (exit 3), not the report"
+else bad "unreachable database: exit $rc"; cat "$out/unreach.log"; fi
+
+# ---------------------------------------------------------------- PostgreSQL
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+    bad "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (setup.sh installs postgresql)"
+    tally_end
+    exit
+fi
+pg=$(mktemp -d /tmp/ea-pg.XXXXXX)
+as=""
+if [ "$(id -u)" = 0 ]; then
+    chown nobody "$pg"
+    as="runuser -u nobody --"
+fi
+pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$pw" > "$pg/pwfile"
+[ -n "$as" ] && chown nobody "$pg/pwfile"
+pg_stop() {
+    $as "$pgbin/pg_ctl" -D "$pg/data" -m immediate stop > /dev/null 2>&1
+    rm -rf "$pg"
+}
+trap pg_stop EXIT
+trap 'exit 1' INT TERM
+start=$(date +%s)
+if $as "$pgbin/initdb" -D "$pg/data" -U edgeaudit --pwfile="$pg/pwfile" --auth=scram-sha-256 \
+        -E UTF8 --locale=C > "$out/initdb.log" 2>&1 &&
+   $as "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 \
+        -o "-k $pg -c listen_addresses= -c fsync=off" start > "$out/pg_ctl.log" 2>&1; then
+    ok "PostgreSQL started on a Unix socket in $pg as $(if [ -n "$as" ]; then echo nobody; else id -un; fi)"
+else
+    bad "PostgreSQL did not start"; tail -n 5 "$out/initdb.log" "$out/pg_ctl.log" "$pg/server.log"
+    tally_end
+    exit
+fi
+export PGPASSFILE="$pg/pgpass"
+printf '*:*:*:edgeaudit:%s\n' "$pw" > "$PGPASSFILE"
+chmod 600 "$PGPASSFILE"
+"$pgbin/createdb" -h "$pg" -U edgeaudit ea 2> "$out/createdb.log"
+"$pgbin/createdb" -h "$pg" -U edgeaudit ea_old 2>> "$out/createdb.log"
+pgt="postgresql://edgeaudit@/ea?host=$pg"
+"$bin" db init "$pgt" > "$out/pg-init.log" 2>&1
+expect "db init on PostgreSQL (password from PGPASSFILE)" 0 $?
+
+# 4 sensors x 20 runs at once.
+caps="matrix sip-udp turn tls13 xmpp-s2s"
+sensor() {   # sensor NAME: 20 runs, one after the other
+    i=0
+    while [ $i -lt 20 ]; do
+        for c in $caps; do
+            [ $i -lt 20 ] || break
+            "$bin" -r "$top/captures/own/$c.pcap" --site "$site" --deterministic --quiet \
+                --xml "$out/fleet-$1-$i.xml" --db "$pgt" --sensor "$1" --db-flows > "$out/fleet-$1-$i.log" 2>&1
+            echo $? > "$out/fleet-$1-$i.rc"
+            i=$((i + 1))
+        done
+    done
+}
+for s in edge1 edge2 edge3 edge4; do sensor $s & done
+wait
+nrec=0
+for f in "$out"/fleet-*.rc; do [ "$(cat "$f")" -le 1 ] && nrec=$((nrec + 1)); done
+"$bin" runs --db "$pgt" > "$out/fleet-runs.txt" 2>&1
+listed=$(($(wc -l < "$out/fleet-runs.txt") - 1))
+per=""
+for s in edge1 edge2 edge3 edge4; do per="$per $(grep -c "^[0-9]* *$s " "$out/fleet-runs.txt")"; done
+if [ "$nrec" = 80 ] && [ "$listed" = 80 ] && [ "$per" = " 20 20 20 20" ]; then
+    ok "4 sensors wrote 20 runs each at once: all 80 runs are stored (20 per sensor)"
+else
+    bad "concurrent sensors: $nrec runs ended well, $listed listed, per sensor:$per"
+    cat "$out"/fleet-edge1-0.log
+fi
+nflows=$(PGPASSFILE=$PGPASSFILE "$pgbin/../bin/psql" -h "$pg" -U edgeaudit -d ea -Atc \
+    "SELECT count(*) FROM flows" 2>/dev/null || echo '?')
+want=0
+for f in "$out"/fleet-*.xml; do want=$((want + $(grep -c '<flow id=' "$f"))); done
+if [ "$nflows" = "$want" ]; then ok "--db-flows: the 80 runs' $want flows arrived by COPY, none lost or doubled"
+else bad "flows table holds $nflows rows, the reports list $want"; fi
+"$bin" report --db "$pgt" --deterministic --quiet --xml "$out/fleet.db.xml" > "$out/fleet-report.log" 2>&1
+drc=$?
+# shellcheck disable=SC2046
+"$bin" merge --deterministic --quiet --xml "$out/fleet.merge.xml" \
+    $(for s in edge1 edge2 edge3 edge4; do i=0; while [ $i -lt 20 ]; do echo "$out/fleet-$s-$i.xml"; i=$((i + 1)); done; done) \
+    > /dev/null 2>&1
+mrc=$?
+if [ "$drc" = "$mrc" ] && cmp -s "$out/fleet.db.xml" "$out/fleet.merge.xml"; then
+    ok "report --db over the 80 runs equals merge of the 80 XML files (exit $drc)"
+else
+    bad "report --db over 80 runs (exit $drc) differs from merge (exit $mrc)"
+    cat "$out/fleet-report.log"; diff "$out/fleet.db.xml" "$out/fleet.merge.xml" | head -n 5
+fi
+
+# Hostile strings through PostgreSQL: the report back byte for byte.
+run pg-hostile "$top/captures/own/hostile.pcap" "$pgt" --db-flows
+"$bin" report --db "$pgt" --sensor pg-hostile --deterministic --quiet --xml "$out/pg-hostile.back.xml" > /dev/null 2>&1
+same "$out/pg-hostile.xml" "$out/pg-hostile.back.xml" "hostile capture through PostgreSQL: report --db gives it back byte for byte"
+sni_db=$("$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc \
+    "SELECT count(*) FROM flows f JOIN runs r ON r.id = f.run_id WHERE r.sensor = 'pg-hostile' AND sni IS NOT NULL" 2>/dev/null)
+sni_x=$(grep -c ' sni="' "$out/pg-hostile.xml")
+if [ "$sni_db" = "$sni_x" ] && [ "$sni_x" -gt 0 ]; then ok "hostile SNIs stored in PostgreSQL's flows table ($sni_x)"
+else bad "hostile SNIs: $sni_db in the database, $sni_x in the report"; fi
+
+# Credentials: a password in the target never shows.
+"$bin" db init "postgresql://edgeaudit:NotTheSecret@/nosuchdb?host=$pg" > "$out/pw.log" 2>&1
+rc=$?
+if [ $rc = 2 ] && ! grep -q NotTheSecret "$out/pw.log" && grep -q 'edgeaudit:\*\*\*@' "$out/pw.log"; then
+    ok "a wrong password in the target: exit 2, the password shown as ***"
+else bad "password in an error line: exit $rc"; cat "$out/pw.log"; fi
+PGPASSFILE=/dev/null "$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --xml "$out/pw.xml" \
+    --json "$out/pw.json" --db "postgresql://edgeaudit:$pw@/ea?host=$pg" --sensor pw > "$out/pw2.log" 2>&1
+rc=$?
+if [ $rc = 1 ] && ! grep -q "$pw" "$out/pw2.log" "$out/pw.xml" "$out/pw.json"; then
+    ok "a password given in the target is used and never written out"
+else bad "run with a password in the target: exit $rc"; cat "$out/pw2.log"; fi
+
+# An older schema on PostgreSQL is refused, then upgraded.
+pgo="postgresql://edgeaudit@/ea_old?host=$pg"
+"$bin" db init --schema-version 1 "$pgo" > /dev/null 2>&1
+"$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --db "$pgo" > "$out/pg-old.log" 2>&1
+expect "PostgreSQL: a run against schema version 1 is refused" 4 $?
+"$bin" db upgrade "$pgo" > /dev/null 2>&1 &&
+    "$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --db "$pgo" --db-flows > "$out/pg-up.log" 2>&1
+expect "PostgreSQL: after db upgrade the run is recorded" 1 $?
+
+# The server down: the run goes on and says what was not stored.
+$as "$pgbin/pg_ctl" -D "$pg/data" -m fast stop > /dev/null 2>&1
+"$bin" -r "$top/captures/own/sip-udp.pcap" --site "$site" --quiet --xml "$out/down.xml" --db "$pgt" \
+    > "$out/down.log" 2>&1
+rc=$?
+if [ $rc = 3 ] && [ -s "$out/down.xml" ] && grep -q "not recorded" "$out/down.log" && ! grep -q "$pw" "$out/down.log"; then
+    ok "server stopped: the report is written, the run not recorded (exit 3)"
+else bad "server stopped: exit $rc"; cat "$out/down.log"; fi
+echo "db-check: PostgreSQL part took $(($(date +%s) - start)) s"
+tally_end

@@ -1,0 +1,195 @@
+/* test-db.c: the database layer (db.h) against SQLite in memory; times of --since/--until. */
+#include <stdlib.h>
+#include <string.h>
+#include "tests.h"
+#include "db.h"
+#include "db-cmd.h"
+
+static struct ea_db *mem(void)
+{
+    char err[256];
+    struct ea_db *db = ea_db_open(":memory:", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    return db;
+}
+
+static void test_target_kind(void)
+{
+    CU_ASSERT(ea_db_is_pg("postgresql://u@h/db"));
+    CU_ASSERT(ea_db_is_pg("postgres:///db?host=/tmp"));
+    CU_ASSERT(ea_db_is_pg("service=fleet"));
+    CU_ASSERT(ea_db_is_pg("host=/tmp dbname=ea"));
+    CU_ASSERT(!ea_db_is_pg("runs.sqlite"));
+    CU_ASSERT(!ea_db_is_pg("/var/lib/edgeaudit/postgresql.sqlite"));
+}
+
+static void test_redact(void)
+{
+    char b[256];
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("postgresql://ea:s3cret@db.example/fleet", b, sizeof(b)),
+                           "postgresql://ea:***@db.example/fleet");
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("postgresql://ea@db.example/fleet", b, sizeof(b)),
+                           "postgresql://ea@db.example/fleet");
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("postgresql://h/db?user=ea&password=longsecret&x=1", b, sizeof(b)),
+                           "postgresql://h/db?user=ea&password=***&x=1");
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("host=h password=ab dbname=x", b, sizeof(b)),
+                           "host=h password=** dbname=x");
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("file-with-password=x.sqlite", b, sizeof(b)),
+                           "file-with-password=x.sqlite");   /* a file name is not a secret */
+    CU_ASSERT_STRING_EQUAL(ea_db_redact("postgresql://ea:s3cret@h/db", b, 12), "postgresql:");
+}
+
+static void test_schema_init_check(void)
+{
+    char err[256];
+    int v = -1;
+    struct ea_db *db = mem();
+    CU_ASSERT_EQUAL(ea_db_version(db, &v, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(ea_db_check(db, err, sizeof(err)), EA_DB_SCHEMA_NONE);
+    CU_ASSERT_EQUAL(ea_db_init(db, EA_DB_SCHEMA_VERSION + 1, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(ea_db_init(db, 1, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_check(db, err, sizeof(err)), EA_DB_SCHEMA_OLD);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "db upgrade"));
+    CU_ASSERT_EQUAL(ea_db_init(db, 1, err, sizeof(err)), -1);     /* has a schema already */
+    int from = 0;
+    CU_ASSERT_EQUAL(ea_db_upgrade(db, &from, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(from, 1);
+    CU_ASSERT_EQUAL(ea_db_check(db, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_upgrade(db, &from, err, sizeof(err)), 0);   /* current: nothing to do */
+    CU_ASSERT_EQUAL(from, EA_DB_SCHEMA_VERSION);
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("UPDATE schema_version SET version = 99", NULL, 0),
+                               NULL, NULL, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_check(db, err, sizeof(err)), EA_DB_SCHEMA_NEWER);
+    CU_ASSERT_EQUAL(ea_db_upgrade(db, &from, err, sizeof(err)), -1);
+    ea_db_close(db);
+}
+
+/* Collects the first column of each row, concatenated with '|' (blobs with their NULs as '0'). */
+struct collect { char buf[512]; size_t at; int rows; };
+
+static int collect_row(void *ctx, size_t ncols, const char *const *vals, const size_t *lens)
+{
+    struct collect *c = ctx;
+    c->rows++;
+    for (size_t k = 0; k < ncols && k < 1; k++)
+        for (size_t i = 0; vals[k] && i < lens[k] && c->at + 2 < sizeof(c->buf); i++)
+            c->buf[c->at++] = vals[k][i] ? vals[k][i] : '0';
+    if (c->at + 1 < sizeof(c->buf))
+        c->buf[c->at++] = '|';
+    c->buf[c->at] = '\0';
+    return 0;
+}
+
+static void test_params_are_data(void)
+{
+    char err[256];
+    struct ea_db *db = mem();
+    CU_ASSERT_EQUAL_FATAL(ea_db_exec(db, EA_DB_STMT("CREATE TABLE t (a TEXT, b BLOB, n BIGINT)", NULL, 0),
+                                     NULL, NULL, err, sizeof(err)), 0);
+    const char *evil = "x'); DROP TABLE t; --\xef\xbf\xbe";
+    const char blob[] = { 'a', 0, 'b' };
+    struct ea_db_val p[] = { ea_db_text(evil), ea_db_blob(blob, 3), ea_db_int(-9007199254740993LL) };
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("INSERT INTO t (a, b, n) VALUES ($1, $2, $3)", p, 3),
+                               NULL, NULL, err, sizeof(err)), 0);
+    struct collect c = { .at = 0 };
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("SELECT a FROM t WHERE n = $1", &p[2], 1),
+                               collect_row, &c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.rows, 1);
+    CU_ASSERT_EQUAL(strncmp(c.buf, evil, strlen(evil)), 0);
+    struct collect cb = { .at = 0 };
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("SELECT b FROM t", NULL, 0),
+                               collect_row, &cb, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(cb.buf, "a0b|");
+    int64_t n = 0;
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT n FROM t", NULL, 0),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, -9007199254740993LL);
+    /* the same parameter named twice, and NULL */
+    struct ea_db_val q[] = { ea_db_text(NULL), ea_db_int(4) };
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT $2 * $2 + coalesce($1, 0)", q, 2),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 16);
+    /* an error is one line, and a bad statement changes nothing */
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("INSERT INTO nosuch VALUES (1)", NULL, 0),
+                               NULL, NULL, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "nosuch"));
+    CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+    ea_db_close(db);
+}
+
+static void test_bulk_and_rollback(void)
+{
+    char err[256];
+    int64_t n = -1;
+    struct ea_db *db = mem();
+    const char *cols[] = { "a", "n" };
+    CU_ASSERT_EQUAL_FATAL(ea_db_exec(db, EA_DB_STMT("CREATE TABLE t (a TEXT, n BIGINT)", NULL, 0),
+                                     NULL, NULL, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_begin(db, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_bulk_begin(db, "t", cols, 2, err, sizeof(err)), 0);
+    for (int i = 0; i < 1000; i++) {
+        struct ea_db_val v[] = { ea_db_text("tab\tnew\nline\\"), ea_db_int(i) };
+        CU_ASSERT_EQUAL(ea_db_bulk_row(db, v, 2, err, sizeof(err)), 0);
+    }
+    CU_ASSERT_EQUAL(ea_db_bulk_end(db, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_commit(db, err, sizeof(err)), 0);
+    struct ea_db_val key = ea_db_text("tab\tnew\nline\\");
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT sum(n) FROM t WHERE a = $1", &key, 1),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 999 * 1000 / 2);
+    /* rolled back: nothing of the transaction stays */
+    CU_ASSERT_EQUAL(ea_db_begin(db, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("DELETE FROM t", NULL, 0),
+                               NULL, NULL, err, sizeof(err)), 0);
+    ea_db_rollback(db);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT count(*) FROM t", NULL, 0),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 1000);
+    /* a transaction left open is rolled back by close (no crash, no leak) */
+    CU_ASSERT_EQUAL(ea_db_begin(db, err, sizeof(err)), 0);
+    ea_db_close(db);
+    ea_db_close(NULL);
+}
+
+static void test_open_errors(void)
+{
+    char err[256];
+    CU_ASSERT_PTR_NULL(ea_db_open("/nonexistent-dir/x/y.sqlite", err, sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent-dir"));
+    /* PostgreSQL that is not there: one line, the password never in it */
+    CU_ASSERT_PTR_NULL(ea_db_open("postgresql://u:TopSecret@/db?host=/nonexistent-dir&connect_timeout=2",
+                                  err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(strstr(err, "TopSecret"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "u:***@"));
+    CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+}
+
+static void test_parse_time(void)
+{
+    int64_t ns = 0;
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05", &ns), 0);
+    CU_ASSERT_EQUAL(ns, 1796428800LL * 1000000000LL);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T01:02:03Z", &ns), 0);
+    CU_ASSERT_EQUAL(ns, (1796428800LL + 3723) * 1000000000LL);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05 01:02:03.5", &ns), 0);
+    CU_ASSERT_EQUAL(ns, (1796428800LL + 3723) * 1000000000LL + 500000000LL);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T01:02", &ns), 0);
+    CU_ASSERT_EQUAL(ea_db_parse_time("yesterday", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-13-01", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T25:00", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05x", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("1969-12-31", &ns), -1);
+}
+
+void ea_test_add_db(void)
+{
+    EA_SUITE("db",
+             { "target kind", test_target_kind },
+             { "password redacted", test_redact },
+             { "schema init, check, upgrade", test_schema_init_check },
+             { "parameters are data", test_params_are_data },
+             { "bulk rows and rollback", test_bulk_and_rollback },
+             { "open errors are one line", test_open_errors },
+             { "--since/--until times", test_parse_time });
+}
