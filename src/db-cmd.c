@@ -38,44 +38,6 @@ static const char select_usage[] =
     "exit status: 0 compliant (runs: listed), 1 findings, 2 usage, input or database error,\n"
     "  3 report not written, 4 database schema not this edgeaudit's (edgeaudit db upgrade)\n";
 
-int ea_db_parse_time(const char *s, int64_t *ns)
-{
-    struct tm tm;
-    int y, mo, d, h = 0, mi = 0, n = 0;
-    double sec = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return -1;
-    const char *rest = s + n;
-    if (*rest == 'T' || *rest == ' ') {
-        int m = 0;
-        if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
-            return -1;
-        rest += 1 + m;
-        if (*rest == ':') {
-            char *end;
-            sec = strtod(rest + 1, &end);
-            if (end == rest + 1 || sec < 0 || sec >= 61)
-                return -1;
-            rest = end;
-        }
-    }
-    if (*rest == 'Z')
-        rest++;
-    if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || y < 1970)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *ns = (int64_t)t * 1000000000LL + (int64_t)(sec * 1e9 + 0.5);
-    return 0;
-}
-
 /* Opens target and checks its schema. NULL with the line printed and *code set. */
 static struct ea_db *open_checked(const char *cmd, const char *target, int *code)
 {
@@ -251,7 +213,7 @@ static int print_run(void *ctx, size_t ncols, const char *const *v, const size_t
     printf("%-6s ", v[0]);
     put_clean(v[1], lens[1]);
     printf("  %s  %s  %s(exit %s)  %s packets  %s flows  %s  ", t1, t2, v[4], v[7], v[5], v[6],
-           v[8] && strcmp(v[8], "0") ? "live" : "files");
+           v[8] && strcmp(v[8], "0") != 0 ? "live" : "files");
     put_clean(v[9] ? v[9] : "", v[9] ? lens[9] : 0);
     putchar('\n');
     return 0;

@@ -27,11 +27,4 @@ int ea_runs_main(int argc, char **argv);
  */
 int ea_report_db_main(int argc, char **argv);
 
-/*
- * Parses a --since/--until time: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]][Z]"
- * (also with a space for the T), always UTC, into ns since the epoch.
- * 0, or -1 when s is not such a time.
- */
-int ea_db_parse_time(const char *s, int64_t *ns);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <libxml/xmlreader.h>
 #include "db-run.h"
 #include "classify.h"
 #include "dissect-tls.h"
@@ -179,9 +180,154 @@ static int put_flows(struct ea_db *db, const struct ea_view *v, int64_t id, char
     int rc = 0;
     for (size_t i = 0; i < v->ndone && rc == 0; i++)
         rc = put_flow(db, v, id, v->done[i], err, errlen);
-    char err2[256];
+    char err2[256] = "";
     if (ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
         rc = -1;
+    return rc;
+}
+
+/* An attribute of n as a malloc'ed string (xmlFree), or NULL. */
+#define ATTR(n, name) ((char *)xmlGetProp((n), BAD_CAST(name)))
+
+/* A decimal attribute, or SQL NULL when absent or not a number. */
+static struct ea_db_val num_attr(xmlNodePtr n, const char *name)
+{
+    char *v = ATTR(n, name), *end = NULL;
+    long long x = v ? strtoll(v, &end, 10) : 0;
+    struct ea_db_val r = v && *v && end && !*end ? ea_db_int(x) : ea_db_text(NULL);
+    xmlFree(v);
+    return r;
+}
+
+/* A time attribute as ns, or SQL NULL. */
+static struct ea_db_val time_attr(xmlNodePtr n, const char *name)
+{
+    char *v = ATTR(n, name);
+    int64_t ns = 0;
+    struct ea_db_val r = v && ea_db_parse_time(v, &ns) == 0 ? ea_db_int(ns) : ea_db_text(NULL);
+    xmlFree(v);
+    return r;
+}
+
+/* Text attributes of a group or example, fetched once and freed together. */
+struct texts {
+    char *v[16];
+    size_t n;
+};
+
+static const char *text_attr(struct texts *t, xmlNodePtr n, const char *name)
+{
+    char *v = name ? ATTR(n, name) : (char *)xmlNodeGetContent(n);
+    if (t->n < sizeof(t->v) / sizeof(t->v[0]))
+        t->v[t->n++] = v;
+    return v;
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static void texts_free(struct texts *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        xmlFree(t->v[i]);
+    t->n = 0;
+}
+
+/* The examples of one group element. */
+static int put_examples(struct ea_db *db, int64_t id, xmlNodePtr g, const char *key, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT INTO group_examples (run_id, key, flow_id, client, client_port, first_frame, "
+        "last_frame, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    for (xmlNodePtr e = g->children; e; e = e->next) {
+        if (e->type != XML_ELEMENT_NODE || !xmlStrEqual(e->name, BAD_CAST "example"))
+            continue;
+        struct texts t = { .n = 0 };
+        const char *client = text_attr(&t, e, "client");
+        const struct ea_db_val p[] = {
+            ea_db_int(id), ea_db_text(key), num_attr(e, "flow"), ea_db_text(client ? client : ""),
+            num_attr(e, "client-port"), num_attr(e, "first-frame"), num_attr(e, "last-frame"),
+            ea_db_text(text_attr(&t, e, NULL)),
+        };
+        int rc = ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen);
+        texts_free(&t);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The words of a group's <reason> child, or NULL (xmlFree). */
+static char *group_words(xmlNodePtr g)
+{
+    for (xmlNodePtr c = g->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "reason"))
+            return (char *)xmlNodeGetContent(c);
+    return NULL;
+}
+
+/* One <group> element of the report: its finding_groups row and its examples. */
+static int put_group(struct ea_db *db, int64_t id, xmlNodePtr g, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT INTO finding_groups (run_id, key, verdict, reason_code, rules, transport, responder, "
+        "port, app, scan, initiator, port_ranges, flows, packets, bytes, initiators, "
+        "initiators_capped, first_ns, last_ns, first_frame, last_frame, reason) VALUES ($1, $2, $3, "
+        "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+    struct texts t = { .n = 0 };
+    const char *key = text_attr(&t, g, "key"), *scan = text_attr(&t, g, "scan");
+    const char *capped = text_attr(&t, g, "initiators-capped");
+    char *words = group_words(g);
+#define T(name) ea_db_text(nz(text_attr(&t, g, name)))
+    const struct ea_db_val p[] = {
+        ea_db_int(id), ea_db_text(key ? key : ""), T("verdict"), T("reason-code"), T("rules"),
+        T("transport"), T("responder"), num_attr(g, "port"), T("app"),
+        ea_db_int(scan && strcmp(scan, "yes") == 0), ea_db_text(text_attr(&t, g, "initiator")),
+        ea_db_text(text_attr(&t, g, "port-ranges")), num_attr(g, "flows"), num_attr(g, "packets"),
+        num_attr(g, "bytes"), num_attr(g, "initiators"), ea_db_int(capped && strcmp(capped, "yes") == 0),
+        time_attr(g, "first"), time_attr(g, "last"), num_attr(g, "first-frame"),
+        num_attr(g, "last-frame"), ea_db_text(words),
+    };
+#undef T
+    int rc = ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = put_examples(db, id, g, key ? key : "", err, errlen);
+    xmlFree(words);
+    texts_free(&t);
+    return rc;
+}
+
+int ea_db_record_groups(struct ea_db *db, int64_t id, const char *xml, size_t len, char *err, size_t errlen)
+{
+    xmlTextReaderPtr r = xml ? xmlReaderForMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET) : NULL;
+    int64_t n = 0;
+    int rc = 0, in_findings = 0, seen = 0, more = r ? xmlTextReaderRead(r) : 0;
+    for (; more == 1 && rc == 0; more = xmlTextReaderRead(r)) {
+        if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+            continue;
+        const xmlChar *name = xmlTextReaderConstLocalName(r);
+        int depth = xmlTextReaderDepth(r);
+        if (depth == 1) {
+            in_findings = xmlStrEqual(name, BAD_CAST "findings");
+            seen |= in_findings;
+            if (xmlStrEqual(name, BAD_CAST "flows"))
+                break;
+        } else if (depth == 2 && in_findings && xmlStrEqual(name, BAD_CAST "group")) {
+            xmlNodePtr g = xmlTextReaderExpand(r);
+            rc = g ? put_group(db, id, g, err, errlen) : -1;
+            n++;
+            if (!g)
+                snprintf(err, errlen, "the report's findings could not be read");
+        }
+    }
+    xmlFreeTextReader(r);
+    if (rc == 0 && seen) {
+        const struct ea_db_val p[] = { ea_db_int(n), ea_db_int(id) };
+        rc = ea_db_exec(db, EA_DB_STMT("UPDATE runs SET finding_groups = $1 WHERE id = $2", p, 2),
+                        NULL, NULL, err, errlen);
+    }
     return rc;
 }
 
@@ -194,6 +340,7 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
     if (ea_db_begin(db, err, errlen) != 0)
         return -1;
     if (put_run(db, v, ri, &id, err, errlen) != 0 || put_rules(db, v, id, err, errlen) != 0 ||
+        ea_db_record_groups(db, id, ri->report, ri->report_len, err, errlen) != 0 ||
         (ri->with_flows && put_flows(db, v, id, err, errlen) != 0))
         goto fail;
     if (ea_db_commit(db, err, errlen) != 0)

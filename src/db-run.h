@@ -29,6 +29,17 @@ struct ea_db_run_info {
 int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
                      int64_t *run_id, char *err, size_t errlen);
 
+/*
+ * The finding groups of report v2 (<findings><group>, with their examples)
+ * into finding_groups and group_examples of run 'run_id', and their number
+ * into runs.finding_groups; read as a stream that stops at <flows>: the
+ * report is the source of truth. A report without <findings> (v1) records
+ * none and leaves runs.finding_groups NULL. Inside the caller's
+ * transaction. 0, or -1 with one line in err.
+ */
+int ea_db_record_groups(struct ea_db *db, int64_t run_id, const char *xml, size_t len,
+                        char *err, size_t errlen);
+
 /* The default sensor name, the host name, into buf (n bytes); "unknown" if it has none. */
 const char *ea_db_default_sensor(char *buf, size_t n);
 

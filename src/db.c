@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "db.h"
 
 struct ea_db {
@@ -44,7 +45,7 @@ static void redact_uri(char *s)
         char *colon = memchr(sl + 3, ':', (size_t)(at - (sl + 3)));
         if (colon && at - colon > 1) {
             memmove(colon + 4, at, strlen(at) + 1);
-            memcpy(colon + 1, "***", 3);
+            memset(colon + 1, '*', 3);
         }
     }
 }
@@ -56,7 +57,7 @@ static void redact_keys(char *s)
         char *v = p + 9, *end = v + strcspn(v, " &");
         if (end - v > 3) {
             memmove(v + 3, end, strlen(end) + 1);
-            memcpy(v, "***", 3);
+            memset(v, '*', 3);
         } else {
             memset(v, '*', (size_t)(end - v));
         }
@@ -358,4 +359,74 @@ int ea_db_check(struct ea_db *db, char *err, size_t errlen)
     snprintf(err, errlen, "the database schema is version %d, newer than this edgeaudit's %d: "
              "use a newer edgeaudit", v, EA_DB_SCHEMA_VERSION);
     return EA_DB_SCHEMA_NEWER;
+}
+
+/* Exactly n decimal digits at s into *out; 0, or -1. */
+static int digits(const char *s, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+/* "[.fraction]" at s into *frac_ns (digits past the ninth ignored); the characters read. */
+static int fraction(const char *s, int64_t *frac_ns)
+{
+    int n = 0;
+    int64_t scale = 100000000;
+    *frac_ns = 0;
+    if (s[0] != '.')
+        return 0;
+    for (n = 1; s[n] >= '0' && s[n] <= '9'; n++, scale /= 10)
+        *frac_ns += (s[n] - '0') * scale;
+    return n;
+}
+
+/* "THH:MM[:SS[.frac]]" (or ' ' for 'T') at s into tm and *frac; the characters read, or -1. */
+static int clock_part(const char *s, struct tm *tm, int64_t *frac)
+{
+    int n = 6;
+    *frac = 0;
+    if ((s[0] != 'T' && s[0] != ' ') || digits(s + 1, 2, &tm->tm_hour) || s[3] != ':' ||
+        digits(s + 4, 2, &tm->tm_min))
+        return -1;
+    if (s[6] == ':') {
+        if (digits(s + 7, 2, &tm->tm_sec))
+            return -1;
+        n = 9 + fraction(s + 9, frac);
+    }
+    return tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60 ? -1 : n;
+}
+
+int ea_db_parse_time(const char *s, int64_t *ns)
+{
+    struct tm tm, back;
+    int64_t frac = 0;
+    int y, mo, d, n = 10;
+    memset(&tm, 0, sizeof(tm));
+    if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    if (s[n] == 'T' || s[n] == ' ') {
+        int k = clock_part(s + n, &tm, &frac);
+        if (k < 0)
+            return -1;
+        n += k;
+    }
+    n += s[n] == 'Z';
+    if (s[n])
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    time_t t = timegm(&tm);
+    /* a day that does not exist (2027-02-30) comes back as another */
+    if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d)
+        return -1;
+    *ns = (int64_t)t * 1000000000LL + frac;
+    return 0;
 }

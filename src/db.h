@@ -139,4 +139,11 @@ int ea_db_upgrade(struct ea_db *db, int *from, char *err, size_t errlen);
  */
 int ea_db_check(struct ea_db *db, char *err, size_t errlen);
 
+/*
+ * Parses a time (--since/--until, the reports' times): "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]][Z]"
+ * (also with a space for the T), always UTC, into ns since the epoch.
+ * 0, or -1 when s is not such a time.
+ */
+int ea_db_parse_time(const char *s, int64_t *ns);
+
 #endif

@@ -702,6 +702,12 @@ out:
     return doc;
 }
 
+xmlDocPtr ea_rules_load_valid(const char *path, const char *schema_dir, const char *schema_name,
+                              const char *root, char *err, size_t errlen)
+{
+    return load_valid(path, schema_dir, schema_name, root, err, errlen);
+}
+
 /* ---- rules files ---- */
 
 static int parse_port(const char *s, uint16_t *lo, uint16_t *hi, char *why, size_t whylen)

@@ -2,6 +2,8 @@
 #ifndef EA_RULES_H
 #define EA_RULES_H
 
+#include <libxml/tree.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,5 +160,15 @@ enum ea_nat ea_ruleset_nat_of(const struct ea_ruleset *rs, uint8_t family, const
  */
 int ea_rules_pack_file(const char *name, char *buf, size_t n);
 extern const char *const ea_rules_pack_names[];   /* NULL-terminated */
+
+/*
+ * An XML file of our own kind (rules, site, accept file): parsed without
+ * network or DTD loading (a DOCTYPE is refused) and validated against
+ * schema_dir/schema_name, its root element 'root'. Returns the document
+ * (caller frees with xmlFreeDoc), or NULL with one line "FILE:LINE: cause"
+ * in err.
+ */
+xmlDocPtr ea_rules_load_valid(const char *path, const char *schema_dir, const char *schema_name,
+                              const char *root, char *err, size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ fi
 if command -v clang-tidy > /dev/null; then
     # shellcheck disable=SC2046
     flags="-std=c11 -D_DEFAULT_SOURCE -DHAVE_CONFIG_H -I$build -Isrc -DEA_DATADIR=\"/usr/share/edgeaudit\"
-        $(pkg-config --cflags libpcap libndpi libxml-2.0 libxslt)"
+        $(pkg-config --cflags libpcap libndpi libxml-2.0 libxslt sqlite3 libpq)"
     for f in src/*.c; do
         # shellcheck disable=SC2086
         if clang-tidy -quiet "$f" -- $flags > "$log" 2>&1; then

@@ -4,6 +4,7 @@
 #include "tests.h"
 #include "db.h"
 #include "db-cmd.h"
+#include "db-run.h"
 
 static struct ea_db *mem(void)
 {
@@ -174,12 +175,80 @@ static void test_parse_time(void)
     CU_ASSERT_EQUAL(ns, (1796428800LL + 3723) * 1000000000LL);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05 01:02:03.5", &ns), 0);
     CU_ASSERT_EQUAL(ns, (1796428800LL + 3723) * 1000000000LL + 500000000LL);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2013-03-15T10:04:59.999999999Z", &ns), 0);
+    CU_ASSERT_EQUAL(ns, 1363341899999999999LL);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T01:02", &ns), 0);
     CU_ASSERT_EQUAL(ea_db_parse_time("yesterday", &ns), -1);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-13-01", &ns), -1);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T25:00", &ns), -1);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05x", &ns), -1);
     CU_ASSERT_EQUAL(ea_db_parse_time("1969-12-31", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2027-02-30", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T01:02:", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2026-1-05", &ns), -1);
+    CU_ASSERT_EQUAL(ea_db_parse_time("", &ns), -1);
+}
+
+/* Reads a whole file of the source tree; malloc'ed, NULL when missing. */
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[1024];
+    const char *top = getenv("EA_SRCDIR");
+    snprintf(path, sizeof(path), "%s/%s", top && *top ? top : "..", rel);
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(1 << 20) : NULL;
+    *len = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    if (buf)
+        buf[*len] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* The hand-written v2 example's five groups (one a scan, one capped) and six examples. */
+static void test_record_groups(void)
+{
+    char err[256];
+    int64_t n = 0;
+    size_t len = 0;
+    struct ea_db *db = mem();
+    char *xml = slurp("reports/examples/handwritten-all-features.xml", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+    CU_ASSERT_EQUAL_FATAL(ea_db_init(db, EA_DB_SCHEMA_VERSION, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_exec(db, EA_DB_STMT("INSERT INTO runs (id, sensor, sources, live, recorded, "
+        "packets, bytes, flows, malformed, flows_evicted, incomplete, partial, allowed, unverified, "
+        "unexpected, blocked, out_of_scope, blocked_required, result, exit_code, generator, report) "
+        "VALUES (7, 's', '', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'findings', 1, '', '')",
+        NULL, 0), NULL, NULL, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_record_groups(db, 7, xml, len, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT finding_groups FROM runs", NULL, 0),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 5);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT count(*) FROM group_examples", NULL, 0),
+                                    &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 6);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT flows * 1000 + scan * 100 + "
+        "initiators_capped * 10 FROM finding_groups WHERE key = '870073bfeaa57977' AND "
+        "port_ranges = '3380-3399,5000,5002-5020' AND initiator = '203.0.113.99' AND port IS NULL",
+        NULL, 0), &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 40100);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT initiators + initiators_capped FROM "
+        "finding_groups WHERE key = 'f38f244347b0c8f0' AND rules = 'sipfed-partner-in' AND port = 5061 "
+        "AND reason = '3 SYNs, never answered' AND last_ns = 1363341617000000000", NULL, 0),
+        &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 4097);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT flow_id FROM group_examples WHERE "
+        "key = '870073bfeaa57977' AND client_port = 41001 AND reason = 'SYN answered by RST'",
+        NULL, 0), &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 13);
+    /* a v1 report (no <findings>): nothing recorded, the count stays NULL */
+    const char v1[] = "<edgeaudit-report version=\"1\"><summary/><flows><flow id=\"1\"/></flows></edgeaudit-report>";
+    CU_ASSERT_EQUAL(ea_db_record_groups(db, 8, v1, sizeof(v1) - 1, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(ea_db_query_int(db, EA_DB_STMT("SELECT count(*) FROM finding_groups WHERE run_id = 8",
+                                                   NULL, 0), &n, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(n, 0);
+    free(xml);
+    ea_db_close(db);
 }
 
 void ea_test_add_db(void)
@@ -191,5 +260,6 @@ void ea_test_add_db(void)
              { "parameters are data", test_params_are_data },
              { "bulk rows and rollback", test_bulk_and_rollback },
              { "open errors are one line", test_open_errors },
-             { "--since/--until times", test_parse_time });
+             { "--since/--until times", test_parse_time },
+             { "groups of a v2 report recorded", test_record_groups });
 }

@@ -32,6 +32,7 @@ int main(int argc, char **argv)
     ea_test_add_group();
     ea_test_add_report_read();
     ea_test_add_db();
+    ea_test_add_accept();
 
     /* Optional argument: run only the suite with that name. */
     CU_basic_set_mode(CU_BRM_VERBOSE);

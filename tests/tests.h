@@ -33,6 +33,7 @@ void ea_test_add_tls_start(void);
 void ea_test_add_group(void);
 void ea_test_add_report_read(void);
 void ea_test_add_db(void);
+void ea_test_add_accept(void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 #define EA_SUITE(name, ...) do {                                         \
