@@ -88,9 +88,9 @@ static void print_summary(const struct ea_view *pl)
     }
 }
 
-/* --db: the connection (NULL until reached) and the run's XML report (owned, freed by the caller). */
+/* --db: the session (db-run.h) and the run's XML report (owned, freed by run_db_free). */
 struct run_db {
-    struct ea_db *db;
+    struct ea_db_session s;
     char *xml;
     size_t len;
 };
@@ -98,7 +98,7 @@ struct run_db {
 static void run_db_free(struct run_db *rdb)
 {
     free(rdb->xml);
-    ea_db_close(rdb->db);
+    ea_db_session_end(&rdb->s);
 }
 
 /* Writes --json, --xml and --html; with keep (--db), the XML is built in memory and kept in
@@ -144,61 +144,40 @@ static int write_reports(const struct ea_options *o, const struct ea_view *pl, s
     return rc;
 }
 
-/*
- * --db before the capture: *out is the connection, or NULL when not asked or
- * not reachable (one line said; the run goes on and tries again at the
- * end). Returns -1 when the schema is not this program's (one line said;
- * the run must not start), else 0.
- */
-static int db_start(const struct ea_options *o, struct ea_db **out)
+/* --db before the capture: -1 when the schema is not this program's (the run must not start). */
+static int db_start(const struct ea_options *o, struct run_db *rdb)
 {
-    char err[ERRLEN];
-    *out = NULL;
-    if (!o->db)
-        return 0;
-    struct ea_db *db = ea_db_open(o->db, err, sizeof(err));
-    if (!db) {
-        fprintf(stderr, "edgeaudit: database not reachable, the run goes on: %s\n", err);
-        return 0;
-    }
-    int rc = ea_db_check(db, err, sizeof(err));
-    if (rc == EA_DB_SCHEMA_NONE && !ea_db_is_pg(o->db))   /* a new SQLite file: made here */
-        rc = ea_db_init(db, EA_DB_SCHEMA_VERSION, err, sizeof(err));
-    if (rc != 0) {
-        fprintf(stderr, "edgeaudit: %s\n", err);
-        ea_db_close(db);
-        return -1;
-    }
-    *out = db;
-    return 0;
+    struct ea_db_session s = { .target = o->db, .sensor = o->sensor, .live = o->iface != NULL,
+                               .with_flows = o->db_flows, .quiet = o->quiet };
+    rdb->s = s;
+    return o->db ? ea_db_session_start(&rdb->s) : 0;
 }
 
-/*
- * --db after the reports: records the run whose exit code is 'code'
- * (connecting again if the start could not). Returns code, or
- * EA_EXIT_REPORT when the run could not be recorded (one line said).
- */
+/* --db after the reports: code, or EA_EXIT_REPORT when the run could not be recorded. */
 static int db_record(const struct ea_options *o, struct run_db *rdb, const struct ea_view *v, int code)
 {
-    char err[ERRLEN], host[256];
-    int64_t id = 0;
     if (!o->db)
         return code;
-    if (!rdb->db && db_start(o, &rdb->db) != 0)
-        rdb->db = NULL;
-    struct ea_db_run_info ri = { o->sensor ? o->sensor : ea_db_default_sensor(host, sizeof(host)),
-                                 o->iface != NULL, code, rdb->xml, rdb->len, o->db_flows };
-    if (!rdb->db) {
-        fprintf(stderr, "edgeaudit: the run was not recorded in the database\n");
-        return EA_EXIT_REPORT;
-    }
-    if (ea_db_record_run(rdb->db, v, &ri, &id, err, sizeof(err)) != 0) {
-        fprintf(stderr, "edgeaudit: the run was not recorded in the database: %s\n", err);
-        return EA_EXIT_REPORT;
-    }
-    if (!o->quiet)
-        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s\n", id, ri.sensor);
-    return code;
+    return ea_db_session_record(&rdb->s, v, rdb->xml, rdb->len, code) == 0 ? code : EA_EXIT_REPORT;
+}
+
+/* Live --db: each whole-run report of --report-dir records the run so far (its row again). */
+static void db_interval(const struct ea_view *v, const char *xml, size_t len, void *ctx)
+{
+    struct run_db *rdb = ctx;
+    rdb->s.tries++;
+    if (ea_db_session_record(&rdb->s, v, xml, len, ea_policy_has_findings(v->pol)) != 0)
+        rdb->s.fails++;
+}
+
+/* Live mode over pl, its whole-run reports recorded with --db; NULL as ea_live_new. */
+static struct ea_live *live_new(const struct ea_options *o, struct ea_pipeline *pl, struct run_db *rdb,
+                                char *err, size_t errlen)
+{
+    struct ea_live *lv = ea_live_new(o, pl, err, errlen);
+    if (lv && o->db)
+        ea_live_on_report(lv, db_interval, rdb);
+    return lv;
 }
 
 /* The pipeline with the limits of the command line; NULL as ea_pipeline_new. */
@@ -238,7 +217,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_ruleset *rs = NULL;
     struct ea_pipeline *pl = NULL;
     struct ea_live *lv = NULL;
-    struct run_db rdb = { NULL, NULL, 0 };
+    struct run_db rdb = { .xml = NULL };
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
@@ -256,7 +235,7 @@ int ea_app_main(int argc, char **argv)
     if (!rs || ea_rules_load(&o, rs, stderr) != 0)
         goto out;
     ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
-    if (db_start(&o, &rdb.db) != 0 && (code = EA_EXIT_SCHEMA) != 0)
+    if (db_start(&o, &rdb) != 0 && (code = EA_EXIT_SCHEMA) != 0)
         goto out;   /* the schema is not this program's: refused before the capture */
     warn_unconfigured(rs, o.quiet);
 
@@ -267,7 +246,7 @@ int ea_app_main(int argc, char **argv)
     }
     int input_rc;
     if (o.iface) {
-        lv = ea_live_new(&o, pl, err, sizeof(err));
+        lv = live_new(&o, pl, &rdb, err, sizeof(err));
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
         if (input_rc == -2) {   /* nothing was captured: a usage or device error */
             fprintf(stderr, "edgeaudit: %s\n", err);

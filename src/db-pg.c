@@ -31,8 +31,11 @@ static void *pg_open(const char *target, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    /* libpq reads PGSERVICEFILE/~/.pg_service.conf and PGPASSFILE/~/.pgpass itself. */
-    p->conn = PQconnectdb(target);
+    /* libpq reads PGSERVICEFILE/~/.pg_service.conf and PGPASSFILE/~/.pgpass itself. A server
+       that does not answer costs at most connect_timeout seconds (the target may set another). */
+    const char *const keys[] = { "connect_timeout", "dbname", NULL };
+    const char *const vals[] = { "10", target, NULL };
+    p->conn = PQconnectdbParams(keys, vals, 1);
     if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
         char red[512];
         snprintf(err, errlen, "%s: ", ea_db_redact(target, red, sizeof(red)));

@@ -59,6 +59,15 @@ static const char insert_run[] =
     "generator, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
     "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) RETURNING id";
 
+/* A live run recorded again: the same row, the same 27 values, and its id as $28. */
+static const char update_run[] =
+    "UPDATE runs SET sensor = $1, sources = $2, live = $3, recorded = $4, first_ns = $5, "
+    "last_ns = $6, packets = $7, bytes = $8, flows = $9, malformed = $10, flows_evicted = $11, "
+    "received = $12, dropped = $13, if_dropped = $14, incomplete = $15, partial = $16, error = $17, "
+    "allowed = $18, unverified = $19, unexpected = $20, blocked = $21, out_of_scope = $22, "
+    "blocked_required = $23, result = $24, exit_code = $25, generator = $26, report = $27 "
+    "WHERE id = $28 RETURNING id";
+
 /* The runs row; its id into *id. */
 static int put_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
                    int64_t *id, char *err, size_t errlen)
@@ -77,7 +86,7 @@ static int put_run(struct ea_db *db, const struct ea_view *v, const struct ea_db
     for (int k = 0; k < EA_MAL__COUNT; k++)
         mal += v->st.malformed[k];
     const uint64_t *vd = v->pol->verdicts;
-    const struct ea_db_val p[] = {
+    const struct ea_db_val p[28] = {
         ea_db_text(ri->sensor), ea_db_text(sources), ea_db_int(ri->live), ea_db_text(when),
         ns_val(v->st.first_ns), ns_val(v->st.last_ns), ea_db_int((int64_t)v->st.packets),
         ea_db_int((int64_t)v->st.bytes), ea_db_int((int64_t)v->st.flows_created),
@@ -92,11 +101,14 @@ static int put_run(struct ea_db *db, const struct ea_view *v, const struct ea_db
         ea_db_text(ea_policy_has_findings(v->pol) ? "findings" : "compliant"),
         ea_db_int(ri->exit_code), ea_db_text("edgeaudit " PACKAGE_VERSION),
         ea_db_blob(ri->report ? ri->report : "", ri->report ? ri->report_len : 0),
+        ea_db_int(ri->run_id),
     };
+    const struct ea_db_stmt *st = ri->run_id ? EA_DB_STMT(update_run, p, 28) : EA_DB_STMT(insert_run, p, 27);
     *id = 0;
-    if (ea_db_exec(db, EA_DB_STMT(insert_run, p, sizeof(p) / sizeof(p[0])), store_id, id, err, errlen) == 0 &&
-        *id > 0)
+    if (ea_db_exec(db, st, store_id, id, err, errlen) == 0 && *id > 0)
         rc = 0;
+    else if (*id <= 0 && !err[0] && ri->run_id)
+        snprintf(err, errlen, "run %lld is no longer in the database", (long long)ri->run_id);
     else if (*id <= 0 && !err[0])
         snprintf(err, errlen, "the database gave no id for the run");
     free(sources);
@@ -331,6 +343,28 @@ int ea_db_record_groups(struct ea_db *db, int64_t id, const char *xml, size_t le
     return rc;
 }
 
+/*
+ * A live run recorded again: its rule statuses, groups and examples go (they
+ * come again whole), and its flows from the first one the view lists on
+ * (earlier ones are no longer listed: their rows stay).
+ */
+static int forget_rows(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
+{
+    static const char *const sql[] = {
+        "DELETE FROM rule_status WHERE run_id = $1", "DELETE FROM group_examples WHERE run_id = $1",
+        "DELETE FROM finding_groups WHERE run_id = $1",
+        "DELETE FROM flows WHERE run_id = $1 AND flow_id >= $2",
+    };
+    uint64_t first = UINT64_MAX;
+    for (size_t i = 0; i < v->ndone; i++)
+        first = v->done[i]->id < first ? v->done[i]->id : first;
+    const struct ea_db_val p[] = { ea_db_int(id), ea_db_int(first > INT64_MAX ? INT64_MAX : (int64_t)first) };
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+        if (ea_db_exec(db, EA_DB_STMT(sql[i], p, i == 3 ? 2 : 1), NULL, NULL, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
                      int64_t *run_id, char *err, size_t errlen)
 {
@@ -339,7 +373,8 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
     *run_id = 0;
     if (ea_db_begin(db, err, errlen) != 0)
         return -1;
-    if (put_run(db, v, ri, &id, err, errlen) != 0 || put_rules(db, v, id, err, errlen) != 0 ||
+    if (put_run(db, v, ri, &id, err, errlen) != 0 || (ri->run_id && forget_rows(db, v, id, err, errlen)) ||
+        put_rules(db, v, id, err, errlen) != 0 ||
         ea_db_record_groups(db, id, ri->report, ri->report_len, err, errlen) != 0 ||
         (ri->with_flows && put_flows(db, v, id, err, errlen) != 0))
         goto fail;
@@ -350,4 +385,73 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
 fail:
     ea_db_rollback(db);
     return -1;
+}
+
+/* Connects and checks the schema: 0, -1 not reachable, or an EA_DB_SCHEMA_* code; err says why. */
+static int session_connect(struct ea_db_session *s, char *err, size_t errlen)
+{
+    s->db = ea_db_open(s->target, err, errlen);
+    if (!s->db)
+        return -1;
+    int rc = ea_db_check(s->db, err, errlen);
+    if (rc == EA_DB_SCHEMA_NONE && !ea_db_is_pg(s->target))   /* a new SQLite file: made here */
+        rc = ea_db_init(s->db, EA_DB_SCHEMA_VERSION, err, errlen);
+    if (rc != 0) {
+        ea_db_close(s->db);
+        s->db = NULL;
+    }
+    return rc;
+}
+
+int ea_db_session_start(struct ea_db_session *s)
+{
+    char err[1024];
+    int rc = session_connect(s, err, sizeof(err));
+    if (rc == -1)
+        fprintf(stderr, "edgeaudit: database not reachable, the run goes on: %s\n", err);
+    else if (rc != 0)
+        fprintf(stderr, "edgeaudit: %s\n", err);
+    return rc == EA_DB_SCHEMA_OLD || rc == EA_DB_SCHEMA_NEWER || rc == EA_DB_SCHEMA_NONE ? -1 : 0;
+}
+
+/* One try on the connection there is (connecting first when there is none). */
+static int session_try(struct ea_db_session *s, const struct ea_db_run_info *ri, const struct ea_view *v,
+                       char *err, size_t errlen)
+{
+    int64_t id = 0;
+    if (!s->db && session_connect(s, err, errlen) != 0)
+        return -1;
+    if (ea_db_record_run(s->db, v, ri, &id, err, errlen) != 0) {
+        ea_db_close(s->db);   /* a server restarted since: connect afresh next time */
+        s->db = NULL;
+        return -1;
+    }
+    s->run_id = id;
+    return 0;
+}
+
+int ea_db_session_record(struct ea_db_session *s, const struct ea_view *v, const char *xml, size_t len,
+                         int code)
+{
+    char err[1024];
+    const char *sensor = s->sensor ? s->sensor : ea_db_default_sensor(s->host, sizeof(s->host));
+    struct ea_db_run_info ri = { sensor, s->live, code, xml, len, s->with_flows, s->run_id };
+    int had = s->db != NULL;
+    if (session_try(s, &ri, v, err, sizeof(err)) != 0 && (!had || session_try(s, &ri, v, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "edgeaudit: the run was not recorded in the database%s: %s\n",
+                s->live ? " (the next record holds the whole run so far)" : "", err);
+        return -1;
+    }
+    if (!s->quiet && !s->live)
+        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s\n", s->run_id, sensor);
+    return 0;
+}
+
+void ea_db_session_end(struct ea_db_session *s)
+{
+    if (s->fails)
+        fprintf(stderr, "edgeaudit: database: %u of %u interval records of run %" PRId64 " failed; "
+                "each record holds the whole run so far\n", s->fails, s->tries, s->run_id);
+    ea_db_close(s->db);
+    s->db = NULL;
 }

@@ -15,6 +15,7 @@ struct ea_db_run_info {
     const char *report;         /* the run's XML report, as written to --xml */
     size_t report_len;
     int with_flows;             /* --db-flows: every listed flow too */
+    int64_t run_id;             /* 0: a new run; else this run recorded again (live mode) */
 };
 
 /*
@@ -23,8 +24,11 @@ struct ea_db_run_info {
  * rule_status row per rule, and with_flows a flows row per flow of the
  * view (a bulk insert: one prepared statement on SQLite, COPY on
  * PostgreSQL). The database's schema must be checked (ea_db_check) first.
- * Returns 0 with the new run's id in *run_id, or -1 with one line in err
- * (nothing is recorded then).
+ * With ri->run_id set (live mode, each interval and at the end), that run's
+ * row is updated and its rows replaced (its flows from the first one the
+ * view lists on): a run is one row however often it is recorded.
+ * Returns 0 with the run's id in *run_id, or -1 with one line in err
+ * (nothing is recorded or changed then).
  */
 int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
                      int64_t *run_id, char *err, size_t errlen);
@@ -39,6 +43,43 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
  */
 int ea_db_record_groups(struct ea_db *db, int64_t run_id, const char *xml, size_t len,
                         char *err, size_t errlen);
+
+/*
+ * A run's database session (--db): the connection, and in live mode the
+ * run's row once recorded and the interval records tried and failed.
+ * Fill target, sensor (or NULL: the host name), live, with_flows and quiet,
+ * zero the rest; ea_db_session_end releases it.
+ */
+struct ea_db_session {
+    const char *target;         /* borrowed */
+    const char *sensor;         /* borrowed, or NULL */
+    int live, with_flows, quiet;
+    struct ea_db *db;           /* owned, NULL while not connected */
+    int64_t run_id;             /* the run's row once recorded, else 0 */
+    unsigned tries, fails;      /* live: interval records tried, failed */
+    char host[256];
+};
+
+/*
+ * Connects and checks the schema (a new SQLite file gets it). Returns 0
+ * (connected, or not reachable: one line said, the run goes on and tries
+ * again later), or -1 when the schema is not this program's (one line said:
+ * the run must not start, exit 4).
+ */
+int ea_db_session_start(struct ea_db_session *s);
+
+/*
+ * Records the run as the view and its XML report show it now, with exit
+ * code 'code': a new row the first time, the same row again after that
+ * (live). On failure it connects afresh once and tries again (a server
+ * restarted since). 0, or -1 with one line said (nothing recorded: a later
+ * call records the whole run again).
+ */
+int ea_db_session_record(struct ea_db_session *s, const struct ea_view *v, const char *xml, size_t len,
+                         int code);
+
+/* Closes the connection; with interval records that failed, one line says how many. */
+void ea_db_session_end(struct ea_db_session *s);
 
 /* The default sensor name, the host name, into buf (n bytes); "unknown" if it has none. */
 const char *ea_db_default_sensor(char *buf, size_t n);

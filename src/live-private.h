@@ -58,6 +58,9 @@ struct ea_live {
     uint64_t frames;
     uint64_t alerts, revised;
     char split[160];                /* --threads: "; flows per thread: a b ..." for the stop line */
+    /* ea_live_on_report's hook (an ea_live_report_fn of live.h) and its context (borrowed) */
+    void (*on_report)(const struct ea_view *v, const char *xml, size_t len, void *ctx);
+    void *on_report_ctx;
 };
 
 /* Wall-clock time in nanoseconds: the packet-time clock of live flows. */

@@ -61,6 +61,8 @@ static int write_pair(struct ea_live *lv, const struct ea_view *view, const char
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
+    if (lv->on_report && !view->cap.window_s)   /* the whole run: --db records it */
+        lv->on_report(view, xml, len, lv->on_report_ctx);
     free(xml);
     return rc;
 }

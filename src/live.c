@@ -37,6 +37,12 @@ oom:
     return NULL;
 }
 
+void ea_live_on_report(struct ea_live *lv, ea_live_report_fn fn, void *ctx)
+{
+    lv->on_report = fn;
+    lv->on_report_ctx = ctx;
+}
+
 void ea_live_free(struct ea_live *lv)
 {
     if (!lv)

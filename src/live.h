@@ -28,6 +28,16 @@ void ea_live_free(struct ea_live *lv);   /* unhooks the pipeline; NULL is a no-o
  */
 int ea_live_run(struct ea_live *lv, char *err, size_t errlen);
 
+/*
+ * What a whole-run report of --report-dir is handed to once built (every
+ * --interval, on SIGUSR1 and at the end): its view and its XML bytes, both
+ * borrowed for the call, on the capture thread (--db records each interval).
+ */
+typedef void (*ea_live_report_fn)(const struct ea_view *v, const char *xml, size_t len, void *ctx);
+
+/* Sets (or with fn NULL clears) that hook; ctx borrowed. */
+void ea_live_on_report(struct ea_live *lv, ea_live_report_fn fn, void *ctx);
+
 /* The reports of --report-dir: ea_live_write_reports in live-report.h. Alerts: live-alert.h. */
 
 #endif
