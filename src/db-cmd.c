@@ -30,7 +30,8 @@ static const char db_usage[] =
 static const char select_usage[] =
     "usage: edgeaudit runs --db TARGET [--sensor S]... [--since T] [--until T]\n"
     "       edgeaudit report --db TARGET [--sensor S]... [--since T] [--until T]\n"
-    "                        [--xml FILE] [--html FILE] [--deterministic] [--quiet] [--datadir DIR]\n"
+    "                        [--xml FILE] [--html FILE] [--json FILE] [--examples K]\n"
+    "                        [--deterministic] [--quiet] [--datadir DIR]\n"
     "  runs lists the stored runs; report writes the audit over the chosen runs: the merge of\n"
     "  their reports, in order of sensor, then of recording. A run is chosen when its sensor\n"
     "  is one of --sensor (any without it) and its packets' time span meets [--since, --until];\n"
@@ -116,7 +117,7 @@ struct select_args {
     size_t nsensors;
     int has_since, has_until;
     int64_t since, until;
-    const char *xml, *html, *datadir;
+    const char *xml, *html, *json, *examples, *datadir;
     int deterministic, quiet;
 };
 
@@ -127,6 +128,7 @@ static int select_parse(int argc, char **argv, struct select_args *a, int report
         { "db", required_argument, NULL, 'b' }, { "sensor", required_argument, NULL, 's' },
         { "since", required_argument, NULL, 'S' }, { "until", required_argument, NULL, 'U' },
         { "xml", required_argument, NULL, 'x' }, { "html", required_argument, NULL, 'H' },
+        { "json", required_argument, NULL, 'j' }, { "examples", required_argument, NULL, 'e' },
         { "deterministic", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
         { "datadir", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -148,6 +150,8 @@ static int select_parse(int argc, char **argv, struct select_args *a, int report
         case 'U': bad = ea_db_parse_time(optarg, &a->until); a->has_until = 1; break;
         case 'x': a->xml = optarg; break;
         case 'H': a->html = optarg; break;
+        case 'j': a->json = optarg; break;
+        case 'e': a->examples = optarg; break;   /* merge checks it */
         case 'd': a->deterministic = 1; break;
         case 'q': a->quiet = 1; break;
         case 'D': a->datadir = optarg; break;
@@ -160,8 +164,8 @@ static int select_parse(int argc, char **argv, struct select_args *a, int report
             return EA_EXIT_USAGE;
         }
     }
-    if (optind != argc || !a->db || (report && !a->xml && !a->html) ||
-        (!report && (a->xml || a->html))) {
+    if (optind != argc || !a->db || (report && !a->xml && !a->html && !a->json) ||
+        (!report && (a->xml || a->html || a->json || a->examples))) {
         fputs(select_usage, stderr);
         return EA_EXIT_USAGE;
     }
@@ -298,7 +302,7 @@ static void spool_free(struct spool *sp)
 /* merge --xml ... --html ... [--deterministic] [--datadir D] --quiet FILES: its exit code. */
 static int run_merge(const struct select_args *a, const struct spool *sp)
 {
-    const char **argv = calloc(sp->n + 12, sizeof(*argv));
+    const char **argv = calloc(sp->n + 16, sizeof(*argv));
     int argc = 0, code;
     if (!argv) {
         fprintf(stderr, "edgeaudit report: out of memory\n");
@@ -310,6 +314,10 @@ static int run_merge(const struct select_args *a, const struct spool *sp)
         argv[argc++] = "--xml", argv[argc++] = a->xml;
     if (a->html)
         argv[argc++] = "--html", argv[argc++] = a->html;
+    if (a->json)
+        argv[argc++] = "--json", argv[argc++] = a->json;
+    if (a->examples)
+        argv[argc++] = "--examples", argv[argc++] = a->examples;
     if (a->deterministic)
         argv[argc++] = "--deterministic";
     if (a->datadir)

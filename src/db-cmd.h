@@ -18,7 +18,8 @@ int ea_runs_main(int argc, char **argv);
 
 /*
  * edgeaudit report --db TARGET [--sensor S]... [--since T] [--until T]
- * [--xml F] [--html F] [--deterministic] [--quiet] [--datadir D]: the
+ * [--xml F] [--html F] [--json F] [--examples K] [--deterministic] [--quiet]
+ * [--datadir D]: the
  * audit over the chosen runs, written exactly as `edgeaudit merge` writes
  * the merge of those runs' XML reports (the reports stored with each run
  * are merged, in order of sensor, then of recording). argv[0] is "report". Returns merge's exit code (0

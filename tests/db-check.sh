@@ -4,9 +4,9 @@
 #   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/db-check.sh
 #
 # SQLite: every capture of captures/own/ recorded as a run of its own sensor (with --db-flows);
-# `runs` lists them; `report --db` of one run gives that run's --xml back byte for byte (the
-# hostile capture's strings included, also in the flows table), of all runs the same bytes as
-# `merge` of their XML reports; schema versions (init, a run refused on an older schema with
+# each run's stored report is its --xml byte for byte (the hostile capture's strings included,
+# also in the flows table) and `report --db` of it equals `merge` of it; `runs` lists them;
+# `report --db` of all runs is the same bytes as `merge` of their XML reports (XML and JSON); schema versions (init, a run refused on an older schema with
 # exit 4, upgrade); selection by sensor and time; a database that cannot be reached costs the
 # record (exit 3), never the reports; quotes in names are data.
 # PostgreSQL: a real server started here (initdb into a temporary directory, pg_ctl on a Unix
@@ -67,14 +67,17 @@ for c in "$top"/captures/own/*.pcap; do
     "$bin" report --db "$db" --sensor "$s" --deterministic --quiet --xml "$out/$s.back.xml" \
         > "$out/$s.back.log" 2>&1
     back=$?
-    # report --db of one run: its report byte for byte, its exit code (0/1; a partial run's 2 is
-    # a property of the run's input, the stored report says partial).
-    [ "$want" -le 1 ] || want=1
-    if cmp -s "$out/$s.xml" "$out/$s.back.xml" && [ "$back" = "$want" ]; then
-        ok "$s: recorded; report --db gives its report back byte for byte (exit $back)"
+    "$bin" merge --deterministic --quiet --xml "$out/$s.merge.xml" "$out/$s.xml" > /dev/null 2>&1
+    mrc=$?
+    # The stored report is the run's --xml byte for byte; report --db of the run is merge of it.
+    if python3 -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT report FROM runs WHERE sensor = ?", (sys.argv[2],)).fetchall()
+sys.exit(0 if len(r) == 1 and bytes(r[0][0]) == open(sys.argv[3], "rb").read() else 1)' "$db" "$s" "$out/$s.xml" &&
+       cmp -s "$out/$s.merge.xml" "$out/$s.back.xml" && [ "$back" = "$mrc" ]; then
+        ok "$s: recorded, its report stored byte for byte; report --db of it equals merge of it (exit $back)"
     else
-        bad "$s: report --db differs from the run's report (exit $back, wanted $want)"
-        cat "$out/$s.back.log"; diff "$out/$s.xml" "$out/$s.back.xml" | head -n 5
+        bad "$s: stored report or report --db differs (exit $back, merge $mrc)"
+        cat "$out/$s.back.log"; diff "$out/$s.merge.xml" "$out/$s.back.xml" | head -n 5
     fi
 done
 "$bin" runs --db "$db" > "$out/runs.txt" 2>&1
@@ -121,11 +124,13 @@ done
 # shellcheck disable=SC2086
 "$bin" merge --deterministic --quiet --xml "$out/all.merge.xml" $files > /dev/null 2>&1
 mrc=$?
+"$bin" merge --deterministic --quiet --json "$out/all.merge.json" $files > /dev/null 2>&1
 "$bin" report --db "$db" --deterministic --quiet --xml "$out/all.db.xml" --html "$out/all.db.html" \
-    > "$out/all.log" 2>&1
+    --json "$out/all.db.json" > "$out/all.log" 2>&1
 drc=$?
-if [ "$mrc" = "$drc" ] && cmp -s "$out/all.merge.xml" "$out/all.db.xml" && [ -s "$out/all.db.html" ]; then
-    ok "report --db over all $n runs equals merge of their reports (exit $drc), HTML written"
+if [ "$mrc" = "$drc" ] && cmp -s "$out/all.merge.xml" "$out/all.db.xml" && [ -s "$out/all.db.html" ] &&
+   cmp -s "$out/all.merge.json" "$out/all.db.json"; then
+    ok "report --db over all $n runs equals merge of their reports, XML and JSON (exit $drc), HTML written"
 else
     bad "report --db over all runs (exit $drc) differs from merge (exit $mrc)"; cat "$out/all.log"
 fi
@@ -285,10 +290,15 @@ else
     cat "$out/fleet-report.log"; diff "$out/fleet.db.xml" "$out/fleet.merge.xml" | head -n 5
 fi
 
-# Hostile strings through PostgreSQL: the report back byte for byte.
+# Hostile strings through PostgreSQL: stored byte for byte, and report --db = merge.
 run pg-hostile "$top/captures/own/hostile.pcap" "$pgt" --db-flows
 "$bin" report --db "$pgt" --sensor pg-hostile --deterministic --quiet --xml "$out/pg-hostile.back.xml" > /dev/null 2>&1
-same "$out/pg-hostile.xml" "$out/pg-hostile.back.xml" "hostile capture through PostgreSQL: report --db gives it back byte for byte"
+"$bin" merge --deterministic --quiet --xml "$out/pg-hostile.merge.xml" "$out/pg-hostile.xml" > /dev/null 2>&1
+same "$out/pg-hostile.merge.xml" "$out/pg-hostile.back.xml" "hostile capture through PostgreSQL: report --db equals merge of its report"
+"$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc "SELECT encode(report, 'hex') FROM runs WHERE sensor = 'pg-hostile'" \
+    2>/dev/null | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' \
+    > "$out/pg-hostile.stored.xml"
+same "$out/pg-hostile.xml" "$out/pg-hostile.stored.xml" "hostile capture through PostgreSQL: the stored report is the run's byte for byte"
 sni_db=$("$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc \
     "SELECT count(*) FROM flows f JOIN runs r ON r.id = f.run_id WHERE r.sensor = 'pg-hostile' AND sni IS NOT NULL" 2>/dev/null)
 sni_x=$(grep -c ' sni="' "$out/pg-hostile.xml")
@@ -360,7 +370,8 @@ for i in range(60):
         cat "$out/live.log"
     fi
     "$bin" report --db "$pgt" --sensor live --deterministic --quiet --xml "$out/live.back.xml" > /dev/null 2>&1
-    same "$out/live.xml" "$out/live.back.xml" "live fault: report --db of the live run is its final report byte for byte"
+    "$bin" merge --deterministic --quiet --xml "$out/live.merge.xml" "$out/live.xml" > /dev/null 2>&1
+    same "$out/live.merge.xml" "$out/live.back.xml" "live fault: report --db of the live run equals merge of its final report"
     ip netns del "$ns"
     ns=""
 else
