@@ -28,6 +28,9 @@
 #define MSG_ALIGN 16u
 #define CACHE_LINE 64
 
+/* Flow ids mapped per chunk of the run's id map (workers.c, struct worker). */
+#define GID_CHUNK 4096
+
 /* The reader takes what the workers handed back every this many packets. */
 #define POLL_EVERY 4096
 
@@ -122,9 +125,12 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     struct ea_flow **scratch;   /* worker: flows taken from pl, cap of them */
     size_t cap;
     int lost;                   /* worker: a log ran out of memory; later flows are freed, not handed back */
-    /* main: the run's id of each flow this worker made (by its table's id, from 1), ngid of cap */
-    _Alignas(CACHE_LINE) uint64_t *gid;
-    size_t ngid, capgid;
+    /* main: the run's id of each flow this worker made, by its table's id (from 1), in chunks of
+       GID_CHUNK; a chunk is freed once all its flows were adopted (gleft of it left), so the map
+       holds about the flows alive, not every flow. ngid numbered; nchunk entries of both arrays. */
+    _Alignas(CACHE_LINE) uint64_t **gid;
+    uint32_t *gleft;
+    size_t ngid, nchunk;
 };
 
 /* The main thread's side of the run: flow ids, the flows held (for the peak), what was adopted. */
@@ -562,7 +568,10 @@ static void workers_free(struct ea_workers *ws)
         log_free(&w->made);
         log_free(&w->left);
         free(w->scratch);
+        for (size_t c = 0; c < w->nchunk; c++)
+            free(w->gid[c]);
         free(w->gid);
+        free(w->gleft);
         ea_pipeline_free(w->pl);
     }
     free(ws->arrive);
@@ -625,21 +634,48 @@ static int push_arrive(struct ea_workers *ws, uint64_t frame)
     return 0;
 }
 
+/* Main: room in w's id map for one more flow. -1 on out-of-memory. */
+static int gid_room(struct worker *w)
+{
+    size_t c = w->ngid / GID_CHUNK;
+    if (w->ngid % GID_CHUNK)
+        return 0;
+    uint64_t **g = realloc(w->gid, (c + 1) * sizeof(*g));
+    if (!g)
+        return -1;
+    w->gid = g;
+    uint32_t *l = realloc(w->gleft, (c + 1) * sizeof(*l));
+    if (!l)
+        return -1;
+    w->gleft = l;
+    w->gid[c] = malloc(GID_CHUNK * sizeof(**g));
+    if (!w->gid[c])
+        return -1;
+    w->gleft[c] = GID_CHUNK;
+    w->nchunk = c + 1;
+    return 0;
+}
+
 /* Main: gives worker w's next flow the run's next id. -1 on out-of-memory. */
 static int number_one(struct ea_workers *ws, struct worker *w, uint64_t first_frame)
 {
-    if (w->ngid == w->capgid) {
-        size_t cap = w->capgid ? 2 * w->capgid : 4096;
-        uint64_t *g = realloc(w->gid, cap * sizeof(*g));
-        if (!g)
-            return -1;
-        w->gid = g;
-        w->capgid = cap;
-    }
-    if (push_arrive(ws, first_frame) != 0)
+    if (gid_room(w) != 0 || push_arrive(ws, first_frame) != 0)
         return -1;
-    w->gid[w->ngid++] = ++ws->next_id;
+    w->gid[w->ngid / GID_CHUNK][w->ngid % GID_CHUNK] = ++ws->next_id;
+    w->ngid++;
     return 0;
+}
+
+/* Main: the run's id of w's flow of table id 'local' (numbered), forgotten once read. */
+static uint64_t gid_take(struct worker *w, uint64_t local)
+{
+    size_t c = (size_t)((local - 1) / GID_CHUNK);
+    uint64_t id = w->gid[c][(local - 1) % GID_CHUNK];
+    if (--w->gleft[c] == 0) {
+        free(w->gid[c]);
+        w->gid[c] = NULL;
+    }
+    return id;
 }
 
 /*
@@ -705,7 +741,7 @@ static void adopt_left(struct ea_workers *ws, uint64_t wm, int all, const uint64
             ea_pipeline_mark_oom(ws->pl);
             continue;
         }
-        f->id = w->gid[f->id - 1];
+        f->id = gid_take(w, f->id);
         ea_pipeline_adopt(ws->pl, f);   /* counted, announced and kept, as one table's flows */
     }
 }
