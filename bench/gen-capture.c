@@ -18,10 +18,10 @@
  * Time: the capture lasts packets / pps seconds; flows start over its first half (stratified:
  * flow i of n in the i-th n-th), and TLS and STUN flows spread their records over --span seconds
  * (default: half the capture, as gen-capture.py). With a fixed span the flows alive at once
- * depend on the rate of new flows, not on the length: --pps 17500 --span 60 gives about 228,000
+ * depend on the rate of new flows, not on the length: --pps 16000 --span 60 gives about 230,000
  * flows alive at the peak at 10M packets over 500k flows, and as many at 50M over 2.5M (five
- * times as long). The generator prints that peak from a model (a TCP flow lives until its
- * close, a UDP flow until 180 s after its last packet: edgeaudit's default timeout).
+ * times as long). The generator prints that peak from a model (a TCP flow lives until 30 s after
+ * its close, a UDP flow until 180 s after its last packet: edgeaudit's default timeouts).
  *
  * How it streams: the flows are planned first (kind, addresses, ports, start, size; a 5-tuple is
  * not reused while its flow may be alive), in order of start; each flow then runs as a small state
@@ -1621,9 +1621,9 @@ static void run(struct ctx *c, const struct plan *pl, size_t n, uint64_t span)
         struct flow *f = h.a[0];
         uint64_t d = flow_step(c, f);
         if (f->step >= f->nsteps) {
-            /* TCP flows close; UDP flows (a call is two) wait out the 180 s timeout */
+            /* a closed TCP flow is held 30 s more; UDP flows (a call is two) 180 s */
             int k = f->p->kind, udp = k == K_CALL || k == K_STUN || k == K_DNS;
-            c->ends[c->nends++] = f->t + (udp ? 180000000ULL : 0);
+            c->ends[c->nends++] = f->t + (udp ? 180000000ULL : 30000000ULL);
             if (k == K_CALL)
                 c->ends[c->nends++] = f->t + 180000000ULL;
             h.a[0] = h.a[--h.n];
@@ -1644,9 +1644,9 @@ static int u64_cmp(const void *a, const void *b)
 }
 
 /*
- * alive_peak: the most flows alive at once, if a flow lives from its first packet to its close
- * (TCP) or to 180 s after its last packet (UDP, edgeaudit's default timeout); a model for the
- * bench to set sizes by, not a measurement.
+ * alive_peak: the most flows alive at once, if a flow lives from its first packet to 30 s after
+ * its close (TCP) or to 180 s after its last packet (UDP): edgeaudit's default timeouts. A model
+ * for the bench to set sizes by, not a measurement.
  */
 static uint64_t alive_peak(const struct plan *pl, size_t n, uint64_t *ends, size_t nends)
 {
@@ -1778,7 +1778,7 @@ int main(int argc, char **argv)
     if (fclose(c.o.f) != 0)
         die(strerror(errno));
     fprintf(stderr, "%s: %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " bytes, %" PRIu64
-            " flows alive at most (model: TCP until closed, UDP until 180 s idle)\n", path, c.o.packets,
+            " flows alive at most (model: TCP until 30 s after its close, UDP until 180 s idle)\n", path, c.o.packets,
             nflows, c.o.bytes + 24 + 16 * c.o.packets, alive_peak(pl, n, c.ends, c.nends));
     free(c.ends);
     free(pl);
