@@ -37,21 +37,27 @@ struct ea_stream {
     uint8_t gap;             /* a hole: later bytes of this direction are not inspected */
 };
 
+/* What only a TCP flow's inspection needs: in-order delivery and the dissectors' stream states. */
+struct ea_inspect_tcp {
+    struct ea_stream s[2];
+    void *state[DI__COUNT];           /* a row's own state, NULL until first fed */
+};
+
 /*
  * A flow's working state while it is inspected (the flow's 'work'). Owns the
  * dissector states, nDPI's flow and the infos the flow has not adopted: an
  * info passes to the flow (f->facts) once its dissector matched, or when
- * inspection ends.
+ * inspection ends. A UDP flow, which may wait out its idle timeout still
+ * inspected, holds 80 bytes here; a TCP flow has its stream part as well.
  */
 struct ea_inspect {
-    struct ea_stream s[2];
     uint32_t payload_pkts;
     uint16_t alive;                   /* bit per table row still in the running */
     uint16_t adopted;                 /* bit per row whose info the flow owns */
     uint8_t ndpi_done;
     void *ndpi_flow;                  /* ndpi-glue.c's per-flow state */
-    void *state[DI__COUNT];           /* a row's own state, NULL until first fed */
     void *info[DI__COUNT];            /* a row's facts, NULL until first fed */
+    struct ea_inspect_tcp *tcp;       /* TCP flows only (owned), else NULL */
 };
 
 /* One hand-over of bytes to one dissector. */
@@ -212,7 +218,7 @@ static enum ea_dis_rc rtp_stream(struct feed *fd)
     }
     /* Random lengths of other protocols can look like long frames: bound the effort. */
     if (rc == EA_DIS_NEED_MORE && !r->stun_in_4571 &&
-        fd->in->s[0].delivered + fd->in->s[1].delivered > EA_RTP_TCP_PROBE_BYTES)
+        fd->in->tcp->s[0].delivered + fd->in->tcp->s[1].delivered > EA_RTP_TCP_PROBE_BYTES)
         rc = EA_DIS_NOT_MINE;
     return rc;
 }
@@ -334,10 +340,10 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
     case EA_DIS_UPGRADE:
         in->alive = ds->upgrade_to;
         for (size_t j = 0; j < DI__COUNT; j++)
-            if (ds->upgrade_to & BIT(j)) {      /* a fresh start for what follows */
+            if ((ds->upgrade_to & BIT(j)) && in->tcp) {   /* a fresh start for what follows */
                 if (table[j].state_free)
-                    table[j].state_free(in->state[j]);
-                in->state[j] = NULL;
+                    table[j].state_free(in->tcp->state[j]);
+                in->tcp->state[j] = NULL;
             }
         break;
     case EA_DIS_NOT_MINE:
@@ -354,10 +360,10 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
 /* Frees the states of the rows that are out: no bytes reach them again. */
 static void drop_dead_states(struct ea_inspect *in)
 {
-    for (size_t j = 0; j < DI__COUNT; j++)
-        if (in->state[j] && !(in->alive & BIT(j))) {
-            table[j].state_free(in->state[j]);
-            in->state[j] = NULL;
+    for (size_t j = 0; in->tcp && j < DI__COUNT; j++)
+        if (in->tcp->state[j] && !(in->alive & BIT(j))) {
+            table[j].state_free(in->tcp->state[j]);
+            in->tcp->state[j] = NULL;
         }
 }
 
@@ -371,10 +377,10 @@ static enum ea_dis_rc run(struct feed *fd, size_t i, int on)
     const struct dissector *ds = &table[i];
     struct ea_inspect *in = fd->in;
     enum ea_dis_rc rc = EA_DIS_NOT_MINE;
-    int stateful = ds->state_new && on == ON_STREAM;
-    if (stateful && !in->state[i])
-        in->state[i] = ds->state_new();
-    fd->state = stateful ? in->state[i] : NULL;
+    int stateful = ds->state_new && on == ON_STREAM && in->tcp;
+    if (stateful && !in->tcp->state[i])
+        in->tcp->state[i] = ds->state_new();
+    fd->state = stateful ? in->tcp->state[i] : NULL;
     fd->info = info_of(in, i);
     if (fd->info && (fd->state || !stateful)) {
         rc = on == ON_STREAM ? ds->stream(fd) : ds->dgram(fd);
@@ -445,11 +451,12 @@ static void inspect_free(void *work)
     if (!in)
         return;
     for (size_t i = 0; i < DI__COUNT; i++) {
-        if (table[i].state_free)
-            table[i].state_free(in->state[i]);
+        if (table[i].state_free && in->tcp)
+            table[i].state_free(in->tcp->state[i]);
         drop_info(in, i);
     }
     ea_ndpi_flow_free(in->ndpi_flow);
+    free(in->tcp);
     free(in);
 }
 
@@ -461,6 +468,13 @@ static struct ea_inspect *inspect_of(struct ea_flow *f)
     struct ea_inspect *in = calloc(1, sizeof(*in));
     if (!in)
         return NULL;
+    if (f->key.proto == IPPROTO_TCP) {
+        in->tcp = calloc(1, sizeof(*in->tcp));
+        if (!in->tcp) {
+            free(in);
+            return NULL;
+        }
+    }
     for (size_t i = 0; i < DI__COUNT; i++)
         if ((f->key.proto == IPPROTO_TCP && table[i].stream) ||
             (f->key.proto == IPPROTO_UDP && table[i].dgram))
@@ -505,7 +519,7 @@ void ea_classifier_reset(struct ea_classifier *c)
 /* In-order delivery of one TCP segment's payload (RFC 9293 sequence space). */
 static void tcp_segment(struct ea_classifier *c, struct feed *fd, const struct ea_packet *p)
 {
-    struct ea_stream *s = &fd->in->s[fd->dir];
+    struct ea_stream *s = &fd->in->tcp->s[fd->dir];
     if (p->tcp_flags & EA_TH_SYN) {
         s->next_seq = p->tcp_seq + 1;
         s->have_seq = 1;
@@ -666,8 +680,8 @@ void ea_classify_held(const struct ea_flow *f, struct ea_inspect_held *h)
         return;
     h->work = 1;
     h->ndpi = in->ndpi_flow != NULL;
-    for (size_t i = 0; i < DI__COUNT; i++)
-        h->states += in->state[i] != NULL;
+    for (size_t i = 0; in->tcp && i < DI__COUNT; i++)
+        h->states += in->tcp->state[i] != NULL;
 }
 
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,
