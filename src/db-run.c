@@ -1,6 +1,5 @@
 /* db-run.c: one run into the database of runs: its row, its rule statuses and its flows. */
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +7,6 @@
 #include <unistd.h>
 #include <libxml/xmlreader.h>
 #include "db-run.h"
-#include "classify.h"
-#include "dissect-tls.h"
-#include "util-addr.h"
 #include "util-str.h"
 #include "util-time.h"
 #include "config.h"
@@ -139,65 +135,6 @@ static int put_rules(struct ea_db *db, const struct ea_view *v, int64_t id, char
     return 0;
 }
 
-static const char *const flow_cols[] = {
-    "run_id", "flow_id", "transport", "client", "client_port", "server", "server_port", "vlan",
-    "first_ns", "last_ns", "first_frame", "last_frame", "packets_c2s", "packets_s2c",
-    "bytes_c2s", "bytes_s2c", "app", "app_source", "sni", "verdict", "reason_code", "rules",
-    "reason",
-};
-#define NFLOWCOLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
-
-/* The flow's rule ids, space-separated, into buf. */
-static const char *rule_ids(const struct ea_ruleset *rs, const struct ea_flow *f, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (size_t i = 0; i < rs->nrules; i++)
-        if (f->verdict.rules & (1ULL << i)) {
-            if (buf[0])
-                ea_str_append(buf, n, " ");
-            ea_str_append(buf, n, rs->rules[i].id);
-        }
-    return buf;
-}
-
-/* One flows row. */
-static int put_flow(struct ea_db *db, const struct ea_view *v, int64_t id, const struct ea_flow *f,
-                    char *err, size_t errlen)
-{
-    char cli[64], srv[64], lbl[64], rules[EA_MAX_RULES * 40];
-    const char *sni = ea_tls_matched(f->facts.tls) && f->facts.tls->sni[0] ? f->facts.tls->sni : NULL;
-    const struct ea_db_val p[NFLOWCOLS] = {
-        ea_db_int(id), ea_db_int((int64_t)f->id), ea_db_text(ea_proto_name(f->key.proto)),
-        ea_db_text(ea_addr_str(f->key.family, f->key.src, cli, sizeof(cli))),
-        ea_db_int(f->key.sport),
-        ea_db_text(ea_addr_str(f->key.family, f->key.dst, srv, sizeof(srv))),
-        ea_db_int(f->key.dport), ea_db_int(f->key.vlan), ea_db_int((int64_t)f->first_ns),
-        ea_db_int((int64_t)f->last_ns), ea_db_int((int64_t)f->first_frame),
-        ea_db_int((int64_t)f->last_frame), ea_db_int((int64_t)f->pkts[0]),
-        ea_db_int((int64_t)f->pkts[1]), ea_db_int((int64_t)f->bytes[0]),
-        ea_db_int((int64_t)f->bytes[1]), ea_db_text(ea_classify_label(v->cls, f, lbl, sizeof(lbl))),
-        ea_db_text(ea_label_src_name(f->label.src)), ea_db_text(sni),
-        ea_db_text(f->verdict.judged ? ea_verdict_name(f->verdict.v) : "unjudged"),
-        ea_db_text(ea_reason_name(f->verdict.reason)),
-        ea_db_text(rule_ids(v->rs, f, rules, sizeof(rules))), ea_db_text(f->verdict.text),
-    };
-    return ea_db_bulk_row(db, p, NFLOWCOLS, err, errlen);
-}
-
-/* Every listed flow, in bulk. */
-static int put_flows(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
-{
-    if (ea_db_bulk_begin(db, "flows", flow_cols, NFLOWCOLS, err, errlen) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < v->ndone && rc == 0; i++)
-        rc = put_flow(db, v, id, v->done[i], err, errlen);
-    char err2[256] = "";
-    if (ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
-        rc = -1;
-    return rc;
-}
-
 /* An attribute of n as a malloc'ed string (xmlFree), or NULL. */
 #define ATTR(n, name) ((char *)xmlGetProp((n), BAD_CAST(name)))
 
@@ -311,56 +248,121 @@ static int put_group(struct ea_db *db, int64_t id, xmlNodePtr g, char *err, size
     return rc;
 }
 
-int ea_db_record_groups(struct ea_db *db, int64_t id, const char *xml, size_t len, char *err, size_t errlen)
+static const char *const flow_cols[] = {
+    "run_id", "flow_id", "transport", "client", "client_port", "server", "server_port", "vlan",
+    "first_ns", "last_ns", "first_frame", "last_frame", "packets_c2s", "packets_s2c",
+    "bytes_c2s", "bytes_s2c", "app", "app_source", "sni", "verdict", "reason_code", "rules",
+    "reason", "group_key",
+};
+#define NFLOWCOLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
+
+/* One <flow> element of the report as a flows row (in the bulk begun by flows_begin). */
+static int put_flow(struct ea_db *db, int64_t id, xmlNodePtr f, char *err, size_t errlen)
 {
-    xmlTextReaderPtr r = xml ? xmlReaderForMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET) : NULL;
-    int64_t n = 0;
-    int rc = 0, in_findings = 0, seen = 0, more = r ? xmlTextReaderRead(r) : 0;
-    for (; more == 1 && rc == 0; more = xmlTextReaderRead(r)) {
-        if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-            continue;
-        const xmlChar *name = xmlTextReaderConstLocalName(r);
-        int depth = xmlTextReaderDepth(r);
-        if (depth == 1) {
-            in_findings = xmlStrEqual(name, BAD_CAST "findings");
-            seen |= in_findings;
-            if (xmlStrEqual(name, BAD_CAST "flows"))
-                break;
-        } else if (depth == 2 && in_findings && xmlStrEqual(name, BAD_CAST "group")) {
-            xmlNodePtr g = xmlTextReaderExpand(r);
-            rc = g ? put_group(db, id, g, err, errlen) : -1;
-            n++;
-            if (!g)
-                snprintf(err, errlen, "the report's findings could not be read");
-        }
+    struct texts t = { .n = 0 };
+#define T(name) ea_db_text(nz(text_attr(&t, f, name)))
+    const struct ea_db_val p[NFLOWCOLS] = {
+        ea_db_int(id), num_attr(f, "id"), T("transport"), T("client"), num_attr(f, "client-port"),
+        T("server"), num_attr(f, "server-port"), num_attr(f, "vlan"), time_attr(f, "first"),
+        time_attr(f, "last"), num_attr(f, "first-frame"), num_attr(f, "last-frame"),
+        num_attr(f, "packets-c2s"), num_attr(f, "packets-s2c"), num_attr(f, "bytes-c2s"),
+        num_attr(f, "bytes-s2c"), T("app"), T("app-source"), ea_db_text(text_attr(&t, f, "sni")),
+        T("verdict"), T("reason-code"), T("rules"), ea_db_text(text_attr(&t, f, "reason")),
+        ea_db_text(text_attr(&t, f, "group")),
+    };
+#undef T
+    int rc = ea_db_bulk_row(db, p, NFLOWCOLS, err, errlen);
+    texts_free(&t);
+    return rc;
+}
+
+/*
+ * Before the first <flow> (f) of the report: a run recorded again loses its
+ * rows from f's id on (the flows the report lists again; earlier ones are no
+ * longer listed and stay), then the bulk insert begins.
+ */
+static int flows_begin(struct ea_db *db, int64_t id, int replace, xmlNodePtr f, char *err, size_t errlen)
+{
+    struct ea_db_val p[2] = { ea_db_int(id), num_attr(f, "id") };
+    if (replace && ea_db_exec(db, EA_DB_STMT("DELETE FROM flows WHERE run_id = $1 AND flow_id >= $2", p, 2),
+                              NULL, NULL, err, errlen) != 0)
+        return -1;
+    return ea_db_bulk_begin(db, "flows", flow_cols, NFLOWCOLS, err, errlen);
+}
+
+/* What the reader of a report is doing: its run, what it records, how far it got. */
+struct report_rd {
+    struct ea_db *db;
+    int64_t id;
+    int with_flows, replace;
+    int64_t groups;
+    int in_findings, seen_findings, in_bulk;
+};
+
+/* One element at depth 1 or 2 of the report (the reader on it). 0, or -1 with err. */
+static int report_elem(struct report_rd *rd, xmlTextReaderPtr r, char *err, size_t errlen)
+{
+    const xmlChar *name = xmlTextReaderConstLocalName(r);
+    int depth = xmlTextReaderDepth(r);
+    if (depth == 1) {
+        rd->in_findings = xmlStrEqual(name, BAD_CAST "findings");
+        rd->seen_findings |= rd->in_findings;
+        return 0;
+    }
+    int group = rd->in_findings && xmlStrEqual(name, BAD_CAST "group");
+    int flow = rd->with_flows && !rd->in_findings && xmlStrEqual(name, BAD_CAST "flow");
+    if (depth != 2 || (!group && !flow))
+        return 0;
+    xmlNodePtr n = xmlTextReaderExpand(r);
+    if (!n) {
+        snprintf(err, errlen, "the run's report could not be read back");
+        return -1;
+    }
+    if (group) {
+        rd->groups++;
+        return put_group(rd->db, rd->id, n, err, errlen);
+    }
+    if (!rd->in_bulk && flows_begin(rd->db, rd->id, rd->replace, n, err, errlen) != 0)
+        return -1;
+    rd->in_bulk = 1;
+    return put_flow(rd->db, rd->id, n, err, errlen);
+}
+
+int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report *rep, char *err, size_t errlen)
+{
+    struct report_rd rd = { db, id, rep->with_flows, rep->replace, 0, 0, 0, 0 };
+    xmlTextReaderPtr r = rep->xml ? xmlReaderForMemory(rep->xml, (int)rep->len, NULL, NULL, XML_PARSE_NONET)
+                                  : NULL;
+    int rc = 0, more = r ? xmlTextReaderRead(r) : 0;
+    for (; more == 1 && rc == 0; more = xmlTextReaderRead(r))
+        if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT)
+            rc = report_elem(&rd, r, err, errlen);
+    if (rc == 0 && more < 0) {
+        snprintf(err, errlen, "the run's report could not be read back");
+        rc = -1;
     }
     xmlFreeTextReader(r);
-    if (rc == 0 && seen) {
-        const struct ea_db_val p[] = { ea_db_int(n), ea_db_int(id) };
+    char err2[256] = "";
+    if (rd.in_bulk && ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
+        rc = -1;
+    if (rc == 0 && rd.seen_findings) {
+        const struct ea_db_val p[] = { ea_db_int(rd.groups), ea_db_int(id) };
         rc = ea_db_exec(db, EA_DB_STMT("UPDATE runs SET finding_groups = $1 WHERE id = $2", p, 2),
                         NULL, NULL, err, errlen);
     }
     return rc;
 }
 
-/*
- * A live run recorded again: its rule statuses, groups and examples go (they
- * come again whole), and its flows from the first one the view lists on
- * (earlier ones are no longer listed: their rows stay).
- */
-static int forget_rows(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
+/* A live run recorded again: its rule statuses, groups and examples go (they come again whole). */
+static int forget_rows(struct ea_db *db, int64_t id, char *err, size_t errlen)
 {
     static const char *const sql[] = {
         "DELETE FROM rule_status WHERE run_id = $1", "DELETE FROM group_examples WHERE run_id = $1",
         "DELETE FROM finding_groups WHERE run_id = $1",
-        "DELETE FROM flows WHERE run_id = $1 AND flow_id >= $2",
     };
-    uint64_t first = UINT64_MAX;
-    for (size_t i = 0; i < v->ndone; i++)
-        first = v->done[i]->id < first ? v->done[i]->id : first;
-    const struct ea_db_val p[] = { ea_db_int(id), ea_db_int(first > INT64_MAX ? INT64_MAX : (int64_t)first) };
+    const struct ea_db_val p = ea_db_int(id);
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
-        if (ea_db_exec(db, EA_DB_STMT(sql[i], p, i == 3 ? 2 : 1), NULL, NULL, err, errlen) != 0)
+        if (ea_db_exec(db, EA_DB_STMT(sql[i], &p, 1), NULL, NULL, err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -373,10 +375,9 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
     *run_id = 0;
     if (ea_db_begin(db, err, errlen) != 0)
         return -1;
-    if (put_run(db, v, ri, &id, err, errlen) != 0 || (ri->run_id && forget_rows(db, v, id, err, errlen)) ||
-        put_rules(db, v, id, err, errlen) != 0 ||
-        ea_db_record_groups(db, id, ri->report, ri->report_len, err, errlen) != 0 ||
-        (ri->with_flows && put_flows(db, v, id, err, errlen) != 0))
+    struct ea_db_report rep = { ri->report, ri->report_len, ri->with_flows, ri->run_id != 0 };
+    if (put_run(db, v, ri, &id, err, errlen) != 0 || (ri->run_id && forget_rows(db, id, err, errlen)) ||
+        put_rules(db, v, id, err, errlen) != 0 || ea_db_record_report(db, id, &rep, err, errlen) != 0)
         goto fail;
     if (ea_db_commit(db, err, errlen) != 0)
         return -1;

@@ -21,27 +21,35 @@ struct ea_db_run_info {
 /*
  * Records the run in one transaction: a runs row (sensor, sources, time
  * span, loss, counters, verdict counts, result and the report), a
- * rule_status row per rule, and with_flows a flows row per flow of the
- * view (a bulk insert: one prepared statement on SQLite, COPY on
- * PostgreSQL). The database's schema must be checked (ea_db_check) first.
+ * rule_status row per rule, the groups and (with_flows) the flows of its
+ * report (ea_db_record_report; a bulk insert: one prepared statement on
+ * SQLite, COPY on PostgreSQL). The database's schema must be checked (ea_db_check) first.
  * With ri->run_id set (live mode, each interval and at the end), that run's
  * row is updated and its rows replaced (its flows from the first one the
- * view lists on): a run is one row however often it is recorded.
+ * report lists on): a run is one row however often it is recorded.
  * Returns 0 with the run's id in *run_id, or -1 with one line in err
  * (nothing is recorded or changed then).
  */
 int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_db_run_info *ri,
                      int64_t *run_id, char *err, size_t errlen);
 
+/* A run's XML report, and what to record of it; the bytes borrowed. */
+struct ea_db_report {
+    const char *xml;
+    size_t len;
+    int with_flows;             /* its <flows> into the flows table too (--db-flows) */
+    int replace;                /* the run recorded again: its flows rows from the first listed on go */
+};
+
 /*
- * The finding groups of report v2 (<findings><group>, with their examples)
- * into finding_groups and group_examples of run 'run_id', and their number
- * into runs.finding_groups; read as a stream that stops at <flows>: the
- * report is the source of truth. A report without <findings> (v1) records
- * none and leaves runs.finding_groups NULL. Inside the caller's
- * transaction. 0, or -1 with one line in err.
+ * Records what the run's own XML report holds (it is the source of truth),
+ * read as a stream: the finding groups of report v2 (<findings><group>, key
+ * and attributes) into finding_groups, their examples into group_examples,
+ * their number into runs.finding_groups (NULL for a v1 report, which has
+ * none); with_flows, each flow <flows> lists into flows (in bulk). Inside
+ * the caller's transaction. 0, or -1 with one line in err.
  */
-int ea_db_record_groups(struct ea_db *db, int64_t run_id, const char *xml, size_t len,
+int ea_db_record_report(struct ea_db *db, int64_t run_id, const struct ea_db_report *rep,
                         char *err, size_t errlen);
 
 /*
