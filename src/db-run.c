@@ -299,7 +299,7 @@ struct report_rd {
     int in_findings, seen_findings, in_bulk;
 };
 
-/* One element at depth 1 or 2 of the report (the reader on it). 0, or -1 with err. */
+/* One element at depth 1 or 2 of the report (the reader on it). 0, 1 to stop reading, or -1 with err. */
 static int report_elem(struct report_rd *rd, xmlTextReaderPtr r, char *err, size_t errlen)
 {
     const xmlChar *name = xmlTextReaderConstLocalName(r);
@@ -307,7 +307,8 @@ static int report_elem(struct report_rd *rd, xmlTextReaderPtr r, char *err, size
     if (depth == 1) {
         rd->in_findings = xmlStrEqual(name, BAD_CAST "findings");
         rd->seen_findings |= rd->in_findings;
-        return 0;
+        /* <flows> comes last: without --db-flows the rest of the report is not read */
+        return !rd->with_flows && xmlStrEqual(name, BAD_CAST "flows") ? 1 : 0;
     }
     int group = rd->in_findings && xmlStrEqual(name, BAD_CAST "group");
     int flow = rd->with_flows && !rd->in_findings && xmlStrEqual(name, BAD_CAST "flow");
@@ -337,6 +338,7 @@ int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report 
     for (; more == 1 && rc == 0; more = xmlTextReaderRead(r))
         if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT)
             rc = report_elem(&rd, r, err, errlen);
+    rc = rc > 0 ? 0 : rc;   /* stopped at <flows> */
     if (rc == 0 && more < 0) {
         snprintf(err, errlen, "the run's report could not be read back");
         rc = -1;
