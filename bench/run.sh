@@ -68,7 +68,7 @@ say() { printf '%s\n' "$*" | tee -a "$res"; }
 # num 2.5M -> 2500000
 num() { awk -v s="$1" 'BEGIN { m = 1; if (s ~ /[kK]$/) m = 1e3; else if (s ~ /M$/) m = 1e6
                               sub(/[kKM]$/, "", s); printf "%.0f", s * m }'; }
-mb() { awk -v b="$1" 'BEGIN { if (b == "" || b == "-") print "-"; else printf "%.1f", b / 1048576 }'; }
+mb() { awk -v b="$1" 'BEGIN { if (b == "" || b == "-") print "-"; else printf "%.2f", b / 1048576 }'; }
 mbk() { awk -v b="$1" 'BEGIN { if (b == "" || b == "-") print "-"; else printf "%.1f", b / 1024 }'; }   # KB -> MB
 
 # ---- the machine ----
@@ -80,7 +80,7 @@ say "- CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); nproc
     "memory: $(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo);" \
     "$(grep -qw hypervisor /proc/cpuinfo && echo 'virtual machine' || echo 'no hypervisor flag')"
 say "- load average at the start: $(load)"
-say "- edgeaudit: $("$ea" --version 2>&1 | head -n 1) ($(git -C "$top" log -1 --format='%h %cd' --date=short 2>/dev/null || echo 'not a git tree'));" \
+say "- edgeaudit: $ea, $("$ea" --version 2>&1 | head -n 1) (source $(git -C "$(dirname "$ea")" log -1 --format='%h %cd' --date=short 2>/dev/null || echo 'not in a git tree'));" \
     "$(ndpiReader -h 2>&1 | sed -n 's/.*\(nDPI [0-9.]*\).*/\1/p' | head -n 1)"
 say "- sizes: $sizes + port scan, at $pps packets/s of capture time; runs per command: $runs (fastest counts)$([ "$quick" = 1 ] && echo '; QUICK: small sizes, the targets are indicative only')"
 
