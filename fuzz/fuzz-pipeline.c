@@ -7,6 +7,7 @@
 #include "fuzz.h"
 #include "pipeline.h"
 #include "report-xml.h"
+#include "report-stream.h"
 #include "runmode-files.h"
 
 #ifndef EA_SRCDIR
@@ -108,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[1024];
     char *xml = NULL;
+    struct ea_stream *st = NULL;
 
     if (!rs)
         LLVMFuzzerInitialize(NULL, NULL);
@@ -118,6 +120,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The input is a capture file; the real file path, source-pcap.c included, reads it. */
     write_capture(data, size);
+    /* Every flow passes through the report stream (groups, examples: serialized as they end). */
+    struct ea_stream_opts so = { NULL, 3, 0, 0, 0 };
+    st = ea_stream_new(&so, rs);
+    if (!st)
+        goto out;
+    ea_stream_attach(st, pl);
     const char *files[1] = { cappath };
     struct ea_input in = { files, 1, NULL, 1, 0 };
     if (ea_run_files(pl, &in, err, sizeof(err)) != 0) {
@@ -131,12 +139,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ea_view v;
     size_t len = 0;
     ea_pipeline_view(pl, &v);
+    if (ea_stream_view(st, &v, 0, 0) != 0)
+        goto out;
     xml = ea_report_xml_build(&v, &meta, &len);
     if (!xml)
         FZ_FAIL("ea_report_xml_build returned NULL");
     if (strlen(xml) != len)
         FZ_FAIL("the report has a NUL inside (%zu of %zu bytes)", strlen(xml), len);
     check_well_formed(xml, len);
+out:
+    ea_pipeline_on_finished(pl, NULL, NULL);
+    ea_stream_free(st);
     free(xml);
     dirty = ea_pipeline_reset(pl) != 0;
     return 0;

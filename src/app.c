@@ -13,6 +13,7 @@
 #include "report-xml.h"
 #include "report-html.h"
 #include "report-json.h"
+#include "report-stream.h"
 #include "live.h"
 #include "live-report.h"
 #include "merge.h"
@@ -77,13 +78,19 @@ static void print_summary(const struct ea_view *pl)
     for (int v = 0; v < EA_V__COUNT; v++)
         printf(" %s=%" PRIu64, ea_verdict_name((enum ea_verdict)v), pol->verdicts[v]);
     printf("\n");
+    if (pl->groups)
+        printf("finding groups: %zu (%zu scans) over %" PRIu64 " flows\n", pl->groups->n,
+               pl->groups->scans, pl->groups->flows);
+    /* The first unexpected or required-blocked flows among those listed (the examples). */
+    size_t n = pl->listed ? ea_spool_count(pl->listed) : 0;
     int shown = 0;
-    for (size_t i = 0; i < pl->ndone && shown < 10; i++) {
-        const struct ea_flow *f = pl->done[i];
-        if (f->verdict.v != EA_V_UNEXPECTED && !(f->verdict.v == EA_V_BLOCKED && f->verdict.blocked_required))
+    for (size_t i = 0; i < n && shown < 10; i++) {
+        struct ea_example e;
+        if (ea_spool_get(pl->listed, i, &e) != 0)
+            break;
+        if (!*ea_example_part(&e, EA_FP_FINDING))
             continue;
-        char line[1400];
-        printf("  %s\n", ea_output_flow_brief(f, line, sizeof(line)));
+        printf("  %s\n", ea_example_part(&e, EA_FP_BRIEF));
         shown++;
     }
 }
@@ -101,14 +108,22 @@ static void run_db_free(struct run_db *rdb)
     ea_db_session_end(&rdb->s);
 }
 
-/* Writes --json, --xml and --html; with keep (--db), the XML is built in memory and kept in
- * keep->xml, so that the database stores the very bytes of --xml. */
-static int write_reports(const struct ea_options *o, const struct ea_view *pl, struct run_db *keep)
+/*
+ * Writes --json, --xml and --html from a new view of the stream s (live reports took theirs);
+ * with keep (--db), the XML is built in memory and kept in keep->xml, so that the database
+ * stores the very bytes of --xml.
+ */
+static int write_reports(const struct ea_options *o, struct ea_view *pl, struct ea_stream *s,
+                         struct run_db *keep)
 {
     char err[ERRLEN];
     struct ea_report_meta meta = { o->deterministic, NULL };
     int rc = 0;
-    if (o->json && ea_report_json_write(o->json, pl, o->deterministic, err, sizeof(err)) != 0) {
+    if (ea_stream_view(s, pl, 0, 0) != 0) {
+        fprintf(stderr, "edgeaudit: out of memory while building the report\n");
+        return -1;
+    }
+    if (ea_stream_finish(s, pl, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
@@ -211,6 +226,30 @@ static int subcommand(int argc, char **argv)
     return -1;
 }
 
+/*
+ * The pipeline with the options' limits, and the report stream that takes
+ * its flows as they finish (*stream). NULL after a line on stderr.
+ */
+static struct ea_pipeline *start_run(const struct ea_options *o, const struct ea_ruleset *rs,
+                                 struct ea_stream **stream)
+{
+    struct ea_pipeline *pl = new_pipeline(o, rs);
+    if (!pl) {
+        fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
+        return NULL;
+    }
+    struct ea_stream_opts so = { o->json, o->examples, o->list_all, o->iface ? o->keep_flows : 0,
+                                 o->iface ? (uint64_t)o->window_s * 1000000000ULL : 0 };
+    *stream = ea_stream_new(&so, rs);
+    if (!*stream) {
+        fprintf(stderr, "edgeaudit: cannot start the reports (out of memory or no temporary file)\n");
+        ea_pipeline_free(pl);
+        return NULL;
+    }
+    ea_stream_attach(*stream, pl);
+    return pl;
+}
+
 int ea_app_main(int argc, char **argv)
 {
     struct ea_options o;
@@ -218,6 +257,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_pipeline *pl = NULL;
     struct ea_live *lv = NULL;
     struct run_db rdb = { .xml = NULL };
+    struct ea_stream *stream = NULL;
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
@@ -239,14 +279,14 @@ int ea_app_main(int argc, char **argv)
         goto out;   /* the schema is not this program's: refused before the capture */
     warn_unconfigured(rs, o.quiet);
 
-    pl = new_pipeline(&o, rs);
-    if (!pl) {
-        fprintf(stderr, "edgeaudit: cannot start the pipeline (out of memory or nDPI failed)\n");
+    pl = start_run(&o, rs, &stream);
+    if (!pl)
         goto out;
-    }
     int input_rc;
     if (o.iface) {
         lv = live_new(&o, pl, &rdb, err, sizeof(err));
+        if (lv)
+            ea_live_set_stream(lv, stream);
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
         if (input_rc == -2) {   /* nothing was captured: a usage or device error */
             fprintf(stderr, "edgeaudit: %s\n", err);
@@ -264,13 +304,15 @@ int ea_app_main(int argc, char **argv)
     ea_pipeline_finish(pl);
     struct ea_view v;
     ea_pipeline_view(pl, &v);
-    if (o.flows)
-        ea_output_flows(stdout, &v);
+    if (ea_stream_view(stream, &v, 0, 0) != 0)
+        ea_pipeline_mark_oom(pl);
+    if (o.flows && ea_output_flows(stdout, &v) != 0)
+        ea_pipeline_mark_oom(pl);
     if (!o.quiet && !o.flows)
         print_summary(&v);
     /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
     int wr = lv ? ea_live_write_reports(lv) : 0;
-    if (write_reports(&o, &v, o.db ? &rdb : NULL) != 0)
+    if (write_reports(&o, &v, stream, o.db ? &rdb : NULL) != 0)
         wr = -1;
     if (wr != 0) {
         code = EA_EXIT_REPORT;
@@ -278,7 +320,7 @@ int ea_app_main(int argc, char **argv)
     }
     if (!o.quiet)
         ea_output_run_summary(stderr, &v, ea_mono_now() - start);
-    if (input_rc != 0 || ea_pipeline_oom(pl))
+    if (input_rc != 0 || ea_pipeline_oom(pl) || ea_stream_oom(stream))
         code = EA_EXIT_USAGE;
     else
         code = ea_policy_has_findings(v.pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
@@ -287,6 +329,7 @@ out:
     run_db_free(&rdb);
     ea_live_free(lv);
     ea_pipeline_free(pl);
+    ea_stream_free(stream);
     ea_ruleset_free(rs);
     ea_options_free(&o);
     return code;

@@ -750,6 +750,7 @@ uint64_t ea_group_table_flows(const struct ea_group_table *t)
 /* What a list owns besides its array: the groups it combined from cells. */
 struct list_priv {
     struct map combined;
+    uint64_t *scan_keys;          /* sorted */
 };
 
 static int group_order(const void *a, const void *b)
@@ -762,6 +763,23 @@ static int group_order(const void *a, const void *b)
     if (x->flows != y->flows)
         return x->flows > y->flows ? -1 : 1;
     return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int key_order(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int ea_group_list_is_scan(const struct ea_group_list *l, uint64_t key)
+{
+    const struct list_priv *lp = l->priv;
+    return l->scans && bsearch(&key, lp->scan_keys, l->scans, sizeof(key), key_order) != NULL;
+}
+
+uint64_t ea_group_list_final(const struct ea_group_list *l, uint64_t key, uint64_t scan_key)
+{
+    return scan_key && ea_group_list_is_scan(l, scan_key) ? scan_key : key;
 }
 
 /* A combined group borrows everything: only its example array and itself are its own. */
@@ -834,7 +852,8 @@ struct ea_group_list *ea_group_table_list(const struct ea_group_table *t)
     }
     room += lp->combined.n;
     l->g = calloc(room ? room : 1, sizeof(*l->g));
-    if (!l->g)
+    lp->scan_keys = calloc(room ? room : 1, sizeof(*lp->scan_keys));
+    if (!l->g || !lp->scan_keys)
         goto fail;
     list_take(l, &t->groups);
     list_take(l, &lp->combined);
@@ -843,10 +862,11 @@ struct ea_group_list *ea_group_table_list(const struct ea_group_table *t)
         if (fam && fam->scan) {
             l->g[l->n++] = fam->scan;
             l->flows += fam->scan->flows;
-            l->scans++;
+            lp->scan_keys[l->scans++] = fam->scan->key;
         }
     }
     qsort(l->g, l->n, sizeof(*l->g), group_order);
+    qsort(lp->scan_keys, l->scans, sizeof(*lp->scan_keys), key_order);
     return l;
 fail:
     if (!l)
@@ -864,6 +884,7 @@ void ea_group_list_free(struct ea_group_list *l)
         for (size_t i = 0; i < lp->combined.cap; i++)
             combined_free(lp->combined.vals[i]);
         map_free(&lp->combined);
+        free(lp->scan_keys);
         free(lp);
     }
     free(l->g);
@@ -900,4 +921,48 @@ char *ea_group_port_ranges(const struct ea_group *g)
         p = q;
     }
     return s;
+}
+
+/* "ip.addr" or "ipv6.addr" for an address text. */
+static const char *addr_field(const char *a)
+{
+    return a && strchr(a, ':') ? "ipv6.addr" : "ip.addr";
+}
+
+/* 1 for a transport whose port a Wireshark field names ("tcp.port", "udp.port"). */
+static int has_ports(const char *transport)
+{
+    return transport && (strcmp(transport, "tcp") == 0 || strcmp(transport, "udp") == 0);
+}
+
+/* Wireshark's name of a transport as the reports write it ("icmp6" is "icmpv6"). */
+static const char *ws_proto(const char *transport)
+{
+    return transport && strcmp(transport, "icmp6") == 0 ? "icmpv6" : transport ? transport : "ip";
+}
+
+const char *ea_group_filter(const struct ea_group *g, char *buf, size_t n)
+{
+    if (g->scan)
+        snprintf(buf, n, "%s==%s && %s==%s && %s", addr_field(g->initiator), g->initiator,
+                 addr_field(g->responder), g->responder, ws_proto(g->transport));
+    else if (has_ports(g->transport))
+        snprintf(buf, n, "%s==%s && %s.port==%u", addr_field(g->responder), g->responder, g->transport,
+                 g->port);
+    else
+        snprintf(buf, n, "%s==%s && %s", addr_field(g->responder), g->responder, ws_proto(g->transport));
+    return buf;
+}
+
+const char *ea_flow_filter(const struct ea_group_fields *gf, unsigned cport, char *buf, size_t n)
+{
+    const char *client = gf->initiator, *server = gf->responder, *transport = gf->transport;
+    unsigned sport = gf->port;
+    if (has_ports(transport))
+        snprintf(buf, n, "%s==%s && %s==%s && %s.port==%u && %s.port==%u", addr_field(client), client,
+                 addr_field(server), server, transport, cport, transport, sport);
+    else
+        snprintf(buf, n, "%s==%s && %s==%s && %s", addr_field(client), client, addr_field(server),
+                 server, ws_proto(transport));
+    return buf;
 }

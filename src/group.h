@@ -189,11 +189,30 @@ struct ea_group_list {
 struct ea_group_list *ea_group_table_list(const struct ea_group_table *t);
 void ea_group_list_free(struct ea_group_list *l);     /* NULL is a no-op */
 
+/* 1 when key is the key of one of the list's scan groups. */
+int ea_group_list_is_scan(const struct ea_group_list *l, uint64_t key);
+
+/* The key a flow's group has in the list: its scan key when that is a scan group, else key. */
+uint64_t ea_group_list_final(const struct ea_group_list *l, uint64_t key, uint64_t scan_key);
+
 /*
  * A scan group's ports as ranges "1-442,444-5060,5062" (malloc'ed, caller
  * frees), "" for a normal group. NULL on out-of-memory.
  */
 char *ea_group_port_ranges(const struct ea_group *g);
+
+/*
+ * Wireshark display filters, into buf (n bytes, cut to fit): a normal group
+ * "ip.addr==R && udp.port==P", a scan group "ip.addr==I && ip.addr==R && tcp"
+ * (ipv6.addr for IPv6 text; a transport with no ports is named alone).
+ */
+const char *ea_group_filter(const struct ea_group *g, char *buf, size_t n);
+
+/*
+ * One flow: "ip.addr==C && ip.addr==S && tcp.port==CP && tcp.port==SP", with C
+ * gf->initiator, S gf->responder, SP gf->port and CP cport.
+ */
+const char *ea_flow_filter(const struct ea_group_fields *gf, unsigned cport, char *buf, size_t n);
 
 /* Rank of a verdict name in the sort order: unexpected 0, blocked 1, unverified 2, else 3. */
 int ea_group_verdict_rank(const char *verdict);

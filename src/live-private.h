@@ -52,6 +52,7 @@ struct ea_live {
     _Atomic uint64_t next_frame;    /* frame numbers over all workers' sockets */
     _Atomic uint64_t next_id;       /* flow ids over all workers' tables */
     struct ea_policy *scratch;      /* read only: early verdicts are decided with it, never counted */
+    struct ea_stream *stream;       /* borrowed: groups and listed flows for the reports, or NULL */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
     int dlt;                        /* the device's link type, read once */

@@ -9,6 +9,7 @@
 #include "live-workers.h"
 #include "report-xml.h"
 #include "report-html.h"
+#include "report-stream.h"
 #include "util-file.h"
 
 int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns)
@@ -18,26 +19,27 @@ int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns)
     return last_ns >= now_ns - window_ns;
 }
 
+void ea_live_set_stream(struct ea_live *lv, struct ea_stream *s)
+{
+    lv->stream = s;
+}
+
 struct collect_ctx {
-    struct ea_flow **arr;
-    size_t n, cap;
     struct ea_flow *copies;       /* judged copies (ea_live_judge_copy), ncopies of capcopies */
     size_t ncopies, capcopies;
     struct ea_policy *pol;
     uint64_t now_ns, window_ns;   /* window_ns 0: every flow */
 };
 
-/* A flow joins a report judged on the report's policy, through a copy. */
+/* A flow still in the table counts in a report, judged on the report's policy through a copy. */
 static void collect_copy(struct ea_flow *f, void *ctx)
 {
     struct collect_ctx *c = ctx;
-    if (c->n == c->cap || c->ncopies == c->capcopies)
+    if (c->ncopies == c->capcopies)
         return;
     if (c->window_ns && !ea_live_in_window(f->last_ns, c->now_ns, c->window_ns))
         return;
-    struct ea_flow *t = &c->copies[c->ncopies++];
-    ea_live_judge_copy(c->pol, f, t);
-    c->arr[c->n++] = t;
+    ea_live_judge_copy(c->pol, f, &c->copies[c->ncopies++]);
 }
 
 static int write_pair(struct ea_live *lv, const struct ea_view *view, const char *xml_name, const char *html_name)
@@ -67,11 +69,26 @@ static int write_pair(struct ea_live *lv, const struct ea_view *view, const char
     return rc;
 }
 
+/* The policy a report counts with: a copy of the run's (or of the window's) counts. */
+static struct ea_policy *report_policy(struct ea_live *lv, const struct ea_view *view, int window,
+                                       uint64_t now_ns)
+{
+    const struct ea_policy *base = view->pol;
+    if (window)
+        base = lv->stream ? ea_stream_window_policy(lv->stream, now_ns) : NULL;
+    if (!base)
+        return ea_policy_new(view->rs);
+    struct ea_policy *p = malloc(sizeof(*p));
+    if (p)
+        memcpy(p, base, sizeof(*p));
+    return p;
+}
+
 /*
- * One report over a view of the pipeline: the whole run (a copy of the
- * policy's counts plus the active flows judged on that copy) or the last
- * window (every listed flow seen in it, judged again on a fresh policy).
- * The pipeline's own counts are never touched.
+ * One report: the whole run (a copy of the policy's counts, the stream's
+ * groups and listed flows) or the current window (the stream's window
+ * counts and groups), each with the flows still in the table judged on
+ * the copy. The pipeline's own counts are never touched.
  */
 static int write_view(struct ea_live *lv, int window)
 {
@@ -84,40 +101,18 @@ static int write_view(struct ea_live *lv, int window)
     uint64_t pnow = ea_pipeline_now(lv->pl);
     c.now_ns = ea_live_wall_ns() > pnow ? ea_live_wall_ns() : pnow;
     c.window_ns = window ? (uint64_t)lv->o->window_s * EA_LIVE_NS : 0;
-    c.cap = view.ndone + ea_live_count_active(lv);
     c.capcopies = ea_live_count_active(lv);
-    if (window)
-        for (size_t i = 0; i < view.ndone; i++)
-            c.capcopies += ea_live_in_window(view.done[i]->last_ns, c.now_ns, c.window_ns);
-    c.arr = malloc((c.cap ? c.cap : 1) * sizeof(*c.arr));
     c.copies = calloc(c.capcopies ? c.capcopies : 1, sizeof(*c.copies));
-    if (window) {
-        c.pol = ea_policy_new(view.rs);
-    } else {
-        c.pol = malloc(sizeof(*c.pol));
-        if (c.pol)
-            memcpy(c.pol, view.pol, sizeof(*c.pol));
-    }
-    if (!c.arr || !c.copies || !c.pol) {
+    c.pol = report_policy(lv, &view, window, c.now_ns);
+    if (!c.copies || !c.pol || (lv->stream && ea_stream_view(lv->stream, &view, window, c.now_ns) != 0)) {
         fprintf(stderr, "edgeaudit: out of memory while building the report\n");
         goto out;
     }
-    /* Finished flows: as judged (whole run), or judged again for the window's counts. */
-    for (size_t i = 0; i < view.ndone; i++) {
-        if (window)
-            collect_copy(view.done[i], &c);
-        else
-            c.arr[c.n++] = view.done[i];
-    }
     ea_live_foreach_active(lv, collect_copy, &c);
     ea_policy_finish(c.pol);
-    if (c.n)
-        qsort(c.arr, c.n, sizeof(*c.arr), ea_flow_id_cmp);
 
     uint64_t now_ns;
     view.pol = c.pol;
-    view.done = c.arr;
-    view.ndone = c.n;
     view.cap.window_s = window ? lv->o->window_s : 0;
     ea_live_sum_stats(lv, &view.st, &now_ns);
     rc = window ? write_pair(lv, &view, EA_LIVE_WINDOW_XML, EA_LIVE_WINDOW_HTML)
@@ -127,7 +122,6 @@ out:
         free(c.copies[i].verdict.text);
     free(c.copies);
     ea_policy_free(c.pol);
-    free(c.arr);
     return rc;
 }
 

@@ -20,6 +20,17 @@ struct ea_live;
  */
 int ea_live_write_reports(struct ea_live *lv);
 
+struct ea_stream;
+
+/*
+ * The report stream (borrowed) whose groups, examples and listed flows the
+ * reports show: the whole run's, and with --window the current window's
+ * (flows finished since the window began; windows start every --window
+ * seconds). Flows still in the table count in the rules and the summary of
+ * a report, judged provisionally, but are not grouped or listed.
+ */
+void ea_live_set_stream(struct ea_live *lv, struct ea_stream *s);
+
 /* 1 when a flow seen last at last_ns belongs to the window of window_ns ending at now_ns. */
 int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "options.h"
 #include "flow-table.h"
+#include "group.h"
 #include "config.h"
 
 /* Live-mode defaults (doc/edgeaudit.1 and --help say the same). */
@@ -30,10 +31,13 @@ static const char usage_text[] =
     "  --rules FILE       rules file (after the packs; alone, instead of the default); repeatable\n"
     "  --site FILE        site file mapping roles to addresses\n"
     "  --role NAME=CIDR[,CIDR...]  give a role its addresses; repeatable\n"
-    "  --flows            print one line per flow\n"
+    "  --flows            print one line per listed flow (see --list-flows)\n"
     "  --xml FILE         write the XML report\n"
     "  --html FILE        write the HTML report\n"
-    "  --json FILE        write JSON lines, one per flow and one per rule\n"
+    "  --json FILE        write JSON lines, one per flow, rule, pack and finding group\n"
+    "  --examples K       example flows per finding group and per rule (default 10, 0..1000)\n"
+    "  --list-flows all|examples  list every flow in the reports and --flows, or only the\n"
+    "                     examples and rule evidence (the default)\n"
     "  --deterministic    no wall-clock time or host name in reports (for tests)\n"
     "  --quiet            no summary on standard output\n"
     "  --max-flows N      flows held at once (default 262144)\n"
@@ -57,8 +61,10 @@ static const char usage_text[] =
     "  --syslog           also send alerts to syslog (daemon facility)\n"
     "  --report-dir DIR   write report.xml and report.html there (and window-report.*)\n"
     "  --interval S       rewrite the reports every S seconds (default: at the end and on SIGUSR1)\n"
-    "  --window S         also write window-report.xml/.html covering the last S seconds\n"
-    "  --keep-flows N     finished flows kept for the reports (default 100000; counts stay exact)\n"
+    "  --window S         also write window-report.xml/.html: the flows of the current window of\n"
+    "                     S seconds (windows start every S seconds)\n"
+    "  --keep-flows N     with --list-flows all, flows listed at most (default 100000; counts\n"
+    "                     and groups stay exact)\n"
     "  --settle S         quiet seconds before a flow without a final verdict is alerted (default 5)\n"
     "  --threads N        classify on N worker threads, flows sharded by hash (default 1;\n"
     "                     with -i, one socket each in a PACKET_FANOUT group)\n"
@@ -91,7 +97,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
            O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
-           O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS };
+           O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS, O_EXAMPLES, O_LISTFLOWS };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -127,6 +133,8 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "db", required_argument, NULL, O_DB },
         { "sensor", required_argument, NULL, O_SENSOR },
         { "db-flows", no_argument, NULL, O_DBFLOWS },
+        { "examples", required_argument, NULL, O_EXAMPLES },
+        { "list-flows", required_argument, NULL, O_LISTFLOWS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -143,6 +151,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     o->keep_flows = EA_LIVE_KEEP_FLOWS;
     o->settle_s = EA_LIVE_SETTLE_S;
     o->threads = 1;
+    o->examples = EA_EXAMPLES_DEFAULT;
     opterr = 0;
     optind = 1;
     /* '+' stops at the first non-option: the filter expression follows. */
@@ -177,6 +186,23 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
                 break;
             }
             snprintf(err, errlen, "--mtls-evidence: '%s' is neither 'seen' nor 'inferred'", optarg);
+            goto out;
+        case O_EXAMPLES: {
+            char *end;
+            unsigned long k = strtoul(optarg, &end, 10);
+            if (*optarg >= '0' && *optarg <= '9' && !*end && k <= EA_EXAMPLES_MAX) {
+                o->examples = (uint32_t)k;
+                break;
+            }
+            snprintf(err, errlen, "--examples: '%s' is not a number from 0 to 1000", optarg);
+            goto out;
+        }
+        case O_LISTFLOWS:
+            if (strcmp(optarg, "all") == 0 || strcmp(optarg, "examples") == 0) {
+                o->list_all = optarg[0] == 'a';
+                break;
+            }
+            snprintf(err, errlen, "--list-flows: '%s' is neither all nor examples", optarg);
             goto out;
         case O_ALERTS:
             if (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0) {

@@ -51,6 +51,8 @@ struct ea_options {
     const char *db;             /* --db TARGET: record the run there */
     const char *sensor;         /* --sensor NAME (default: the host name) */
     int db_flows;               /* --db-flows: record every flow too */
+    uint32_t examples;          /* --examples K: examples per group and rule (default 10, 0..1000) */
+    int list_all;               /* --list-flows all (default examples) */
 };
 
 /* --threads' upper bound (EA_MAX_THREADS in workers.h). */

@@ -4,6 +4,7 @@
 #include "output-flows.h"
 #include "util-addr.h"
 #include "dissect-tls.h"
+#include "flow-spool.h"
 
 const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n)
 {
@@ -26,33 +27,43 @@ const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
     return buf;
 }
 
-void ea_output_flows(FILE *out, const struct ea_view *pl)
+const char *ea_output_flow_line(const struct ea_view *pl, const struct ea_flow *f, char *buf, size_t n)
 {
-    for (size_t i = 0; i < pl->ndone; i++) {
-        const struct ea_flow *f = pl->done[i];
-        char c[80], s[80], lbl[64], nd[64];
-        char mtls[32] = "-";
-        if (f->facts.tls && ea_tls_mtls(f->facts.tls) != EA_MTLS_NONE) {
-            enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->facts.tls);
-            if (ev == EA_MTLS_EV_UNVERIFIABLE)
-                snprintf(mtls, sizeof(mtls), "unverifiable");
-            else
-                snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->facts.tls)),
-                         ea_mtls_evidence_name(ev));
-        }
-        char vl[16] = "";
-        if (f->key.vlan)
-            snprintf(vl, sizeof(vl), " vlan=%u", f->key.vlan);
-        fprintf(out, "%" PRIu64 " %s -> %s %s%s app=%s(%s) ndpi=%s mtls=%s pkts=%" PRIu64 "/%" PRIu64
-                " bytes=%" PRIu64 "/%" PRIu64 " %s\n",
-                f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
-                ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-                ea_proto_name(f->key.proto), vl,
-                ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->label.src),
-                ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), mtls,
-                f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
-                f->verdict.judged ? ea_verdict_name(f->verdict.v) : "");
+    char c[80], s[80], lbl[64], nd[64];
+    char mtls[32] = "-";
+    if (f->facts.tls && ea_tls_mtls(f->facts.tls) != EA_MTLS_NONE) {
+        enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->facts.tls);
+        if (ev == EA_MTLS_EV_UNVERIFIABLE)
+            snprintf(mtls, sizeof(mtls), "unverifiable");
+        else
+            snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->facts.tls)),
+                     ea_mtls_evidence_name(ev));
     }
+    char vl[16] = "";
+    if (f->key.vlan)
+        snprintf(vl, sizeof(vl), " vlan=%u", f->key.vlan);
+    snprintf(buf, n, "%" PRIu64 " %s -> %s %s%s app=%s(%s) ndpi=%s mtls=%s pkts=%" PRIu64 "/%" PRIu64
+             " bytes=%" PRIu64 "/%" PRIu64 " %s",
+             f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
+             ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
+             ea_proto_name(f->key.proto), vl,
+             ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->label.src),
+             ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), mtls,
+             f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
+             f->verdict.judged ? ea_verdict_name(f->verdict.v) : "");
+    return buf;
+}
+
+int ea_output_flows(FILE *out, const struct ea_view *pl)
+{
+    size_t n = pl->listed ? ea_spool_count(pl->listed) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ea_example e;
+        if (ea_spool_get(pl->listed, i, &e) != 0)
+            return -1;
+        fprintf(out, "%s\n", ea_example_part(&e, EA_FP_LINE));
+    }
+    return 0;
 }
 
 void ea_output_run_summary(FILE *out, const struct ea_view *pl, double seconds)
@@ -61,9 +72,9 @@ void ea_output_run_summary(FILE *out, const struct ea_view *pl, double seconds)
     uint64_t mal = 0;
     for (int k = 0; k < EA_MAL__COUNT; k++)
         mal += st->malformed[k];
-    fprintf(out, "edgeaudit: %" PRIu64 " packets, %" PRIu64 " bytes, %zu flows (%" PRIu64
+    fprintf(out, "edgeaudit: %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " flows (%" PRIu64
             " evicted, %" PRIu64 " expired), %" PRIu64 " malformed",
-            st->packets, st->bytes, pl->ndone, st->flows_evicted, st->flows_expired, mal);
+            st->packets, st->bytes, pl->flows, st->flows_evicted, st->flows_expired, mal);
     for (int k = 0; k < EA_MAL__COUNT; k++)
         if (st->malformed[k])
             fprintf(out, " %s=%" PRIu64, ea_mal_name((enum ea_mal)k), st->malformed[k]);

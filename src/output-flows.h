@@ -5,8 +5,14 @@
 #include <stdio.h>
 #include "pipeline.h"
 
-/* One line per flow, in flow-id order. */
-void ea_output_flows(FILE *out, const struct ea_view *pl);
+/* The --flows line of one flow (no newline) into buf (n bytes, cut to fit); returns buf. */
+const char *ea_output_flow_line(const struct ea_view *pl, const struct ea_flow *f, char *buf, size_t n);
+
+/*
+ * Prints the listed flows (pl->listed, serialized as they finished), one
+ * line each, in flow-id order. 0, or -1 when the spool cannot be read.
+ */
+int ea_output_flows(FILE *out, const struct ea_view *pl);
 
 /* The end-of-run summary: packets, bytes, flows, evictions, malformed by kind, throughput. */
 void ea_output_run_summary(FILE *out, const struct ea_view *pl, double seconds);

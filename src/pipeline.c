@@ -35,6 +35,10 @@ struct ea_pipeline {
     /* called for each flow as it is judged (live alerts); may be NULL */
     void (*on_judged)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx);
     void *judged_ctx;
+    /* takes each judged flow before it is freed (the report stream); NULL keeps flows */
+    void (*on_finished)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx);
+    void *finished_ctx;
+    uint64_t nfinished;             /* flows finished in the run */
     size_t keep_done;               /* ea_pipeline_keep_flows; 0 keeps all */
     uint64_t done_dropped;
     /* a --threads worker: flows are classified but judged later, in merge order (workers.c) */
@@ -82,6 +86,12 @@ void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f)
         pl->oom = 1;
     if (pl->on_judged)
         pl->on_judged(pl, f, pl->judged_ctx);
+    pl->nfinished++;
+    if (pl->on_finished) {
+        pl->on_finished(pl, f, pl->finished_ctx);
+        ea_flow_free(f);
+        return;
+    }
     if (pl->keep_done && pl->ndone >= pl->keep_done)
         drop_oldest(pl);
     if (pl->ndone == pl->capdone) {
@@ -161,6 +171,7 @@ int ea_pipeline_reset(struct ea_pipeline *pl)
     memset(&pl->st, 0, sizeof(pl->st));   /* in place: the table and classifier count into it */
     pl->frame_base = pl->now_ns = pl->next_expire_ns = 0;
     pl->done_dropped = 0;
+    pl->nfinished = 0;
     pl->oom = 0;
     return 0;
 }
@@ -172,9 +183,27 @@ void ea_pipeline_view(const struct ea_pipeline *pl, struct ea_view *v)
     v->rs = pl->rs;
     v->pol = pl->pol;
     v->cls = pl->cls;
-    v->done = pl->done;
-    v->ndone = pl->ndone;
+    v->flows = pl->nfinished;
+    v->groups = NULL;
+    v->evidence = NULL;
+    v->listed = NULL;
+    v->examples = 0;
+    v->list_all = 0;
+    v->groups_dropped = 0;
     v->done_dropped = pl->done_dropped;
+}
+
+void ea_pipeline_on_finished(struct ea_pipeline *pl,
+                             void (*fn)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx),
+                             void *ctx)
+{
+    pl->on_finished = fn;
+    pl->finished_ctx = fn ? ctx : NULL;
+}
+
+struct ea_classifier *ea_pipeline_classifier(const struct ea_pipeline *pl)
+{
+    return pl->cls;
 }
 
 void ea_pipeline_on_judged(struct ea_pipeline *pl,

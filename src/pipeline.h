@@ -11,6 +11,8 @@
 #include "rules.h"
 #include "policy.h"
 #include "classify.h"
+#include "group.h"
+#include "flow-spool.h"
 
 struct ea_decoder;
 
@@ -46,6 +48,9 @@ struct ea_pipeline;
  * What the reports read of a run. A plain copy of the counters and capture
  * facts; the pointers are borrowed from the pipeline (or, for live mode's
  * reports, from whoever filled the view) and valid while it is unchanged.
+ * ea_pipeline_view fills the pipeline's part; the finding groups, the
+ * rules' evidence and the listed flows come from the report stream
+ * (report-stream.h, ea_stream_view), which saw every flow as it finished.
  */
 struct ea_view {
     struct ea_stats st;
@@ -53,8 +58,13 @@ struct ea_view {
     const struct ea_ruleset *rs;
     const struct ea_policy *pol;        /* rule statuses and verdict counts */
     struct ea_classifier *cls;          /* label and nDPI names (read only) */
-    struct ea_flow *const *done;        /* the finished flows listed, ndone of them */
-    size_t ndone;
+    uint64_t flows;                     /* flows finished in the run */
+    const struct ea_group_list *groups; /* finding groups, sorted, or NULL */
+    const struct ea_examples *evidence; /* per rule (rs->nrules): K smallest evidence ids, or NULL */
+    struct ea_spool *listed;            /* the flows <flows> lists, sorted by id, or NULL */
+    unsigned examples;                  /* K, --examples */
+    int list_all;                       /* --list-flows all */
+    uint64_t groups_dropped;            /* finding flows that found no group (a cap) */
     uint64_t done_dropped;              /* live --keep-flows: flows no longer listed */
 };
 
@@ -78,6 +88,19 @@ int ea_pipeline_reset(struct ea_pipeline *pl);
 
 /* Fills *v with the run as the reports see it (see struct ea_view). */
 void ea_pipeline_view(const struct ea_pipeline *pl, struct ea_view *v);
+
+/*
+ * Calls fn for each flow once it is judged and announced, after which the
+ * pipeline frees it (the report stream: groups, JSON line, examples), or,
+ * with fn NULL, keeps finished flows again (workers, whose flows go to the
+ * main pipeline). ctx is borrowed.
+ */
+void ea_pipeline_on_finished(struct ea_pipeline *pl,
+                             void (*fn)(struct ea_pipeline *pl, struct ea_flow *f, void *ctx),
+                             void *ctx);
+
+/* The classifier (borrowed), for the names of a flow's labels; NULL in a worker that dropped it. */
+struct ea_classifier *ea_pipeline_classifier(const struct ea_pipeline *pl);
 
 /*
  * Calls fn for each flow as it is judged (live alerts; a worker notes when
@@ -127,7 +150,7 @@ int ea_pipeline_oom(const struct ea_pipeline *pl);
 /* Marks the run as having run out of memory (ea_pipeline_oom). */
 void ea_pipeline_mark_oom(struct ea_pipeline *pl);
 
-/* Finished flows held. */
+/* Finished flows held (none when an on_finished hook takes them). */
 size_t ea_pipeline_nflows(const struct ea_pipeline *pl);
 
 /*
@@ -211,7 +234,8 @@ void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
 
 /*
  * A flow that left a table, already through ea_classify_finish: judges it
- * (unless judging is deferred), calls the on_judged hook and keeps it among
+ * (unless judging is deferred), calls the on_judged hook, then hands it to
+ * the on_finished hook and frees it, or, without that hook, keeps it among
  * the finished flows (bounded by ea_pipeline_keep_flows). pl takes ownership. Used by the table's callback, and by live
  * --threads to hand a worker's finished flows to the main pipeline.
  */
@@ -220,7 +244,7 @@ void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f);
 /* qsort comparator for an array of struct ea_flow pointers, by flow id. */
 int ea_flow_id_cmp(const void *a, const void *b);
 
-/* Flushes every flow, judges it, sorts all flows by id and sets rule statuses. */
+/* Flushes every flow, judges it (and hands it on), sorts kept flows by id and sets rule statuses. */
 void ea_pipeline_finish(struct ea_pipeline *pl);
 
 #endif

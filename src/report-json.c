@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report-json.h"
+#include "group.h"
+#include "flow-spool.h"
 #include "util-file.h"
 #include "util-time.h"
 #include "util-addr.h"
@@ -211,7 +213,8 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         kv_str(b, "banner", f->facts.banner->text);
 }
 
-static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea_flow *f)
+static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea_flow *f,
+                       const char *group, const char *scan_group)
 {
     const struct ea_ruleset *rs = pl->rs;
     char a[64], lbl[64], nd[64];
@@ -275,6 +278,10 @@ static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea
         kv_u64(b, "icmp-errors", f->icmp.errors);
         kv_u64(b, "icmp-frame", f->icmp.frame);
     }
+    if (group)
+        kv_str(b, "group", group);
+    if (scan_group)
+        kv_str(b, "scan-group", scan_group);
     dissector_facts(b, f);
     jb_put(b, "}\n", 2);
 }
@@ -330,12 +337,13 @@ static void write_rule(struct jbuf *b, const struct ea_view *pl, size_t i)
     jb_key(b, "evidence");
     jb_put(b, "{", 1);
     kv_u64(b, "total", total);
-    kv_u64(b, "listed", s->nevidence);
+    const struct ea_examples *ev = pl->evidence ? &pl->evidence[i] : NULL;
+    kv_u64(b, "listed", ev ? ev->n : 0);
     jb_key(b, "flows");
     jb_put(b, "[", 1);
-    for (size_t e = 0; e < s->nevidence; e++) {
+    for (unsigned e = 0; ev && e < ev->n; e++) {
         char n[24];
-        snprintf(n, sizeof(n), e ? ",%" PRIu64 : "%" PRIu64, s->evidence[e]);
+        snprintf(n, sizeof(n), e ? ",%" PRIu64 : "%" PRIu64, ev->e[e].id);
         jb_lit(b, n);
     }
     jb_put(b, "]}}\n", 4);
@@ -365,7 +373,7 @@ char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, co
                            const char *previous, size_t *len)
 {
     struct jbuf b = { NULL, 0, 0, 0 };
-    write_flow(&b, pl, f);
+    write_flow(&b, pl, f, NULL, NULL);
     if (b.oom || b.len < 2)
         goto fail;
     b.len -= 2;   /* reopen the object: drop its "}\n" */
@@ -382,28 +390,127 @@ fail:
     return NULL;
 }
 
-/*
- * Builds every line in memory, then writes the file atomically. The
- * pipeline is only read. On error returns -1 with "PATH: cause" in err.
- */
-int ea_report_json_write(const char *path, const struct ea_view *pl, int deterministic,
-                         char *err, size_t errlen)
+char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, const char *group,
+                          const char *scan_group, size_t *len)
 {
     struct jbuf b = { NULL, 0, 0, 0 };
-    int rc = -1;
-    (void)deterministic;   /* nothing here depends on the wall clock or the host */
-    for (size_t i = 0; i < pl->ndone; i++)
-        write_flow(&b, pl, pl->done[i]);
-    for (size_t i = 0; i < pl->rs->nrules; i++)
-        write_rule(&b, pl, i);
-    for (size_t d = 0; d < pl->rs->ndocs; d++)
-        write_pack(&b, pl, d);
+    write_flow(&b, v, f, group, scan_group);
     if (b.oom) {
-        snprintf(err, errlen, "%s: out of memory while building the JSON lines", path);
-        goto out;
+        free(b.p);
+        return NULL;
     }
-    rc = ea_write_atomic(path, b.p ? b.p : "", b.len, err, errlen);
-out:
+    *len = b.len;
+    return b.p;
+}
+
+/* One example of a group, as an object: the <example> element's attributes and words. */
+static void write_example(struct jbuf *b, const struct ea_example *e)
+{
+    if (b->len && b->p[b->len - 1] != '[')
+        jb_put(b, ",", 1);
+    jb_put(b, "{", 1);
+    kv_u64(b, "flow", e->id);
+    kv_str(b, "client", ea_example_part(e, EA_FP_CLIENT));
+    kv_u64(b, "client-port", strtoull(ea_example_part(e, EA_FP_CLIENT_PORT), NULL, 10));
+    kv_u64(b, "first-frame", strtoull(ea_example_part(e, EA_FP_FIRST_FRAME), NULL, 10));
+    kv_u64(b, "last-frame", strtoull(ea_example_part(e, EA_FP_LAST_FRAME), NULL, 10));
+    kv_str(b, "filter", ea_example_part(e, EA_FP_FILTER));
+    kv_str(b, "reason", ea_example_part(e, EA_FP_WORDS));
+    jb_put(b, "}", 1);
+}
+
+/* {"type":"group",...}: the attributes of the XML <group>, initiators and examples as arrays. */
+static void write_group(struct jbuf *b, const struct ea_group *g)
+{
+    char key[EA_GROUP_KEY_LEN + 1], filter[256];
+    jb_put(b, "{", 1);
+    kv_str(b, "type", "group");
+    kv_str(b, "key", ea_group_key_str(g->key, key));
+    kv_str(b, "verdict", g->verdict);
+    kv_str(b, "reason-code", g->reason);
+    kv_str(b, "rules", g->rules);
+    kv_str(b, "transport", g->transport);
+    kv_str(b, "responder", g->responder);
+    if (g->scan) {
+        char *ranges = ea_group_port_ranges(g);
+        kv_str(b, "scan", "yes");
+        kv_str(b, "initiator", g->initiator);
+        kv_u64(b, "ports", g->nports);
+        kv_str(b, "port-ranges", ranges ? ranges : "");
+        b->oom |= !ranges;
+        free(ranges);
+    } else {
+        kv_u64(b, "port", g->port);
+    }
+    kv_str(b, "app", g->app);
+    kv_u64(b, "flows", g->flows);
+    kv_u64(b, "packets", g->packets);
+    kv_u64(b, "bytes", g->bytes);
+    kv_u64(b, "initiators", g->initiators);
+    if (g->initiators_capped)
+        kv_str(b, "initiators-capped", "yes");
+    kv_time(b, "first", g->first_ns);
+    kv_time(b, "last", g->last_ns);
+    kv_u64(b, "first-frame", g->first_frame);
+    kv_u64(b, "last-frame", g->last_frame);
+    kv_str(b, "filter", ea_group_filter(g, filter, sizeof(filter)));
+    kv_str(b, "reason", g->words ? g->words : "");
+    jb_key(b, "initiator-list");
+    jb_put(b, "[", 1);
+    for (unsigned i = 0; i < g->nlisted; i++) {
+        if (i)
+            jb_put(b, ",", 1);
+        jb_str(b, g->listed[i].addr);
+    }
+    jb_put(b, "]", 1);
+    jb_key(b, "examples");
+    jb_put(b, "[", 1);
+    for (unsigned i = 0; i < g->ex.n; i++)
+        write_example(b, &g->ex.e[i]);
+    jb_put(b, "]}\n", 3);
+}
+
+/* {"type":"summary",...}: the XML summary's attributes and counts. */
+static void write_summary(struct jbuf *b, const struct ea_view *v)
+{
+    jb_put(b, "{", 1);
+    kv_str(b, "type", "summary");
+    kv_str(b, "result", ea_policy_has_findings(v->pol) ? "findings" : "compliant");
+    kv_u64(b, "blocked-required", v->pol->blocked_required);
+    kv_u64(b, "observed", v->pol->statuses[EA_RS_OBSERVED]);
+    kv_u64(b, "rules", v->rs->nrules);
+    kv_u64(b, "flows", v->flows);
+    kv_u64(b, "groups", v->groups ? v->groups->n : 0);
+    kv_u64(b, "finding-flows", v->groups ? v->groups->flows : 0);
+    kv_u64(b, "scans", v->groups ? v->groups->scans : 0);
+    kv_u64(b, "groups-dropped", v->groups_dropped);
+    kv_u64(b, "examples", v->examples);
+    kv_str(b, "list-flows", v->list_all ? "all" : "examples");
+    for (int i = 0; i < EA_V__COUNT; i++)
+        kv_u64(b, ea_verdict_name((enum ea_verdict)i), v->pol->verdicts[i]);
+    jb_put(b, "}\n", 2);
+}
+
+int ea_report_json_tail(FILE *out, const struct ea_view *v)
+{
+    struct jbuf b = { NULL, 0, 0, 0 };
+    int rc = 0;
+    for (size_t i = 0; i < v->rs->nrules; i++)
+        write_rule(&b, v, i);
+    for (size_t d = 0; d < v->rs->ndocs; d++)
+        write_pack(&b, v, d);
+    for (size_t i = 0; v->groups && i < v->groups->n && !b.oom; i++) {
+        write_group(&b, v->groups->g[i]);
+        if (b.len > 65536) {   /* a line at a time, not every group in memory */
+            rc |= fwrite(b.p, 1, b.len, out) != b.len;
+            b.len = 0;
+        }
+    }
+    write_summary(&b, v);
+    if (b.oom)
+        rc = -1;
+    else if (b.len && fwrite(b.p, 1, b.len, out) != b.len)
+        rc = -1;
     free(b.p);
-    return rc;
+    return rc ? -1 : 0;
 }

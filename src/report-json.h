@@ -2,15 +2,27 @@
 #ifndef EA_REPORT_JSON_H
 #define EA_REPORT_JSON_H
 
+#include <stdio.h>
 #include "pipeline.h"
 
 /*
- * Writes one JSON object per line: every flow ({"type":"flow",...}) then
- * every rule ({"type":"rule",...}), with the same names as the XML report.
- * Atomic like the other reports. On error returns -1 with one line in err.
+ * The JSON lines are written as flows finish (report-stream.c): one
+ * {"type":"flow",...} line per flow, the same names as the XML report, plus
+ * "group" (the flow's normal group key) and "scan-group" (its family's scan
+ * key, for a grouped flow with no rule) when given. Returns a malloc'ed
+ * line ending in a newline (caller frees), its length in *len, or NULL on
+ * out-of-memory.
  */
-int ea_report_json_write(const char *path, const struct ea_view *pl, int deterministic,
-                         char *err, size_t errlen);
+char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, const char *group,
+                          const char *scan_group, size_t *len);
+
+/*
+ * The lines after the flows: one per rule ({"type":"rule"}, its evidence
+ * the K smallest ids), one per pack, one per finding group ({"type":"group"},
+ * in the XML's order, "initiator-list" and "examples" as arrays), and one
+ * {"type":"summary"}. 0, or -1 on a write error or out-of-memory.
+ */
+int ea_report_json_tail(FILE *out, const struct ea_view *v);
 
 /*
  * One live alert: the flow object of the JSON lines plus "alert" (event,

@@ -10,6 +10,8 @@
 #include <libxml/xmlwriter.h>
 #include "report-xml.h"
 #include "output-flows.h"
+#include "group.h"
+#include "flow-spool.h"
 #include "util-file.h"
 #include "util-time.h"
 #include "util-addr.h"
@@ -83,12 +85,13 @@ static int write_capture(xmlTextWriterPtr w, const struct ea_view *pl)
     if (pl->cap.error)
         W(xmlTextWriterWriteElement(w, BAD_CAST "error", BAD_CAST pl->cap.error));
     W(xmlTextWriterStartElement(w, BAD_CAST "counters"));
-    W(attr_u64(w, "flows", pl->ndone));
+    W(attr_u64(w, "flows", pl->flows));
     if (pl->done_dropped)   /* live mode's --keep-flows: flows no longer listed */
         W(attr_u64(w, "flows-dropped", pl->done_dropped));
     W(attr_u64(w, "flows-evicted", st->flows_evicted));
     W(attr_u64(w, "flows-expired", st->flows_expired));
     W(attr_u64(w, "flows-peak", st->flows_active_peak));
+    W(attr_u64(w, "groups-dropped", pl->groups_dropped));
     W(attr_u64(w, "non-ip", st->non_ip));
     W(attr_u64(w, "unsupported-link", st->unsupported_dlt));
     W(attr_u64(w, "fragments", st->frag_packets));
@@ -114,14 +117,19 @@ fail:
     return -1;
 }
 
-static int write_summary(xmlTextWriterPtr w, const struct ea_policy *pol)
+static int write_summary(xmlTextWriterPtr w, const struct ea_view *vw)
 {
+    const struct ea_policy *pol = vw->pol;
     W(xmlTextWriterStartElement(w, BAD_CAST "summary"));
     W(attr(w, "result", ea_policy_has_findings(pol) ? "findings" : "compliant"));
     W(attr_u64(w, "blocked-required", pol->blocked_required));
     /* "observed N of M rules" */
     W(attr_u64(w, "observed", pol->statuses[EA_RS_OBSERVED]));
     W(attr_u64(w, "rules", pol->rs ? pol->rs->nrules : 0));
+    W(attr_u64(w, "groups", vw->groups ? vw->groups->n : 0));
+    W(attr_u64(w, "finding-flows", vw->groups ? vw->groups->flows : 0));
+    W(attr_u64(w, "examples", vw->examples));
+    W(attr(w, "list-flows", vw->list_all ? "all" : "examples"));
     for (int v = 0; v < EA_V__COUNT; v++) {
         W(xmlTextWriterStartElement(w, BAD_CAST "verdict"));
         W(attr(w, "name", ea_verdict_name((enum ea_verdict)v)));
@@ -162,6 +170,22 @@ static int write_packs(xmlTextWriterPtr w, const struct ea_view *pl)
     return 0;
 fail:
     return -1;
+}
+
+/* listed="n" flows="ids": a rule's K smallest evidence ids. */
+static int write_evidence_ids(xmlTextWriterPtr w, const struct ea_examples *ex)
+{
+    unsigned n = ex ? ex->n : 0;
+    char *ids = malloc((size_t)n * 21 + 1);
+    if (!ids)
+        return -1;
+    size_t at = 0;
+    ids[0] = 0;
+    for (unsigned e = 0; e < n; e++)
+        at += (size_t)snprintf(ids + at, 22, e ? " %" PRIu64 : "%" PRIu64, ex->e[e].id);
+    int rc = attr_u64(w, "listed", n) < 0 ? -1 : attr(w, "flows", ids);
+    free(ids);
+    return rc < 0 ? -1 : 0;
 }
 
 static int write_rules(xmlTextWriterPtr w, const struct ea_view *pl)
@@ -215,17 +239,7 @@ static int write_rules(xmlTextWriterPtr w, const struct ea_view *pl)
         if (s->status == EA_RS_OBSERVED)
             total += s->blocked;
         W(attr_u64(w, "total", total));
-        W(attr_u64(w, "listed", s->nevidence));
-        char *ids = malloc(s->nevidence * 21 + 1);
-        if (!ids)
-            goto fail;
-        size_t at = 0;
-        ids[0] = 0;
-        for (size_t e = 0; e < s->nevidence; e++)
-            at += (size_t)snprintf(ids + at, 22, e ? " %" PRIu64 : "%" PRIu64, s->evidence[e]);
-        int rc = attr(w, "flows", ids);
-        free(ids);
-        W(rc);
+        W(write_evidence_ids(w, pl->evidence ? &pl->evidence[i] : NULL));
         W(xmlTextWriterEndElement(w));
         W(xmlTextWriterEndElement(w));
     }
@@ -331,7 +345,8 @@ fail:
     return -1;
 }
 
-static int write_flow(xmlTextWriterPtr w, const struct ea_view *pl, const struct ea_flow *f)
+static int write_flow(xmlTextWriterPtr w, const struct ea_view *pl, const struct ea_flow *f,
+                      const char *group)
 {
     const struct ea_ruleset *rs = pl->rs;
     char a[64], lbl[64], nd[64];
@@ -394,7 +409,145 @@ static int write_flow(xmlTextWriterPtr w, const struct ea_view *pl, const struct
         W(attr_u64(w, "icmp-errors", f->icmp.errors));
         W(attr_u64(w, "icmp-frame", f->icmp.frame));
     }
+    if (group)
+        W(attr(w, "group", group));
     W(write_facts(w, f));
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+/* One group's attributes after its key: the fields, counters, times and filter. */
+static int group_attrs(xmlTextWriterPtr w, const struct ea_group *g)
+{
+    char filter[256];
+    W(attr(w, "verdict", g->verdict));
+    W(attr(w, "reason-code", g->reason));
+    W(attr(w, "rules", g->rules));
+    W(attr(w, "transport", g->transport));
+    W(attr(w, "responder", g->responder));
+    if (g->scan) {
+        char *ranges = ea_group_port_ranges(g);
+        W(attr(w, "scan", "yes"));
+        W(attr(w, "initiator", g->initiator));
+        W(attr_u64(w, "ports", g->nports));
+        int rc = ranges ? attr(w, "port-ranges", ranges) : -1;
+        free(ranges);
+        W(rc);
+    } else {
+        W(attr_u64(w, "port", g->port));
+    }
+    W(attr(w, "app", g->app));
+    W(attr_u64(w, "flows", g->flows));
+    W(attr_u64(w, "packets", g->packets));
+    W(attr_u64(w, "bytes", g->bytes));
+    W(attr_u64(w, "initiators", g->initiators));
+    if (g->initiators_capped)
+        W(attr(w, "initiators-capped", "yes"));
+    W(attr_time(w, "first", g->first_ns));
+    W(attr_time(w, "last", g->last_ns));
+    W(attr_u64(w, "first-frame", g->first_frame));
+    W(attr_u64(w, "last-frame", g->last_frame));
+    W(attr(w, "filter", ea_group_filter(g, filter, sizeof(filter))));
+    return 0;
+fail:
+    return -1;
+}
+
+/* One <example>: the flow's id, client, frames and filter, with the reason in words. */
+static int write_example(xmlTextWriterPtr w, const struct ea_example *e)
+{
+    W(xmlTextWriterStartElement(w, BAD_CAST "example"));
+    W(attr_u64(w, "flow", e->id));
+    W(attr(w, "client", ea_example_part(e, EA_FP_CLIENT)));
+    W(attr(w, "client-port", ea_example_part(e, EA_FP_CLIENT_PORT)));
+    W(attr(w, "first-frame", ea_example_part(e, EA_FP_FIRST_FRAME)));
+    W(attr(w, "last-frame", ea_example_part(e, EA_FP_LAST_FRAME)));
+    W(attr(w, "filter", ea_example_part(e, EA_FP_FILTER)));
+    W(xmlTextWriterWriteString(w, BAD_CAST ea_example_part(e, EA_FP_WORDS)));
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+static int write_group(xmlTextWriterPtr w, const struct ea_group *g)
+{
+    char key[EA_GROUP_KEY_LEN + 1];
+    W(xmlTextWriterStartElement(w, BAD_CAST "group"));
+    W(attr(w, "key", ea_group_key_str(g->key, key)));
+    W(group_attrs(w, g));
+    if (g->words && g->words[0])
+        W(xmlTextWriterWriteElement(w, BAD_CAST "reason", BAD_CAST g->words));
+    for (unsigned i = 0; i < g->nlisted; i++) {
+        W(xmlTextWriterStartElement(w, BAD_CAST "initiator"));
+        W(attr(w, "address", g->listed[i].addr));
+        W(xmlTextWriterEndElement(w));
+    }
+    for (unsigned i = 0; i < g->ex.n; i++)
+        W(write_example(w, &g->ex.e[i]));
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+/* <findings>: every finding group, in the list's order. */
+static int write_findings(xmlTextWriterPtr w, const struct ea_view *pl)
+{
+    const struct ea_group_list *l = pl->groups;
+    W(xmlTextWriterStartElement(w, BAD_CAST "findings"));
+    W(attr_u64(w, "groups", l ? l->n : 0));
+    W(attr_u64(w, "flows", l ? l->flows : 0));
+    W(attr_u64(w, "scans", l ? l->scans : 0));
+    for (size_t i = 0; l && i < l->n; i++)
+        W(write_group(w, l->g[i]));
+    W(xmlTextWriterEndElement(w));
+    return 0;
+fail:
+    return -1;
+}
+
+/*
+ * A listed flow's serialized <flow>, written as it is but for its group
+ * key, which becomes the scan key when its family folded after it was
+ * serialized (the key's 16 digits stand at the first ' group="').
+ */
+static int write_listed(xmlTextWriterPtr w, const struct ea_view *pl, const struct ea_example *e)
+{
+    const char *xml = ea_example_part(e, EA_FP_XML), *k = ea_example_part(e, EA_FP_KEY);
+    const char *sk = ea_example_part(e, EA_FP_SCAN_KEY), *at = strstr(xml, " group=\"");
+    uint64_t key = 0, scan = 0;
+    if (!at || ea_group_key_parse(k, &key) != 0 || ea_group_key_parse(sk, &scan) != 0 || !pl->groups ||
+        ea_group_list_final(pl->groups, key, scan) == key)
+        return xmlTextWriterWriteRaw(w, BAD_CAST xml);
+    char hex[EA_GROUP_KEY_LEN + 1];
+    at += strlen(" group=\"");
+    ea_group_key_str(scan, hex);
+    W(xmlTextWriterWriteRawLen(w, BAD_CAST xml, (int)(at - xml)));
+    W(xmlTextWriterWriteRaw(w, BAD_CAST hex));
+    return xmlTextWriterWriteRaw(w, BAD_CAST at + EA_GROUP_KEY_LEN);
+fail:
+    return -1;
+}
+
+/* <flows>: the listed flows (examples and evidence, or all), serialized as they finished. */
+static int write_flows(xmlTextWriterPtr w, const struct ea_view *pl)
+{
+    size_t n = pl->listed ? ea_spool_count(pl->listed) : 0;
+    W(xmlTextWriterStartElement(w, BAD_CAST "flows"));
+    W(attr(w, "listed", pl->list_all ? "all" : "examples"));
+    W(attr_u64(w, "total", pl->flows));
+    if (n)
+        W(xmlTextWriterWriteRaw(w, BAD_CAST "\n"));
+    for (size_t i = 0; i < n; i++) {
+        struct ea_example e;
+        W(ea_spool_get(pl->listed, i, &e));
+        W(write_listed(w, pl, &e));
+    }
+    if (n)
+        W(xmlTextWriterWriteRaw(w, BAD_CAST "  "));
     W(xmlTextWriterEndElement(w));
     return 0;
 fail:
@@ -408,7 +561,7 @@ static int write_doc(xmlTextWriterPtr w, const struct ea_view *pl, const struct 
     xmlTextWriterSetIndentString(w, BAD_CAST "  ");
     W(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
     W(xmlTextWriterStartElement(w, BAD_CAST "edgeaudit-report"));
-    W(attr(w, "version", "1"));
+    W(attr(w, "version", "2"));
     W(attr(w, "generator", "edgeaudit " PACKAGE_VERSION));
     if (!meta->deterministic) {
         char host[256] = "";
@@ -419,17 +572,56 @@ static int write_doc(xmlTextWriterPtr w, const struct ea_view *pl, const struct 
             W(attr(w, "host", host));
     }
     W(write_capture(w, pl));
-    W(write_summary(w, pl->pol));
+    W(write_summary(w, pl));
     W(write_rules(w, pl));
-    W(xmlTextWriterStartElement(w, BAD_CAST "flows"));
-    for (size_t i = 0; i < pl->ndone; i++)
-        W(write_flow(w, pl, pl->done[i]));
-    W(xmlTextWriterEndElement(w));
+    W(write_findings(w, pl));
+    W(write_flows(w, pl));
     W(xmlTextWriterEndElement(w));
     W(xmlTextWriterEndDocument(w));
     return 0;
 fail:
     return -1;
+}
+
+/* Puts four spaces before every line of in (n bytes): a <flow> as it stands inside <flows>. */
+static char *indent4(const char *in, size_t n, size_t *len)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += in[i] == '\n';
+    char *out = malloc(n + 4 * (lines + 1) + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || in[i - 1] == '\n') {
+            memcpy(o, "    ", 4);
+            o += 4;
+        }
+        *o++ = in[i];
+    }
+    *o = 0;
+    *len = (size_t)(o - out);
+    return out;
+}
+
+char *ea_report_xml_flow(const struct ea_view *v, const struct ea_flow *f, const char *group, size_t *len)
+{
+    char *out = NULL;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!w)
+        goto done;
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+    if (write_flow(w, v, f, group) != 0 || xmlTextWriterFlush(w) < 0)
+        goto done;
+    out = indent4((const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf), len);
+done:
+    if (w)
+        xmlFreeTextWriter(w);
+    if (buf)
+        xmlBufferFree(buf);
+    return out;
 }
 
 char *ea_report_xml_build(const struct ea_view *pl, const struct ea_report_meta *meta, size_t *len)

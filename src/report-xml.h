@@ -17,6 +17,14 @@ struct ea_report_meta {
 char *ea_report_xml_build(const struct ea_view *pl, const struct ea_report_meta *meta, size_t *len);
 
 /*
+ * One flow's <flow> element as it stands inside <flows> (indented, ending
+ * in a newline), with group="KEY" when group is not NULL. Returns a
+ * malloc'ed NUL-terminated string (caller frees), its length in *len, or
+ * NULL on out-of-memory. Reads v's rules and classifier only.
+ */
+char *ea_report_xml_flow(const struct ea_view *v, const struct ea_flow *f, const char *group, size_t *len);
+
+/*
  * Writes the report to path as ea_write_atomic (util-file.h) does, streamed: the document
  * is never whole in memory. On error returns -1 with one line in err.
  */

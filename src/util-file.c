@@ -107,3 +107,93 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
     struct bytes b = { data, len };
     return ea_write_atomic_fn(path, fill_bytes, &b, err, errlen);
 }
+
+struct ea_atomic {
+    FILE *f;
+    int in_place;               /* not a regular file: written where it is */
+    char path[4096], tmp[4096];
+};
+
+struct ea_atomic *ea_atomic_open(const char *path, char *err, size_t errlen)
+{
+    struct ea_atomic *a = calloc(1, sizeof(*a));
+    struct stat sb;
+    int fd = -1;
+    if (!a) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    a->in_place = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (a->in_place && S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory", path);
+        goto fail;
+    }
+    if (!a->in_place && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, a->tmp))
+        path = a->tmp;   /* a link to a regular file: replace the file it names */
+    if (snprintf(a->path, sizeof(a->path), "%s", path) >= (int)sizeof(a->path) ||
+        snprintf(a->tmp, sizeof(a->tmp), "%s.tmpXXXXXX", a->path) >= (int)sizeof(a->tmp)) {
+        snprintf(err, errlen, "%s: path too long", path);
+        goto fail;
+    }
+    fd = a->in_place ? open(a->path, O_WRONLY) : mkstemp(a->tmp);
+    if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+        snprintf(err, errlen, a->in_place ? "%s: cannot open: %s" :
+                 "%s: cannot create a temporary file beside it: %s", a->path, strerror(errno));
+        goto fail;
+    }
+    return a;
+fail:
+    if (fd >= 0) {
+        close(fd);
+        if (!a->in_place)
+            unlink(a->tmp);
+    }
+    free(a);
+    return NULL;
+}
+
+FILE *ea_atomic_file(struct ea_atomic *a)
+{
+    return a->f;
+}
+
+int ea_atomic_commit(struct ea_atomic *a, char *err, size_t errlen)
+{
+    int rc = -1;
+    if (fflush(a->f) != 0 || ferror(a->f)) {
+        snprintf(err, errlen, "%s: write failed: %s", a->path, strerror(errno));
+        goto out;
+    }
+    if (!a->in_place && (fsync(fileno(a->f)) != 0 || fchmod(fileno(a->f), 0644) != 0)) {
+        snprintf(err, errlen, "%s: cannot flush: %s", a->path, strerror(errno));
+        goto out;
+    }
+    int crc = fclose(a->f);
+    a->f = NULL;
+    if (crc != 0) {
+        snprintf(err, errlen, "%s: close failed: %s", a->path, strerror(errno));
+        goto out;
+    }
+    if (!a->in_place && rename(a->tmp, a->path) != 0) {
+        snprintf(err, errlen, "%s: cannot rename the report into place: %s", a->path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (a->f)
+        fclose(a->f);
+    if (rc != 0 && !a->in_place)
+        unlink(a->tmp);
+    free(a);
+    return rc;
+}
+
+void ea_atomic_abort(struct ea_atomic *a)
+{
+    if (!a)
+        return;
+    fclose(a->f);
+    if (!a->in_place)
+        unlink(a->tmp);
+    free(a);
+}

@@ -3,6 +3,7 @@
 #define EA_UTIL_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Writes all of data to an open descriptor, again after EINTR; 0 or -1 with errno set. */
 int ea_write_all(int fd, const char *data, size_t len);
@@ -22,5 +23,19 @@ int ea_write_atomic_fn(const char *path, ea_fill_fn fill, void *ctx, char *err, 
 
 /* ea_write_atomic_fn with len bytes of data, which stays the caller's. */
 int ea_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/*
+ * The same atomic replacement for a file written a piece at a time (the
+ * JSON lines, as flows finish): ea_atomic_open makes the temporary file
+ * beside path (or opens a path that is not a regular file in place) and
+ * gives a stream to write to; ea_atomic_commit flushes it and renames it
+ * into place; ea_atomic_abort removes it. Both free the handle (NULL is a
+ * no-op for abort). On error: NULL or -1 with "PATH: cause" in err.
+ */
+struct ea_atomic;
+struct ea_atomic *ea_atomic_open(const char *path, char *err, size_t errlen);
+FILE *ea_atomic_file(struct ea_atomic *a);
+int ea_atomic_commit(struct ea_atomic *a, char *err, size_t errlen);
+void ea_atomic_abort(struct ea_atomic *a);
 
 #endif

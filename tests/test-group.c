@@ -250,6 +250,11 @@ static void test_fold_independent_of_order(void)
             CU_ASSERT_STRING_EQUAL(pr, "1000-1039");
             free(pr);
             CU_ASSERT_TRUE(ea_group_table_is_scan(t, s->key));
+            CU_ASSERT_TRUE(ea_group_list_is_scan(l, s->key));
+            CU_ASSERT_FALSE(ea_group_list_is_scan(l, l->g[0]->key));
+            CU_ASSERT_EQUAL(ea_group_list_final(l, 7, s->key), s->key);
+            CU_ASSERT_EQUAL(ea_group_list_final(l, 7, l->g[0]->key), 7);
+            CU_ASSERT_EQUAL(ea_group_list_final(l, 7, 0), 7);
             CU_ASSERT_EQUAL(l->g[2]->flows, 6);   /* a port of the three small families */
             CU_ASSERT_EQUAL(l->g[2]->initiators, 3);
         } else {

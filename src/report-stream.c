@@ -1,0 +1,367 @@
+/* report-stream.c: each finished flow into its group, the JSON lines, the examples and the spool. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report-stream.h"
+#include "report-xml.h"
+#include "report-json.h"
+#include "output-flows.h"
+#include "util-addr.h"
+#include "util-file.h"
+#include "util-str.h"
+
+struct ea_stream {
+    struct ea_stream_opts o;
+    const struct ea_ruleset *rs;            /* borrowed */
+    struct ea_group_table *groups;
+    struct ea_examples evidence[EA_MAX_RULES];
+    struct ea_atomic *json;                 /* NULL without --json, or when it failed */
+    char json_err[1024];
+    struct ea_spool *all;                   /* --list-flows all */
+    /* what the last view handed out */
+    struct ea_group_list *list;
+    struct ea_spool *ex_spool;
+    /* live --window: the groups and counts of the window holding win_idx */
+    struct ea_group_table *win_groups;
+    struct ea_policy *win_pol;
+    uint64_t win_idx;
+    int oom;
+};
+
+/* A flow's texts, as the reports write them. */
+struct flow_text {
+    char client[64], server[64], app[64];
+    char rules[EA_MAX_RULES * 40];
+    char key[EA_GROUP_KEY_LEN + 1], scan_key[EA_GROUP_KEY_LEN + 1];
+};
+
+/* Drops the group list and example spool of the last view. */
+static void release_view(struct ea_stream *s)
+{
+    ea_group_list_free(s->list);
+    s->list = NULL;
+    ea_spool_free(s->ex_spool);
+    s->ex_spool = NULL;
+}
+
+/* Starts the window that holds now_ns when it is later than the current one. */
+static void window_roll(struct ea_stream *s, uint64_t now_ns)
+{
+    uint64_t idx = now_ns / s->o.window_ns;
+    if (s->win_groups && s->win_pol && idx <= s->win_idx)
+        return;
+    release_view(s);   /* the view may borrow the old window's groups */
+    ea_group_table_free(s->win_groups);
+    ea_policy_free(s->win_pol);
+    s->win_groups = ea_group_table_new(s->o.examples);
+    s->win_pol = ea_policy_new(s->rs);
+    s->oom |= !s->win_groups || !s->win_pol;
+    s->win_idx = idx;
+}
+
+struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_ruleset *rs)
+{
+    struct ea_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->o = *o;
+    s->rs = rs;
+    for (size_t i = 0; i < EA_MAX_RULES; i++)
+        ea_examples_init(&s->evidence[i], o->examples);
+    s->groups = ea_group_table_new(o->examples);
+    if (o->list_all)
+        s->all = ea_spool_new(1);
+    if (!s->groups || (o->list_all && !s->all)) {
+        ea_stream_free(s);
+        return NULL;
+    }
+    if (o->list_all)
+        ea_spool_keep(s->all, o->keep);
+    if (o->json)
+        s->json = ea_atomic_open(o->json, s->json_err, sizeof(s->json_err));
+    return s;
+}
+
+void ea_stream_free(struct ea_stream *s)
+{
+    if (!s)
+        return;
+    release_view(s);
+    ea_group_table_free(s->groups);
+    for (size_t i = 0; i < EA_MAX_RULES; i++)
+        ea_examples_clear(&s->evidence[i]);
+    ea_atomic_abort(s->json);
+    ea_spool_free(s->all);
+    ea_group_table_free(s->win_groups);
+    ea_policy_free(s->win_pol);
+    free(s);
+}
+
+static void flow_texts(const struct ea_view *v, const struct ea_flow *f, struct flow_text *t)
+{
+    ea_addr_str(f->key.family, f->key.src, t->client, sizeof(t->client));
+    ea_addr_str(f->key.family, f->key.dst, t->server, sizeof(t->server));
+    char lbl[64];
+    snprintf(t->app, sizeof(t->app), "%s", ea_classify_label(v->cls, f, lbl, sizeof(lbl)));
+    t->rules[0] = 0;
+    for (size_t i = 0; i < v->rs->nrules; i++)
+        if (f->verdict.rules & (1ULL << i)) {
+            if (t->rules[0])
+                ea_str_append(t->rules, sizeof(t->rules), " ");
+            ea_str_append(t->rules, sizeof(t->rules), v->rs->rules[i].id);
+        }
+    t->key[0] = t->scan_key[0] = 0;
+}
+
+/* Unexpected, blocked and unverified flows are findings, grouped; the others only counted. */
+static int is_grouped(const struct ea_flow *f)
+{
+    return f->verdict.judged && (f->verdict.v == EA_V_UNEXPECTED || f->verdict.v == EA_V_BLOCKED ||
+                                 f->verdict.v == EA_V_UNVERIFIED);
+}
+
+/* The rules a flow is evidence of, as ea_policy_account counts them. */
+static uint64_t evidence_mask(const struct ea_flow *f)
+{
+    if (!f->verdict.judged || f->verdict.reason == EA_R_WRONG_SIDE)
+        return 0;
+    if (f->verdict.v != EA_V_ALLOWED && f->verdict.v != EA_V_UNVERIFIED && f->verdict.v != EA_V_BLOCKED)
+        return 0;
+    return f->verdict.rules;
+}
+
+/* Adds the flow to table t; fills *ref (and t's key texts, once). */
+static void group_add(struct ea_stream *s, struct ea_group_table *t, const struct ea_flow *f,
+                      struct flow_text *tx, struct ea_group_ref *ref)
+{
+    struct ea_group_flow gf = {
+        { ea_verdict_name((enum ea_verdict)f->verdict.v), ea_reason_name((enum ea_reason)f->verdict.reason),
+          tx->rules, ea_proto_name(f->key.proto), tx->server, tx->client, tx->app, f->key.dport },
+        f->id, f->pkts[0] + f->pkts[1], f->bytes[0] + f->bytes[1],
+        f->first_ns, f->last_ns, f->first_frame, f->last_frame, f->verdict.text
+    };
+    if (ea_group_table_add(t, &gf, ref) < 0)
+        s->oom = 1;
+    ea_group_key_str(ref->key, tx->key);
+    if (ref->has_scan)
+        ea_group_key_str(ref->scan_key, tx->scan_key);
+}
+
+/* Live --window: the flow counts toward the window it finished in. */
+static void window_add(struct ea_stream *s, const struct ea_flow *f, struct flow_text *tx,
+                       struct ea_group_ref *wref)
+{
+    memset(wref, 0, sizeof(*wref));
+    if (!s->o.window_ns)
+        return;
+    window_roll(s, f->last_ns);
+    if (!s->win_pol || !s->win_groups)
+        return;
+    struct ea_decision d = { (enum ea_verdict)f->verdict.v, (enum ea_reason)f->verdict.reason,
+                             f->verdict.rules, f->verdict.blocked_required, 0 };
+    if (f->verdict.judged)
+        ea_policy_account(s->win_pol, &d, f);
+    if (is_grouped(f))
+        group_add(s, s->win_groups, f, tx, wref);
+}
+
+/* Appends a NUL-terminated part to a growing blob; -1 on out-of-memory. */
+static int blob_part(char **b, size_t *len, size_t *cap, const char *part)
+{
+    size_t n = strlen(part) + 1;
+    if (*len + n > *cap) {
+        size_t nc = *cap ? *cap : 4096;
+        while (*len + n > nc)
+            nc *= 2;
+        char *nb = realloc(*b, nc);
+        if (!nb)
+            return -1;
+        *b = nb;
+        *cap = nc;
+    }
+    memcpy(*b + *len, part, n);
+    *len += n;
+    return 0;
+}
+
+/* The flow serialized for the reports (enum ea_flow_part), into a malloc'ed blob. */
+static char *serialize(const struct ea_view *v, const struct ea_flow *f, const struct flow_text *tx,
+                       size_t *len)
+{
+    char line[2048], brief[1400], cport[8], ff[24], lf[24], filter[256];
+    size_t xlen = 0, cap = 0;
+    char *xml = ea_report_xml_flow(v, f, tx->key[0] ? tx->key : NULL, &xlen), *b = NULL;
+    int finding = f->verdict.judged && (f->verdict.v == EA_V_UNEXPECTED ||
+                                        (f->verdict.v == EA_V_BLOCKED && f->verdict.blocked_required));
+    snprintf(cport, sizeof(cport), "%u", f->key.sport);
+    snprintf(ff, sizeof(ff), "%" PRIu64, f->first_frame);
+    snprintf(lf, sizeof(lf), "%" PRIu64, f->last_frame);
+    struct ea_group_fields gf = { NULL, NULL, NULL, ea_proto_name(f->key.proto), tx->server, tx->client,
+                                  NULL, f->key.dport };
+    ea_flow_filter(&gf, f->key.sport, filter, sizeof(filter));
+    const char *parts[EA_FP__COUNT] = {
+        [EA_FP_XML] = xml, [EA_FP_LINE] = ea_output_flow_line(v, f, line, sizeof(line)),
+        [EA_FP_BRIEF] = ea_output_flow_brief(f, brief, sizeof(brief)), [EA_FP_FINDING] = finding ? "1" : "",
+        [EA_FP_KEY] = tx->key, [EA_FP_SCAN_KEY] = tx->scan_key, [EA_FP_CLIENT] = tx->client,
+        [EA_FP_CLIENT_PORT] = cport, [EA_FP_FIRST_FRAME] = ff, [EA_FP_LAST_FRAME] = lf,
+        [EA_FP_FILTER] = filter, [EA_FP_WORDS] = f->verdict.text ? f->verdict.text : "",
+    };
+    *len = 0;
+    for (int i = 0; xml && i < EA_FP__COUNT; i++)
+        if (blob_part(&b, len, &cap, parts[i]) != 0) {
+            free(b);
+            b = NULL;
+            break;
+        }
+    free(xml);
+    return b;
+}
+
+/* Offers the flow to every set that may keep it, serialized once; spools it with --list-flows all. */
+static void offer(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f,
+                  const struct flow_text *tx, struct ea_examples *const *sinks)
+{
+    uint64_t mask = evidence_mask(f);
+    int want = s->all != NULL;
+    for (int i = 0; i < 2; i++)
+        want |= sinks[i] && ea_examples_wants(sinks[i], f->id);
+    for (size_t i = 0; i < s->rs->nrules && !want; i++)
+        want |= (mask >> i & 1) && ea_examples_wants(&s->evidence[i], f->id);
+    if (!want)
+        return;
+    size_t len = 0;
+    char *b = serialize(v, f, tx, &len);
+    if (!b) {
+        s->oom = 1;
+        return;
+    }
+    int bad = 0;
+    for (int i = 0; i < 2; i++)
+        bad |= sinks[i] && ea_examples_offer(sinks[i], f->id, b, len) < 0;
+    for (size_t i = 0; i < s->rs->nrules; i++)
+        bad |= (mask >> i & 1) && ea_examples_offer(&s->evidence[i], f->id, b, len) < 0;
+    if (s->all)
+        bad |= ea_spool_add(s->all, f->id, b, len) != 0;
+    s->oom |= bad;
+    free(b);
+}
+
+/* The flow's JSON line, written at once. */
+static void json_line(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f,
+                      const struct flow_text *tx)
+{
+    size_t len = 0;
+    if (!s->json)
+        return;
+    char *line = ea_report_json_flow(v, f, tx->key[0] ? tx->key : NULL,
+                                     tx->scan_key[0] ? tx->scan_key : NULL, &len);
+    if (!line || fwrite(line, 1, len, ea_atomic_file(s->json)) != len)
+        s->oom |= !line;   /* a write error shows at ea_stream_finish (ferror) */
+    free(line);
+}
+
+/* The pipeline's on_finished hook: the flow was judged; it is freed after this. */
+static void flow_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
+{
+    struct ea_stream *s = ctx;
+    struct ea_view v;
+    struct flow_text tx;
+    struct ea_group_ref ref, wref;
+    memset(&v, 0, sizeof(v));
+    memset(&ref, 0, sizeof(ref));
+    v.rs = ea_pipeline_rules(pl);
+    v.cls = ea_pipeline_classifier(pl);
+    release_view(s);   /* its list borrows groups that this flow may change */
+    flow_texts(&v, f, &tx);
+    if (is_grouped(f))
+        group_add(s, s->groups, f, &tx, &ref);
+    window_add(s, f, &tx, &wref);
+    json_line(s, &v, f, &tx);
+    struct ea_examples *sinks[2] = { ref.sink, wref.sink };
+    offer(s, &v, f, &tx, sinks);
+}
+
+void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl)
+{
+    ea_pipeline_on_finished(pl, flow_finished, s);
+}
+
+/* Every example of the list's groups (and the rules' evidence) into a new borrowing spool. */
+static struct ea_spool *examples_spool(const struct ea_group_list *l, const struct ea_examples *ev,
+                                       size_t nrules)
+{
+    struct ea_spool *sp = ea_spool_new(0);
+    int bad = !sp;
+    for (size_t i = 0; !bad && i < l->n; i++)
+        for (unsigned e = 0; e < l->g[i]->ex.n && !bad; e++)
+            bad = ea_spool_add(sp, l->g[i]->ex.e[e].id, l->g[i]->ex.e[e].data, l->g[i]->ex.e[e].len);
+    for (size_t i = 0; ev && !bad && i < nrules; i++)
+        for (unsigned e = 0; e < ev[i].n && !bad; e++)
+            bad = ea_spool_add(sp, ev[i].e[e].id, ev[i].e[e].data, ev[i].e[e].len);
+    if (bad) {
+        ea_spool_free(sp);
+        return NULL;
+    }
+    ea_spool_sort(sp);
+    return sp;
+}
+
+int ea_stream_view(struct ea_stream *s, struct ea_view *v, int window, uint64_t now_ns)
+{
+    release_view(s);
+    if (window && s->o.window_ns)
+        window_roll(s, now_ns);
+    const struct ea_group_table *t = window ? s->win_groups : s->groups;
+    int all = s->all && !window;
+    v->examples = s->o.examples;
+    v->list_all = all;
+    v->evidence = window ? NULL : s->evidence;
+    v->groups_dropped = t ? ea_group_table_dropped(t) : 0;
+    v->done_dropped = all ? ea_spool_dropped(s->all) : 0;
+    s->list = t ? ea_group_table_list(t) : NULL;
+    if (s->list && !all)
+        s->ex_spool = examples_spool(s->list, v->evidence, s->rs->nrules);
+    if (all)
+        ea_spool_sort(s->all);
+    v->groups = s->list;
+    v->listed = all ? s->all : s->ex_spool;
+    if (!s->list || !v->listed) {
+        v->groups = NULL;
+        v->listed = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+const struct ea_policy *ea_stream_window_policy(struct ea_stream *s, uint64_t now_ns)
+{
+    if (!s->o.window_ns)
+        return NULL;
+    window_roll(s, now_ns);
+    return s->win_pol;
+}
+
+int ea_stream_finish(struct ea_stream *s, const struct ea_view *v, char *err, size_t errlen)
+{
+    if (!s->o.json)
+        return 0;
+    if (!s->json) {
+        snprintf(err, errlen, "%s", s->json_err);
+        return -1;
+    }
+    struct ea_atomic *a = s->json;
+    s->json = NULL;
+    if (ea_report_json_tail(ea_atomic_file(a), v) != 0) {
+        snprintf(err, errlen, "%s: out of memory or a write error while writing the JSON lines",
+                 s->o.json);
+        ea_atomic_abort(a);
+        return -1;
+    }
+    return ea_atomic_commit(a, err, errlen);
+}
+
+int ea_stream_oom(const struct ea_stream *s)
+{
+    return s->oom;
+}

@@ -1,0 +1,68 @@
+/*
+ * report-stream.h: the reports' share of a finished flow, taken as it leaves
+ * the pipeline and before it is freed (SPEC-report-v2.md, Lifecycle): its
+ * finding group, its JSON line (written at once), its serialized copy when it
+ * is among the K smallest ids of its group or of a rule's evidence, and, with
+ * --list-flows all, its record in the spool. Nothing keeps the flow itself.
+ *
+ * Memory: the groups, K examples per group and per rule, 24 bytes per flow
+ * with --list-flows all (the records are in a temporary file).
+ */
+#ifndef EA_REPORT_STREAM_H
+#define EA_REPORT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline.h"
+
+struct ea_stream_opts {
+    const char *json;           /* --json PATH (written as flows finish), or NULL */
+    unsigned examples;          /* K: examples per group and per rule's evidence */
+    int list_all;               /* --list-flows all: every flow in <flows> and --flows */
+    size_t keep;                /* live --keep-flows: listed flows kept at most (0: all) */
+    uint64_t window_ns;         /* live --window: also the groups of the current window (0: none) */
+};
+
+struct ea_stream;
+
+/*
+ * A stream for the rules rs (borrowed). A --json file that cannot be opened
+ * is no error here: the flows run without it and ea_stream_finish says so.
+ * NULL on out-of-memory (or when the spool's temporary file cannot be made).
+ */
+struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_ruleset *rs);
+
+/* Frees everything; a JSON file not finished is removed. NULL is a no-op. */
+void ea_stream_free(struct ea_stream *s);
+
+/* Makes the stream take pl's flows as they finish (ea_pipeline_on_finished). */
+void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl);
+
+/*
+ * Fills the stream's part of v (groups, evidence, listed flows, K, list-all,
+ * groups dropped), the rest being ea_pipeline_view's. The pointers are valid
+ * until the next flow, ea_stream_view or ea_stream_free. With window 1: the
+ * current --window's groups and examples (live), its start moved on to
+ * now_ns's window first. Returns 0, or -1 on out-of-memory (v then lists no
+ * flow and no group).
+ */
+int ea_stream_view(struct ea_stream *s, struct ea_view *v, int window, uint64_t now_ns);
+
+/*
+ * The current --window's counts (live): a policy accounted with the flows
+ * finished in it (borrowed, valid as ea_stream_view's pointers), or NULL
+ * without --window.
+ */
+const struct ea_policy *ea_stream_window_policy(struct ea_stream *s, uint64_t now_ns);
+
+/*
+ * Ends the JSON lines: the rule, pack, group and summary lines of v, then the
+ * file is renamed into place. Without --json, 0 at once. On error (the file
+ * could not be opened or written) returns -1 with one line in err.
+ */
+int ea_stream_finish(struct ea_stream *s, const struct ea_view *v, char *err, size_t errlen);
+
+/* 1 when memory ran out somewhere in the stream (a group or an example was lost). */
+int ea_stream_oom(const struct ea_stream *s);
+
+#endif
