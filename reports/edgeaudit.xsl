@@ -172,8 +172,9 @@
         of <xsl:value-of select="capture/loss/@received"/> received), so flows may be missing or misjudged.</p>
     </xsl:if>
     <xsl:if test="capture/@window-seconds">
-      <p class="warn"><b>Window report:</b> flows, verdicts and rule statuses cover only the flows seen in the last
-        <xsl:value-of select="capture/@window-seconds"/> seconds; the capture counters cover the whole run.</p>
+      <p class="warn"><b>Window report:</b> groups, verdicts and rule statuses cover only the flows of the current window of
+        <xsl:value-of select="capture/@window-seconds"/> seconds (finished in it, or still open and seen in the last
+        <xsl:value-of select="capture/@window-seconds"/> seconds); the capture counters cover the whole run.</p>
     </xsl:if>
   </xsl:template>
 
@@ -365,45 +366,73 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- Unexpected and blocked flows, worst first. -->
+  <!-- Findings by group (report v2): unexpected, blocked and unverified flows that share a
+       verdict, reason, rules, transport, responder, port and app; a scan folds the no-rule flows
+       of one initiator on many ports of one responder. Each with its examples. -->
   <xsl:template name="findings">
-    <xsl:variable name="bad" select="flows/flow[@verdict = 'unexpected' or @verdict = 'blocked']"/>
+    <xsl:variable name="f" select="findings"/>
     <section id="findings">
-      <h2>Unexpected and blocked flows (<xsl:value-of select="count($bad)"/>)</h2>
+      <h2>Findings by group (<xsl:value-of select="$f/@groups"/> group<xsl:if test="$f/@groups != 1">s</xsl:if>,
+        <xsl:value-of select="$f/@flows"/> flow<xsl:if test="$f/@flows != 1">s</xsl:if><xsl:if test="$f/@scans > 0">,
+        <xsl:value-of select="$f/@scans"/> scan<xsl:if test="$f/@scans != 1">s</xsl:if></xsl:if>)</h2>
       <xsl:choose>
-        <xsl:when test="not($bad)"><p class="muted">No unexpected or blocked flow.</p></xsl:when>
+        <xsl:when test="not($f/group)"><p class="muted">No unexpected, blocked or unverified flow.</p></xsl:when>
         <xsl:otherwise>
-          <p class="small">Worst first: unexpected flows, then blocked attempts on ports the matrix requires, then blocked attempts it forbids anyway.
-            Paste the filter into Wireshark to isolate the flow.</p>
-          <div class="scroll">
-          <table class="grid flows" id="flow-table">
-            <thead>
-              <tr><th>Verdict</th><th class="num">Flow</th><th>Client → server</th><th>App</th><th>Reason</th><th>Frames</th><th>Wireshark filter</th><th>Time</th></tr>
-            </thead>
-            <tbody>
-              <xsl:for-each select="flows/flow[@verdict = 'unexpected']"><xsl:call-template name="finding-row"/></xsl:for-each>
-              <xsl:for-each select="flows/flow[@verdict = 'blocked' and @blocked = 'required']"><xsl:call-template name="finding-row"/></xsl:for-each>
-              <xsl:for-each select="flows/flow[@verdict = 'blocked' and not(@blocked = 'required')]"><xsl:call-template name="finding-row"/></xsl:for-each>
-            </tbody>
-          </table>
-          </div>
+          <p class="small">Unexpected first, then blocked, then unverified; within each, the largest groups first.
+            Each group gives up to <xsl:value-of select="summary/@examples"/> example flows (the smallest ids) and a
+            Wireshark filter for the whole group<xsl:if test="capture/counters/@groups-dropped > 0">;
+            <b><xsl:value-of select="capture/counters/@groups-dropped"/></b> finding flows found no group (too many groups)
+            and are only counted</xsl:if>.</p>
+          <xsl:for-each select="$f/group"><xsl:call-template name="group"/></xsl:for-each>
         </xsl:otherwise>
       </xsl:choose>
     </section>
   </xsl:template>
 
-  <xsl:template name="finding-row">
-    <tr class="v-{@verdict}">
-      <td class="nowrap"><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
-        <xsl:if test="@blocked"><div class="small"><xsl:value-of select="@blocked"/></div></xsl:if></td>
-      <td class="num"><a href="#flow-{@id}"><xsl:value-of select="@id"/></a></td>
-      <td class="nowrap"><xsl:call-template name="endpoints"/></td>
-      <td><xsl:value-of select="@app"/></td>
-      <td><xsl:value-of select="@reason"/> <span class="code"> (<xsl:value-of select="@reason-code"/>)</span></td>
-      <td class="nowrap"><xsl:value-of select="@first-frame"/><xsl:if test="@last-frame != @first-frame">–<xsl:value-of select="@last-frame"/></xsl:if></td>
-      <td><code class="filter"><xsl:call-template name="ws-filter"/></code></td>
-      <td class="nowrap"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template></td>
-    </tr>
+  <xsl:template name="group">
+    <div class="group v-{@verdict}" id="group-{@key}">
+      <h3><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
+        <xsl:text> </xsl:text>
+        <xsl:choose>
+          <xsl:when test="@scan = 'yes'">Scan: <xsl:value-of select="@initiator"/> → <xsl:value-of select="@responder"/>
+            <xsl:text> </xsl:text><xsl:value-of select="@transport"/>, <xsl:value-of select="@ports"/> ports</xsl:when>
+          <xsl:otherwise><xsl:call-template name="endpoint"><xsl:with-param name="a" select="@responder"/><xsl:with-param name="p" select="@port"/></xsl:call-template>
+            <xsl:text> </xsl:text><xsl:value-of select="@transport"/><xsl:if test="@app != ''"><xsl:text> </xsl:text><xsl:value-of select="@app"/></xsl:if></xsl:otherwise>
+        </xsl:choose>
+        <span class="small"><xsl:text> </xsl:text><xsl:value-of select="@flows"/> flow<xsl:if test="@flows != 1">s</xsl:if>,
+          <xsl:value-of select="@initiators"/><xsl:if test="@initiators-capped = 'yes'"> or more</xsl:if> initiator<xsl:if test="@initiators != 1">s</xsl:if></span></h3>
+      <table class="kv">
+        <tr><th>reason</th><td><xsl:value-of select="reason"/> <span class="code"> (<xsl:value-of select="@reason-code"/>)</span></td></tr>
+        <xsl:if test="@rules != ''"><tr><th>rules</th><td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td></tr></xsl:if>
+        <xsl:if test="@scan = 'yes'"><tr><th>ports</th><td class="ports"><xsl:value-of select="@port-ranges"/></td></tr></xsl:if>
+        <tr><th>initiators</th><td><xsl:for-each select="initiator"><xsl:if test="position() > 1">, </xsl:if><xsl:value-of select="@address"/></xsl:for-each>
+          <xsl:if test="@initiators > count(initiator)"> and <xsl:if test="@initiators-capped = 'yes'">at least </xsl:if><xsl:value-of select="@initiators - count(initiator)"/> more</xsl:if></td></tr>
+        <tr><th>packets, bytes</th><td><xsl:value-of select="@packets"/>, <xsl:call-template name="bytes"><xsl:with-param name="n" select="@bytes"/></xsl:call-template></td></tr>
+        <tr><th>first – last</th><td><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template> –
+          <xsl:call-template name="time"><xsl:with-param name="t" select="@last"/></xsl:call-template>
+          (frames <xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/>)</td></tr>
+        <tr><th>filter</th><td><code class="filter"><xsl:value-of select="@filter"/></code></td></tr>
+      </table>
+      <xsl:if test="example">
+        <div class="scroll">
+        <table class="grid flows compact">
+          <thead><tr><th class="num">Flow</th><th>Client</th><th>Frames</th><th>Reason</th><th>Wireshark filter</th></tr></thead>
+          <tbody>
+            <xsl:for-each select="example">
+              <tr>
+                <td class="num"><a href="#flow-{@flow}"><xsl:value-of select="@flow"/></a></td>
+                <td class="nowrap"><xsl:call-template name="endpoint"><xsl:with-param name="a" select="@client"/><xsl:with-param name="p" select="@client-port"/></xsl:call-template></td>
+                <td class="nowrap"><xsl:value-of select="@first-frame"/><xsl:if test="@last-frame != @first-frame">–<xsl:value-of select="@last-frame"/></xsl:if></td>
+                <td><xsl:value-of select="."/></td>
+                <td><code class="filter"><xsl:value-of select="@filter"/></code></td>
+              </tr>
+            </xsl:for-each>
+          </tbody>
+        </table>
+        </div>
+        <xsl:if test="@flows > count(example)"><p class="small muted"><xsl:value-of select="@flows - count(example)"/> more flow<xsl:if test="@flows - count(example) != 1">s</xsl:if> in this group: use the group's filter.</p></xsl:if>
+      </xsl:if>
+    </div>
   </xsl:template>
 
   <!-- A Wireshark display filter isolating the flow (both directions). -->
@@ -569,7 +598,7 @@
             <xsl:text> </xsl:text><span class="chip s-{@status}"><xsl:value-of select="translate(@status, '-', ' ')"/></span>
             <span class="small"><xsl:text> </xsl:text>
               <xsl:value-of select="evidence/@total"/> flow<xsl:if test="evidence/@total != 1">s</xsl:if>
-              <xsl:if test="evidence/@listed != evidence/@total">, the first <xsl:value-of select="evidence/@listed"/> listed</xsl:if>
+              <xsl:if test="evidence/@listed != evidence/@total">, the <xsl:value-of select="evidence/@listed"/> with the smallest ids listed</xsl:if>
               · <a href="#rule-{@id}">back to the matrix ↑</a></span></h3>
           <div class="scroll">
           <table class="grid flows compact">
@@ -605,7 +634,12 @@
   <!-- Every flow, with what the dissectors saw. -->
   <xsl:template name="all-flows">
     <section id="flows">
-      <h2>All flows (<xsl:value-of select="count(flows/flow)"/>)</h2>
+      <xsl:choose>
+        <xsl:when test="flows/@listed = 'all'"><h2>All flows (<xsl:value-of select="count(flows/flow)"/>)</h2></xsl:when>
+        <xsl:otherwise><h2>Flows listed (<xsl:value-of select="count(flows/flow)"/> of <xsl:value-of select="flows/@total"/>)</h2>
+          <p class="small">The example flows of the groups and the rules' evidence; the other flows are counted above.
+            <code>--list-flows all</code> lists every flow.</p></xsl:otherwise>
+      </xsl:choose>
       <div class="scroll">
       <table class="grid flows compact">
         <thead>
@@ -787,6 +821,10 @@ table.kv th { text-align: left; font-weight: normal; color: #444c56; padding: 3p
 table.kv td { padding: 3px 0; }
 table.kv tr.total th, table.kv tr.total td { border-top: 1px solid var(--line); font-weight: 600; }
 table.kv.wide { width: auto; min-width: 360px; }
+.group { border: 1px solid var(--line); border-left-width: 4px; border-radius: 6px; padding: 8px 12px; margin: 10px 0; }
+.group h3 { margin: 2px 0 6px; font-size: 15px; }
+.group table.kv { width: auto; margin-bottom: 6px; }
+.group td.ports { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; max-width: 900px; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 8px; background: var(--grey); vertical-align: baseline; }
 table.grid { width: 100%; font-size: 13px; }
 table.grid th { text-align: left; background: #f0f3f6; border-bottom: 2px solid var(--line); padding: 6px 8px; white-space: nowrap; }

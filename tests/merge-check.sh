@@ -29,9 +29,12 @@ out=$(cd "$out" && pwd)
 
 . "$top/tests/lib-tally.sh"
 
+# Report v2: every flow listed (--list-flows all), so that the invariants below can count the
+# merged flows one by one.
 report() {   # report NAME CAPTURE [OPTIONS...]: an input report
     name=$1; cap=$2; shift 2
-    (cd "$top" && timeout 60 "$bin" -r "$cap" --deterministic --quiet --xml "$out/$name.xml" "$@") \
+    (cd "$top" && timeout 60 "$bin" -r "$cap" --deterministic --quiet --list-flows all \
+        --xml "$out/$name.xml" "$@") \
         > /dev/null 2>&1
     echo $? > "$out/$name.rc"
 }

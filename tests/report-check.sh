@@ -50,12 +50,14 @@ fi
 
 # Python helpers, written once.
 cat > "$out/json-check.py" <<'EOF'
-# Every line is one JSON object; flows first, then rules; names as in the XML.
+# Every line is one JSON object; flows first (as they finished), then rules, packs, the
+# finding groups and one summary (report v2); names as in the XML.
 import json, sys
-flows = rules = 0
-seen_rule = False
+flows = rules = groups = 0
+seen_rule = seen_summary = False
 for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     o = json.loads(line)
+    assert not seen_summary, "line %d: after the summary" % n
     if o["type"] == "flow":
         assert not seen_rule, "line %d: flow after a rule" % n
         for k in ("id", "client", "client-port", "server", "server-port", "transport", "vlan",
@@ -73,8 +75,20 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         for k in ("name", "rules", "observed"):
             assert k in o, "line %d: no %s" % (n, k)
         assert 0 <= o["observed"] <= o["rules"], "line %d: observed > rules" % n
+    elif o["type"] == "group":
+        seen_rule = True
+        for k in ("key", "verdict", "reason-code", "rules", "transport", "responder", "flows",
+                  "initiators", "initiator-list", "examples", "filter", "first-frame"):
+            assert k in o, "line %d: no %s" % (n, k)
+        assert ("port" in o) != (o.get("scan") == "yes"), "line %d: port or scan" % n
+        groups += 1
+    elif o["type"] == "summary":
+        seen_summary = True
+        assert o["groups"] == groups, "line %d: %d groups, %d group lines" % (n, o["groups"], groups)
+        assert o["flows"] == flows, "line %d: %d flows, %d flow lines" % (n, o["flows"], flows)
     else:
         raise SystemExit("line %d: unknown type %r" % (n, o["type"]))
+assert seen_summary, "no summary line"
 print(flows, rules)
 EOF
 cat > "$out/html-check.py" <<'EOF'
@@ -124,7 +138,7 @@ check "all.html has no '<script' anywhere" sh -c "! grep -qi '<script' '$out/all
 check "xsltproc re-renders the saved XML to the same HTML" \
     sh -c "xsltproc '$xsl' '$out/all.xml' > '$out/all.xsltproc.html' && cmp '$out/all.html' '$out/all.xsltproc.html'"
 check "all.json: every line parses" python3 "$out/json-check.py" "$out/all.json"
-nflows=$(xmllint --xpath 'count(//flows/flow)' "$out/all.xml")
+nflows=$(xmllint --xpath 'string(//flows/@total)' "$out/all.xml")
 nrules=$(xmllint --xpath 'count(//rules/rule)' "$out/all.xml")
 check "all.json has one line per flow ($nflows) and per rule ($nrules)" \
     sh -c "python3 '$out/json-check.py' '$out/all.json' | grep -qx '$nflows $nrules'"
@@ -132,11 +146,28 @@ check "all.json keeps the hostile SNI byte for byte" python3 -c "
 import json, sys
 sn = [json.loads(l).get('sni') for l in open(sys.argv[1])]
 assert '<script>alert(1)</script>' in sn, sn" "$out/all.json"
-check "the JSON flows agree with the XML flows (id, verdict, reason-code)" python3 -c "
+check "the JSON flows agree with the XML's listed flows (id, verdict, reason-code)" python3 -c "
 import json, sys, xml.etree.ElementTree as ET
 x = [(f.get('id'), f.get('verdict'), f.get('reason-code'), f.get('rules')) for f in ET.parse(sys.argv[1]).iter('flow')]
-j = [(str(o['id']), o['verdict'], o['reason-code'], ' '.join(o['rules'])) for o in map(json.loads, open(sys.argv[2])) if o['type'] == 'flow']
-assert x == j, (x, j)" "$out/all.xml" "$out/all.json"
+j = sorted(((str(o['id']), o['verdict'], o['reason-code'], ' '.join(o['rules'])) for o in map(json.loads, open(sys.argv[2])) if o['type'] == 'flow'), key=lambda t: int(t[0]))
+listed = set(t[0] for t in x)
+assert x == [t for t in j if t[0] in listed] and len(x) > 0, (x, j)" "$out/all.xml" "$out/all.json"
+check "the JSON groups are the XML's groups (key, flows, examples)" python3 -c "
+import json, sys, xml.etree.ElementTree as ET
+x = [(g.get('key'), int(g.get('flows')), [int(e.get('flow')) for e in g.iter('example')]) for g in ET.parse(sys.argv[1]).iter('group')]
+j = [(o['key'], o['flows'], [e['flow'] for e in o['examples']]) for o in map(json.loads, open(sys.argv[2])) if o['type'] == 'group']
+assert x == j and len(x) > 0, (x, j)" "$out/all.xml" "$out/all.json"
+check "every finding flow listed in the XML names a group with an example or evidence of it" python3 -c "
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+keys = set(g.get('key') for g in r.iter('group'))
+named = set(e.get('flow') for e in r.iter('example'))
+for ev in r.iter('evidence'):
+    named |= set(ev.get('flows').split())
+for f in r.find('flows'):
+    assert f.get('id') in named, f.get('id')
+    if f.get('verdict') in ('unexpected', 'blocked', 'unverified'):
+        assert f.get('group') in keys, f.attrib" "$out/all.xml"
 check "no temporary file left beside the reports" no_temp_left "$out"
 
 # 2. The hostile capture alone: escaped everywhere, valid, and the XMPP to= with invalid UTF-8 survives.
@@ -192,10 +223,10 @@ ea -r "$out/empty.pcap" --site "$site" --deterministic --quiet --xml "$out/empty
 check "empty capture: reports written" test -s "$out/empty.xml" -a -s "$out/empty.html" -a -s "$out/empty.json"
 check "empty.xml validates" xmllint --noout --relaxng "$schema" "$out/empty.xml"
 check "empty.html renders without a timeline" python3 "$out/html-check.py" "$out/empty.html" "No packets, no timeline."
-check "empty.json has only rule lines and the pack line" python3 -c "
+check "empty.json has only rule lines, the pack line and the summary" python3 -c "
 import json, sys
 types = [json.loads(l)['type'] for l in open(sys.argv[1])]
-assert set(types) == {'rule', 'pack'} and types[-1] == 'pack' and types.count('pack') == 1, types" "$out/empty.json"
+assert set(types) == {'rule', 'pack', 'summary'} and types[-1] == 'summary' and types.count('pack') == 1, types" "$out/empty.json"
 
 # 3d. Issue 14: a pack's report groups the matrix as its page does (page heading, then the
 # page's tables in the page's order, each holding its rows), names the pack and its page,
