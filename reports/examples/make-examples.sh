@@ -34,6 +34,8 @@ run edge-findings 1 -r captures/own/mtls12.pcap -r captures/own/tls12-plain.pcap
     -r captures/own/tls13.pcap -r captures/own/sip-udp.pcap \
     -r captures/own/turn.pcap -r captures/own/xmpp-s2s.pcap \
     --site rules/examples/site-example.xml
+# A port scan (captures/make-scan.py): report v2 folds it into one scan group.
+run scan 1 -r captures/own/scan.pcap --site rules/examples/site-example.xml
 # A run with exit code 0: one rule that mtls12.pcap satisfies.
 run compliant 0 -r captures/own/mtls12.pcap --rules tests/data/report-compliant-rules.xml \
     --role edge-access=192.0.2.10 --role federated-partner=203.0.113.20
