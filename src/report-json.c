@@ -507,9 +507,7 @@ int ea_report_json_tail(FILE *out, const struct ea_view *v)
         }
     }
     write_summary(&b, v);
-    if (b.oom)
-        rc = -1;
-    else if (b.len && fwrite(b.p, 1, b.len, out) != b.len)
+    if (b.oom || (b.len && fwrite(b.p, 1, b.len, out) != b.len))
         rc = -1;
     free(b.p);
     return rc ? -1 : 0;

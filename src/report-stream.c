@@ -16,7 +16,8 @@ struct ea_stream {
     const struct ea_ruleset *rs;            /* borrowed */
     struct ea_group_table *groups;
     struct ea_examples evidence[EA_MAX_RULES];
-    struct ea_atomic *json;                 /* NULL without --json, or when it failed */
+    struct ea_atomic *json;                 /* NULL without --json, before the first line, or failed */
+    int json_tried;                         /* opened (or failed to) at the first line */
     char json_err[1024];
     struct ea_spool *all;                   /* --list-flows all */
     /* what the last view handed out */
@@ -78,8 +79,6 @@ struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_
     }
     if (o->list_all)
         ea_spool_keep(s->all, o->keep);
-    if (o->json)
-        s->json = ea_atomic_open(o->json, s->json_err, sizeof(s->json_err));
     return s;
 }
 
@@ -247,12 +246,25 @@ static void offer(struct ea_stream *s, const struct ea_view *v, const struct ea_
     free(b);
 }
 
+/*
+ * The JSON file, opened at its first line, not when the stream is made: live mode drops
+ * privileges after that, and the file (and its rename) must be the dropped user's.
+ */
+static struct ea_atomic *json_file(struct ea_stream *s)
+{
+    if (s->o.json && !s->json_tried) {
+        s->json_tried = 1;
+        s->json = ea_atomic_open(s->o.json, s->json_err, sizeof(s->json_err));
+    }
+    return s->json;
+}
+
 /* The flow's JSON line, written at once. */
 static void json_line(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f,
                       const struct flow_text *tx)
 {
     size_t len = 0;
-    if (!s->json)
+    if (!json_file(s))
         return;
     char *line = ea_report_json_flow(v, f, tx->key[0] ? tx->key : NULL,
                                      tx->scan_key[0] ? tx->scan_key : NULL, &len);
@@ -346,7 +358,7 @@ int ea_stream_finish(struct ea_stream *s, const struct ea_view *v, char *err, si
 {
     if (!s->o.json)
         return 0;
-    if (!s->json) {
+    if (!json_file(s)) {
         snprintf(err, errlen, "%s", s->json_err);
         return -1;
     }

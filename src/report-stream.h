@@ -26,8 +26,9 @@ struct ea_stream_opts {
 struct ea_stream;
 
 /*
- * A stream for the rules rs (borrowed). A --json file that cannot be opened
- * is no error here: the flows run without it and ea_stream_finish says so.
+ * A stream for the rules rs (borrowed). The --json file is made at the first
+ * flow (after live mode dropped its privileges); one that cannot be made is
+ * no error there: the flows run without it and ea_stream_finish says so.
  * NULL on out-of-memory (or when the spool's temporary file cannot be made).
  */
 struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_ruleset *rs);

@@ -86,10 +86,11 @@ for id in $(xmllint --xpath '//rules/rule/@id' "$xml" | sed 's/ id="\([^"]*\)"/\
     has_text "rule $id is on the page" "$id"
 done
 has_text "the matrix is drawn" "Port matrix"
-has_text "the flow table is there" "Unexpected and blocked flows"
+has_text "the findings are there, by group" "Findings by group"
 has_text "the timeline is there" "Timeline"
 nbad=$(xmllint --xpath 'count(//flow[@verdict="unexpected" or @verdict="blocked"])' "$xml")
-has_text "the flow table counts $nbad flows" "Unexpected and blocked flows ($nbad)"
+ngroups=$(xmllint --xpath 'string(//findings/@groups)' "$xml")
+has_text "the findings count $ngroups groups" "Findings by group ($ngroups group"
 if grep -q 'ip.addr==\|ipv6.addr==' "$out/text.txt" || [ "$nbad" -eq 0 ]; then
     ok "Wireshark filters shown"
 else
