@@ -250,6 +250,17 @@ static struct ea_pipeline *start_run(const struct ea_options *o, const struct ea
     return pl;
 }
 
+/* The view of the finished run (pipeline and stream), then --flows or the summary on stdout. */
+static void finished_view(const struct ea_options *o, struct ea_pipeline *pl, struct ea_stream *s,
+                          struct ea_view *v)
+{
+    ea_pipeline_view(pl, v);
+    if (ea_stream_view(s, v, 0, 0) != 0 || (o->flows && ea_output_flows(stdout, v) != 0))
+        ea_pipeline_mark_oom(pl);
+    if (!o->quiet && !o->flows)
+        print_summary(v);
+}
+
 int ea_app_main(int argc, char **argv)
 {
     struct ea_options o;
@@ -303,13 +314,7 @@ int ea_app_main(int argc, char **argv)
     }
     ea_pipeline_finish(pl);
     struct ea_view v;
-    ea_pipeline_view(pl, &v);
-    if (ea_stream_view(stream, &v, 0, 0) != 0)
-        ea_pipeline_mark_oom(pl);
-    if (o.flows && ea_output_flows(stdout, &v) != 0)
-        ea_pipeline_mark_oom(pl);
-    if (!o.quiet && !o.flows)
-        print_summary(&v);
+    finished_view(&o, pl, stream, &v);
     /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
     int wr = lv ? ea_live_write_reports(lv) : 0;
     if (write_reports(&o, &v, stream, o.db ? &rdb : NULL) != 0)
