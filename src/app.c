@@ -206,6 +206,60 @@ static struct ea_pipeline *new_pipeline(const struct ea_options *o, const struct
     return ea_pipeline_new(&lim, rs);
 }
 
+/*
+ * --baseline OLD.xml (diff.c): the reports written, compares the XML report (a
+ * temporary one when --xml was not asked) with OLD and rewrites them with the
+ * changes. Returns 1 when the exit code is findings (--fail-on new: a new
+ * finding group or a worse rule; else the run's findings), 0 when not; -2
+ * when the baseline could not be read, -1 when the reports could not be
+ * rewritten (said on stderr).
+ */
+static int baseline(const struct ea_options *o, const struct ea_view *v)
+{
+    char tmp[] = "/tmp/edgeaudit-baseline-XXXXXX";
+    struct ea_diff_run run = { o->baseline, o->xml, o->html, o->json, o->datadir, o->quiet };
+    struct ea_diff_counts c;
+    int fd = -1, rc = -1;
+    if (!o->xml) {   /* the comparison reads the run's XML report */
+        char err[ERRLEN];
+        struct ea_report_meta meta = { o->deterministic, NULL };
+        if ((fd = mkstemp(tmp)) < 0) {
+            fprintf(stderr, "edgeaudit: --baseline: cannot make a temporary file\n");
+            return -1;
+        }
+        run.xml = tmp;
+        if (ea_report_xml_write(v, &meta, tmp, err, sizeof(err)) != 0) {
+            fprintf(stderr, "edgeaudit: %s\n", err);
+            goto out;
+        }
+    }
+    if ((rc = ea_diff_baseline(&run, &c)) != 0)
+        goto out;
+    rc = o->fail_new ? c.added_findings || c.rules_worse : ea_policy_has_findings(v->pol);
+out:
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    return rc;
+}
+
+/*
+ * Every report (live's and the files, both attempted: a failed --report-dir must not cost the
+ * --xml/--html/--json), then --baseline. Returns 1 when the exit code is findings, 0 when not;
+ * -1 when a report was not written, -2 when the baseline could not be read.
+ */
+static int report_all(const struct ea_options *o, struct ea_view *v, struct ea_live *lv,
+                      struct ea_stream *s, struct run_db *rdb)
+{
+    int wr = lv ? ea_live_write_reports(lv) : 0;
+    if (write_reports(o, v, s, o->db ? rdb : NULL) != 0)
+        wr = -1;
+    if (wr != 0)
+        return -1;
+    return o->baseline ? baseline(o, v) : ea_policy_has_findings(v->pol);   /* issue 16 */
+}
+
 /* edgeaudit merge REPORT... (merge.c), edgeaudit diff OLD NEW (diff.c), edgeaudit rules [--pack NAME]
  * (rules-cmd.c), edgeaudit db|runs|report (db-cmd.c): the exit code, or -1 when argv names no
  * subcommand. */
@@ -315,12 +369,9 @@ int ea_app_main(int argc, char **argv)
     ea_pipeline_finish(pl);
     struct ea_view v;
     finished_view(&o, pl, stream, &v);
-    /* Both kinds are attempted: a failed --report-dir must not cost the --xml/--html/--json. */
-    int wr = lv ? ea_live_write_reports(lv) : 0;
-    if (write_reports(&o, &v, stream, o.db ? &rdb : NULL) != 0)
-        wr = -1;
-    if (wr != 0) {
-        code = EA_EXIT_REPORT;
+    int fail = report_all(&o, &v, lv, stream, &rdb);
+    if (fail < 0) {
+        code = fail == -2 ? EA_EXIT_USAGE : EA_EXIT_REPORT;
         goto out;
     }
     if (!o.quiet)
@@ -328,7 +379,7 @@ int ea_app_main(int argc, char **argv)
     if (input_rc != 0 || ea_pipeline_oom(pl) || ea_stream_oom(stream))
         code = EA_EXIT_USAGE;
     else
-        code = ea_policy_has_findings(v.pol) ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
+        code = fail ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
     code = db_record(&o, &rdb, &v, code);
 out:
     run_db_free(&rdb);

@@ -1,11 +1,16 @@
 /* diff.c: `edgeaudit diff OLD.xml NEW.xml`: groups new, persisting and resolved, rule status changes. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "diff.h"
 #include "merge.h"
 #include "options.h"
+#include "report-html.h"
+#include "util-file.h"
+#include <libxml/xmlreader.h>
 
 #define ERRLEN 1024
 
@@ -217,6 +222,210 @@ out:
     return rc;
 }
 
+/* A group's change by key, for the streaming rewrite of a run's report. */
+struct keychange {
+    const char *key, *change;   /* borrowed from the compared tree */
+};
+
+static int kc_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct keychange *)a)->key, ((const struct keychange *)b)->key);
+}
+
+/* The copy of one report into another with the changes: what rewrite_fill needs. */
+struct rewrite {
+    const char *src;
+    const struct ea_rr_node *changes;   /* borrowed */
+    struct keychange *kc;               /* owned, sorted by key */
+    size_t nkc;
+};
+
+/* The reader's element (attributes, change= on a group) through w; its end too when empty. */
+static int copy_element(const struct rewrite *rw, xmlTextReaderPtr r, xmlTextWriterPtr w)
+{
+    const char *name = (const char *)xmlTextReaderConstName(r);   /* the reader's dictionary's */
+    int rc = xmlTextWriterStartElement(w, BAD_CAST name) < 0 ? -1 : 0, depth = xmlTextReaderDepth(r);
+    char key[64] = "";
+    for (int ok = xmlTextReaderMoveToFirstAttribute(r); !rc && ok == 1; ok = xmlTextReaderMoveToNextAttribute(r)) {
+        const char *an = (const char *)xmlTextReaderConstName(r), *av = (const char *)xmlTextReaderConstValue(r);
+        if (strcmp(an, "change") == 0)
+            continue;
+        if (strcmp(an, "key") == 0)
+            snprintf(key, sizeof(key), "%s", av);
+        rc = xmlTextWriterWriteAttribute(w, BAD_CAST an, BAD_CAST av) < 0 ? -1 : 0;
+    }
+    if (!rc && *key && depth == 2 && strcmp(name, "group") == 0) {
+        struct keychange want = { key, NULL };
+        const struct keychange *f = rw->nkc ? bsearch(&want, rw->kc, rw->nkc, sizeof(*rw->kc), kc_cmp) : NULL;
+        if (f)
+            rc = xmlTextWriterWriteAttribute(w, BAD_CAST "change", BAD_CAST f->change) < 0 ? -1 : 0;
+    }
+    xmlTextReaderMoveToElement(r);
+    if (!rc && xmlTextReaderIsEmptyElement(r))
+        rc = xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+    return rc;
+}
+
+/* Copies rw->src into fd node by node, with <changes> after </summary>; a <changes> it had goes. */
+static int rewrite_fill(int fd, void *ctx)
+{
+    const struct rewrite *rw = ctx;
+    xmlTextReaderPtr r = xmlReaderForFile(rw->src, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlOutputBufferPtr ob = r ? xmlOutputBufferCreateFd(fd, NULL) : NULL;
+    xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;   /* owns ob from here */
+    int rc = -1, ret = 0, skip = 0;
+    if (!w) {
+        xmlOutputBufferClose(ob);
+        goto out;
+    }
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+    rc = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ? -1 : 0;
+    while (!rc && (ret = xmlTextReaderRead(r)) == 1) {
+        int type = xmlTextReaderNodeType(r), depth = xmlTextReaderDepth(r);
+        const char *name = (const char *)xmlTextReaderConstName(r);
+        if (depth == 1 && strcmp(name, "changes") == 0)
+            skip = type == XML_READER_TYPE_ELEMENT && !xmlTextReaderIsEmptyElement(r);
+        else if (skip)
+            continue;
+        else if (type == XML_READER_TYPE_ELEMENT)
+            rc = copy_element(rw, r, w);
+        else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA)
+            rc = xmlTextWriterWriteString(w, xmlTextReaderConstValue(r)) < 0 ? -1 : 0;
+        else if (type == XML_READER_TYPE_END_ELEMENT) {
+            rc = xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+            if (!rc && depth == 1 && strcmp(name, "summary") == 0)
+                rc = ea_rr_write_node(w, rw->changes);
+        }
+    }
+    if (!rc && ret != 0)   /* the reader failed */
+        rc = -1;
+    if (!rc)
+        rc = xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
+out:
+    if (w)
+        xmlFreeTextWriter(w);
+    if (r)
+        xmlFreeTextReader(r);
+    if (rc)
+        errno = EIO;
+    return rc;
+}
+
+/* The whole file at path in memory (caller frees), its length in *len; NULL on error. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = n > 0 ? (size_t)n : 0;
+    return buf;
+}
+
+/* JSON lines of the comparison appended to path: one per group's change, then the changes'. */
+static int append_json(const char *path, const struct ea_rr_node *tree)
+{
+    const struct ea_rr_node *fi = ea_rr_find(tree, "findings");
+    struct ea_rr_node only = { .name = "edgeaudit-report" };
+    struct ea_rr_node *kid[1] = { ea_rr_find(tree, "changes") };
+    size_t len = 0;
+    only.kid = kid;
+    only.nkid = kid[0] != NULL;
+    char *lines = ea_rr_json(&only, &len);
+    FILE *f = lines ? fopen(path, "a") : NULL;
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; f && fi && i < fi->nkid; i++)
+        if (ea_rr_get(fi->kid[i], "change"))
+            rc |= fprintf(f, "{\"type\":\"group-change\",\"key\":\"%s\",\"change\":\"%s\"}\n",
+                          attr_or(fi->kid[i], "key", ""), attr_or(fi->kid[i], "change", "")) < 0;
+    if (f) {
+        rc |= fwrite(lines, 1, len, f) != len;
+        rc |= fclose(f) != 0;
+    }
+    free(lines);
+    return rc ? -1 : 0;
+}
+
+/* The run's report rewritten in place with the comparison; HTML and JSON after it. 0 or -1 (err). */
+static int baseline_outputs(const struct ea_diff_run *run, const struct ea_rr_node *tree, char *err, size_t errlen)
+{
+    struct rewrite rw = { run->xml, ea_rr_find(tree, "changes"), NULL, 0 };
+    const struct ea_rr_node *fi = ea_rr_find(tree, "findings");
+    struct ea_options o;
+    size_t len = 0;
+    char *mem = NULL;
+    int rc = -1;
+    rw.kc = calloc(ea_rr_count(fi, "group") + 1, sizeof(*rw.kc));
+    if (!rw.kc) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; fi && i < fi->nkid; i++)
+        if (ea_rr_get(fi->kid[i], "change"))
+            rw.kc[rw.nkc++] = (struct keychange){ attr_or(fi->kid[i], "key", ""), ea_rr_get(fi->kid[i], "change") };
+    qsort(rw.kc, rw.nkc, sizeof(*rw.kc), kc_cmp);
+    if (ea_write_atomic_fn(run->xml, rewrite_fill, &rw, err, errlen) != 0)
+        goto out;
+    memset(&o, 0, sizeof(o));
+    o.datadir = run->datadir;
+    if (run->html && (!(mem = slurp(run->xml, &len)) ||
+                      ea_report_html_render(&o, run->html, mem, len, err, errlen) != 0)) {
+        if (!mem)
+            snprintf(err, errlen, "%s: cannot read it back", run->xml);
+        goto out;
+    }
+    if (run->json && append_json(run->json, tree) != 0) {
+        snprintf(err, errlen, "%s: cannot append the changes", run->json);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(mem);
+    free(rw.kc);
+    return rc;
+}
+
+int ea_diff_baseline(const struct ea_diff_run *run, struct ea_diff_counts *c)
+{
+    char err[ERRLEN];
+    struct ea_options o;
+    struct ea_report *old = NULL, *cur = NULL;
+    struct ea_rr_node *tree = NULL;
+    int rc = -2;
+    memset(&o, 0, sizeof(o));
+    o.datadir = run->datadir;
+    xmlRelaxNGPtr schema = ea_report_schema_load(&o, err, sizeof(err));
+    if (!schema || !(old = ea_report_read(run->baseline, schema, err, sizeof(err))) ||
+        ea_merge_check_keys(old, run->baseline, err, sizeof(err)) != 0 ||
+        !(cur = ea_report_read(run->xml, schema, err, sizeof(err))))
+        goto out;
+    if (ea_diff_reports(old, cur, run->baseline, &tree, c) != 0) {
+        snprintf(err, sizeof(err), "out of memory");
+        goto out;
+    }
+    rc = -1;   /* from here, a report could not be written */
+    if (baseline_outputs(run, tree, err, sizeof(err)) != 0)
+        goto out;
+    if (!run->quiet)
+        ea_diff_print(tree, run->baseline, NULL);
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "edgeaudit: --baseline: %s\n", err);
+    ea_rr_node_free(tree);
+    ea_report_free(old);
+    ea_report_free(cur);
+    xmlRelaxNGFree(schema);
+    return rc;
+}
+
 /* What the command line of edgeaudit diff asks for; the strings are argv's. */
 struct diff_args {
     struct ea_merge_outputs out;
@@ -269,13 +478,12 @@ static int diff_parse(int argc, char **argv, struct diff_args *a)
     return -1;
 }
 
-/* The terminal summary: the counts, then each new group, resolved group and rule change. */
-static void print_changes(const struct ea_rr_node *root, const char *old)
+void ea_diff_print(const struct ea_rr_node *root, const char *old, const char *who)
 {
     const struct ea_rr_node *ch = ea_rr_find(root, "changes"), *fi = ea_rr_find(root, "findings");
-    printf("edgeaudit diff: since %s: %s new group(s) (%s of findings), %s persisting, %s resolved; "
-           "%s rule status change(s), %s worse\n", old, attr_or(ch, "new", "0"), attr_or(ch, "new-findings", "0"),
-           attr_or(ch, "persisting", "0"), attr_or(ch, "resolved", "0"), attr_or(ch, "rules-changed", "0"),
+    printf("edgeaudit%s%s: since %s: %s new group(s) (%s of findings), %s persisting, %s resolved; "
+           "%s rule status change(s), %s worse\n", who ? " " : "", who ? who : "", old, attr_or(ch, "new", "0"),
+           attr_or(ch, "new-findings", "0"), attr_or(ch, "persisting", "0"), attr_or(ch, "resolved", "0"), attr_or(ch, "rules-changed", "0"),
            attr_or(ch, "rules-worse", "0"));
     for (size_t i = 0; fi && i < fi->nkid; i++) {
         const struct ea_rr_node *g = fi->kid[i];
@@ -345,7 +553,7 @@ int ea_diff_main(int argc, char **argv)
         }
     }
     if (!a.quiet)
-        print_changes(out, a.old);
+        ea_diff_print(out, a.old, "diff");
     if (a.fail_new)
         code = c.added_findings || c.rules_worse ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
     else

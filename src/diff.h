@@ -32,6 +32,32 @@ int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, co
 /* Rank of a rule status for "worse": observed, unconfigured and absent (NULL) 0, not-observed 1, blocked 2. */
 int ea_diff_status_rank(const char *status);
 
+/* The terminal lines of a comparison (ea_diff_reports' tree) against the baseline old, on
+ * standard output, the first after "edgeaudit WHO:" ("edgeaudit:" when who is NULL). */
+void ea_diff_print(const struct ea_rr_node *root, const char *old, const char *who);
+
+/* A run compared with a baseline (--baseline): what it wrote; the strings are borrowed. */
+struct ea_diff_run {
+    const char *baseline;       /* OLD.xml */
+    const char *xml;            /* the run's XML report: rewritten in place with the changes */
+    const char *html;           /* rendered again from it, or NULL */
+    const char *json;           /* the changes' JSON lines appended, or NULL */
+    const char *datadir;        /* --datadir, or NULL */
+    int quiet;                  /* no terminal lines */
+};
+
+/*
+ * After a run: compares its XML report with the baseline (both read as
+ * untrusted reports), rewrites the report in place, streaming, with
+ * change= on each group and <changes> after the summary, renders the HTML
+ * again, appends the JSON lines ("group-change" per group, "resolved",
+ * "rule-change", "changes") and prints the terminal lines. Fills *c.
+ * Returns 0; -2 when the baseline or the report cannot be read (or out of
+ * memory), -1 when a report cannot be written; with one line "edgeaudit:
+ * --baseline: ..." on stderr.
+ */
+int ea_diff_baseline(const struct ea_diff_run *run, struct ea_diff_counts *c);
+
 /*
  * The diff command: argv[0] is "diff", then options, OLD and NEW. Returns
  * the exit code: 0 nothing to report, 1 findings (with --fail-on any, the

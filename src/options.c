@@ -49,6 +49,9 @@ static const char usage_text[] =
     "  --db-flows         also record every flow in the database\n"
     "  --mtls-evidence seen|inferred  may mutual TLS inferred from a TLS 1.3 handshake's shape\n"
     "                     make a flow allowed (inferred, the default) or only a certificate seen (seen)\n"
+    "  --baseline OLD.xml compare with an earlier report: groups new, persisting, resolved, rule\n"
+    "                     status changes (in the reports and the summary; offline runs)\n"
+    "  --fail-on any|new  exit 1 on any finding (default), or only on new ones since --baseline\n"
     "live mode:\n"
     "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
     "  --snaplen N        bytes kept per packet (default 262144)\n"
@@ -97,7 +100,8 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
     enum { O_RULES = 256, O_SITE, O_ROLE, O_FLOWS, O_XML, O_HTML, O_JSON, O_DET, O_QUIET,
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
            O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
-           O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS, O_EXAMPLES, O_LISTFLOWS };
+           O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS, O_EXAMPLES, O_LISTFLOWS, O_BASELINE,
+           O_FAILON };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -135,6 +139,8 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "db-flows", no_argument, NULL, O_DBFLOWS },
         { "examples", required_argument, NULL, O_EXAMPLES },
         { "list-flows", required_argument, NULL, O_LISTFLOWS },
+        { "baseline", required_argument, NULL, O_BASELINE },
+        { "fail-on", required_argument, NULL, O_FAILON },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -180,6 +186,14 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_DB: o->db = optarg; break;
         case O_SENSOR: o->sensor = optarg; break;
         case O_DBFLOWS: o->db_flows = 1; break;
+        case O_BASELINE: o->baseline = optarg; break;
+        case O_FAILON:
+            if (strcmp(optarg, "any") == 0 || strcmp(optarg, "new") == 0) {
+                o->fail_new = optarg[0] == 'n';
+                break;
+            }
+            snprintf(err, errlen, "--fail-on: '%s' is neither any nor new", optarg);
+            goto out;
         case O_MTLSEV:
             if (strcmp(optarg, "seen") == 0 || strcmp(optarg, "inferred") == 0) {
                 o->mtls_seen_only = optarg[0] == 's';
@@ -308,6 +322,14 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         snprintf(err, errlen, "-Z, --keep-root, --report-dir, --interval, --window, --alert-file, "
                  "--syslog, --alerts, --snaplen, --keep-flows, --settle, -p and -B need live mode "
                  "(-i IFACE)");
+        goto out;
+    }
+    if (o->baseline && o->iface) {   /* live interval and window reports: not yet */
+        snprintf(err, errlen, "--baseline compares offline runs only (-r FILE), not live mode");
+        goto out;
+    }
+    if (o->fail_new && !o->baseline) {
+        snprintf(err, errlen, "--fail-on new needs --baseline OLD.xml");
         goto out;
     }
     if (o->buffer_kib > INT_MAX / 1024) {   /* pcap_set_buffer_size takes bytes in an int */

@@ -53,6 +53,8 @@ struct ea_options {
     int db_flows;               /* --db-flows: record every flow too */
     uint32_t examples;          /* --examples K: examples per group and rule (default 10, 0..1000) */
     int list_all;               /* --list-flows all (default examples) */
+    const char *baseline;       /* --baseline OLD.xml (offline runs) */
+    int fail_new;               /* --fail-on new: exit 1 only for new findings or worse rules */
 };
 
 /* --threads' upper bound (EA_MAX_THREADS in workers.h). */

@@ -518,8 +518,7 @@ out:
     return schema;
 }
 
-/* One element and its subtree through the writer report-xml.c uses (same bytes). */
-static int write_node(xmlTextWriterPtr w, const struct ea_rr_node *n)
+int ea_rr_write_node(xmlTextWriterPtr w, const struct ea_rr_node *n)
 {
     if (xmlTextWriterStartElement(w, BAD_CAST n->name) < 0)
         return -1;
@@ -529,7 +528,7 @@ static int write_node(xmlTextWriterPtr w, const struct ea_rr_node *n)
     if (n->text && xmlTextWriterWriteString(w, BAD_CAST n->text) < 0)
         return -1;
     for (size_t i = 0; i < n->nkid; i++)
-        if (write_node(w, n->kid[i]) < 0)
+        if (ea_rr_write_node(w, n->kid[i]) < 0)
             return -1;
     return xmlTextWriterEndElement(w) < 0 ? -1 : 0;
 }
@@ -543,7 +542,7 @@ char *ea_rr_serialise(const struct ea_rr_node *root, size_t *len)
         goto done;
     xmlTextWriterSetIndent(w, 1);
     xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-    if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 || write_node(w, root) < 0 ||
+    if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 || ea_rr_write_node(w, root) < 0 ||
         xmlTextWriterEndDocument(w) < 0)
         goto done;
     xmlFreeTextWriter(w);

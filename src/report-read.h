@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libxml/relaxng.h>
+#include <libxml/xmlwriter.h>
 
 /*
  * One element kept from a report: its name, its attributes in document
@@ -109,6 +110,9 @@ xmlRelaxNGPtr ea_report_schema_load(const struct ea_options *o, char *err, size_
  * on out-of-memory.
  */
 char *ea_rr_serialise(const struct ea_rr_node *root, size_t *len);
+
+/* Writes n and its subtree through w (as report-xml.c writes elements). 0, or -1 on error. */
+int ea_rr_write_node(xmlTextWriterPtr w, const struct ea_rr_node *n);
 
 /*
  * JSON lines of the tree, named as in the XML (report-json.c's names): one

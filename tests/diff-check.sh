@@ -8,7 +8,9 @@
 # blocked, one with only a new group of forbidden-blocked flows (no finding). It checks the groups
 # marked new and persisting, the resolved groups, the rule changes, the outputs (XML valid against
 # the schema, HTML with "Changes since baseline", JSON lines), the exit codes of --fail-on any and
-# new, and the errors (usage, input, DOCTYPE, unwritable output). Needs xmllint and python3.
+# new, and the errors (usage, input, DOCTYPE, unwritable output). Then --baseline on runs of
+# captures/own/matrix*.pcap: the run's reports with the changes, the summary, the exit codes.
+# Needs xmllint and python3.
 # Ends with "N passed, N failed"; non-zero on failure.
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
@@ -158,6 +160,62 @@ if [ "$(grep -c '<changes ' "$out/again2.xml")" = 1 ] && xmllint --noout --relax
 else
     bad "a diff's output diffed again"
 fi
+
+# --baseline on a run (issue 16 item 2): the run's reports compared with an earlier report.
+site=rules/examples/site-example.xml
+audit() {   # audit NAME CAPTURE [OPTIONS...]: a run's reports into $out/NAME.*; its exit code in NAME.rc
+    name=$1; cap=$2; shift 2
+    (cd "$top" && timeout 120 "$bin" -r "$cap" --site "$site" --deterministic "$@") > "$out/$name.out" 2> "$out/$name.err"
+    echo $? > "$out/$name.rc"
+}
+audit b-matrix captures/own/matrix.pcap --quiet --xml "$out/b-matrix.xml"
+audit b-partial captures/own/matrix-partial.pcap --quiet --xml "$out/b-partial.xml"
+# The same capture against its own report: nothing new, nothing worse; the report is the plain
+# run's with the changes section added (a streaming rewrite).
+audit b-same captures/own/matrix.pcap --xml "$out/b-same.xml" --html "$out/b-same.html" \
+    --json "$out/b-same.json" --baseline "$out/b-matrix.xml" --fail-on new
+rc=$(cat "$out/b-same.rc")
+[ "$rc" = 0 ] && ok "run against its own report, --fail-on new: exit 0" || bad "run against its own report: exit $rc"
+grep -v '<changes \|</changes>\|<rule-change \|<resolved \| change="' "$out/b-same.xml" > "$out/b-same.stripped"
+if cmp -s "$out/b-matrix.xml" "$out/b-same.stripped" || python3 - "$out/b-matrix.xml" "$out/b-same.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+a, b = (ET.parse(p).getroot() for p in sys.argv[1:])
+b.remove(b.find('changes'))
+for g in b.iter('group'):
+    assert g.attrib.pop('change') == 'persisting'
+assert ET.tostring(a) == ET.tostring(b)
+PY
+then ok "--baseline: the run's report plus change= and <changes>, nothing else"
+else bad "--baseline: the report differs from the plain run's beyond the changes"; fi
+xmllint --noout --relaxng "$schema" "$out/b-same.xml" 2> /dev/null && ok "--baseline: report valid" ||
+    bad "--baseline: report not valid"
+grep -q 'Changes since baseline' "$out/b-same.html" && ok "--baseline: the HTML has Changes since baseline" ||
+    bad "--baseline: no Changes since baseline in the HTML"
+tail -n 1 "$out/b-same.json" | grep -q '"type":"changes".*"new":0' && ok "--baseline: the JSON lines end with the changes" ||
+    bad "--baseline: JSON: $(tail -n 1 "$out/b-same.json")"
+grep -q '^edgeaudit: since .*b-matrix.xml: 0 new group(s)' "$out/b-same.out" && ok "--baseline: the summary says what changed" ||
+    bad "--baseline: summary: $(cat "$out/b-same.out" | tail -n 3)"
+# The shorter capture against the full one: rules observed before are not now: worse, exit 1.
+audit b-worse captures/own/matrix-partial.pcap --html "$out/b-worse.html" --baseline "$out/b-matrix.xml" --fail-on new
+rc=$(cat "$out/b-worse.rc")
+if [ "$rc" = 1 ] && grep -q 'rule      pic-stun-out: observed -> not-observed (worse)' "$out/b-worse.out" &&
+   grep -q 'Changes since baseline' "$out/b-worse.html"; then
+    ok "--baseline without --xml: rules worse, exit 1, said in the summary and the HTML"
+else
+    bad "--baseline, rules worse: exit $rc"; tail -n 4 "$out/b-worse.out"; cat "$out/b-worse.err"
+fi
+# --fail-on any (the default) keeps the run's exit code.
+audit b-any captures/own/matrix.pcap --quiet --baseline "$out/b-partial.xml"
+[ "$(cat "$out/b-any.rc")" = 1 ] && ok "--baseline, --fail-on any: the run's exit code (findings)" ||
+    bad "--baseline, --fail-on any: exit $(cat "$out/b-any.rc")"
+audit b-nobase captures/own/matrix.pcap --quiet --fail-on new
+[ "$(cat "$out/b-nobase.rc")" = 2 ] && ok "--fail-on new without --baseline: exit 2" || bad "--fail-on new alone: exit $(cat "$out/b-nobase.rc")"
+sed -e '1a\
+<!DOCTYPE edgeaudit-report [ <!ENTITY a "aaaaaaaaaa"> ]>' "$base" > "$out/doctype.xml"
+audit b-bad captures/own/matrix.pcap --quiet --baseline "$out/doctype.xml"
+[ "$(cat "$out/b-bad.rc")" = 2 ] && grep -q 'DOCTYPE' "$out/b-bad.err" && ok "--baseline with a DOCTYPE: exit 2" ||
+    bad "--baseline with a DOCTYPE: exit $(cat "$out/b-bad.rc")"
 
 # Errors: usage, input, DOCTYPE, unwritable output.
 expect_rc() {   # expect_rc WANT DESCRIPTION ARGS...
