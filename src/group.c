@@ -136,7 +136,7 @@ int ea_group_verdict_rank(const char *verdict)
 void ea_examples_init(struct ea_examples *ex, unsigned k)
 {
     ex->k = k;
-    ex->n = 0;
+    ex->n = ex->cap = 0;
     ex->e = NULL;
 }
 
@@ -146,7 +146,7 @@ void ea_examples_clear(struct ea_examples *ex)
         free(ex->e[i].data);
     free(ex->e);
     ex->e = NULL;
-    ex->n = 0;
+    ex->n = ex->cap = 0;
 }
 
 int ea_examples_wants(const struct ea_examples *ex, uint64_t id)
@@ -163,10 +163,13 @@ int ea_examples_offer(struct ea_examples *ex, uint64_t id, const void *data, siz
 {
     if (!ea_examples_wants(ex, id))
         return 0;
-    if (!ex->e) {
-        ex->e = calloc(ex->k, sizeof(*ex->e));
-        if (!ex->e)
+    if (ex->n == ex->cap && ex->cap < ex->k) {   /* room grows with the examples kept */
+        unsigned cap = ex->cap ? (ex->cap > ex->k / 2 ? ex->k : 2 * ex->cap) : 1;
+        struct ea_example *ne = realloc(ex->e, cap * sizeof(*ne));
+        if (!ne)
             return -1;
+        ex->e = ne;
+        ex->cap = cap;
     }
     char *copy = len < SIZE_MAX ? malloc(len + 1) : NULL;
     if (!copy)
@@ -193,9 +196,10 @@ int ea_examples_offer(struct ea_examples *ex, uint64_t id, const void *data, siz
 static int ex_merge(struct ea_examples *dst, struct ea_examples *src, int own)
 {
     unsigned k = dst->k, i = 0, j = 0, n = 0;
+    unsigned room = dst->n + src->n < k ? dst->n + src->n : k;
     struct ea_example *out = NULL;
     if (k && src->n) {
-        out = calloc(k, sizeof(*out));
+        out = calloc(room, sizeof(*out));
         if (!out)
             return -1;
         while (n < k && (i < dst->n || j < src->n)) {
@@ -218,10 +222,11 @@ static int ex_merge(struct ea_examples *dst, struct ea_examples *src, int own)
     free(dst->e);
     dst->e = out;
     dst->n = n;
+    dst->cap = out ? room : 0;
     if (own) {
         free(src->e);
         src->e = NULL;
-        src->n = 0;
+        src->n = src->cap = 0;
     }
     return 0;
 }

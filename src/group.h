@@ -71,7 +71,8 @@ struct ea_example {
 struct ea_examples {
     unsigned k;
     unsigned n;
-    struct ea_example *e;         /* owned, room for k */
+    unsigned cap;                 /* room in e, at most k: it grows with the examples kept */
+    struct ea_example *e;         /* owned */
 };
 
 /* An empty set keeping k. Frees nothing; call ea_examples_clear to release. */
