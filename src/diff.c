@@ -370,7 +370,8 @@ static int baseline_outputs(const struct ea_diff_run *run, const struct ea_rr_no
     for (size_t i = 0; fi && i < fi->nkid; i++)
         if (ea_rr_get(fi->kid[i], "change"))
             rw.kc[rw.nkc++] = (struct keychange){ attr_or(fi->kid[i], "key", ""), ea_rr_get(fi->kid[i], "change") };
-    qsort(rw.kc, rw.nkc, sizeof(*rw.kc), kc_cmp);
+    if (rw.nkc > 1)
+        qsort(rw.kc, rw.nkc, sizeof(*rw.kc), kc_cmp);
     if (ea_write_atomic_fn(run->xml, rewrite_fill, &rw, err, errlen) != 0)
         goto out;
     memset(&o, 0, sizeof(o));

@@ -870,8 +870,10 @@ struct ea_group_list *ea_group_table_list(const struct ea_group_table *t)
             lp->scan_keys[l->scans++] = fam->scan->key;
         }
     }
-    qsort(l->g, l->n, sizeof(*l->g), group_order);
-    qsort(lp->scan_keys, l->scans, sizeof(*lp->scan_keys), key_order);
+    if (l->n > 1)
+        qsort(l->g, l->n, sizeof(*l->g), group_order);
+    if (l->scans > 1)
+        qsort(lp->scan_keys, l->scans, sizeof(*lp->scan_keys), key_order);
     return l;
 fail:
     if (!l)

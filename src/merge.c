@@ -127,10 +127,12 @@ static int rank_flows(struct mctx *m)
             if (strcmp(fl->kid[j]->name, "flow") == 0)
                 m->flows[at++] = (struct fref){ fl->kid[j], i, ea_rr_u64(fl->kid[j], "id") };
     }
-    qsort(m->flows, total, sizeof(*m->flows), fref_cmp);
+    if (total > 1)
+        qsort(m->flows, total, sizeof(*m->flows), fref_cmp);
     for (size_t r = 0; r < total; r++)
         m->map[r] = (struct idmap){ m->flows[r].in, m->flows[r].old, r + 1 };
-    qsort(m->map, total, sizeof(*m->map), idmap_cmp);
+    if (total > 1)
+        qsort(m->map, total, sizeof(*m->map), idmap_cmp);
     m->nflows = total;
     return 0;
 }
@@ -292,7 +294,8 @@ static struct ini *gather_initiators(const struct gref *run, size_t cnt, size_t 
         *maxc = c > *maxc ? c : *maxc;
         *exact &= c == listed && !ea_rr_get(g, "initiators-capped");
     }
-    qsort(v, at, sizeof(*v), ini_cmp);
+    if (at > 1)
+        qsort(v, at, sizeof(*v), ini_cmp);
     *n = at;
     return v;
 }
@@ -383,7 +386,8 @@ static int group_examples(const struct mctx *m, struct ea_rr_node *g, const stru
             if (r)   /* an example whose flow its report does not list is dropped */
                 v[at++] = (struct ex){ r, e };
         }
-    qsort(v, at, sizeof(*v), ex_cmp);
+    if (at > 1)
+        qsort(v, at, sizeof(*v), ex_cmp);
     for (size_t j = 0; j < at && kept < m->k; j++) {
         if (j && v[j].rank == v[j - 1].rank)
             continue;
@@ -458,7 +462,8 @@ static struct gref *gather_groups(const struct mctx *m, size_t *n)
             if (strcmp(fi->kid[j]->name, "group") == 0)
                 v[at++] = (struct gref){ fi->kid[j], i };
     }
-    qsort(v, at, sizeof(*v), gref_cmp);
+    if (at > 1)
+        qsort(v, at, sizeof(*v), gref_cmp);
     *n = at;
     return v;
 }
@@ -485,7 +490,8 @@ static struct ea_rr_node *merge_findings(const struct mctx *m)
         scans += ea_rr_get(g, "scan") != NULL;
         i = j;
     }
-    qsort(fi->kid, fi->nkid, sizeof(*fi->kid), group_order);
+    if (fi->nkid > 1)
+        qsort(fi->kid, fi->nkid, sizeof(*fi->kid), group_order);
     if (ea_rr_set_u64(fi, "groups", fi->nkid) != 0 || ea_rr_set_u64(fi, "flows", flows) != 0 ||
         ea_rr_set_u64(fi, "scans", scans) != 0)
         goto fail;
