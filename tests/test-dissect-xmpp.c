@@ -526,7 +526,7 @@ static void test_midstream_stanzas(void)
 /* Namespace and dialback evidence; the stream's end tag alone; SASL in its namespace. */
 static void test_midstream_evidence(void)
 {
-    static const struct { const char *first; int side; enum ea_xmpp_evidence ev; } cases[] = {
+    static const struct { const char *first; enum ea_xmpp_side side; enum ea_xmpp_evidence ev; } cases[] = {
         { "<message xmlns='jabber:server' from='a.example' to='b.example'><body>hi</body></message>",
           EA_XMPP_SIDE_S2S, EA_XMPP_EV_NAMESPACE },
         { "<presence xmlns='jabber:client'/>", EA_XMPP_SIDE_C2S, EA_XMPP_EV_NAMESPACE },
