@@ -73,7 +73,7 @@ static void test_recorded(void)
 
 static void test_ssh(void)
 {
-    static const struct { int dir; const char *in; int rc; const char *text; } t[] = {
+    static const struct { int dir; const char *in; enum ea_dis_rc rc; const char *text; } t[] = {
         { 1, "SSH-1.99-Cisco-1.25\r\n", EA_DIS_DONE, "SSH-1.99-Cisco-1.25" },
         { 1, "SSH-2.0-dropbear\n", EA_DIS_DONE, "SSH-2.0-dropbear" },          /* bare LF */
         { 1, "SSH-2.0-\r\n", EA_DIS_DONE, "SSH-2.0-" },
@@ -114,7 +114,7 @@ static void test_ssh(void)
 
 static void test_http(void)
 {
-    static const struct { const char *in; int rc; const char *text; } t[] = {
+    static const struct { const char *in; enum ea_dis_rc rc; const char *text; } t[] = {
         { "POST /api HTTP/1.0\r\n", EA_DIS_DONE, "POST /api HTTP/1.0" },
         { "HEAD /x HTTP/1.1\r\n", EA_DIS_DONE, "HEAD /x HTTP/1.1" },
         { "PUT /x HTTP/1.1\r\n", EA_DIS_DONE, "PUT /x HTTP/1.1" },
