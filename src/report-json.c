@@ -7,6 +7,7 @@
 #include "group.h"
 #include "flow-spool.h"
 #include "util-file.h"
+#include "util-json.h"
 #include "util-time.h"
 #include "util-addr.h"
 #include "dissect-banner.h"
@@ -16,108 +17,28 @@
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
 
-/* A growable output buffer; after an allocation failure every append is a no-op. */
-struct jbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void jb_put(struct jbuf *b, const char *s, size_t n)
+static void kv_str(struct ea_jbuf *b, const char *k, const char *v)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
+    ea_jb_key(b, k);
+    ea_jb_str(b, v ? v : "");
 }
 
-static void jb_lit(struct jbuf *b, const char *s)
-{
-    jb_put(b, s, strlen(s));
-}
-
-/*
- * A JSON string (RFC 8259 section 7): quote, backslash and control
- * characters escaped; the input is already valid UTF-8 and passes as is.
- */
-static void jb_str(struct jbuf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    const char *run = s;
-    jb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[7];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
-            esc = u;
-        }
-        if (!esc)
-            continue;
-        jb_put(b, run, (size_t)(s - run));
-        jb_lit(b, esc);
-        run = s + 1;
-    }
-    jb_put(b, run, (size_t)(s - run));
-    jb_put(b, "\"", 1);
-}
-
-/* Starts "key": with the comma when the object already has members. */
-static void jb_key(struct jbuf *b, const char *k)
-{
-    if (b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')
-        jb_put(b, ",", 1);
-    jb_str(b, k);
-    jb_put(b, ":", 1);
-}
-
-static void kv_str(struct jbuf *b, const char *k, const char *v)
-{
-    jb_key(b, k);
-    jb_str(b, v ? v : "");
-}
-
-static void kv_u64(struct jbuf *b, const char *k, uint64_t v)
+static void kv_u64(struct ea_jbuf *b, const char *k, uint64_t v)
 {
     char n[24];
-    jb_key(b, k);
+    ea_jb_key(b, k);
     snprintf(n, sizeof(n), "%" PRIu64, v);
-    jb_lit(b, n);
+    ea_jb_lit(b, n);
 }
 
-static void kv_time(struct jbuf *b, const char *k, uint64_t ns)
+static void kv_time(struct ea_jbuf *b, const char *k, uint64_t ns)
 {
     char t[48];
     kv_str(b, k, ea_time_str(ns, t, sizeof(t)));
 }
 
 /* Issue 15: how TLS began when not with a TLS record. Same names as report-xml.c. */
-static void tls_start_facts(struct jbuf *b, const struct ea_tls_info *t)
+static void tls_start_facts(struct ea_jbuf *b, const struct ea_tls_info *t)
 {
     char v[8];
     if (t->sslv2_hello) {
@@ -130,7 +51,7 @@ static void tls_start_facts(struct jbuf *b, const struct ea_tls_info *t)
 }
 
 /* Issue 15: XMPP joined mid-stream, and what told c2s from s2s. */
-static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
+static void xmpp_kind_facts(struct ea_jbuf *b, const struct ea_flow *f)
 {
     enum ea_xmpp_evidence ev;
     ea_xmpp_side(f->facts.xmpp, f->key.dport, &ev);
@@ -141,13 +62,13 @@ static void xmpp_kind_facts(struct jbuf *b, const struct ea_flow *f)
 }
 
 /* Same names as report-xml.c. */
-static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
+static void dissector_facts(struct ea_jbuf *b, const struct ea_flow *f)
 {
     if (ea_tls_matched(f->facts.tls)) {
         char v[8];
         snprintf(v, sizeof(v), "0x%04x", f->facts.tls->version);
-        jb_key(b, "tls");
-        jb_put(b, "{", 1);
+        ea_jb_key(b, "tls");
+        ea_jb_put(b, "{", 1);
         kv_str(b, "version", v);
         kv_str(b, "certificate-request", f->facts.tls->cert_request ? "yes" : "no");
         kv_str(b, "client-certificate", f->facts.tls->client_cert_nonempty ? "yes" :
@@ -155,11 +76,11 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         if (f->facts.tls->alpn[0])
             kv_str(b, "alpn", f->facts.tls->alpn);
         tls_start_facts(b, f->facts.tls);
-        jb_put(b, "}", 1);
+        ea_jb_put(b, "}", 1);
     }
     if (ea_sip_matched(f->facts.sip)) {
-        jb_key(b, "sip");
-        jb_put(b, "{", 1);
+        ea_jb_key(b, "sip");
+        ea_jb_put(b, "{", 1);
         if (f->facts.sip->method[0])
             kv_str(b, "method", f->facts.sip->method);
         if (f->facts.sip->status)
@@ -170,11 +91,11 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
             kv_str(b, "from-domain", f->facts.sip->from_domain);
         if (f->facts.sip->to_domain[0])
             kv_str(b, "to-domain", f->facts.sip->to_domain);
-        jb_put(b, "}", 1);
+        ea_jb_put(b, "}", 1);
     }
     if (ea_xmpp_seen(f->facts.xmpp)) {
-        jb_key(b, "xmpp");
-        jb_put(b, "{", 1);
+        ea_jb_key(b, "xmpp");
+        ea_jb_put(b, "{", 1);
         kv_str(b, "namespace", f->facts.xmpp->ns_server ? "jabber:server" :
                                f->facts.xmpp->ns_client ? "jabber:client" : "");
         if (f->facts.xmpp->to[0])
@@ -183,11 +104,11 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
             kv_str(b, "from", f->facts.xmpp->from);
         kv_str(b, "starttls", f->facts.xmpp->proceed ? "yes" : "no");
         xmpp_kind_facts(b, f);
-        jb_put(b, "}", 1);
+        ea_jb_put(b, "}", 1);
     }
     if (ea_stun_matched(f->facts.stun)) {
-        jb_key(b, "stun");
-        jb_put(b, "{", 1);
+        ea_jb_key(b, "stun");
+        ea_jb_put(b, "{", 1);
         kv_str(b, "method", ea_stun_method_name(f->facts.stun->first_method));
         kv_str(b, "msturn", f->facts.stun->msturn || f->facts.stun->ms_attrs ? "yes" : "no");
         kv_u64(b, "requests", (uint64_t)f->facts.stun->requests[0] + f->facts.stun->requests[1]);
@@ -195,30 +116,30 @@ static void dissector_facts(struct jbuf *b, const struct ea_flow *f)
         kv_u64(b, "messages", (uint64_t)f->facts.stun->messages[0] + f->facts.stun->messages[1]);
         if (f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1])
             kv_u64(b, "channel-data", (uint64_t)f->facts.stun->channel_msgs[0] + f->facts.stun->channel_msgs[1]);
-        jb_put(b, "}", 1);
+        ea_jb_put(b, "}", 1);
     }
     if (ea_rtp_matched(f->facts.rtp)) {
         char ss[16];
         snprintf(ss, sizeof(ss), "0x%08x", f->facts.rtp->ssrc[0] ? f->facts.rtp->ssrc[0] : f->facts.rtp->ssrc[1]);
-        jb_key(b, "rtp");
-        jb_put(b, "{", 1);
+        ea_jb_key(b, "rtp");
+        ea_jb_put(b, "{", 1);
         kv_str(b, "kind", f->facts.rtp->is_rtp ? "rtp" : "rtcp");
         kv_str(b, "framing", f->facts.rtp->rfc4571 ? "rfc4571" : f->facts.rtp->turn_channel ? "turn-channel-data" : "none");
         kv_str(b, "ssrc", ss);
         if (f->facts.rtp->is_rtp)
             kv_u64(b, "payload-type", f->facts.rtp->payload_type);
-        jb_put(b, "}", 1);
+        ea_jb_put(b, "}", 1);
     }
     if (ea_banner_matched(f->facts.banner))
         kv_str(b, "banner", f->facts.banner->text);
 }
 
-static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea_flow *f,
+static void write_flow(struct ea_jbuf *b, const struct ea_view *pl, const struct ea_flow *f,
                        const char *group, const char *scan_group)
 {
     const struct ea_ruleset *rs = pl->rs;
     char a[64], lbl[64], nd[64];
-    jb_put(b, "{", 1);
+    ea_jb_put(b, "{", 1);
     kv_str(b, "type", "flow");
     kv_u64(b, "id", f->id);
     kv_str(b, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a)));
@@ -245,15 +166,15 @@ static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea
             kv_str(b, "sni", f->facts.tls->sni);
     }
     kv_str(b, "verdict", f->verdict.judged ? ea_verdict_name((enum ea_verdict)f->verdict.v) : "unjudged");
-    jb_key(b, "rules");
-    jb_put(b, "[", 1);
+    ea_jb_key(b, "rules");
+    ea_jb_put(b, "[", 1);
     for (size_t i = 0; i < rs->nrules; i++)
         if (f->verdict.rules & (1ULL << i)) {
             if (b->len && b->p[b->len - 1] != '[')
-                jb_put(b, ",", 1);
-            jb_str(b, rs->rules[i].id);
+                ea_jb_put(b, ",", 1);
+            ea_jb_str(b, rs->rules[i].id);
         }
-    jb_put(b, "]", 1);
+    ea_jb_put(b, "]", 1);
     kv_str(b, "reason", f->verdict.text ? f->verdict.text : "");
     kv_str(b, "reason-code", ea_reason_name((enum ea_reason)f->verdict.reason));
     if (f->verdict.v == EA_V_BLOCKED)
@@ -283,10 +204,10 @@ static void write_flow(struct jbuf *b, const struct ea_view *pl, const struct ea
     if (scan_group)
         kv_str(b, "scan-group", scan_group);
     dissector_facts(b, f);
-    jb_put(b, "}\n", 2);
+    ea_jb_put(b, "}\n", 2);
 }
 
-static void write_rule(struct jbuf *b, const struct ea_view *pl, size_t i)
+static void write_rule(struct ea_jbuf *b, const struct ea_view *pl, size_t i)
 {
     const struct ea_ruleset *rs = pl->rs;
     const struct ea_rule *r = &rs->rules[i];
@@ -296,7 +217,7 @@ static void write_rule(struct jbuf *b, const struct ea_view *pl, size_t i)
         snprintf(ports, sizeof(ports), "%u", r->port_lo);
     else
         snprintf(ports, sizeof(ports), "%u-%u", r->port_lo, r->port_hi);
-    jb_put(b, "{", 1);
+    ea_jb_put(b, "{", 1);
     kv_str(b, "type", "rule");
     kv_str(b, "id", r->id);
     kv_str(b, "status", ea_rule_status_name(s->status));
@@ -334,30 +255,30 @@ static void write_rule(struct jbuf *b, const struct ea_view *pl, size_t i)
     uint64_t total = s->status == EA_RS_BLOCKED ? s->blocked : s->allowed + s->unverified;
     if (s->status == EA_RS_OBSERVED)
         total += s->blocked;
-    jb_key(b, "evidence");
-    jb_put(b, "{", 1);
+    ea_jb_key(b, "evidence");
+    ea_jb_put(b, "{", 1);
     kv_u64(b, "total", total);
     const struct ea_examples *ev = pl->evidence ? &pl->evidence[i] : NULL;
     kv_u64(b, "listed", ev ? ev->n : 0);
-    jb_key(b, "flows");
-    jb_put(b, "[", 1);
+    ea_jb_key(b, "flows");
+    ea_jb_put(b, "[", 1);
     for (unsigned e = 0; ev && e < ev->n; e++) {
         char n[24];
         snprintf(n, sizeof(n), e ? ",%" PRIu64 : "%" PRIu64, ev->e[e].id);
-        jb_lit(b, n);
+        ea_jb_lit(b, n);
     }
-    jb_put(b, "]}}\n", 4);
+    ea_jb_put(b, "]}}\n", 4);
 }
 
 /* One line per loaded rules file: the pack, its page, "observed N of M rules" (as report-xml.c). */
-static void write_pack(struct jbuf *b, const struct ea_view *pl, size_t d)
+static void write_pack(struct ea_jbuf *b, const struct ea_view *pl, size_t d)
 {
     const struct ea_ruleset *rs = pl->rs;
     const struct ea_rules_doc *doc = &rs->docs[d];
     uint64_t observed = 0;
     for (size_t i = 0; i < rs->nrules; i++)
         observed += rs->rules[i].doc == (int)d && pl->pol->stat[i].status == EA_RS_OBSERVED;
-    jb_put(b, "{", 1);
+    ea_jb_put(b, "{", 1);
     kv_str(b, "type", "pack");
     kv_str(b, "name", doc->pack);
     if (doc->title)
@@ -366,13 +287,13 @@ static void write_pack(struct jbuf *b, const struct ea_view *pl, size_t d)
         kv_str(b, "href", doc->href);
     kv_u64(b, "rules", doc->nrules);
     kv_u64(b, "observed", observed);
-    jb_put(b, "}\n", 2);
+    ea_jb_put(b, "}\n", 2);
 }
 
 char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, const char *event,
                            const char *previous, size_t *len)
 {
-    struct jbuf b = { NULL, 0, 0, 0 };
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
     write_flow(&b, pl, f, NULL, NULL);
     if (b.oom || b.len < 2)
         goto fail;
@@ -380,7 +301,7 @@ char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, co
     kv_str(&b, "alert", event);
     if (previous)
         kv_str(&b, "previous-verdict", previous);
-    jb_put(&b, "}\n", 2);
+    ea_jb_put(&b, "}\n", 2);
     if (b.oom)
         goto fail;
     *len = b.len;
@@ -393,7 +314,7 @@ fail:
 char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, const char *group,
                           const char *scan_group, size_t *len)
 {
-    struct jbuf b = { NULL, 0, 0, 0 };
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
     write_flow(&b, v, f, group, scan_group);
     if (b.oom) {
         free(b.p);
@@ -404,11 +325,11 @@ char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, cons
 }
 
 /* One example of a group, as an object: the <example> element's attributes and words. */
-static void write_example(struct jbuf *b, const struct ea_example *e)
+static void write_example(struct ea_jbuf *b, const struct ea_example *e)
 {
     if (b->len && b->p[b->len - 1] != '[')
-        jb_put(b, ",", 1);
-    jb_put(b, "{", 1);
+        ea_jb_put(b, ",", 1);
+    ea_jb_put(b, "{", 1);
     kv_u64(b, "flow", e->id);
     kv_str(b, "client", ea_example_part(e, EA_FP_CLIENT));
     kv_u64(b, "client-port", strtoull(ea_example_part(e, EA_FP_CLIENT_PORT), NULL, 10));
@@ -416,14 +337,14 @@ static void write_example(struct jbuf *b, const struct ea_example *e)
     kv_u64(b, "last-frame", strtoull(ea_example_part(e, EA_FP_LAST_FRAME), NULL, 10));
     kv_str(b, "filter", ea_example_part(e, EA_FP_FILTER));
     kv_str(b, "reason", ea_example_part(e, EA_FP_WORDS));
-    jb_put(b, "}", 1);
+    ea_jb_put(b, "}", 1);
 }
 
 /* {"type":"group",...}: the attributes of the XML <group>, initiators and examples as arrays. */
-static void write_group(struct jbuf *b, const struct ea_group *g)
+static void write_group(struct ea_jbuf *b, const struct ea_group *g)
 {
     char key[EA_GROUP_KEY_LEN + 1], filter[256];
-    jb_put(b, "{", 1);
+    ea_jb_put(b, "{", 1);
     kv_str(b, "type", "group");
     kv_str(b, "key", ea_group_key_str(g->key, key));
     kv_str(b, "verdict", g->verdict);
@@ -455,25 +376,25 @@ static void write_group(struct jbuf *b, const struct ea_group *g)
     kv_u64(b, "last-frame", g->last_frame);
     kv_str(b, "filter", ea_group_filter(g, filter, sizeof(filter)));
     kv_str(b, "reason", g->words ? g->words : "");
-    jb_key(b, "initiator-list");
-    jb_put(b, "[", 1);
+    ea_jb_key(b, "initiator-list");
+    ea_jb_put(b, "[", 1);
     for (unsigned i = 0; i < g->nlisted; i++) {
         if (i)
-            jb_put(b, ",", 1);
-        jb_str(b, g->listed[i].addr);
+            ea_jb_put(b, ",", 1);
+        ea_jb_str(b, g->listed[i].addr);
     }
-    jb_put(b, "]", 1);
-    jb_key(b, "examples");
-    jb_put(b, "[", 1);
+    ea_jb_put(b, "]", 1);
+    ea_jb_key(b, "examples");
+    ea_jb_put(b, "[", 1);
     for (unsigned i = 0; i < g->ex.n; i++)
         write_example(b, &g->ex.e[i]);
-    jb_put(b, "]}\n", 3);
+    ea_jb_put(b, "]}\n", 3);
 }
 
 /* {"type":"summary",...}: the XML summary's attributes and counts. */
-static void write_summary(struct jbuf *b, const struct ea_view *v)
+static void write_summary(struct ea_jbuf *b, const struct ea_view *v)
 {
-    jb_put(b, "{", 1);
+    ea_jb_put(b, "{", 1);
     kv_str(b, "type", "summary");
     kv_str(b, "result", ea_policy_has_findings(v->pol) ? "findings" : "compliant");
     kv_u64(b, "blocked-required", v->pol->blocked_required);
@@ -488,12 +409,12 @@ static void write_summary(struct jbuf *b, const struct ea_view *v)
     kv_str(b, "list-flows", v->list_all ? "all" : "examples");
     for (int i = 0; i < EA_V__COUNT; i++)
         kv_u64(b, ea_verdict_name((enum ea_verdict)i), v->pol->verdicts[i]);
-    jb_put(b, "}\n", 2);
+    ea_jb_put(b, "}\n", 2);
 }
 
 int ea_report_json_tail(FILE *out, const struct ea_view *v)
 {
-    struct jbuf b = { NULL, 0, 0, 0 };
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
     int rc = 0;
     for (size_t i = 0; i < v->rs->nrules; i++)
         write_rule(&b, v, i);

@@ -8,6 +8,7 @@
 #include <libxml/xmlwriter.h>
 #include "report-read.h"
 #include "options.h"
+#include "util-json.h"
 #include "util-xml.h"
 
 #define RR_DEPTH_MAX 16          /* a report nests 5 deep; deeper is refused */
@@ -556,70 +557,6 @@ done:
     return out;
 }
 
-/* A growable output buffer; after an allocation failure every append is a no-op. */
-struct jb {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void jb_put(struct jb *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void jb_lit(struct jb *b, const char *s)
-{
-    jb_put(b, s, strlen(s));
-}
-
-/* A JSON string (RFC 8259 section 7): quote, backslash and control characters escaped. */
-static void jb_str(struct jb *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    jb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-        if (c == '"' || c == '\\') {
-            u[1] = (char)c;
-            u[2] = 0;
-        } else if (c >= 0x20 && c != 0x7f) {
-            u[0] = (char)c;
-            u[1] = 0;
-        }
-        jb_lit(b, u);
-    }
-    jb_put(b, "\"", 1);
-}
-
-/* Starts "key": with the comma when the object or array already has members. */
-static void jb_key(struct jb *b, const char *k)
-{
-    if (b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')
-        jb_put(b, ",", 1);
-    if (k) {
-        jb_str(b, k);
-        jb_put(b, ":", 1);
-    }
-}
-
 /* Attributes that are numbers in report-json.c's lines (when their value is one). */
 static int numeric(const char *elem, const char *name, const char *v)
 {
@@ -643,92 +580,92 @@ static int numeric(const char *elem, const char *name, const char *v)
 }
 
 /* A space-separated list as a JSON array, of numbers when nums. */
-static void jb_list(struct jb *b, const char *v, int nums)
+static void jb_list(struct ea_jbuf *b, const char *v, int nums)
 {
-    jb_put(b, "[", 1);
+    ea_jb_put(b, "[", 1);
     while (*v) {
         size_t n = strcspn(v, " ");
         if (n) {
             char w[256];
             snprintf(w, sizeof(w), "%.*s", (int)(n < 255 ? n : 255), v);
-            jb_key(b, NULL);
+            ea_jb_key(b, NULL);
             if (nums)
-                jb_lit(b, w);
+                ea_jb_lit(b, w);
             else
-                jb_str(b, w);
+                ea_jb_str(b, w);
         }
         v += n + (v[n] == ' ');
     }
-    jb_put(b, "]", 1);
+    ea_jb_put(b, "]", 1);
 }
 
-static void jb_attrs(struct jb *b, const struct ea_rr_node *n)
+static void jb_attrs(struct ea_jbuf *b, const struct ea_rr_node *n)
 {
     for (size_t i = 0; i < n->nattr; i++) {
         const char *k = n->attr[2 * i], *v = n->attr[2 * i + 1];
-        jb_key(b, k);
+        ea_jb_key(b, k);
         if (strcmp(k, "rules") == 0 && strcmp(n->name, "flow") == 0)
             jb_list(b, v, 0);
         else if (strcmp(k, "flows") == 0 && strcmp(n->name, "evidence") == 0)
             jb_list(b, v, 1);
         else if (numeric(n->name, k, v))
-            jb_lit(b, v);
+            ea_jb_lit(b, v);
         else
-            jb_str(b, v);
+            ea_jb_str(b, v);
     }
 }
 
 /* An element's attributes, text ("reason" or "text") and children as members of an open object. */
-static void jb_members(struct jb *b, const struct ea_rr_node *n)
+static void jb_members(struct ea_jbuf *b, const struct ea_rr_node *n)
 {
     jb_attrs(b, n);
     if (n->text) {
-        jb_key(b, strcmp(n->name, "example") == 0 ? "reason" : "text");
-        jb_str(b, n->text);
+        ea_jb_key(b, strcmp(n->name, "example") == 0 ? "reason" : "text");
+        ea_jb_str(b, n->text);
     }
     for (size_t i = 0; i < n->nkid; i++) {
         const struct ea_rr_node *k = n->kid[i];
         int many = strcmp(k->name, "initiator") == 0 || strcmp(k->name, "example") == 0;
         if (many && (i == 0 || strcmp(n->kid[i - 1]->name, k->name) != 0)) {
-            jb_key(b, strcmp(k->name, "initiator") == 0 ? "initiator-list" : "examples");
-            jb_put(b, "[", 1);
+            ea_jb_key(b, strcmp(k->name, "initiator") == 0 ? "initiator-list" : "examples");
+            ea_jb_put(b, "[", 1);
         }
         if (strcmp(k->name, "verdict") == 0 || strcmp(k->name, "status") == 0) {
             /* the summary's verdict counts by name, as report-json.c writes them */
             if (strcmp(k->name, "verdict") == 0) {
-                jb_key(b, ea_rr_get(k, "name") ? ea_rr_get(k, "name") : "");
-                jb_lit(b, numeric("", "count", ea_rr_get(k, "count") ? ea_rr_get(k, "count") : "") ?
+                ea_jb_key(b, ea_rr_get(k, "name") ? ea_rr_get(k, "name") : "");
+                ea_jb_lit(b, numeric("", "count", ea_rr_get(k, "count") ? ea_rr_get(k, "count") : "") ?
                           ea_rr_get(k, "count") : "0");
             }
         } else if (strcmp(k->name, "initiator") == 0) {
-            jb_key(b, NULL);
-            jb_str(b, ea_rr_get(k, "address") ? ea_rr_get(k, "address") : "");
+            ea_jb_key(b, NULL);
+            ea_jb_str(b, ea_rr_get(k, "address") ? ea_rr_get(k, "address") : "");
         } else if (!k->nattr && !k->nkid) {   /* note, reason, banner, ...: a string */
-            jb_key(b, k->name);
-            jb_str(b, k->text ? k->text : "");
+            ea_jb_key(b, k->name);
+            ea_jb_str(b, k->text ? k->text : "");
         } else {
-            jb_key(b, many ? NULL : k->name);
-            jb_put(b, "{", 1);
+            ea_jb_key(b, many ? NULL : k->name);
+            ea_jb_put(b, "{", 1);
             jb_members(b, k);
-            jb_put(b, "}", 1);
+            ea_jb_put(b, "}", 1);
         }
         if (many && (i + 1 == n->nkid || strcmp(n->kid[i + 1]->name, k->name) != 0))
-            jb_put(b, "]", 1);
+            ea_jb_put(b, "]", 1);
     }
 }
 
 /* One line {"type":TYPE, ...n...}. */
-static void jb_line(struct jb *b, const char *type, const struct ea_rr_node *n)
+static void jb_line(struct ea_jbuf *b, const char *type, const struct ea_rr_node *n)
 {
-    jb_put(b, "{", 1);
-    jb_key(b, "type");
-    jb_str(b, type);
+    ea_jb_put(b, "{", 1);
+    ea_jb_key(b, "type");
+    ea_jb_str(b, type);
     jb_members(b, n);
-    jb_put(b, "}\n", 2);
+    ea_jb_put(b, "}\n", 2);
 }
 
 /* Every child of parent named name, one line each. */
-static void jb_lines(struct jb *b, const struct ea_rr_node *parent, const char *name, const char *type)
+static void jb_lines(struct ea_jbuf *b, const struct ea_rr_node *parent, const char *name, const char *type)
 {
     for (size_t i = 0; parent && i < parent->nkid; i++)
         if (strcmp(parent->kid[i]->name, name) == 0)
@@ -737,7 +674,7 @@ static void jb_lines(struct jb *b, const struct ea_rr_node *parent, const char *
 
 char *ea_rr_json(const struct ea_rr_node *root, size_t *len)
 {
-    struct jb b = { NULL, 0, 0, 0 };
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
     const struct ea_rr_node *ch = ea_rr_find(root, "changes");
     jb_lines(&b, ea_rr_find(root, "flows"), "flow", "flow");
     jb_lines(&b, ea_rr_find(root, "rules"), "rule", "rule");

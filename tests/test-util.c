@@ -10,6 +10,7 @@
 #include "util-time.h"
 #include "util-addr.h"
 #include "util-xml.h"
+#include "util-json.h"
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 
@@ -414,6 +415,31 @@ static void test_xml_catch(void)
     xmlSetGenericErrorFunc(NULL, NULL);
 }
 
+/* JSON strings escape quote, backslash and controls (\n \r \t by name), keep UTF-8; keys get commas. */
+static void test_json_buffer(void)
+{
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    ea_jb_put(&b, "{", 1);
+    ea_jb_key(&b, "a");
+    ea_jb_str(&b, "q\"b\\n\nr\rt\tc\x01" "d\x7f\xc3\xa9");
+    ea_jb_key(&b, "l");
+    ea_jb_put(&b, "[", 1);
+    ea_jb_key(&b, NULL);
+    ea_jb_lit(&b, "1");
+    ea_jb_key(&b, NULL);
+    ea_jb_lit(&b, "2");
+    ea_jb_lit(&b, "]}");
+    CU_ASSERT_FALSE(b.oom);
+    CU_ASSERT_STRING_EQUAL(b.p, "{\"a\":\"q\\\"b\\\\n\\nr\\rt\\tc\\u0001d\\u007f\xc3\xa9\",\"l\":[1,2]}");
+    char big[10000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    ea_jb_lit(&b, big);   /* grows past its first 4 KB */
+    CU_ASSERT_EQUAL(b.len, strlen(b.p));
+    CU_ASSERT(b.cap > b.len);
+    free(b.p);
+}
+
 void ea_test_add_util(void)
 {
     EA_SUITE("util",
@@ -431,5 +457,6 @@ void ea_test_add_util(void)
              { "time string", test_time_str },
              { "address string v4/v6", test_addr_str },
              { "protocol names", test_proto_name },
-             { "xml errors caught and hooks restored", test_xml_catch });
+             { "xml errors caught and hooks restored", test_xml_catch },
+             { "json buffer and strings", test_json_buffer });
 }

@@ -1,0 +1,37 @@
+/* util-json.h: a growable buffer of JSON text (RFC 8259), for report-json.c and report-read.c. */
+#ifndef EA_UTIL_JSON_H
+#define EA_UTIL_JSON_H
+
+#include <stddef.h>
+
+/*
+ * The buffer: p (malloc'ed, NUL-terminated once anything was put, the
+ * owner frees it), len bytes used of cap. Start it zeroed. After an
+ * allocation failure oom is set and every append is a no-op.
+ */
+struct ea_jbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+/* Appends n bytes of s as they are. */
+void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n);
+
+/* Appends the NUL-terminated s as it is. */
+void ea_jb_lit(struct ea_jbuf *b, const char *s);
+
+/*
+ * Appends s as a JSON string (RFC 8259 section 7): quote, backslash and
+ * control characters escaped (\n, \r, \t by name, the others and DEL as
+ * \u00XX); s is already valid UTF-8 and passes as is.
+ */
+void ea_jb_str(struct ea_jbuf *b, const char *s);
+
+/*
+ * Starts a member "k": with the comma before it when the object or array
+ * already has members; with k NULL, only the comma (an array's element).
+ */
+void ea_jb_key(struct ea_jbuf *b, const char *k);
+
+#endif
