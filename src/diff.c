@@ -438,24 +438,16 @@ struct diff_args {
 static int diff_parse(int argc, char **argv, struct diff_args *a)
 {
     static const struct option lo[] = {
-        { "xml", required_argument, NULL, 'x' },     { "html", required_argument, NULL, 'H' },
-        { "json", required_argument, NULL, 'j' },    { "fail-on", required_argument, NULL, 'f' },
-        { "deterministic", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
-        { "datadir", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        EA_MERGE_OUTPUT_OPTIONS, { "fail-on", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
     };
     int c;
     memset(a, 0, sizeof(*a));
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        if (ea_merge_output_opt(c, optarg, &a->out, &a->quiet))
+            continue;
         switch (c) {
-        case 'x': a->out.xml = optarg; break;
-        case 'H': a->out.html = optarg; break;
-        case 'j': a->out.json = optarg; break;
-        case 'd': a->out.deterministic = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'D': a->out.datadir = optarg; break;
         case 'f':
             if (strcmp(optarg, "any") == 0 || strcmp(optarg, "new") == 0) {
                 a->fail_new = strcmp(optarg, "new") == 0;

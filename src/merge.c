@@ -66,7 +66,6 @@ struct mctx {
     struct ea_report **in;   /* owned array, borrowed reports, in content order */
     size_t n;
     unsigned k;
-    int v1;                  /* version 1 reports: no groups, every flow listed, evidence up to 256 */
     struct fref *flows;      /* owned: every named flow, in merged order (rank - 1) */
     size_t nflows;
     struct idmap *map;       /* owned: sorted by (in, old) */
@@ -846,10 +845,8 @@ static int merge_summary(const struct mctx *m, struct ea_rr_node *root)
     }
     const struct ea_rr_node *fi = ea_rr_find(root, "findings");
     rc |= ea_rr_set_u64(sum, "blocked-required", br) | merge_observed(root, m->statuses[EA_RS_OBSERVED]);
-    if (!m->v1) {
-        rc |= ea_rr_set_u64(sum, "groups", ea_rr_count(fi, "group")) | ea_rr_set_u64(sum, "finding-flows", ff);
-        rc |= ea_rr_set_u64(sum, "examples", m->k) | ea_rr_set(sum, "list-flows", "examples");
-    }
+    rc |= ea_rr_set_u64(sum, "groups", ea_rr_count(fi, "group")) | ea_rr_set_u64(sum, "finding-flows", ff);
+    rc |= ea_rr_set_u64(sum, "examples", m->k) | ea_rr_set(sum, "list-flows", "examples");
     int findings = ea_findings(verdicts, br, m->statuses);
     rc |= ea_rr_set(sum, "result", findings ? "findings" : "compliant");
     return rc ? -1 : findings;
@@ -908,14 +905,14 @@ static struct ea_rr_node *merge_flow_list(struct mctx *m, struct ea_rr_node *roo
     if (!fl || walk_ids(m, root, 1) != 0)
         goto fail;
     for (size_t r = 0; r < m->nflows; r++)
-        m->final[r] = m->final[r] || m->v1 ? ++id : 0;
+        m->final[r] = m->final[r] ? ++id : 0;
     if (walk_ids(m, root, 0) != 0)
         goto fail;
     for (size_t i = 0; i < m->n; i++) {
         const struct ea_rr_node *in = ea_rr_find(m->in[i]->root, "flows");
         total = sadd(total, ea_rr_get(in, "total") ? ea_rr_u64(in, "total") : m->in[i]->flows_read);
     }
-    if (!m->v1 && (ea_rr_set(fl, "listed", "examples") != 0 || ea_rr_set_u64(fl, "total", total) != 0))
+    if (ea_rr_set(fl, "listed", "examples") != 0 || ea_rr_set_u64(fl, "total", total) != 0)
         goto fail;
     for (size_t r = 0; r < m->nflows; r++) {
         if (!m->final[r])
@@ -944,10 +941,10 @@ static int merge_tree(struct mctx *m, struct ea_rr_node *root)
     part[0] = merge_capture(m);
     part[1] = ea_rr_node_copy(ea_rr_find(r0, "summary"));
     part[2] = merge_rules(m);
-    part[3] = m->v1 ? NULL : merge_findings(m);   /* version 1 has no findings */
+    part[3] = merge_findings(m);
     size_t x = 0;
     for (; x < 4; x++)
-        if ((x != 3 || !m->v1) && (!part[x] || ea_rr_add(root, part[x]) != 0))
+        if (!part[x] || ea_rr_add(root, part[x]) != 0)
             goto out;
     if (!(part[4] = merge_flow_list(m, root)) || ea_rr_add(root, part[4]) != 0)
         goto out;
@@ -976,9 +973,6 @@ int ea_merge_reports(struct ea_report *const *in, size_t n, unsigned k, struct e
     }
     if (m.k == UINT_MAX)
         m.k = MERGE_K_DEFAULT;
-    m.v1 = strcmp(attr_or(m.in[0]->root, "version", ""), "1") == 0;
-    if (m.v1)   /* version 1 (until the writer writes 2): evidence lists up to 256 ids */
-        m.k = EA_EVIDENCE_MAX;
     root = ea_rr_node_new("edgeaudit-report");
     if (!root || rank_flows(&m) != 0)
         goto out;
@@ -1043,6 +1037,19 @@ out:
     return rc;
 }
 
+int ea_merge_output_opt(int c, const char *arg, struct ea_merge_outputs *o, int *quiet)
+{
+    switch (c) {
+    case 'x': o->xml = arg; return 1;
+    case 'H': o->html = arg; return 1;
+    case 'j': o->json = arg; return 1;
+    case 'd': o->deterministic = 1; return 1;
+    case 'q': *quiet = 1; return 1;
+    case 'D': o->datadir = arg; return 1;
+    default: return 0;
+    }
+}
+
 /* What the command line of edgeaudit merge asks for; the strings are argv's. */
 struct merge_args {
     struct ea_merge_outputs out;
@@ -1067,11 +1074,7 @@ static int parse_k(const char *s, unsigned *k)
 static int merge_parse(int argc, char **argv, struct merge_args *a)
 {
     static const struct option lo[] = {
-        { "xml", required_argument, NULL, 'x' },     { "html", required_argument, NULL, 'H' },
-        { "json", required_argument, NULL, 'j' },    { "examples", required_argument, NULL, 'k' },
-        { "deterministic", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
-        { "datadir", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        EA_MERGE_OUTPUT_OPTIONS, { "examples", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 },
     };
     int c;
     memset(a, 0, sizeof(*a));
@@ -1079,13 +1082,9 @@ static int merge_parse(int argc, char **argv, struct merge_args *a)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        if (ea_merge_output_opt(c, optarg, &a->out, &a->quiet))
+            continue;
         switch (c) {
-        case 'x': a->out.xml = optarg; break;
-        case 'H': a->out.html = optarg; break;
-        case 'j': a->out.json = optarg; break;
-        case 'd': a->out.deterministic = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'D': a->out.datadir = optarg; break;
         case 'k':
             if (parse_k(optarg, &a->k) == 0)
                 break;

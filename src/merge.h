@@ -51,6 +51,19 @@ struct ea_merge_outputs {
 };
 
 /*
+ * The long options of those outputs, which merge and diff share (getopt
+ * codes 'x', 'H', 'j', 'd', 'q', 'D', 'h'), for a struct option table.
+ * ea_merge_output_opt takes one of them, code c with its argument arg,
+ * into *o (or *quiet): 1 when c was one of them ('h' is not), else 0.
+ */
+#define EA_MERGE_OUTPUT_OPTIONS \
+    { "xml", required_argument, NULL, 'x' },     { "html", required_argument, NULL, 'H' }, \
+    { "json", required_argument, NULL, 'j' },    { "deterministic", no_argument, NULL, 'd' }, \
+    { "quiet", no_argument, NULL, 'q' },         { "datadir", required_argument, NULL, 'D' }, \
+    { "help", no_argument, NULL, 'h' }
+int ea_merge_output_opt(int c, const char *arg, struct ea_merge_outputs *o, int *quiet);
+
+/*
  * Stamps root (generator; created and host unless deterministic) and writes
  * it as every output asks: XML, HTML through reports/edgeaudit.xsl, JSON
  * lines. Returns 0; -1 when a file could not be written, -2 on
