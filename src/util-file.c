@@ -108,8 +108,12 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
     return ea_write_atomic_fn(path, fill_bytes, &b, err, errlen);
 }
 
+/* The stream's buffer: one write(2) per 64 KB of lines, not per 4 KB (stdio's st_blksize). */
+#define ATOMIC_BUF 65536
+
 struct ea_atomic {
     FILE *f;
+    char *buf;                  /* the stream's buffer (NULL: stdio's own); freed after f is closed */
     int in_place;               /* not a regular file: written where it is */
     char path[4096], tmp[4096];
 };
@@ -140,6 +144,11 @@ struct ea_atomic *ea_atomic_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, a->in_place ? "%s: cannot open: %s" :
                  "%s: cannot create a temporary file beside it: %s", a->path, strerror(errno));
         goto fail;
+    }
+    /* A terminal keeps its line buffering; a buffer that cannot be had leaves stdio's own. */
+    if (!isatty(fd) && (a->buf = malloc(ATOMIC_BUF)) && setvbuf(a->f, a->buf, _IOFBF, ATOMIC_BUF) != 0) {
+        free(a->buf);
+        a->buf = NULL;
     }
     return a;
 fail:
@@ -182,6 +191,7 @@ int ea_atomic_commit(struct ea_atomic *a, char *err, size_t errlen)
 out:
     if (a->f)
         fclose(a->f);
+    free(a->buf);
     if (rc != 0 && !a->in_place)
         unlink(a->tmp);
     free(a);
@@ -193,6 +203,7 @@ void ea_atomic_abort(struct ea_atomic *a)
     if (!a)
         return;
     fclose(a->f);
+    free(a->buf);
     if (!a->in_place)
         unlink(a->tmp);
     free(a);

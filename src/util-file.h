@@ -28,7 +28,7 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
  * The same atomic replacement for a file written a piece at a time (the
  * JSON lines, as flows finish): ea_atomic_open makes the temporary file
  * beside path (or opens a path that is not a regular file in place) and
- * gives a stream to write to; ea_atomic_commit flushes it and renames it
+ * gives a stream to write to (flushed 64 KB at a time; a terminal by lines); ea_atomic_commit flushes it and renames it
  * into place; ea_atomic_abort removes it. Both free the handle (NULL is a
  * no-op for abort). On error: NULL or -1 with "PATH: cause" in err.
  */

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests.h"
 #include "util-str.h"
@@ -11,6 +12,7 @@
 #include "util-addr.h"
 #include "util-xml.h"
 #include "util-json.h"
+#include "util-file.h"
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 
@@ -440,6 +442,41 @@ static void test_json_buffer(void)
     free(b.p);
 }
 
+/* The atomic stream: nothing at path until commit, then every byte (past its 64 KB buffer); abort leaves nothing. */
+static void test_atomic_stream(void)
+{
+    char dir[] = "/tmp/ea-test-atomic.XXXXXX", path[64], err[256], line[128];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/out.jsonl", dir);
+    struct ea_atomic *a = ea_atomic_open(path, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    size_t total = 0;
+    for (int i = 0; i < 3000; i++) {   /* about 200 KB */
+        int n = snprintf(line, sizeof(line), "{\"type\":\"flow\",\"id\":%d,\"pad\":\"%040d\"}\n", i, i);
+        CU_ASSERT_EQUAL(fwrite(line, 1, (size_t)n, ea_atomic_file(a)), (size_t)n);
+        total += (size_t)n;
+    }
+    CU_ASSERT(access(path, F_OK) != 0);   /* not there before the commit */
+    CU_ASSERT_EQUAL(ea_atomic_commit(a, err, sizeof(err)), 0);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t got = 0, lines = 0;
+    while (fgets(line, sizeof(line), f)) {
+        got += strlen(line);
+        lines++;
+    }
+    fclose(f);
+    CU_ASSERT_EQUAL(got, total);
+    CU_ASSERT_EQUAL(lines, 3000);
+    unlink(path);
+    a = ea_atomic_open(path, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    fputs("partial\n", ea_atomic_file(a));
+    ea_atomic_abort(a);
+    ea_atomic_abort(NULL);
+    CU_ASSERT(rmdir(dir) == 0);           /* neither the file nor a temporary one is left */
+}
+
 void ea_test_add_util(void)
 {
     EA_SUITE("util",
@@ -458,5 +495,6 @@ void ea_test_add_util(void)
              { "address string v4/v6", test_addr_str },
              { "protocol names", test_proto_name },
              { "xml errors caught and hooks restored", test_xml_catch },
-             { "json buffer and strings", test_json_buffer });
+             { "json buffer and strings", test_json_buffer },
+             { "atomic stream", test_atomic_stream });
 }
