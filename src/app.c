@@ -185,14 +185,35 @@ static void db_interval(const struct ea_view *v, const char *xml, size_t len, vo
         rdb->s.fails++;
 }
 
-/* Live mode over pl, its whole-run reports recorded with --db; NULL as ea_live_new. */
+/* Live mode over pl, its whole-run reports recorded with --db and compared with base; NULL as ea_live_new. */
 static struct ea_live *live_new(const struct ea_options *o, struct ea_pipeline *pl, struct run_db *rdb,
-                                char *err, size_t errlen)
+                                const struct ea_report *base, char *err, size_t errlen)
 {
     struct ea_live *lv = ea_live_new(o, pl, err, errlen);
     if (lv && o->db)
         ea_live_on_report(lv, db_interval, rdb);
+    if (lv)
+        ea_live_set_baseline(lv, base);
     return lv;
+}
+
+/*
+ * Before the run: --db's schema checked, the rules' warnings, --baseline read
+ * (live mode compares every report with it, and drops privileges first).
+ * Returns 0 to go on, else the exit code after a line on stderr.
+ */
+static int before_run(const struct ea_options *o, const struct ea_ruleset *rs, struct run_db *rdb,
+                      struct ea_report **base)
+{
+    char err[ERRLEN];
+    if (db_start(o, rdb) != 0)
+        return EA_EXIT_SCHEMA;   /* the schema is not this program's: refused before the capture */
+    warn_unconfigured(rs, o->quiet);
+    if (o->baseline && !(*base = ea_diff_baseline_load(o->baseline, o->datadir, err, sizeof(err)))) {
+        fprintf(stderr, "edgeaudit: %s\n", err);
+        return EA_EXIT_USAGE;
+    }
+    return 0;
 }
 
 /* The pipeline with the limits of the command line; NULL as ea_pipeline_new. */
@@ -214,10 +235,10 @@ static struct ea_pipeline *new_pipeline(const struct ea_options *o, const struct
  * when the baseline could not be read, -1 when the reports could not be
  * rewritten (said on stderr).
  */
-static int baseline(const struct ea_options *o, const struct ea_view *v)
+static int baseline(const struct ea_options *o, const struct ea_view *v, const struct ea_report *old)
 {
     char tmp[] = "/tmp/edgeaudit-baseline-XXXXXX";
-    struct ea_diff_run run = { o->baseline, o->xml, o->html, o->json, o->datadir, o->quiet };
+    struct ea_diff_run run = { o->baseline, o->xml, o->html, o->json, o->datadir, o->quiet, old, NULL };
     struct ea_diff_counts c;
     int fd = -1, rc = -1;
     if (!o->xml) {   /* the comparison reads the run's XML report */
@@ -250,14 +271,14 @@ out:
  * -1 when a report was not written, -2 when the baseline could not be read.
  */
 static int report_all(const struct ea_options *o, struct ea_view *v, struct ea_live *lv,
-                      struct ea_stream *s, struct run_db *rdb)
+                      struct ea_stream *s, struct run_db *rdb, const struct ea_report *old)
 {
     int wr = lv ? ea_live_write_reports(lv) : 0;
     if (write_reports(o, v, s, o->db ? rdb : NULL) != 0)
         wr = -1;
     if (wr != 0)
         return -1;
-    return o->baseline ? baseline(o, v) : ea_policy_has_findings(v->pol);   /* issue 16 */
+    return o->baseline ? baseline(o, v, old) : ea_policy_has_findings(v->pol);   /* issue 16 */
 }
 
 /* edgeaudit merge REPORT... (merge.c), edgeaudit diff OLD NEW (diff.c), edgeaudit rules [--pack NAME]
@@ -323,6 +344,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_live *lv = NULL;
     struct run_db rdb = { .xml = NULL };
     struct ea_stream *stream = NULL;
+    struct ea_report *base = NULL;   /* --baseline, read before the run (live: before -Z) */
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
@@ -340,16 +362,16 @@ int ea_app_main(int argc, char **argv)
     if (!rs || ea_rules_load(&o, rs, stderr) != 0)
         goto out;
     ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
-    if (db_start(&o, &rdb) != 0 && (code = EA_EXIT_SCHEMA) != 0)
-        goto out;   /* the schema is not this program's: refused before the capture */
-    warn_unconfigured(rs, o.quiet);
+    if ((code = before_run(&o, rs, &rdb, &base)) != 0)
+        goto out;
+    code = EA_EXIT_USAGE;
 
     pl = start_run(&o, rs, &stream);
     if (!pl)
         goto out;
     int input_rc;
     if (o.iface) {
-        lv = live_new(&o, pl, &rdb, err, sizeof(err));
+        lv = live_new(&o, pl, &rdb, base, err, sizeof(err));
         if (lv)
             ea_live_set_stream(lv, stream);
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
@@ -369,7 +391,7 @@ int ea_app_main(int argc, char **argv)
     ea_pipeline_finish(pl);
     struct ea_view v;
     finished_view(&o, pl, stream, &v);
-    int fail = report_all(&o, &v, lv, stream, &rdb);
+    int fail = report_all(&o, &v, lv, stream, &rdb, base);
     if (fail < 0) {
         code = fail == -2 ? EA_EXIT_USAGE : EA_EXIT_REPORT;
         goto out;
@@ -386,6 +408,7 @@ out:
     ea_live_free(lv);
     ea_pipeline_free(pl);
     ea_stream_free(stream);
+    ea_report_free(base);
     ea_ruleset_free(rs);
     ea_options_free(&o);
     return code;

@@ -356,7 +356,7 @@ static int append_json(const char *path, const struct ea_rr_node *tree)
 /* The run's report rewritten in place with the comparison; HTML and JSON after it. 0 or -1 (err). */
 static int baseline_outputs(const struct ea_diff_run *run, const struct ea_rr_node *tree, char *err, size_t errlen)
 {
-    struct rewrite rw = { run->xml, ea_rr_find(tree, "changes"), NULL, 0 };
+    struct rewrite rw = { run->src ? run->src : run->xml, ea_rr_find(tree, "changes"), NULL, 0 };
     const struct ea_rr_node *fi = ea_rr_find(tree, "findings");
     struct ea_options o;
     size_t len = 0;
@@ -393,21 +393,40 @@ out:
     return rc;
 }
 
+struct ea_report *ea_diff_baseline_load(const char *path, const char *datadir, char *err, size_t errlen)
+{
+    char why[ERRLEN];
+    struct ea_options o;
+    struct ea_report *old = NULL;
+    memset(&o, 0, sizeof(o));
+    o.datadir = datadir;
+    xmlRelaxNGPtr schema = ea_report_schema_load(&o, why, sizeof(why));
+    if (!schema || !(old = ea_report_read(path, schema, why, sizeof(why))) ||
+        ea_merge_check_keys(old, path, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--baseline: %s", why);
+        ea_report_free(old);
+        old = NULL;
+    }
+    xmlRelaxNGFree(schema);
+    return old;
+}
+
 int ea_diff_baseline(const struct ea_diff_run *run, struct ea_diff_counts *c)
 {
     char err[ERRLEN];
     struct ea_options o;
     struct ea_report *old = NULL, *cur = NULL;
+    const struct ea_report *base = run->old;
     struct ea_rr_node *tree = NULL;
     int rc = -2;
     memset(&o, 0, sizeof(o));
     o.datadir = run->datadir;
     xmlRelaxNGPtr schema = ea_report_schema_load(&o, err, sizeof(err));
-    if (!schema || !(old = ea_report_read(run->baseline, schema, err, sizeof(err))) ||
-        ea_merge_check_keys(old, run->baseline, err, sizeof(err)) != 0 ||
-        !(cur = ea_report_read(run->xml, schema, err, sizeof(err))))
+    if (!schema || (!base && (!(base = old = ea_report_read(run->baseline, schema, err, sizeof(err))) ||
+                              ea_merge_check_keys(old, run->baseline, err, sizeof(err)) != 0)) ||
+        !(cur = ea_report_read(run->src ? run->src : run->xml, schema, err, sizeof(err))))
         goto out;
-    if (ea_diff_reports(old, cur, run->baseline, &tree, c) != 0) {
+    if (ea_diff_reports(base, cur, run->baseline, &tree, c) != 0) {
         snprintf(err, sizeof(err), "out of memory");
         goto out;
     }

@@ -44,11 +44,23 @@ struct ea_diff_run {
     const char *json;           /* the changes' JSON lines appended, or NULL */
     const char *datadir;        /* --datadir, or NULL */
     int quiet;                  /* no terminal lines */
+    const struct ea_report *old;    /* the baseline read already (ea_diff_baseline_load), or NULL */
+    const char *src;            /* the report to compare when it is not xml itself (live: a
+                                   temporary file renamed over nothing), or NULL */
 };
 
 /*
+ * Reads the baseline OLD.xml as an untrusted report (schema, keys), once,
+ * before a run: live mode compares every report with it, after privileges
+ * were dropped. Returns it (free with ea_report_free) or NULL with one line
+ * "--baseline: ..." in err.
+ */
+struct ea_report *ea_diff_baseline_load(const char *path, const char *datadir, char *err, size_t errlen);
+
+/*
  * After a run: compares its XML report with the baseline (both read as
- * untrusted reports), rewrites the report in place, streaming, with
+ * untrusted reports; run->old when given), rewrites the report (read from
+ * run->src when given, else in place), streaming, with
  * change= on each group and <changes> after the summary, renders the HTML
  * again, appends the JSON lines ("group-change" per group, "resolved",
  * "rule-change", "changes") and prints the terminal lines. Fills *c.

@@ -23,6 +23,8 @@
  * alerts and reports stay in the main thread, which takes every worker's
  * lock (in index order) while it looks at their tables (live-workers.c).
  */
+struct ea_report;
+
 struct live_worker {
     struct ea_live *lv;
     struct ea_live_source *src;     /* owned */
@@ -53,6 +55,7 @@ struct ea_live {
     _Atomic uint64_t next_id;       /* flow ids over all workers' tables */
     struct ea_policy *scratch;      /* read only: early verdicts are decided with it, never counted */
     struct ea_stream *stream;       /* borrowed: groups and listed flows for the reports, or NULL */
+    const struct ea_report *base;   /* borrowed: --baseline, read before the capture, or NULL */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
     int dlt;                        /* the device's link type, read once */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "diff.h"
 #include "live-report.h"
 #include "live-alert.h"
 #include "live-private.h"
@@ -22,6 +24,38 @@ int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns)
 void ea_live_set_stream(struct ea_live *lv, struct ea_stream *s)
 {
     lv->stream = s;
+}
+
+void ea_live_set_baseline(struct ea_live *lv, const struct ea_report *base)
+{
+    lv->base = base;
+}
+
+/*
+ * --baseline: the plain report goes to a hidden file beside its place, then
+ * diff.c writes it there with the changes (atomically) and renders the HTML
+ * from it: a reader never sees a report without them. 0, or -1 (said).
+ */
+static int write_compared(struct ea_live *lv, const char *xml, size_t len, const char *path,
+                          const char *html)
+{
+    const struct ea_options *o = lv->o;
+    char plain[PATH_MAX];
+    struct ea_diff_run run = { o->baseline, path, html, NULL, o->datadir, 1, lv->base, plain };
+    struct ea_diff_counts c;
+    snprintf(plain, sizeof(plain), "%s/.edgeaudit-plain-XXXXXX", o->report_dir);
+    int fd = mkstemp(plain), rc = -1;
+    if (fd < 0 || ea_write_all(fd, xml, len) != 0) {
+        fprintf(stderr, "edgeaudit: %s: cannot write the report before the comparison\n", o->report_dir);
+        goto out;
+    }
+    rc = ea_diff_baseline(&run, &c) == 0 ? 0 : -1;
+out:
+    if (fd >= 0) {
+        close(fd);
+        unlink(plain);
+    }
+    return rc;
 }
 
 struct collect_ctx {
@@ -44,7 +78,7 @@ static void collect_copy(struct ea_flow *f, void *ctx)
 
 static int write_pair(struct ea_live *lv, const struct ea_view *view, const char *xml_name, const char *html_name)
 {
-    char err[1024], path[PATH_MAX];
+    char err[1024], path[PATH_MAX], hpath[PATH_MAX];
     struct ea_report_meta meta = { lv->o->deterministic, NULL };
     size_t len = 0;
     int rc = 0;
@@ -54,12 +88,14 @@ static int write_pair(struct ea_live *lv, const struct ea_view *view, const char
         return -1;
     }
     snprintf(path, sizeof(path), "%s/%s", lv->o->report_dir, xml_name);
-    if (ea_write_atomic(path, xml, len, err, sizeof(err)) != 0) {
+    snprintf(hpath, sizeof(hpath), "%s/%s", lv->o->report_dir, html_name);
+    if (lv->base) {
+        rc = write_compared(lv, xml, len, path, hpath);
+    } else if (ea_write_atomic(path, xml, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
-    snprintf(path, sizeof(path), "%s/%s", lv->o->report_dir, html_name);
-    if (ea_report_html_render(lv->o, path, xml, len, err, sizeof(err)) != 0) {
+    if (!lv->base && ea_report_html_render(lv->o, hpath, xml, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }

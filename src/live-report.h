@@ -31,6 +31,17 @@ struct ea_stream;
  */
 void ea_live_set_stream(struct ea_live *lv, struct ea_stream *s);
 
+struct ea_report;
+
+/*
+ * --baseline: the report read from OLD.xml (borrowed; read before the
+ * capture, since privileges are dropped after). Every report of
+ * --report-dir, interval, window and final, is then compared with it as an
+ * offline run's is (diff.c): change= on each group, <changes> after the
+ * summary, "Changes since baseline" at the top of the HTML. NULL: none.
+ */
+void ea_live_set_baseline(struct ea_live *lv, const struct ea_report *base);
+
 /* 1 when a flow seen last at last_ns belongs to the window of window_ns ending at now_ns. */
 int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns);
 

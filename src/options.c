@@ -50,7 +50,7 @@ static const char usage_text[] =
     "  --mtls-evidence seen|inferred  may mutual TLS inferred from a TLS 1.3 handshake's shape\n"
     "                     make a flow allowed (inferred, the default) or only a certificate seen (seen)\n"
     "  --baseline OLD.xml compare with an earlier report: groups new, persisting, resolved, rule\n"
-    "                     status changes (in the reports and the summary; offline runs)\n"
+    "                     status changes (in every report, live ones too, and the summary)\n"
     "  --fail-on any|new  exit 1 on any finding (default), or only on new ones since --baseline\n"
     "live mode:\n"
     "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
@@ -322,10 +322,6 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         snprintf(err, errlen, "-Z, --keep-root, --report-dir, --interval, --window, --alert-file, "
                  "--syslog, --alerts, --snaplen, --keep-flows, --settle, -p and -B need live mode "
                  "(-i IFACE)");
-        goto out;
-    }
-    if (o->baseline && o->iface) {   /* live interval and window reports: not yet */
-        snprintf(err, errlen, "--baseline compares offline runs only (-r FILE), not live mode");
         goto out;
     }
     if (o->fail_new && !o->baseline) {
