@@ -750,6 +750,131 @@ uint64_t ea_group_table_flows(const struct ea_group_table *t)
     return t->flows;
 }
 
+/* ---- merging tables (live windows: buckets added up) ---- */
+
+/* The fields a group was made from, borrowed from it. */
+static struct ea_group_fields fields_of(const struct ea_group *g)
+{
+    struct ea_group_fields f = { g->verdict, g->reason, g->rules, g->transport, g->responder,
+                                 g->initiator, g->app, g->port };
+    return f;
+}
+
+/* Everything of src into dst, copied (src unchanged): counters, words, initiators, examples. */
+static int group_merge(struct ea_group *dst, const struct ea_group *src)
+{
+    struct ea_group tmp = *src;
+    int rc = 0;
+    tmp.words = NULL;
+    tmp.words_id = UINT64_MAX;
+    group_absorb(dst, &tmp, 1);
+    if (src->words_id < dst->words_id) {
+        char *w = src->words ? strdup(src->words) : NULL;
+        if (src->words && !w)
+            return -1;
+        free(dst->words);
+        dst->words = w;
+        dst->words_id = src->words_id;
+    }
+    const struct iset *is = src->priv;
+    for (size_t i = 0; is && i < is->cap; i++)
+        if (is->addr[i] && iset_note(dst, is->addr[i]) != 0)
+            rc = -1;
+    dst->initiators_capped |= src->initiators_capped;
+    for (unsigned i = 0; i < src->nlisted; i++)
+        if (listed_note(dst, src->listed[i].addr, src->listed[i].first_id, 1) != 0)
+            rc = -1;
+    for (unsigned i = 0; i < src->ex.n; i++)
+        if (ea_examples_offer(&dst->ex, src->ex.e[i].id, src->ex.e[i].data, src->ex.e[i].len) < 0)
+            rc = -1;
+    return rc;
+}
+
+/* A family's cell or scan group of src merged into fam (which has src's ports already). */
+static int family_merge_group(struct ea_group_table *t, struct family *fam, const struct ea_group *src)
+{
+    if (fam->scan)
+        return group_merge(fam->scan, src);
+    struct ea_group_flow gf;
+    memset(&gf, 0, sizeof(gf));
+    gf.f = fields_of(src);
+    struct ea_group *c = family_cell(t, fam, &gf);
+    return c ? group_merge(c, src) : -1;
+}
+
+/* A family of src (its ports, cells or scan group) into t. 0, 1 when the cap dropped it, -1. */
+static int family_merge(struct ea_group_table *t, const struct family *src, uint64_t *flows)
+{
+    const struct ea_group *any = src->scan ? src->scan : src->ncells ? src->cells[0] : NULL;
+    struct family *fam = map_get(&t->families, src->key);
+    int rc = 0;
+    *flows = src->scan ? src->scan->flows : 0;
+    for (size_t i = 0; i < src->ncells; i++)
+        *flows += src->cells[i]->flows;
+    if (!any)
+        return 0;
+    if (!fam) {
+        if (t->held >= t->max_groups)
+            return 1;
+        fam = calloc(1, sizeof(*fam));
+        if (!fam || map_put(&t->families, src->key, fam) != 0) {
+            free(fam);
+            return -1;
+        }
+        fam->key = src->key;
+        t->held++;
+    }
+    for (unsigned p = 0; src->bitmap && p < 65536; p++)
+        if (((src->bitmap[p >> 3] >> (p & 7)) & 1) && family_port(fam, p) < 0)
+            rc = -1;
+    for (unsigned i = 0; !src->bitmap && i < src->nports; i++)
+        if (family_port(fam, src->plist[i]) < 0)
+            rc = -1;
+    struct ea_group_flow gf;
+    memset(&gf, 0, sizeof(gf));
+    gf.f = fields_of(any);
+    gf.f.initiator = any->initiator;
+    if (!fam->scan && fam->nports >= EA_SCAN_PORTS && family_fold(t, fam, &gf) != 0)
+        rc = -1;
+    if (src->scan && family_merge_group(t, fam, src->scan) != 0)
+        rc = -1;
+    for (size_t i = 0; i < src->ncells; i++)
+        if (family_merge_group(t, fam, src->cells[i]) != 0)
+            rc = -1;
+    return rc;
+}
+
+int ea_group_table_merge(struct ea_group_table *dst, const struct ea_group_table *src)
+{
+    int rc = 0;
+    dst->flows += src->flows;
+    dst->dropped += src->dropped;
+    for (size_t i = 0; i < src->groups.cap; i++) {
+        const struct ea_group *g = src->groups.vals[i];
+        if (!g)
+            continue;
+        struct ea_group_flow gf;
+        memset(&gf, 0, sizeof(gf));
+        gf.f = fields_of(g);
+        int r = 0;
+        struct ea_group *d = add_normal(dst, &gf, g->key, &r);
+        if (!d || group_merge(d, g) != 0) {
+            dst->dropped += d ? 0 : g->flows;
+            rc = r < 0 || d ? -1 : rc;
+        }
+    }
+    for (size_t i = 0; i < src->families.cap; i++) {
+        const struct family *fam = src->families.vals[i];
+        uint64_t flows = 0;
+        int r = fam ? family_merge(dst, fam, &flows) : 0;
+        if (r == 1)
+            dst->dropped += flows;
+        if (r < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 /* ---- listing ---- */
 
 /* What a list owns besides its array: the groups it combined from cells. */

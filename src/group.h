@@ -171,6 +171,15 @@ int ea_group_table_is_scan(const struct ea_group_table *t, uint64_t scan_key);
 /* The key a flow's group has now: the scan key when its family folded, else the normal key. */
 uint64_t ea_group_ref_final(const struct ea_group_table *t, const struct ea_group_ref *ref);
 
+/*
+ * Adds every group of src into dst, copied (src is unchanged): the result is
+ * the table the flows of both would have made (counters, initiators listed,
+ * examples, scan folding over the union of a family's ports). Returns 0, or
+ * -1 on out-of-memory (some of src is then missing from dst). Live windows
+ * add up their time buckets with it.
+ */
+int ea_group_table_merge(struct ea_group_table *dst, const struct ea_group_table *src);
+
 uint64_t ea_group_table_dropped(const struct ea_group_table *t);   /* flows without a group */
 uint64_t ea_group_table_flows(const struct ea_group_table *t);     /* flows added (grouped or not) */
 

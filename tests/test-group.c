@@ -267,6 +267,68 @@ static void test_fold_independent_of_order(void)
     free(want);
 }
 
+/*
+ * Tables of parts of the flows, merged, equal the table of all of them (live windows add up
+ * their buckets so): each quarter holds 10 of the scan's 40 ports, so only the union folds.
+ */
+static void test_merge_equals_whole(void)
+{
+    static struct tflow fl[NFLOWS];
+    unsigned order[NFLOWS], part[NFLOWS];
+    make_flows(fl);
+    for (unsigned i = 0; i < NFLOWS; i++)
+        order[i] = i;
+    struct ea_group_table *whole = feed(fl, order, 3), *sum = ea_group_table_new(3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sum);
+    for (unsigned q = 0; q < 4; q++) {
+        struct ea_group_table *t = ea_group_table_new(3);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        unsigned n = 0;
+        for (unsigned i = q; i < NFLOWS; i += 4)
+            part[n++] = i;
+        for (unsigned j = 0; j < n; j++) {
+            const struct tflow *x = &fl[part[j]];
+            struct ea_group_flow gf = {
+                { x->verdict, x->reason, x->rules, "tcp", x->resp, x->ini, "unknown", x->port },
+                x->id, 2, 120, 1000 + x->id, 2000 + x->id, 10 * x->id, 10 * x->id + 1, NULL
+            };
+            char words[32];
+            snprintf(words, sizeof(words), "words of %" PRIu64, x->id);
+            gf.words = words;
+            struct ea_group_ref ref;
+            CU_ASSERT_EQUAL(ea_group_table_add(t, &gf, &ref), 0);
+            if (ref.sink && ea_examples_wants(ref.sink, x->id))
+                offer_id(ref.sink, x->id);
+        }
+        struct ea_group_list *l = ea_group_table_list(t);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+        CU_ASSERT_EQUAL(l->scans, 0);   /* 10 ports in a quarter: no scan yet */
+        char *before = describe(l);
+        ea_group_list_free(l);
+        CU_ASSERT_EQUAL(ea_group_table_merge(sum, t), 0);
+        l = ea_group_table_list(t);
+        char *after = describe(l);
+        CU_ASSERT_STRING_EQUAL(before, after);   /* the source is unchanged */
+        free(before);
+        free(after);
+        ea_group_list_free(l);
+        ea_group_table_free(t);
+    }
+    struct ea_group_list *lw = ea_group_table_list(whole), *ls = ea_group_table_list(sum);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lw);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ls);
+    char *dw = describe(lw), *ds = describe(ls);
+    CU_ASSERT_EQUAL(ls->scans, 1);
+    CU_ASSERT_EQUAL(ea_group_table_flows(sum), NFLOWS);
+    CU_ASSERT_STRING_EQUAL(ds, dw);
+    free(dw);
+    free(ds);
+    ea_group_list_free(lw);
+    ea_group_list_free(ls);
+    ea_group_table_free(whole);
+    ea_group_table_free(sum);
+}
+
 /* 15 distinct ports are not a scan, the 16th folds every flow of the family, before and after. */
 static void test_fold_threshold(void)
 {
@@ -337,5 +399,6 @@ void ea_test_add_group(void)
              { "examples keep the k smallest ids", test_examples_k_smallest },
              { "folding is independent of order", test_fold_independent_of_order },
              { "16 ports fold, 15 do not", test_fold_threshold },
-             { "initiator and group caps", test_initiator_and_group_caps });
+             { "initiator and group caps", test_initiator_and_group_caps },
+             { "tables merged equal the whole", test_merge_equals_whole });
 }
