@@ -59,21 +59,25 @@ out:
 }
 
 struct collect_ctx {
-    struct ea_flow *copies;       /* judged copies (ea_live_judge_copy), ncopies of capcopies */
-    size_t ncopies, capcopies;
-    struct ea_policy *pol;
-    uint64_t now_ns, window_ns;   /* window_ns 0: every flow */
+    struct ea_stream *stream;     /* the draft the flows go to */
+    const struct ea_view *v;      /* rules and classifier */
+    struct ea_policy *pol;        /* the draft's counts */
+    uint64_t from_ns;             /* window: flows seen last before this are not in it (0: every flow) */
 };
 
-/* A flow still in the table counts in a report, judged on the report's policy through a copy. */
+/*
+ * A flow still in the table counts in a report as a finished one would: judged on the report's
+ * policy through a copy, then grouped in the draft, its copy's words freed at once.
+ */
 static void collect_copy(struct ea_flow *f, void *ctx)
 {
     struct collect_ctx *c = ctx;
-    if (c->ncopies == c->capcopies)
+    struct ea_flow tmp;
+    if (f->last_ns < c->from_ns)
         return;
-    if (c->window_ns && !ea_live_in_window(f->last_ns, c->now_ns, c->window_ns))
-        return;
-    ea_live_judge_copy(c->pol, f, &c->copies[c->ncopies++]);
+    ea_live_judge_copy(c->pol, f, &tmp);
+    ea_stream_draft_flow(c->stream, c->v, &tmp);
+    free(tmp.verdict.text);
 }
 
 static int write_pair(struct ea_live *lv, const struct ea_view *view, const char *xml_name, const char *html_name)
@@ -105,59 +109,50 @@ static int write_pair(struct ea_live *lv, const struct ea_view *view, const char
     return rc;
 }
 
-/* The policy a report counts with: a copy of the run's (or of the window's) counts. */
-static struct ea_policy *report_policy(struct ea_live *lv, const struct ea_view *view, int window,
-                                       uint64_t now_ns)
-{
-    const struct ea_policy *base = view->pol;
-    if (window)
-        base = lv->stream ? ea_stream_window_policy(lv->stream, now_ns) : NULL;
-    if (!base)
-        return ea_policy_new(view->rs);
-    struct ea_policy *p = malloc(sizeof(*p));
-    if (p)
-        memcpy(p, base, sizeof(*p));
-    return p;
-}
-
 /*
- * One report: the whole run (a copy of the policy's counts, the stream's
- * groups and listed flows) or the current window (the stream's window
- * counts and groups), each with the flows still in the table judged on
- * the copy. The pipeline's own counts are never touched.
+ * One report: the whole run or the current window, as a draft of the report
+ * stream (report-stream.h): the finished flows' groups and counts (the
+ * window's: those last seen in it), plus the flows still in the table,
+ * judged provisionally, counted and grouped as finished ones are. The
+ * pipeline's own counts are never touched; memory is the groups', never a
+ * copy of the flows.
  */
 static int write_view(struct ea_live *lv, int window)
 {
     struct ea_view view;
-    struct collect_ctx c;
+    struct ea_policy *own = NULL;
     int rc = -1;
 
     ea_pipeline_view(lv->pl, &view);
-    memset(&c, 0, sizeof(c));
-    uint64_t pnow = ea_pipeline_now(lv->pl);
-    c.now_ns = ea_live_wall_ns() > pnow ? ea_live_wall_ns() : pnow;
-    c.window_ns = window ? (uint64_t)lv->o->window_s * EA_LIVE_NS : 0;
-    c.capcopies = ea_live_count_active(lv);
-    c.copies = calloc(c.capcopies ? c.capcopies : 1, sizeof(*c.copies));
-    c.pol = report_policy(lv, &view, window, c.now_ns);
-    if (!c.copies || !c.pol || (lv->stream && ea_stream_view(lv->stream, &view, window, c.now_ns) != 0)) {
+    uint64_t pnow = ea_pipeline_now(lv->pl), now_ns = ea_live_wall_ns() > pnow ? ea_live_wall_ns() : pnow;
+    struct collect_ctx c = { lv->stream, &view, NULL, 0 };
+    if (lv->stream && ea_stream_draft(lv->stream, view.pol, window, now_ns) == 0) {
+        c.pol = ea_stream_draft_policy(lv->stream);
+        c.from_ns = window ? ea_stream_window_start(lv->stream, now_ns) : 0;
+    } else if (!lv->stream && (own = ea_policy_new(view.rs)) != NULL) {   /* no stream: counts only */
+        memcpy(own, view.pol, sizeof(*own));
+        c.pol = own;
+    }
+    if (!c.pol) {
         fprintf(stderr, "edgeaudit: out of memory while building the report\n");
         goto out;
     }
     ea_live_foreach_active(lv, collect_copy, &c);
     ea_policy_finish(c.pol);
-
-    uint64_t now_ns;
+    if (lv->stream && ea_stream_view(lv->stream, &view, window, now_ns) != 0) {
+        fprintf(stderr, "edgeaudit: out of memory while building the report\n");
+        goto out;
+    }
+    uint64_t last_ns;
     view.pol = c.pol;
     view.cap.window_s = window ? lv->o->window_s : 0;
-    ea_live_sum_stats(lv, &view.st, &now_ns);
+    ea_live_sum_stats(lv, &view.st, &last_ns);
     rc = window ? write_pair(lv, &view, EA_LIVE_WINDOW_XML, EA_LIVE_WINDOW_HTML)
                 : write_pair(lv, &view, EA_LIVE_REPORT_XML, EA_LIVE_REPORT_HTML);
 out:
-    for (size_t i = 0; i < c.ncopies; i++)
-        free(c.copies[i].verdict.text);
-    free(c.copies);
-    ea_policy_free(c.pol);
+    if (lv->stream)
+        ea_stream_draft_end(lv->stream);
+    ea_policy_free(own);
     return rc;
 }
 

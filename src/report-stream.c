@@ -23,10 +23,18 @@ struct ea_stream {
     /* what the last view handed out */
     struct ea_group_list *list;
     struct ea_spool *ex_spool;
-    /* live --window: the groups and counts of the window holding win_idx */
-    struct ea_group_table *win_groups;
-    struct ea_policy *win_pol;
-    uint64_t win_idx;
+    /* live --window: groups and counts of the flows last seen in each of the window's time
+       buckets (a ring; bucket idx covers [idx * win_w, (idx + 1) * win_w) of packet time) */
+    struct win_bucket {
+        uint64_t idx;
+        struct ea_group_table *groups;
+        struct ea_policy *pol;
+    } win[EA_STREAM_WINDOW_BUCKETS];
+    uint64_t win_w, win_top;                /* bucket width; the newest bucket seen */
+    /* a live report's draft (ea_stream_draft): groups and counts with the flows still in the table */
+    struct ea_group_table *draft;
+    struct ea_policy *draft_pol;
+    int draft_window;
     int oom;
 };
 
@@ -46,19 +54,13 @@ static void release_view(struct ea_stream *s)
     s->ex_spool = NULL;
 }
 
-/* Starts the window that holds now_ns when it is later than the current one. */
-static void window_roll(struct ea_stream *s, uint64_t now_ns)
+/* A bucket's tables freed; it is empty again. */
+static void bucket_clear(struct win_bucket *b)
 {
-    uint64_t idx = now_ns / s->o.window_ns;
-    if (s->win_groups && s->win_pol && idx <= s->win_idx)
-        return;
-    release_view(s);   /* the view may borrow the old window's groups */
-    ea_group_table_free(s->win_groups);
-    ea_policy_free(s->win_pol);
-    s->win_groups = ea_group_table_new(s->o.examples);
-    s->win_pol = ea_policy_new(s->rs);
-    s->oom |= !s->win_groups || !s->win_pol;
-    s->win_idx = idx;
+    ea_group_table_free(b->groups);
+    ea_policy_free(b->pol);
+    b->groups = NULL;
+    b->pol = NULL;
 }
 
 struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_ruleset *rs)
@@ -68,6 +70,7 @@ struct ea_stream *ea_stream_new(const struct ea_stream_opts *o, const struct ea_
         return NULL;
     s->o = *o;
     s->rs = rs;
+    s->win_w = o->window_ns / EA_STREAM_WINDOW_BUCKETS ? o->window_ns / EA_STREAM_WINDOW_BUCKETS : 1;
     for (size_t i = 0; i < EA_MAX_RULES; i++)
         ea_examples_init(&s->evidence[i], o->examples);
     s->groups = ea_group_table_new(o->examples);
@@ -92,8 +95,9 @@ void ea_stream_free(struct ea_stream *s)
         ea_examples_clear(&s->evidence[i]);
     ea_atomic_abort(s->json);
     ea_spool_free(s->all);
-    ea_group_table_free(s->win_groups);
-    ea_policy_free(s->win_pol);
+    for (size_t i = 0; i < EA_STREAM_WINDOW_BUCKETS; i++)
+        bucket_clear(&s->win[i]);
+    ea_stream_draft_end(s);
     free(s);
 }
 
@@ -147,22 +151,40 @@ static void group_add(struct ea_stream *s, struct ea_group_table *t, const struc
         ea_group_key_str(ref->scan_key, tx->scan_key);
 }
 
-/* Live --window: the flow counts toward the window it finished in. */
+/*
+ * Live --window: the flow counts toward the bucket of its last packet, when that is still
+ * inside the window of the newest bucket seen (a flow that expired long after its last packet
+ * was counted while it was active, as every report counts the flows still in the table).
+ */
 static void window_add(struct ea_stream *s, const struct ea_flow *f, struct flow_text *tx,
                        struct ea_group_ref *wref)
 {
     memset(wref, 0, sizeof(*wref));
     if (!s->o.window_ns)
         return;
-    window_roll(s, f->last_ns);
-    if (!s->win_pol || !s->win_groups)
+    uint64_t idx = f->last_ns / s->win_w;
+    if (idx + EA_STREAM_WINDOW_BUCKETS <= s->win_top)
         return;
+    if (idx > s->win_top)
+        s->win_top = idx;
+    struct win_bucket *b = &s->win[idx % EA_STREAM_WINDOW_BUCKETS];
+    if (b->idx != idx || !b->groups || !b->pol) {   /* an older bucket's place: it left the window */
+        bucket_clear(b);
+        b->idx = idx;
+        b->groups = ea_group_table_new(s->o.examples);
+        b->pol = ea_policy_new(s->rs);
+        if (!b->groups || !b->pol) {
+            bucket_clear(b);
+            s->oom = 1;
+            return;
+        }
+    }
     struct ea_decision d = { (enum ea_verdict)f->verdict.v, (enum ea_reason)f->verdict.reason,
                              f->verdict.rules, f->verdict.blocked_required, 0 };
     if (f->verdict.judged)
-        ea_policy_account(s->win_pol, &d, f);
+        ea_policy_account(b->pol, &d, f);
     if (is_grouped(f))
-        group_add(s, s->win_groups, f, tx, wref);
+        group_add(s, b->groups, f, tx, wref);
 }
 
 /* Appends a NUL-terminated part to a growing blob; -1 on out-of-memory. */
@@ -322,9 +344,8 @@ static struct ea_spool *examples_spool(const struct ea_group_list *l, const stru
 int ea_stream_view(struct ea_stream *s, struct ea_view *v, int window, uint64_t now_ns)
 {
     release_view(s);
-    if (window && s->o.window_ns)
-        window_roll(s, now_ns);
-    const struct ea_group_table *t = window ? s->win_groups : s->groups;
+    int drafted = s->draft && s->draft_window == window;
+    const struct ea_group_table *t = drafted ? s->draft : window ? NULL : s->groups;
     int all = s->all && !window;
     v->examples = s->o.examples;
     v->list_all = all;
@@ -346,12 +367,89 @@ int ea_stream_view(struct ea_stream *s, struct ea_view *v, int window, uint64_t 
     return 0;
 }
 
-const struct ea_policy *ea_stream_window_policy(struct ea_stream *s, uint64_t now_ns)
+uint64_t ea_stream_window_start(const struct ea_stream *s, uint64_t now_ns)
 {
-    if (!s->o.window_ns)
-        return NULL;
-    window_roll(s, now_ns);
-    return s->win_pol;
+    uint64_t idx = now_ns / s->win_w;
+    return idx >= EA_STREAM_WINDOW_BUCKETS - 1 ? (idx - (EA_STREAM_WINDOW_BUCKETS - 1)) * s->win_w : 0;
+}
+
+/* src's counts added into dst (a window's buckets added up). */
+static void policy_add(struct ea_policy *dst, const struct ea_policy *src)
+{
+    for (int v = 0; v < EA_V__COUNT; v++)
+        dst->verdicts[v] += src->verdicts[v];
+    dst->blocked_required += src->blocked_required;
+    for (size_t i = 0; i < EA_MAX_RULES; i++) {
+        struct ea_rule_stat *d = &dst->stat[i];
+        const struct ea_rule_stat *r = &src->stat[i];
+        d->allowed += r->allowed;
+        d->unverified += r->unverified;
+        d->blocked += r->blocked;
+        d->violations += r->violations;
+        d->bytes += r->bytes;
+        if (r->first_ns && (!d->first_ns || r->first_ns < d->first_ns))
+            d->first_ns = r->first_ns;
+        if (r->last_ns > d->last_ns)
+            d->last_ns = r->last_ns;
+        for (size_t e = 0; e < r->nevidence && d->nevidence < EA_EVIDENCE_MAX; e++)
+            d->evidence[d->nevidence++] = r->evidence[e];
+    }
+}
+
+int ea_stream_draft(struct ea_stream *s, const struct ea_policy *base, int window, uint64_t now_ns)
+{
+    ea_stream_draft_end(s);
+    s->draft = ea_group_table_new(s->o.examples);
+    s->draft_pol = ea_policy_new(s->rs);
+    s->draft_window = window;
+    int rc = s->draft && s->draft_pol ? 0 : -1;
+    if (!rc && !window) {
+        rc = ea_group_table_merge(s->draft, s->groups);
+        if (base)
+            memcpy(s->draft_pol, base, sizeof(*s->draft_pol));
+    }
+    uint64_t from = ea_stream_window_start(s, now_ns) / s->win_w, to = now_ns / s->win_w;
+    for (size_t i = 0; !rc && window && s->o.window_ns && i < EA_STREAM_WINDOW_BUCKETS; i++) {
+        const struct win_bucket *b = &s->win[i];
+        if (!b->groups || !b->pol || b->idx < from || b->idx > to)
+            continue;
+        rc = ea_group_table_merge(s->draft, b->groups);
+        policy_add(s->draft_pol, b->pol);
+    }
+    if (rc)
+        ea_stream_draft_end(s);
+    return rc;
+}
+
+struct ea_policy *ea_stream_draft_policy(struct ea_stream *s)
+{
+    return s->draft_pol;
+}
+
+void ea_stream_draft_flow(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f)
+{
+    struct flow_text tx;
+    struct ea_group_ref ref;
+    if (!s->draft || !is_grouped(f))
+        return;
+    flow_texts(v, f, &tx);
+    group_add(s, s->draft, f, &tx, &ref);
+    if (!ref.sink || !ea_examples_wants(ref.sink, f->id))
+        return;
+    size_t len = 0;
+    char *b = serialize(v, f, &tx, &len);
+    if (!b || ea_examples_offer(ref.sink, f->id, b, len) < 0)
+        s->oom = 1;
+    free(b);
+}
+
+void ea_stream_draft_end(struct ea_stream *s)
+{
+    release_view(s);   /* the view may borrow the draft's groups */
+    ea_group_table_free(s->draft);
+    ea_policy_free(s->draft_pol);
+    s->draft = NULL;
+    s->draft_pol = NULL;
 }
 
 int ea_stream_finish(struct ea_stream *s, const struct ea_view *v, char *err, size_t errlen)

@@ -20,7 +20,7 @@ struct ea_stream_opts {
     unsigned examples;          /* K: examples per group and per rule's evidence */
     int list_all;               /* --list-flows all: every flow in <flows> and --flows */
     size_t keep;                /* live --keep-flows: listed flows kept at most (0: all) */
-    uint64_t window_ns;         /* live --window: also the groups of the current window (0: none) */
+    uint64_t window_ns;         /* live --window: also the groups of the last window (0: none) */
 };
 
 struct ea_stream;
@@ -39,22 +39,48 @@ void ea_stream_free(struct ea_stream *s);
 /* Makes the stream take pl's flows as they finish (ea_pipeline_on_finished). */
 void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl);
 
+/* Time buckets of a live --window: it moves in steps of window / this. */
+#define EA_STREAM_WINDOW_BUCKETS 16
+
 /*
  * Fills the stream's part of v (groups, evidence, listed flows, K, list-all,
  * groups dropped), the rest being ea_pipeline_view's. The pointers are valid
- * until the next flow, ea_stream_view or ea_stream_free. With window 1: the
- * current --window's groups and examples (live), its start moved on to
- * now_ns's window first. Returns 0, or -1 on out-of-memory (v then lists no
- * flow and no group).
+ * until the next flow, ea_stream_view, ea_stream_draft_end or ea_stream_free.
+ * With a draft of the same kind (window 0 or 1), the draft's groups; else the
+ * whole run's (window 0) or none (window 1). now_ns is unused (kept for the
+ * callers). Returns 0, or -1 on out-of-memory (v then lists no flow and no
+ * group).
  */
 int ea_stream_view(struct ea_stream *s, struct ea_view *v, int window, uint64_t now_ns);
 
 /*
- * The current --window's counts (live): a policy accounted with the flows
- * finished in it (borrowed, valid as ea_stream_view's pointers), or NULL
- * without --window.
+ * Live reports (live-report.c): a draft of the whole run (window 0: the
+ * finished flows' groups, copied, and base's counts, copied) or of the
+ * current --window (window 1: the groups and counts of the flows whose last
+ * packet is in the window's buckets up to now_ns, added up: a sliding window
+ * moving in steps of window / EA_STREAM_WINDOW_BUCKETS). The flows still in
+ * the table are then added with ea_stream_draft_flow, judged on a copy
+ * counted in ea_stream_draft_policy, and ea_stream_view shows the draft.
+ * Memory: the groups and their examples, never the flows. Returns 0, or -1
+ * on out-of-memory (no draft).
  */
-const struct ea_policy *ea_stream_window_policy(struct ea_stream *s, uint64_t now_ns);
+int ea_stream_draft(struct ea_stream *s, const struct ea_policy *base, int window, uint64_t now_ns);
+
+/* The draft's counts (owned by the stream, until ea_stream_draft_end), or NULL without a draft. */
+struct ea_policy *ea_stream_draft_policy(struct ea_stream *s);
+
+/*
+ * A flow still in the table, judged provisionally (v gives the rules and the
+ * classifier): grouped in the draft and offered as its example, as a
+ * finished flow would be. It must already be counted in the draft's policy.
+ */
+void ea_stream_draft_flow(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f);
+
+/* Frees the draft (and the view that showed it). No operation without one. */
+void ea_stream_draft_end(struct ea_stream *s);
+
+/* The start of the current --window at now_ns: the first bucket's start (packet time). */
+uint64_t ea_stream_window_start(const struct ea_stream *s, uint64_t now_ns);
 
 /*
  * Ends the JSON lines: the rule, pack, group and summary lines of v, then the

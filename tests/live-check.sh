@@ -207,11 +207,17 @@ check "the interval report validates against the schema" xmllint --noout --relax
 # Report v2: flows still in the table are counted (judged provisionally), not grouped or listed.
 check "the interval report counts the run so far (the flows to 5061, 5099, 5060)" \
     xcount "$out/interval.xml" 'sum(//summary/verdict/@count)' -ge 4
+check "the interval report groups the flows still in the table (the SIP call over UDP 5060, held until its timeout)" \
+    xcount "$out/interval.xml" 'count(//findings/group[@port=5060][@verdict="unexpected"])' = 1
+check "  ... so its groups hold every finding flow the summary counts" \
+    xcount "$out/interval.xml" 'sum(//findings/group/@flows) = sum(//summary/verdict[@name="unexpected" or @name="blocked" or @name="unverified"]/@count) and sum(//findings/group/@flows) >= 3' = true
 check "the interval report has the capture loss (received > 0)" \
     xcount "$out/interval.xml" 'string(//capture/loss/@received)' -gt 0
 check "report.html is written beside it" test -s "$rep/report.html"
 check "window-report.xml is written and valid" xmllint --noout --relaxng "$schema" "$rep/window-report.xml"
 check "window-report.xml says window-seconds=60" xcount "$rep/window-report.xml" 'string(//capture/@window-seconds)' = 60
+check "the window report groups the last 60 s, finished flows and flows still in the table (5099, 5060, 5061)" \
+    xcount "$rep/window-report.xml" 'count(//findings/group[@port=5099 or @port=5060 or @port=5061])' = 3
 # The --json file is written as flows finish, into its temporary file until the end (report v2).
 check "no temporary file is left in the report dir (but the JSON lines being written)" \
     sh -c "! ls '$rep' | grep -v '^final.jsonl.tmp' | grep -q tmp"
@@ -264,7 +270,8 @@ said = {json.loads(l)["id"] for l in open(sys.argv[1])}
 sys.exit(0 if ok and not (ok & said) else 1)' "$out/alerts.jsonl" "$rep/final.jsonl"
 
 # 7. Done when: the same traffic, recorded by tcpdump and audited offline, gets the same verdicts.
-"$bin" -r "$d/side.pcap" "${roles[@]}" --quiet --json "$out/offline.jsonl" "${filter[@]}" > /dev/null 2>&1
+"$bin" -r "$d/side.pcap" "${roles[@]}" --quiet --json "$out/offline.jsonl" --xml "$out/offline.xml" \
+    "${filter[@]}" > /dev/null 2>&1
 rc=$?
 check "the tcpdump recording audits offline with exit 1, as live" test "$rc" = 1
 check "live and offline give the same verdict per flow (client, ports, app, verdict, reason)" \
@@ -400,6 +407,71 @@ sys.exit(0 if ids and len(ids) == len(set(ids)) else 1)' "$rep4/final.jsonl"
 "$bin" -r "$d/side4.pcap" "${roles[@]}" --quiet --json "$out/offline4.jsonl" "${filter4[@]}" > /dev/null 2>&1
 check "live --threads 2 and offline give the same verdict per flow" \
     same_verdicts "$rep4/final.jsonl" "$out/offline4.jsonl" 58
+# 11. --baseline in live mode (issue 16 item 2): the offline report of run 2's traffic is the
+#     approved audit. Every report (interval, window, final) marks groups new or persisting, lists
+#     the resolved ones and the rule status changes; the exit code follows --fail-on.
+base=$d/base                      # root's only: read before -Z drops privileges
+mkdir -m 700 "$base" && cp "$out/offline.xml" "$base/approved.xml"
+rep5=$d/rep5
+mkdir "$rep5" && chmod 1777 "$rep5"
+ens_bg live5 timeout 60 "$bin" -i lo -Z nobody "${roles[@]}" --report-dir "$rep5" --interval 1 --window 60 \
+    --settle 1 --baseline "$base/approved.xml" --fail-on new --json "$rep5/final.jsonl" "${filter[@]}"
+check "--baseline live: starts, the baseline read before -Z" wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live5.log"
+pid=$(pid_of_edgeaudit)
+check "  traffic: a refused connection to 5099 (as in the baseline)" refused "$NET" "$EDGE" 5099
+check "  traffic: a refused connection to 5095 (new)" refused "$NET" "$EDGE" 5095
+check "the interval report marks the group of 5095 new, while running" wait_for 10 alive_and \
+    xcount "$rep5/report.xml" 'count(//findings/group[@port=5095][@change="new"])' = 1
+cp "$rep5/report.xml" "$out/base-interval.xml" 2> /dev/null
+cp "$rep5/report.html" "$out/base-interval.html" 2> /dev/null
+cp "$rep5/window-report.xml" "$out/base-window.xml" 2> /dev/null
+check "  ... and the group of 5099 persisting" \
+    xcount "$out/base-interval.xml" 'count(//findings/group[@port=5099][@change="persisting"])' = 1
+check "  ... every group is marked" xcount "$out/base-interval.xml" 'count(//findings/group[not(@change)])' = 0
+check "  ... the baseline's SIP group on 5060 and TLS group on 5061 are resolved" \
+    xcount "$out/base-interval.xml" 'count(//changes/resolved[@port=5060 or @port=5061])' = 2
+check "  ... sipfed-partner-in: observed -> not-observed, worse" \
+    xcount "$out/base-interval.xml" 'count(//changes/rule-change[@id="sipfed-partner-in"][@from="observed"][@to="not-observed"][@worse="yes"])' = 1
+check "  ... <changes> names the baseline and counts what it lists" \
+    xcount "$out/base-interval.xml" "string(//changes/@baseline) = '$base/approved.xml' and //changes/@new >= 1 and //changes/@resolved = count(//changes/resolved)" = true
+check "  ... and the report validates" xmllint --noout --relaxng "$schema" "$out/base-interval.xml"
+check "  ... the HTML begins with Changes since baseline (before the groups)" python3 -c 'import sys
+h = open(sys.argv[1]).read(); c = h.find("Changes since baseline"); g = h.find("Findings by group")
+sys.exit(0 if 0 <= c < g else 1)' "$out/base-interval.html"
+check "the window report is compared too: 5095 new, the rule change, and valid" sh -c \
+    "xmllint --noout --relaxng '$schema' '$out/base-window.xml' &&
+     test \"\$(xmllint --xpath 'count(//findings/group[@port=5095][@change=\"new\"]) + count(//changes/rule-change[@id=\"sipfed-partner-in\"])' '$out/base-window.xml')\" = 2"
+check "no hidden file of the comparison is left in the report dir" sh -c "! ls -A '$rep5' | grep -q plain"
+kill -TERM "$pid"
+check "SIGTERM stops the --baseline run" wait_for 10 gone "$pid"
+wait "$(ens_pid live5)"
+rc=$?
+check "exit 1 with --fail-on new: a rule got worse since the baseline" test "$rc" = 1
+check "the terminal summary says what changed" \
+    grep -q "^edgeaudit: since $base/approved.xml: [1-9][0-9]* new group(s).* [1-9][0-9]* worse" "$ENS_TMP/live5.log"
+check "the final report of --report-dir is compared (5095 new, 5060 resolved)" \
+    xcount "$rep5/report.xml" 'count(//findings/group[@port=5095][@change="new"]) + count(//changes/resolved[@port=5060])' = 2
+check "the final JSON lines end with the changes, 5095's group marked new" sh -c \
+    "tail -n 1 '$rep5/final.jsonl' | grep -q '\"type\":\"changes\"' &&
+     grep -q '\"type\":\"group-change\",\"key\":\"$(xmllint --xpath 'string(//findings/group[@port=5095]/@key)' "$rep5/report.xml")\",\"change\":\"new\"' '$rep5/final.jsonl'"
+# The same traffic against this run's own report: nothing new, no rule worse: --fail-on new gives 0
+# where --fail-on any (rules not observed) gives 1.
+cp "$rep5/report.xml" "$base/approved2.xml"
+for mode in new any; do
+    ens_bg "live6$mode" timeout 30 "$bin" -i lo -Z nobody "${roles[@]}" --settle 1 \
+        --baseline "$base/approved2.xml" --fail-on "$mode" "${filter[@]}"
+    wait_for 10 grep -q "capturing on lo" "$ENS_TMP/live6$mode.log"
+    refused "$NET" "$EDGE" 5099
+    sleep 1
+    pid=$(pid_of_edgeaudit)
+    kill -TERM "$pid"
+    wait_for 10 gone "$pid"
+    wait "$(ens_pid "live6$mode")"
+    eval "rc_$mode=\$?"
+done
+check "the baseline's own traffic again: exit 0 with --fail-on new" test "$rc_new" = 0
+check "  ... and exit 1 with --fail-on any (rules not observed are findings)" test "$rc_any" = 1
+cp "$ENS_TMP/live5.log" "$out/live5.log" 2> /dev/null
 cp "$ENS_TMP/live4.log" "$out/live4.log" 2> /dev/null
 cp "$ENS_TMP/live3.log" "$out/live3.log" 2> /dev/null
 cp "$ENS_TMP/live.log" "$out/live.log" 2> /dev/null
