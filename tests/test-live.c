@@ -9,6 +9,8 @@
 #include "live-report.h"
 #include "pipeline.h"
 #include "output-flows.h"
+#include "report-stream.h"
+#include "runmode-files.h"
 
 #define NS 1000000000ULL
 
@@ -125,6 +127,86 @@ static struct ea_pipeline *mkpipeline(struct ea_ruleset **rsp)
     return ea_pipeline_new(&lim, *rsp);
 }
 
+/* captures/own/matrix.pcap through a pipeline whose stream keeps a --window of window_ns. */
+static struct ea_stream *window_run(struct ea_ruleset **rs, struct ea_pipeline **pl, uint64_t window_ns)
+{
+    char err[1024], path[1100];
+    const char *top = getenv("EA_SRCDIR");
+    snprintf(path, sizeof(path), "%s/captures/own/matrix.pcap", top ? top : "..");
+    const char *files[1] = { path };
+    struct ea_input in = { files, 1, NULL, 1, 0 };
+    struct ea_stream_opts so = { NULL, 3, 0, 0, window_ns };
+    *pl = mkpipeline(rs);
+    struct ea_stream *s = *pl ? ea_stream_new(&so, *rs) : NULL;
+    if (!s)
+        return NULL;
+    ea_stream_attach(s, *pl);
+    CU_ASSERT_EQUAL(ea_run_files(*pl, &in, err, sizeof(err)), 0);
+    ea_pipeline_finish(*pl);
+    ea_pipeline_on_finished(*pl, NULL, NULL);
+    return s;
+}
+
+/* The window's draft at now_ns: its finding flows (groups) and its judged flows (counts). */
+static void window_at(struct ea_stream *s, struct ea_pipeline *pl, uint64_t now_ns, uint64_t *grouped,
+                      uint64_t *counted)
+{
+    struct ea_view v;
+    *grouped = *counted = UINT64_MAX;
+    ea_pipeline_view(pl, &v);
+    CU_ASSERT_EQUAL_FATAL(ea_stream_draft(s, NULL, 1, now_ns), 0);
+    CU_ASSERT_EQUAL_FATAL(ea_stream_view(s, &v, 1, now_ns), 0);
+    *grouped = v.groups->flows;
+    const struct ea_policy *p = ea_stream_draft_policy(s);
+    *counted = 0;
+    for (int i = 0; i < EA_V__COUNT; i++)
+        *counted += p->verdicts[i];
+    ea_stream_draft_end(s);
+}
+
+/*
+ * --window slides (issue 13): a window wider than the capture holds the whole run; a 16 s window
+ * holds fewer flows as it moves past the end, still some 8 s after it (a tumbling window would
+ * have started empty at its boundary), and none once it has moved past every flow.
+ */
+static void test_window_slides(void)
+{
+    struct ea_ruleset *rs1 = NULL, *rs2 = NULL;
+    struct ea_pipeline *pl1 = NULL, *pl2 = NULL;
+    struct ea_stream *wide = window_run(&rs1, &pl1, 3600 * NS), *narrow = window_run(&rs2, &pl2, 16 * NS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wide);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(narrow);
+    struct ea_view v;
+    ea_pipeline_view(pl1, &v);
+    CU_ASSERT_EQUAL_FATAL(ea_stream_view(wide, &v, 0, 0), 0);
+    uint64_t end = ea_pipeline_now(pl1), all_grouped = v.groups->flows, all = 0, g, c, pg = UINT64_MAX, pc = UINT64_MAX;
+    for (int i = 0; i < EA_V__COUNT; i++)
+        all += v.pol->verdicts[i];
+    CU_ASSERT(all_grouped > 0 && all > all_grouped);
+    window_at(wide, pl1, end, &g, &c);
+    CU_ASSERT_EQUAL(g, all_grouped);
+    CU_ASSERT_EQUAL(c, all);
+    for (uint64_t at = 0; at <= 16; at += 4) {
+        window_at(narrow, pl2, end + at * NS, &g, &c);
+        CU_ASSERT(g <= pg && c <= pc && c <= all && g <= all_grouped);
+        if (at == 0)
+            CU_ASSERT(c < all);   /* the capture is 26 s long: its start is out of a 16 s window */
+        if (at == 8)
+            CU_ASSERT(c > 0);
+        pg = g;
+        pc = c;
+    }
+    window_at(narrow, pl2, end + 17 * NS, &g, &c);
+    CU_ASSERT_EQUAL(g, 0);
+    CU_ASSERT_EQUAL(c, 0);
+    ea_stream_free(wide);
+    ea_stream_free(narrow);
+    ea_pipeline_free(pl1);
+    ea_pipeline_free(pl2);
+    ea_ruleset_free(rs1);
+    ea_ruleset_free(rs2);
+}
+
 static void test_alert_format(void)
 {
     struct ea_ruleset *rs = NULL;
@@ -206,6 +288,7 @@ void ea_test_add_live(void)
              { "loss: the 10 % threshold", test_loss_threshold },
              { "loss: pipeline counters and mark", test_set_loss },
              { "window: flows seen in the last window", test_window },
+             { "window: slides over its buckets, bounded by the groups", test_window_slides },
              { "settled: when a flow may be judged early", test_settled },
              { "alerts: once per flow, again only when revised", test_alert_once },
              { "alerts: text and JSON lines", test_alert_format },
