@@ -441,12 +441,12 @@ sys.exit(0 if 0 <= c < g else 1)' "$out/base-interval.html"
 check "the window report is compared too: 5095 new, the rule change, and valid" sh -c \
     "xmllint --noout --relaxng '$schema' '$out/base-window.xml' &&
      test \"\$(xmllint --xpath 'count(//findings/group[@port=5095][@change=\"new\"]) + count(//changes/rule-change[@id=\"sipfed-partner-in\"])' '$out/base-window.xml')\" = 2"
-check "no hidden file of the comparison is left in the report dir" sh -c "! ls -A '$rep5' | grep -q plain"
 kill -TERM "$pid"
 check "SIGTERM stops the --baseline run" wait_for 10 gone "$pid"
 wait "$(ens_pid live5)"
 rc=$?
 check "exit 1 with --fail-on new: a rule got worse since the baseline" test "$rc" = 1
+check "no hidden file of the comparisons is left in the report dir" sh -c "! ls -A '$rep5' | grep -q plain"
 check "the terminal summary says what changed" \
     grep -q "^edgeaudit: since $base/approved.xml: [1-9][0-9]* new group(s).* [1-9][0-9]* worse" "$ENS_TMP/live5.log"
 check "the final report of --report-dir is compared (5095 new, 5060 resolved)" \
