@@ -45,6 +45,9 @@ struct ea_pipeline {
     int defer_judge;
     /* offline --threads: adopted flows were decided and recorded by a worker; only counted here */
     int count_only;
+    ea_line_maker line_maker;       /* --json: a finished flow's line, from the flow alone */
+    const char *line;               /* ea_pipeline_adopt_line: the adopted flow's line, or NULL */
+    size_t line_len;
 };
 
 /* Live mode's bound on kept flows: drops the oldest sixteenth at once, so that
@@ -295,6 +298,30 @@ void ea_pipeline_absorb(struct ea_pipeline *to, const struct ea_pipeline *from)
     to->oom |= from->oom;
     if (from->now_ns > to->now_ns)
         to->now_ns = from->now_ns;
+}
+
+void ea_pipeline_set_line_maker(struct ea_pipeline *pl, ea_line_maker fn)
+{
+    pl->line_maker = fn;
+}
+
+ea_line_maker ea_pipeline_line_maker(const struct ea_pipeline *pl)
+{
+    return pl->line_maker;
+}
+
+void ea_pipeline_adopt_line(struct ea_pipeline *pl, struct ea_flow *f, const char *line, size_t len)
+{
+    pl->line = line;
+    pl->line_len = len;
+    ea_pipeline_adopt(pl, f);
+    pl->line = NULL;
+}
+
+const char *ea_pipeline_flow_line(const struct ea_pipeline *pl, size_t *len)
+{
+    *len = pl->line_len;
+    return pl->line;
 }
 
 void ea_pipeline_adopt_all(struct ea_pipeline *to, struct ea_pipeline *from)

@@ -241,6 +241,28 @@ void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
  */
 void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f);
 
+/*
+ * A finished flow's JSON line, made from the flow and v's rules and
+ * classifier alone (report-stream.c sets one with --json): pure, so an
+ * offline --threads worker makes its flows' lines in parallel, with its own
+ * classifier. malloc'ed (*len bytes, no NUL), NULL on out-of-memory.
+ */
+typedef char *(*ea_line_maker)(const struct ea_view *v, const struct ea_flow *f, size_t *len);
+
+/* Sets (or clears, with NULL) pl's line maker; the getter gives it, or NULL. */
+void ea_pipeline_set_line_maker(struct ea_pipeline *pl, ea_line_maker fn);
+ea_line_maker ea_pipeline_line_maker(const struct ea_pipeline *pl);
+
+/*
+ * ea_pipeline_adopt with the flow's JSON line already made (line, len: the
+ * line maker's, with the flow's final id; borrowed for the call): the
+ * on_finished hook finds it with ea_pipeline_flow_line instead of making it.
+ */
+void ea_pipeline_adopt_line(struct ea_pipeline *pl, struct ea_flow *f, const char *line, size_t len);
+
+/* In the on_finished hook: the line adopted with the flow (ea_pipeline_adopt_line), or NULL. */
+const char *ea_pipeline_flow_line(const struct ea_pipeline *pl, size_t *len);
+
 /* qsort comparator for an array of struct ea_flow pointers, by flow id. */
 int ea_flow_id_cmp(const void *a, const void *b);
 

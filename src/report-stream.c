@@ -281,18 +281,43 @@ static struct ea_atomic *json_file(struct ea_stream *s)
     return s->json;
 }
 
-/* The flow's JSON line, written at once. */
-static void json_line(struct ea_stream *s, const struct ea_view *v, const struct ea_flow *f,
-                      const struct flow_text *tx)
+/* The flow's JSON line, written at once: the one adopted with it (--threads), or made here. */
+static void json_line(struct ea_stream *s, struct ea_pipeline *pl, const struct ea_view *v,
+                      const struct ea_flow *f, const struct flow_text *tx)
 {
     size_t len = 0;
     if (!json_file(s))
         return;
+    const char *made = ea_pipeline_flow_line(pl, &len);
+    if (made) {
+        fwrite(made, 1, len, ea_atomic_file(s->json));   /* errors show at ea_stream_finish */
+        return;
+    }
     char *line = ea_report_json_flow(v, f, tx->key[0] ? tx->key : NULL,
                                      tx->scan_key[0] ? tx->scan_key : NULL, &len);
     if (!line || fwrite(line, 1, len, ea_atomic_file(s->json)) != len)
         s->oom |= !line;   /* a write error shows at ea_stream_finish (ferror) */
     free(line);
+}
+
+/*
+ * The pipeline's line maker (--json): the line json_line writes, from the
+ * flow alone; the group keys are the pure ea_group_key of group_add's fields.
+ */
+static char *make_line(const struct ea_view *v, const struct ea_flow *f, size_t *len)
+{
+    struct flow_text tx;
+    flow_texts(v, f, &tx);
+    if (is_grouped(f)) {
+        struct ea_group_fields gf = {
+            ea_verdict_name((enum ea_verdict)f->verdict.v), ea_reason_name((enum ea_reason)f->verdict.reason),
+            tx.rules, ea_proto_name(f->key.proto), tx.server, tx.client, tx.app, f->key.dport
+        };
+        ea_group_key_str(ea_group_key(&gf, 0), tx.key);
+        if (!tx.rules[0])
+            ea_group_key_str(ea_group_key(&gf, 1), tx.scan_key);
+    }
+    return ea_report_json_flow(v, f, tx.key[0] ? tx.key : NULL, tx.scan_key[0] ? tx.scan_key : NULL, len);
 }
 
 /* The pipeline's on_finished hook: the flow was judged; it is freed after this. */
@@ -311,7 +336,7 @@ static void flow_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
     if (is_grouped(f))
         group_add(s, s->groups, f, &tx, &ref);
     window_add(s, f, &tx, &wref);
-    json_line(s, &v, f, &tx);
+    json_line(s, pl, &v, f, &tx);
     struct ea_examples *sinks[2] = { ref.sink, wref.sink };
     offer(s, &v, f, &tx, sinks);
 }
@@ -319,6 +344,7 @@ static void flow_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
 void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl)
 {
     ea_pipeline_on_finished(pl, flow_finished, s);
+    ea_pipeline_set_line_maker(pl, s->o.json ? make_line : NULL);
 }
 
 /* Every example of the list's groups (and the rules' evidence) into a new borrowing spool. */

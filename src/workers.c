@@ -34,6 +34,17 @@
 /* The reader takes what the workers handed back every this many packets. */
 #define POLL_EVERY 4096
 
+/* In the flush at the end, a worker hands its flows back every this many, so that the main
+   thread takes them while the others are made (not all at once after the last). */
+#define FLUSH_BATCH 1024
+
+/* What the main thread sleeps, at the end, while no worker has a flow ready for it. */
+#define END_WAIT_NS 500000L
+
+/* The id in a JSON line a worker made (report-json.c writes the id as "id":N). */
+static const char ID_MARK[] = "\"id\":0,";
+#define ID_LOOK 64              /* it is among the first bytes of the line */
+
 /* glibc's top pad for every arena: a worker thread's arena is reserved 64 MB at a time and
    made writable at once, not grown a page (one mprotect) at a time as flows are allocated. */
 #define ARENA_TOP_PAD (64 << 20)
@@ -77,10 +88,34 @@ struct ring {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines
 struct ea_workers;
 
 /* An event a worker hands back: a flow made (k1 its first frame) or a flow that left (f, k1 the
-   frame it left at, k2 the frame it was last touched at: one table's order). */
+   frame it left at, k2 the frame it was last touched at: one table's order), with its JSON line
+   when the run writes them (made by the worker with id 0, the digit at idpos; owned), or NULL. */
 struct keyed {
     uint64_t k1, k2;
     struct ea_flow *f;
+    char *line;
+    uint32_t len, idpos;
+};
+
+/* A JSON line made as its flow left a worker's table, until the flow is handed back. */
+struct made_line {
+    char *line;                 /* in a line block, or NULL (the main thread makes it) */
+    uint32_t len, idpos;
+};
+
+/*
+ * A worker's JSON lines are packed into blocks, in the order its flows leave,
+ * which is the order the main thread takes them in: the main thread frees a
+ * block once it took a line of a later one (or hands it back as the spare),
+ * so no line is a malloc of one thread freed by another (a contended arena).
+ */
+#define LINE_BLOCK (256u << 10)
+#define LINE_BLOCKS_MAX 64      /* a worker's blocks not yet freed; past it, lines are not made */
+
+struct line_block {
+    struct line_block *next;    /* the worker's next block: set before any line in it is handed */
+    size_t cap, used;
+    char data[];
 };
 
 /*
@@ -124,6 +159,16 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     uint64_t nmade;             /* worker: flows made so far (the table's flows_created) */
     struct ea_flow **scratch;   /* worker: flows taken from pl, cap of them */
     size_t cap;
+    struct made_line *lines;    /* worker: the lines of the flows pl holds as done, in order */
+    size_t nlines, caplines;
+    int flushing;               /* worker: in MSG_END's flush: hand flows back every FLUSH_BATCH */
+    struct line_block *wblock;  /* worker: the block being filled, or NULL before the first */
+    uint64_t nblocks;           /* worker: blocks started */
+    _Atomic uint64_t freed;     /* main: blocks freed or made the spare */
+    _Atomic(struct line_block *) spare;   /* a freed block for the worker to reuse, or NULL */
+    _Atomic(struct line_block *) first;   /* the worker's first block, for the main thread */
+    struct line_block *rblock;  /* main: the oldest block not freed */
+    atomic_int ending;          /* set by the worker once MSG_END is reached: it makes no more flows */
     int lost;                   /* worker: a log ran out of memory; later flows are freed, not handed back */
     /* main: the run's id of each flow this worker made, by its table's id (from 1), in chunks of
        GID_CHUNK; a chunk is freed once all its flows were adopted (gleft of it left), so the map
@@ -138,6 +183,9 @@ struct ea_workers {
     const struct ea_ruleset *rs;    /* borrowed */
     struct ea_pipeline *pl;         /* borrowed: adopts the flows */
     struct ea_flow_limits wlim;     /* each worker's share of the limits */
+    ea_line_maker maker;            /* --json: the workers make each flow's line, or NULL */
+    char *lbuf;                     /* main: a line with its id put in, lcap bytes */
+    size_t lcap;
     unsigned n;
     struct worker *w;               /* n of them, each on its own cache lines */
     uint64_t next_id;               /* the run's flow ids given so far */
@@ -351,23 +399,6 @@ static int put_packet(struct ring *r, const struct ea_packet *p)
     return 0;
 }
 
-/*
- * Worker pipeline hook: a flow left the table (classified, not judged). Notes
- * when, and decides it here, in parallel: the decision is pure and the words
- * need only the rules; the main pipeline counts it in merge order
- * (ea_pipeline_count_only).
- */
-static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
-{
-    struct worker *w = ctx;
-    f->table.end_frame = w->end_key;
-    struct ea_decision d = ea_policy_decide(ea_pipeline_policy(pl), f);
-    if (d.turn)
-        ea_flow_turn(f);
-    if (ea_policy_record(w->ws->rs, &d, f) != 0)
-        ea_pipeline_mark_oom(pl);
-}
-
 static int log_init(struct evlog *l)
 {
     l->wc = l->rc = calloc(1, sizeof(*l->wc));
@@ -453,15 +484,137 @@ static void take_left(struct worker *w)
         w->cap = cap;
     }
     ea_pipeline_take_flows(w->pl, w->scratch);
+    int paired = w->nlines == n;   /* else pl dropped a flow (out of memory): lines unpaired */
     for (size_t i = 0; i < n; i++) {
         struct ea_flow *f = w->scratch[i];
-        if (w->lost ||
-            log_push(&w->left, (struct keyed){ f->table.end_frame, f->table.touch_frame, f }) != 0) {
+        struct made_line ml = paired ? w->lines[i] : (struct made_line){ NULL, 0, 0 };
+        if (w->lost || log_push(&w->left, (struct keyed){ f->table.end_frame, f->table.touch_frame,
+                                                         f, ml.line, ml.len, ml.idpos }) != 0) {
             w->lost = 1;
             ea_pipeline_mark_oom(w->pl);
             ea_flow_free(f);
         }
     }
+    w->nlines = 0;   /* unpaired lines stay in their block, never read */
+}
+
+/*
+ * Worker: room for len bytes in its current line block, or a new one (the
+ * spare the main thread handed back, else malloc); NULL when LINE_BLOCKS_MAX
+ * blocks wait for the main thread, or on out-of-memory.
+ */
+static char *block_room(struct worker *w, size_t len)
+{
+    struct line_block *b = w->wblock;
+    if (b && b->cap - b->used >= len) {
+        b->used += len;
+        return b->data + b->used - len;
+    }
+    if (w->nblocks - atomic_load_explicit(&w->freed, memory_order_relaxed) >= LINE_BLOCKS_MAX)
+        return NULL;
+    struct line_block *nb = atomic_exchange_explicit(&w->spare, NULL, memory_order_acquire);
+    if (nb && nb->cap < len) {
+        free(nb);
+        nb = NULL;
+    }
+    if (!nb) {
+        size_t cap = len > LINE_BLOCK ? len : LINE_BLOCK;
+        nb = malloc(sizeof(*nb) + cap);
+        if (!nb)
+            return NULL;
+        nb->cap = cap;
+    }
+    nb->next = NULL;
+    nb->used = len;
+    w->nblocks++;
+    if (b)
+        b->next = nb;   /* published with the first line of nb (log_publish) */
+    else
+        atomic_store_explicit(&w->first, nb, memory_order_release);
+    w->wblock = nb;
+    return nb->data;
+}
+
+/* Main: frees (or makes the spare) w's blocks before the one holding line. */
+static void blocks_before(struct worker *w, const char *line)
+{
+    if (!w->rblock)
+        w->rblock = atomic_load_explicit(&w->first, memory_order_acquire);
+    while (w->rblock && !(line >= w->rblock->data && line < w->rblock->data + w->rblock->cap)) {
+        struct line_block *b = w->rblock, *none = NULL;
+        w->rblock = b->next;
+        if (!atomic_compare_exchange_strong_explicit(&w->spare, &none, b, memory_order_release,
+                                                     memory_order_relaxed))
+            free(b);
+        atomic_fetch_add_explicit(&w->freed, 1, memory_order_relaxed);
+    }
+}
+
+/* The id mark among the first ID_LOOK bytes of a line, or NULL. */
+static const char *id_mark(const char *line, size_t len)
+{
+    size_t m = sizeof(ID_MARK) - 1;
+    for (size_t i = 0; i + m <= len && i < ID_LOOK; i++)
+        if (memcmp(line + i, ID_MARK, m) == 0)
+            return line + i;
+    return NULL;
+}
+
+/*
+ * Worker: the JSON line of a flow that left, with id 0 (the main thread puts
+ * the run's id in). One entry per flow, a NULL line when it cannot be made;
+ * when not even the entry fits, take_left finds the lines unpaired and drops
+ * them. Either way the main thread makes the lines missing.
+ */
+static void make_line(struct worker *w, struct ea_flow *f)
+{
+    if (w->nlines == w->caplines) {
+        size_t cap = w->caplines ? 2 * w->caplines : 256;
+        struct made_line *l = realloc(w->lines, cap * sizeof(*l));
+        if (!l)
+            return;
+        w->lines = l;
+        w->caplines = cap;
+    }
+    struct ea_view v;
+    memset(&v, 0, sizeof(v));
+    v.rs = w->ws->rs;
+    v.cls = ea_pipeline_classifier(w->pl);
+    uint64_t id = f->id;
+    size_t len = 0;
+    f->id = 0;
+    char *line = w->ws->maker(&v, f, &len);
+    f->id = id;
+    const char *at = line ? id_mark(line, len) : NULL;
+    char *kept = at && len <= UINT32_MAX ? block_room(w, len) : NULL;
+    if (kept)
+        memcpy(kept, line, len);
+    w->lines[w->nlines++] = (struct made_line){   /* else not the layout looked for, or no room */
+        kept, (uint32_t)len, kept ? (uint32_t)(at - line) + (uint32_t)sizeof(ID_MARK) - 3 : 0 };
+    free(line);
+}
+
+/*
+ * Worker pipeline hook: a flow left the table (classified, not judged). Notes
+ * when, and decides it here, in parallel: the decision is pure and the words
+ * need only the rules; the main pipeline counts it in merge order
+ * (ea_pipeline_count_only).
+ */
+static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
+{
+    struct worker *w = ctx;
+    if (w->flushing && ea_pipeline_nflows(pl) >= FLUSH_BATCH) {
+        take_left(w);   /* the flows before this one, while the flush goes on */
+        log_publish(&w->left);
+    }
+    f->table.end_frame = w->end_key;
+    struct ea_decision d = ea_policy_decide(ea_pipeline_policy(pl), f);
+    if (d.turn)
+        ea_flow_turn(f);
+    if (ea_policy_record(w->ws->rs, &d, f) != 0)
+        ea_pipeline_mark_oom(pl);
+    if (w->ws->maker)
+        make_line(w, f);
 }
 
 /*
@@ -473,7 +626,7 @@ static void hand_back(struct worker *w, const struct msg *m)
     if (!w->failed) {
         uint64_t made = ea_pipeline_stats(w->pl)->flows_created;
         for (; w->nmade < made; w->nmade++)
-            if (w->lost || log_push(&w->made, (struct keyed){ m->p.frame, 0, NULL }) != 0)
+            if (w->lost || log_push(&w->made, (struct keyed){ m->p.frame, 0, NULL, NULL, 0, 0 }) != 0)
                 w->lost = 1;   /* ids would be wrong from here: flows are freed, not handed back */
         take_left(w);
         log_publish(&w->made);
@@ -488,7 +641,11 @@ static void hand_back(struct worker *w, const struct msg *m)
 static int worker_handle(struct worker *w, const struct msg *m)
 {
     if (m->kind == MSG_END) {
+        /* Every flow made was published after the last message: the main thread numbers them
+           all now, and takes the flushed flows in batches while the flush goes on. */
+        atomic_store_explicit(&w->ending, 1, memory_order_release);
         if (!w->failed) {
+            w->flushing = 1;
             w->end_key = UINT64_MAX;
             ea_flow_table_flush(ea_pipeline_table(w->pl));
             /* Every flow is decided: nDPI is no longer needed (names come from pl's own). */
@@ -568,6 +725,14 @@ static void workers_free(struct ea_workers *ws)
         log_free(&w->made);
         log_free(&w->left);
         free(w->scratch);
+        free(w->lines);
+        struct line_block *b = w->rblock ? w->rblock : atomic_load(&w->first);
+        while (b) {
+            struct line_block *next = b->next;
+            free(b);
+            b = next;
+        }
+        free(atomic_load(&w->spare));
         for (size_t c = 0; c < w->nchunk; c++)
             free(w->gid[c]);
         free(w->gid);
@@ -575,6 +740,7 @@ static void workers_free(struct ea_workers *ws)
         ea_pipeline_free(w->pl);
     }
     free(ws->arrive);
+    free(ws->lbuf);
     free(ws->w);
     free(ws);
 }
@@ -588,6 +754,7 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
     const struct ea_flow_limits *lim = ea_pipeline_limits(pl);
     ws->rs = ea_pipeline_rules(pl);
     ws->pl = pl;
+    ws->maker = ea_pipeline_line_maker(pl);
     ws->wlim = *lim;
     ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
     ws->w = aligned_alloc(CACHE_LINE, n * sizeof(*ws->w));
@@ -600,6 +767,10 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
         w->ws = ws;
         w->idx = i;
         atomic_init(&w->progress, 0);
+        atomic_init(&w->ending, 0);
+        atomic_init(&w->freed, 0);
+        atomic_init(&w->spare, NULL);
+        atomic_init(&w->first, NULL);
         if (ring_init(&w->ring) != 0 || log_init(&w->made) != 0 || log_init(&w->left) != 0)
             goto fail;
     }
@@ -717,33 +888,85 @@ static const struct keyed *next_left(struct ea_workers *ws, const uint64_t *avai
     return best;
 }
 
+/* Main: the line with the run's id in place of the 0 at idpos, in ws->lbuf; its length, or 0. */
+static size_t put_id(struct ea_workers *ws, const char *line, size_t len, size_t idpos, uint64_t id)
+{
+    char digits[24];
+    size_t nd = 0;
+    do
+        digits[sizeof(digits) - ++nd] = (char)('0' + id % 10);
+    while ((id /= 10) && nd < sizeof(digits));
+    size_t need = len - 1 + nd;
+    if (need > ws->lcap) {
+        size_t cap = need > 2 * ws->lcap ? need : 2 * ws->lcap;
+        char *b = realloc(ws->lbuf, cap);
+        if (!b)
+            return 0;
+        ws->lbuf = b;
+        ws->lcap = cap;
+    }
+    memcpy(ws->lbuf, line, idpos);
+    memcpy(ws->lbuf + idpos, digits + sizeof(digits) - nd, nd);
+    memcpy(ws->lbuf + idpos + nd, line + idpos + 1, len - idpos - 1);
+    return need;
+}
+
+/* Main: gives w's flow f its run id and hands it to pl, with its line (in a block) when made. */
+static void adopt_one(struct ea_workers *ws, struct worker *w, struct ea_flow *f, const char *line,
+                      size_t len, size_t idpos)
+{
+    if (line)
+        blocks_before(w, line);
+    if (ws->nomem || f->id == 0 || f->id > w->ngid) {
+        ea_flow_free(f);   /* no id: lost to out-of-memory */
+        ea_pipeline_mark_oom(ws->pl);
+        return;
+    }
+    f->id = gid_take(w, f->id);
+    size_t n = line ? put_id(ws, line, len, idpos, f->id) : 0;
+    /* counted, announced and kept, as one table's flows */
+    if (n)
+        ea_pipeline_adopt_line(ws->pl, f, ws->lbuf, n);
+    else
+        ea_pipeline_adopt(ws->pl, f);
+}
+
+/* Main: 1 when every worker has a flow ready (avail) or has handed back its last (done). */
+static int heads_known(struct ea_workers *ws, const uint64_t *avail, const int *done)
+{
+    for (unsigned i = 0; i < ws->n; i++)
+        if (!done[i] && !log_peek(&ws->w[i].left, avail[i]))
+            return 0;
+    return 1;
+}
+
 /*
- * Main: hands pl the flows that left before frame wm (every one with all),
- * in one table's order, with the run's ids, counting the flows held at once
- * as one table would: a flow is held from its first frame until it left
- * (before that frame's packet), so at one frame a leaving comes first.
+ * Main: hands pl the flows that left, in one table's order, with the run's
+ * ids, counting the flows held at once as one table would: a flow is held
+ * from its first frame until it left (before that frame's packet), so at
+ * one frame a leaving comes first. During the run (done NULL) the flows
+ * that left before frame wm (every one with all); at the end, the least of
+ * the workers' next flows while each worker has one ready or is done.
+ * Returns how many were handed.
  */
-static void adopt_left(struct ea_workers *ws, uint64_t wm, int all, const uint64_t *avail)
+static size_t adopt_left(struct ea_workers *ws, uint64_t wm, const int *done, const uint64_t *avail)
 {
     const struct keyed *k;
     unsigned bi = 0;
-    while ((k = next_left(ws, avail, &bi)) && (all || k->k1 < wm)) {
+    size_t n = 0;
+    while ((k = next_left(ws, avail, &bi)) && (done ? heads_known(ws, avail, done) : k->k1 < wm)) {
         uint64_t leave = k->k1 == UINT64_MAX ? UINT64_MAX - 1 : k->k1 << 1;
         for (; ws->ahead < ws->nar && (ws->arrive[ws->ahead] << 1 | 1) < leave; ws->ahead++)
             if (++ws->held > ws->peak)
                 ws->peak = ws->held;
         ws->held--;
         struct worker *w = &ws->w[bi];
-        struct ea_flow *f = k->f;
+        struct keyed ev = *k;
         log_pop(&w->left);
-        if (ws->nomem || f->id == 0 || f->id > w->ngid) {
-            ea_flow_free(f);   /* no id: lost to out-of-memory */
-            ea_pipeline_mark_oom(ws->pl);
-            continue;
-        }
-        f->id = gid_take(w, f->id);
-        ea_pipeline_adopt(ws->pl, f);   /* counted, announced and kept, as one table's flows */
+        adopt_one(ws, w, ev.f, ev.line, ev.len, ev.idpos);
+        n++;
     }
+    return n;
 }
 
 /*
@@ -751,7 +974,7 @@ static void adopt_left(struct ea_workers *ws, uint64_t wm, int all, const uint64
  * frame before which no worker can make or end a flow any more; flows are
  * numbered and adopted up to it, or all of them once the workers ended.
  */
-static void workers_poll(struct ea_workers *ws, int all)
+static void workers_poll(struct ea_workers *ws)
 {
     uint64_t wm = UINT64_MAX, made[EA_MAX_THREADS], left[EA_MAX_THREADS];
     for (unsigned i = 0; i < ws->n; i++) {
@@ -763,8 +986,40 @@ static void workers_poll(struct ea_workers *ws, int all)
         made[i] = atomic_load_explicit(&ws->w[i].made.count, memory_order_acquire);
         left[i] = atomic_load_explicit(&ws->w[i].left.count, memory_order_acquire);
     }
-    number_made(ws, all ? UINT64_MAX : wm, made);
-    adopt_left(ws, wm, all, left);
+    number_made(ws, wm, made);
+    adopt_left(ws, wm, NULL, left);
+}
+
+/*
+ * Main, after MSG_END: numbers every flow once each worker reached it, then
+ * takes the flushed flows as the workers hand them back in batches, until
+ * every worker is done. Sleeps END_WAIT_NS while no flow can be taken.
+ */
+static void workers_drain(struct ea_workers *ws)
+{
+    int numbered = 0;
+    for (;;) {
+        int done[EA_MAX_THREADS], all_done = 1, ending = 1;
+        uint64_t made[EA_MAX_THREADS], left[EA_MAX_THREADS];
+        for (unsigned i = 0; i < ws->n; i++) {
+            done[i] = atomic_load_explicit(&ws->w[i].progress, memory_order_acquire) == UINT64_MAX;
+            all_done &= done[i];
+            ending &= atomic_load_explicit(&ws->w[i].ending, memory_order_acquire);
+        }
+        for (unsigned i = 0; i < ws->n; i++) {   /* published before the flags just read */
+            made[i] = atomic_load_explicit(&ws->w[i].made.count, memory_order_acquire);
+            left[i] = atomic_load_explicit(&ws->w[i].left.count, memory_order_acquire);
+        }
+        if (ending && !numbered) {
+            number_made(ws, UINT64_MAX, made);
+            numbered = 1;
+        }
+        size_t n = numbered ? adopt_left(ws, 0, done, left) : 0;
+        if (all_done)
+            return;   /* everything was published: all of it was taken */
+        if (n == 0)
+            nanosleep(&(struct timespec){ 0, END_WAIT_NS }, NULL);
+    }
 }
 
 struct ea_workers *ea_workers_start(struct ea_pipeline *pl, unsigned nworkers, char *err,
@@ -796,7 +1051,7 @@ int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
     int rc = put_packet(&ws->w[ea_workers_shard(t, ws->n)].ring, p);
     if (++ws->since_poll == POLL_EVERY) {
         ws->since_poll = 0;
-        workers_poll(ws, 0);
+        workers_poll(ws);
     }
     return rc;
 }
@@ -804,8 +1059,9 @@ int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
 int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen)
 {
     int rc = 0;
-    /* Workers flush their tables on MSG_END and hand the last flows back. */
+    /* Workers flush their tables on MSG_END and hand the last flows back, taken as they come. */
     broadcast(ws, MSG_END, 0, 0);
+    workers_drain(ws);
     for (unsigned i = 0; i < ws->n; i++) {
         pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
@@ -821,7 +1077,6 @@ int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, 
         if (ws->w[i].pl)
             ea_pipeline_absorb(pl, ws->w[i].pl);
     }
-    workers_poll(ws, 1);
     for (; ws->ahead < ws->nar; ws->ahead++)
         if (++ws->held > ws->peak)
             ws->peak = ws->held;
