@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdlib.h>
 #include "tests.h"
 #include "flow-table.h"
 #include "workers.h"
+#include "runmode-files.h"
 #include "util-time.h"
 #include "util-stats.h"
 
@@ -198,6 +200,106 @@ static void test_stats_add(void)
     CU_ASSERT_EQUAL(a.last_ns, 300);
 }
 
+/*
+ * A line maker for the tests: a line of the flow's id and first frame,
+ * padded by its first frame (up to 120 kB, or 300 kB: more than a block)
+ * so that lines cross and outgrow the workers' line blocks (a few MB in
+ * all: under the blocks a worker may hold). With mark 0 it writes no "id":0, so
+ * that the workers cannot put the id in.
+ */
+static int lines_mark = 1;
+static char *test_line(const struct ea_view *v, const struct ea_flow *f, size_t *len)
+{
+    (void)v;
+    size_t pad = f->first_frame % 101 == 3 ? 300000 : (size_t)(f->first_frame % 7) * 20000;
+    char *b = malloc(pad + 96);
+    if (!b)
+        return NULL;
+    int n = snprintf(b, 96, "{\"type\":\"flow\",\"%s\":%llu,\"first\":%llu,\"pad\":\"",
+                     lines_mark ? "id" : "flow-id", (unsigned long long)f->id,
+                     (unsigned long long)f->first_frame);
+    memset(b + n, 'x', pad);
+    memcpy(b + n + pad, "\"}\n", 3);
+    *len = (size_t)n + pad + 3;
+    return b;
+}
+
+/* What the on_finished hook saw: flows, lines handed with them, lines that were wrong. */
+struct seen {
+    unsigned flows, made, bad;
+};
+
+static void seen_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
+{
+    struct seen *s = ctx;
+    size_t len = 0;
+    const char *line = ea_pipeline_flow_line(pl, &len);
+    size_t want_len = 0;
+    char *want = test_line(NULL, f, &want_len);
+    s->flows++;
+    if (line) {
+        s->made++;
+        s->bad += !want || len != want_len || memcmp(line, want, len) != 0;
+    }
+    free(want);
+}
+
+/* One run of a capture of the source tree with 'threads' and the test line maker. */
+static struct seen lines_run(const char *capture, unsigned threads)
+{
+    struct seen s = { 0, 0, 0 };
+    char err[1024], path[1100], dir[1024], rpath[1100];
+    const char *top = getenv("EA_SRCDIR");
+    snprintf(path, sizeof(path), "%s/captures/%s", top ? top : "..", capture);
+    snprintf(dir, sizeof(dir), "%s/rules", top ? top : "..");
+    snprintf(rpath, sizeof(rpath), "%s/lync2013-edge.xml", dir);
+    struct ea_ruleset *rs = ea_ruleset_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+    CU_ASSERT_EQUAL_FATAL(ea_ruleset_load_rules(rs, rpath, dir, err, sizeof(err)), 0);
+    struct ea_flow_limits lim;
+    ea_flow_limits_default(&lim);
+    struct ea_pipeline *pl = ea_pipeline_new(&lim, rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+    ea_pipeline_on_finished(pl, seen_finished, &s);
+    ea_pipeline_set_line_maker(pl, test_line);
+    const char *files[1] = { path };
+    struct ea_input in = { files, 1, NULL, threads, 0 };
+    CU_ASSERT_EQUAL(ea_run_files(pl, &in, err, sizeof(err)), 0);
+    ea_pipeline_finish(pl);
+    CU_ASSERT_FALSE(ea_pipeline_oom(pl));
+    ea_pipeline_free(pl);
+    ea_ruleset_free(rs);
+    return s;
+}
+
+/*
+ * Offline --threads: the workers make every flow's JSON line (through the
+ * line maker, with id 0) and the main thread hands it on with the run's id
+ * in place, the very line the main thread would have made. One thread
+ * makes none (the report stream makes its own), nor do the workers when the
+ * line has no "id":0, to put the id into.
+ */
+static void test_lines_made_by_workers(void)
+{
+    static const char *const caps[] = { "own/scan.pcap", "own/matrix.pcap" };
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+        struct seen one = lines_run(caps[i], 1), two = lines_run(caps[i], 2), three = lines_run(caps[i], 3);
+        CU_ASSERT(one.flows > 20);
+        CU_ASSERT_EQUAL(one.made, 0);
+        CU_ASSERT_EQUAL(two.flows, one.flows);
+        CU_ASSERT_EQUAL(two.made, two.flows);
+        CU_ASSERT_EQUAL(two.bad, 0);
+        CU_ASSERT_EQUAL(three.flows, one.flows);
+        CU_ASSERT_EQUAL(three.made, three.flows);
+        CU_ASSERT_EQUAL(three.bad, 0);
+    }
+    lines_mark = 0;
+    struct seen two = lines_run("own/matrix.pcap", 2);
+    lines_mark = 1;
+    CU_ASSERT(two.flows > 0);
+    CU_ASSERT_EQUAL(two.made, 0);
+}
+
 void ea_test_add_workers(void)
 {
     EA_SUITE("workers",
@@ -205,7 +307,8 @@ void ea_test_add_workers(void)
              { "shard spreads flows evenly", test_shard_spread },
              { "shard leaves the bucket bits", test_shard_leaves_bucket_bits },
              { "expiry split over tables matches one table", test_expiry_split_matches_one_table },
-             { "counters of several pipelines add up", test_stats_add });
+             { "counters of several pipelines add up", test_stats_add },
+             { "workers make the JSON lines, the main thread puts the ids in", test_lines_made_by_workers });
 }
 
 /* ea_time_str is formatted by hand for speed: it must match gmtime_r and strftime exactly. */
