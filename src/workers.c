@@ -9,6 +9,7 @@
 #include <time.h>
 #include "workers.h"
 #include "source-pcap.h"
+#include "util-time.h"
 
 #define EA_NS 1000000000ULL
 
@@ -168,6 +169,7 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     _Atomic(struct line_block *) spare;   /* a freed block for the worker to reuse, or NULL */
     _Atomic(struct line_block *) first;   /* the worker's first block, for the main thread */
     struct line_block *rblock;  /* main: the oldest block not freed */
+    double cpu;                 /* worker: its CPU seconds, set as it ends (EA_DEBUG_THREADS) */
     atomic_int ending;          /* set by the worker once MSG_END is reached: it makes no more flows */
     int lost;                   /* worker: a log ran out of memory; later flows are freed, not handed back */
     /* main: the run's id of each flow this worker made, by its table's id (from 1), in chunks of
@@ -194,6 +196,7 @@ struct ea_workers {
     size_t ahead, nar, capar;
     uint64_t held, peak;            /* flows held at once, as one table counts them */
     unsigned since_poll;            /* packets handed over since the last poll */
+    double cpu0, wall0;             /* main: its CPU and the wall clock at the start */
     int nomem;                      /* main: out of memory; flows left are freed, run marked */
 };
 
@@ -667,6 +670,15 @@ static int worker_handle(struct worker *w, const struct msg *m)
     return 0;
 }
 
+/* The calling thread's CPU seconds so far. */
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -687,6 +699,7 @@ static void *worker_main(void *arg)
         ring_done(r, m);
     }
     ring_release(r);
+    w->cpu = thread_cpu();
     return NULL;
 }
 
@@ -1033,6 +1046,10 @@ struct ea_workers *ea_workers_start(struct ea_pipeline *pl, unsigned nworkers, c
     mallopt(M_TOP_PAD, ARENA_TOP_PAD);
 #endif
     struct ea_workers *ws = workers_new(pl, nworkers);
+    if (ws) {
+        ws->cpu0 = thread_cpu();
+        ws->wall0 = ea_mono_now();
+    }
     if (!ws)
         snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);
     else
@@ -1056,11 +1073,31 @@ int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
     return rc;
 }
 
+/*
+ * EA_DEBUG_THREADS: one line on stderr of where the CPU went, for the
+ * longest path of a run: the reading thread until the end of the input and
+ * while it took the flows flushed at the end, each worker, and the wall
+ * time from the start of the workers.
+ */
+static void debug_line(const struct ea_workers *ws, double cpu_end)
+{
+    char work[16 * EA_MAX_THREADS] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < ws->n && n < sizeof(work); i++) {
+        int k = snprintf(work + n, sizeof(work) - n, " %.2f", ws->w[i].cpu);
+        n += k > 0 ? (size_t)k : 0;
+    }
+    fprintf(stderr, "edgeaudit: threads: reading thread %.2f s CPU to the end of the input, %.2f s "
+            "taking the last flows; workers%s s CPU; %.2f s wall\n", cpu_end - ws->cpu0,
+            thread_cpu() - cpu_end, work, ea_mono_now() - ws->wall0);
+}
+
 int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen)
 {
     int rc = 0;
     /* Workers flush their tables on MSG_END and hand the last flows back, taken as they come. */
     broadcast(ws, MSG_END, 0, 0);
+    double cpu_end = thread_cpu();
     workers_drain(ws);
     for (unsigned i = 0; i < ws->n; i++) {
         pthread_join(ws->w[i].th, NULL);
@@ -1081,6 +1118,8 @@ int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, 
         if (++ws->held > ws->peak)
             ws->peak = ws->held;
     ea_pipeline_stats(pl)->flows_active_peak = ws->peak;   /* the workers' own peaks summed mean nothing */
+    if (getenv("EA_DEBUG_THREADS"))
+        debug_line(ws, cpu_end);
     if (ws->nomem || rc != 0)
         ea_pipeline_mark_oom(pl);
     ea_pipeline_count_only(pl, 0);
