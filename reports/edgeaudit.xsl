@@ -69,6 +69,7 @@
     </header>
     <main>
       <xsl:call-template name="changes"/>
+      <xsl:call-template name="acceptances"/>
       <xsl:call-template name="banner"/>
       <xsl:call-template name="counts"/>
       <xsl:call-template name="capture"/>
@@ -137,6 +138,47 @@
     </xsl:for-each>
   </xsl:template>
 
+  <!-- -\-accept FILE: the accept file's entries, what they matched, and the result without the accepted groups. -->
+  <xsl:template name="acceptances">
+    <xsl:for-each select="acceptances">
+      <section id="acceptances">
+        <h2>Accepted findings</h2>
+        <p>Accept file <code><xsl:value-of select="@file"/></code>, judged at the end of the capture
+          (<xsl:call-template name="time"><xsl:with-param name="t" select="@date"/></xsl:call-template>):
+          <b><xsl:value-of select="@accepted-groups"/></b> group<xsl:if test="@accepted-groups != 1">s</xsl:if> accepted
+          (<xsl:value-of select="@accepted-flows"/> flow<xsl:if test="@accepted-flows != 1">s</xsl:if>, not counted),
+          <b><xsl:value-of select="@expired-groups"/></b> whose acceptance expired (counted again),
+          <b><xsl:value-of select="@stale-entries"/></b> stale entr<xsl:choose><xsl:when test="@stale-entries = 1">y</xsl:when><xsl:otherwise>ies</xsl:otherwise></xsl:choose> (matched nothing).
+          Result with the accepted groups left out: <span class="chip r-{@result}"><xsl:value-of select="translate(@result, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')"/></span></p>
+        <xsl:if test="entry">
+          <div class="scroll">
+          <table class="grid" id="accept-entries">
+            <thead><tr><th>Line</th><th>State</th><th>Matches</th><th class="num">Groups</th><th>Who</th><th>Until</th><th>Why</th></tr></thead>
+            <tbody>
+              <xsl:for-each select="entry">
+                <tr>
+                  <td class="num"><xsl:value-of select="@line"/></td>
+                  <td><xsl:choose>
+                    <xsl:when test="@stale = 'yes'"><span class="chip a-stale">stale</span></xsl:when>
+                    <xsl:when test="@state = 'expired'"><span class="chip a-expired">expired</span></xsl:when>
+                    <xsl:otherwise><span class="chip a-accepted">holds</span></xsl:otherwise></xsl:choose></td>
+                  <td><xsl:choose>
+                    <xsl:when test="@key"><xsl:variable name="k" select="@key"/><code><xsl:choose><xsl:when test="../../findings/group[@key = $k]"><a href="#group-{@key}"><xsl:value-of select="@key"/></a></xsl:when><xsl:otherwise><xsl:value-of select="@key"/></xsl:otherwise></xsl:choose></code></xsl:when>
+                    <xsl:otherwise><xsl:value-of select="@responder"/> port <xsl:value-of select="@port"/>, <xsl:value-of select="@reason-code"/>, rule <xsl:choose><xsl:when test="@rule != ''"><xsl:value-of select="@rule"/></xsl:when><xsl:otherwise>(none)</xsl:otherwise></xsl:choose></xsl:otherwise></xsl:choose></td>
+                  <td class="num"><xsl:value-of select="@groups"/></td>
+                  <td><xsl:value-of select="@who"/></td>
+                  <td class="nowrap"><xsl:value-of select="@expires"/></td>
+                  <td><xsl:value-of select="@why"/></td>
+                </tr>
+              </xsl:for-each>
+            </tbody>
+          </table>
+          </div>
+        </xsl:if>
+      </section>
+    </xsl:for-each>
+  </xsl:template>
+
   <!-- The verdict banner: COMPLIANT or FINDINGS, with what makes the findings. -->
   <xsl:template name="banner">
     <xsl:variable name="s" select="summary"/>
@@ -148,6 +190,13 @@
         <section class="banner ok" id="verdict">
           <div class="word">COMPLIANT</div>
           <div class="why">Every flow fits the port matrix and no required row is blocked.</div>
+        </section>
+      </xsl:when>
+      <xsl:when test="acceptances/@result = 'compliant'">
+        <section class="banner ok" id="verdict">
+          <div class="word">COMPLIANT</div>
+          <div class="why">Every finding is accepted (<xsl:value-of select="acceptances/@accepted-groups"/> group<xsl:if test="acceptances/@accepted-groups != 1">s</xsl:if>,
+            <xsl:value-of select="acceptances/@accepted-flows"/> flow<xsl:if test="acceptances/@accepted-flows != 1">s</xsl:if>: see Accepted findings); no rule is blocked or not observed.</div>
         </section>
       </xsl:when>
       <xsl:otherwise>
@@ -400,8 +449,12 @@
             <xsl:text> </xsl:text><xsl:value-of select="@transport"/><xsl:if test="@app != ''"><xsl:text> </xsl:text><xsl:value-of select="@app"/></xsl:if></xsl:otherwise>
         </xsl:choose>
         <span class="small"><xsl:text> </xsl:text><xsl:value-of select="@flows"/> flow<xsl:if test="@flows != 1">s</xsl:if>,
-          <xsl:value-of select="@initiators"/><xsl:if test="@initiators-capped = 'yes'"> or more</xsl:if> initiator<xsl:if test="@initiators != 1">s</xsl:if></span></h3>
+          <xsl:value-of select="@initiators"/><xsl:if test="@initiators-capped = 'yes'"> or more</xsl:if> initiator<xsl:if test="@initiators != 1">s</xsl:if></span>
+        <xsl:if test="@accept"><xsl:text> </xsl:text><span class="chip a-{@accept}"><xsl:value-of select="@accept"/></span></xsl:if></h3>
       <table class="kv">
+        <xsl:if test="@accept"><tr class="accept"><th><xsl:choose><xsl:when test="@accept = 'accepted'">accepted</xsl:when><xsl:otherwise>acceptance expired</xsl:otherwise></xsl:choose></th>
+          <td><xsl:value-of select="@accept-why"/> (<xsl:value-of select="@accept-who"/>, until <xsl:value-of select="@accept-expires"/>,
+            accept file line <xsl:value-of select="@accept-line"/>)<xsl:if test="@accept = 'expired'">: counted again</xsl:if></td></tr></xsl:if>
         <tr><th>reason</th><td><xsl:value-of select="reason"/> <span class="code"> (<xsl:value-of select="@reason-code"/>)</span></td></tr>
         <xsl:if test="@rules != ''"><tr><th>rules</th><td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td></tr></xsl:if>
         <xsl:if test="@scan = 'yes'"><tr><th>ports</th><td class="ports"><xsl:value-of select="@port-ranges"/></td></tr></xsl:if>
@@ -854,6 +907,9 @@ tr.s-unconfigured { background: var(--grey-bg); color: #4b5157; }
 .chip.s-blocked { background: var(--bad); color: #fff; }
 .chip.s-not-observed { background: #e39a00; color: #fff; }
 .chip.s-unconfigured { background: #9aa0a6; color: #fff; }
+.chip.a-accepted, .chip.r-compliant { background: var(--ok); color: #fff; }
+.chip.a-expired, .chip.r-findings { background: var(--bad); color: #fff; }
+.chip.a-stale { background: #9aa0a6; color: #fff; }
 table.kv tr.s-observed, table.kv tr.s-blocked, table.kv tr.s-not-observed, table.kv tr.s-unconfigured { background: none; }
 tr.s-observed .dot, tr.v-allowed .dot { background: var(--ok); }
 tr.s-blocked .dot, tr.v-blocked .dot { background: var(--bad); }

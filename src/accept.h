@@ -63,4 +63,35 @@ enum ea_accept_state ea_accept_match(struct ea_accept *a, const struct ea_group 
 /* Entries that matched no group (stale exceptions), in file order, into out (room for max). */
 size_t ea_accept_unmatched(const struct ea_accept *a, const struct ea_accept_entry **out, size_t max);
 
+struct ea_rr_node;
+
+/* What an accept file did to a report. */
+struct ea_accept_counts {
+    uint64_t accepted, accepted_flows;  /* groups an entry holds for, and their flows */
+    uint64_t expired;                   /* groups only expired entries match: they count again */
+    uint64_t stale;                     /* entries that matched no group */
+    int findings;                       /* the result once accepted groups are left out: 1 findings */
+};
+
+/*
+ * Applies a to a report tree (report-read.h): every group an entry matches
+ * gets accept="accepted" or "expired" with accept-who, accept-why,
+ * accept-expires and accept-line (the entry's line); an <acceptances>
+ * element after <summary> (after <changes> when present) lists every entry
+ * with the groups it matched (stale="yes": none) and the result without the
+ * accepted groups. Expiry is judged at the end of the capture (<capture
+ * last>): the evidence's date, not the day the report is read; a capture of
+ * no packet is judged at fallback_ns. A report's earlier acceptance is
+ * replaced. Fills *c. Returns 0, or -1 on out-of-memory (root then partly
+ * marked: free it).
+ */
+int ea_accept_apply(struct ea_accept *a, struct ea_rr_node *root, int64_t fallback_ns,
+                    struct ea_accept_counts *c);
+
+/* 1 when the report tree has findings: <acceptances result> when it has one, else <summary result>. */
+int ea_accept_tree_findings(const struct ea_rr_node *root);
+
+/* The acceptance's terminal lines on standard output ("edgeaudit WHO: accepted ..."); nothing without one. */
+void ea_accept_print(const struct ea_rr_node *root, const char *who);
+
 #endif

@@ -18,6 +18,7 @@
 #include "live-report.h"
 #include "merge.h"
 #include "diff.h"
+#include "accept.h"
 #include "runmode-files.h"
 #include "util-file.h"
 #include "util-time.h"
@@ -94,6 +95,12 @@ static void print_summary(const struct ea_view *pl)
         shown++;
     }
 }
+
+/* --baseline, read before the run (diff.c), and --accept, loaded before the capture (accept.c): owned. */
+struct history {
+    struct ea_report *base;
+    struct ea_accept *acc;
+};
 
 /* --db: the session (db-run.h) and the run's XML report (owned, freed by run_db_free). */
 struct run_db {
@@ -185,15 +192,18 @@ static void db_interval(const struct ea_view *v, const char *xml, size_t len, vo
         rdb->s.fails++;
 }
 
-/* Live mode over pl, its whole-run reports recorded with --db and compared with base; NULL as ea_live_new. */
+/* Live mode over pl, its whole-run reports recorded with --db, compared with h->base and accepted
+ * with h->acc; NULL as ea_live_new. */
 static struct ea_live *live_new(const struct ea_options *o, struct ea_pipeline *pl, struct run_db *rdb,
-                                const struct ea_report *base, char *err, size_t errlen)
+                                const struct history *h, char *err, size_t errlen)
 {
     struct ea_live *lv = ea_live_new(o, pl, err, errlen);
     if (lv && o->db)
         ea_live_on_report(lv, db_interval, rdb);
-    if (lv)
-        ea_live_set_baseline(lv, base);
+    if (lv) {
+        ea_live_set_baseline(lv, h->base);
+        ea_live_set_accept(lv, h->acc);
+    }
     return lv;
 }
 
@@ -228,17 +238,38 @@ static struct ea_pipeline *new_pipeline(const struct ea_options *o, const struct
 }
 
 /*
- * --baseline OLD.xml (diff.c): the reports written, compares the XML report (a
- * temporary one when --xml was not asked) with OLD and rewrites them with the
- * changes. Returns 1 when the exit code is findings (--fail-on new: a new
- * finding group or a worse rule; else the run's findings), 0 when not; -2
- * when the baseline could not be read, -1 when the reports could not be
- * rewritten (said on stderr).
+ * --accept FILE (accept.c), before the capture: loaded and checked as a rules file is, one line
+ * "FILE:LINE: cause" on stderr when it is bad. 0 (*acc NULL without --accept), or -1.
  */
-static int baseline(const struct ea_options *o, const struct ea_view *v, const struct ea_report *old)
+static int accept_load(const struct ea_options *o, struct ea_accept **acc)
+{
+    char err[ERRLEN], dir[PATH_MAX];
+    *acc = NULL;
+    if (!o->accept)
+        return 0;
+    if (ea_find_datadir(o, "rules", "accept.rng", dir, sizeof(dir)) != 0)
+        snprintf(err, sizeof(err), "cannot find the accept schema accept.rng (try --datadir)");
+    else if ((*acc = ea_accept_load(o->accept, dir, err, sizeof(err))) != NULL)
+        return 0;
+    fprintf(stderr, "edgeaudit: %s\n", err);
+    return -1;
+}
+
+/*
+ * --baseline OLD.xml and --accept FILE (diff.c): the reports written, compares
+ * the XML report (a temporary one when --xml was not asked) with OLD, marks
+ * the accepted groups, and rewrites the reports with both. Expiries are judged
+ * at the end of the capture (no packet: now, or 1970 with --deterministic).
+ * Returns 1 when the exit code is findings (--fail-on new: a new finding
+ * group, not accepted, or a worse rule; else the run's findings less the
+ * accepted groups), 0 when not; -2 when the baseline could not be read, -1
+ * when the reports could not be rewritten (said on stderr).
+ */
+static int baseline(const struct ea_options *o, const struct ea_view *v, const struct history *h)
 {
     char tmp[] = "/tmp/edgeaudit-baseline-XXXXXX";
-    struct ea_diff_run run = { o->baseline, o->xml, o->html, o->json, o->datadir, o->quiet, old, NULL };
+    struct ea_diff_run run = { o->baseline, o->xml, o->html, o->json, o->datadir, o->quiet, h->base, NULL, h->acc,
+                               o->deterministic ? 0 : (int64_t)time(NULL) * 1000000000LL };
     struct ea_diff_counts c;
     int fd = -1, rc = -1;
     if (!o->xml) {   /* the comparison reads the run's XML report */
@@ -256,7 +287,7 @@ static int baseline(const struct ea_options *o, const struct ea_view *v, const s
     }
     if ((rc = ea_diff_baseline(&run, &c)) != 0)
         goto out;
-    rc = o->fail_new ? c.added_findings || c.rules_worse : ea_policy_has_findings(v->pol);
+    rc = o->fail_new ? c.added_findings || c.rules_worse : c.findings;
 out:
     if (fd >= 0) {
         close(fd);
@@ -271,14 +302,14 @@ out:
  * -1 when a report was not written, -2 when the baseline could not be read.
  */
 static int report_all(const struct ea_options *o, struct ea_view *v, struct ea_live *lv,
-                      struct ea_stream *s, struct run_db *rdb, const struct ea_report *old)
+                      struct ea_stream *s, struct run_db *rdb, const struct history *h)
 {
     int wr = lv ? ea_live_write_reports(lv) : 0;
     if (write_reports(o, v, s, o->db ? rdb : NULL) != 0)
         wr = -1;
     if (wr != 0)
         return -1;
-    return o->baseline ? baseline(o, v, old) : ea_policy_has_findings(v->pol);   /* issue 16 */
+    return o->baseline || h->acc ? baseline(o, v, h) : ea_policy_has_findings(v->pol);   /* issue 16 */
 }
 
 /* edgeaudit merge REPORT... (merge.c), edgeaudit diff OLD NEW (diff.c), edgeaudit rules [--pack NAME]
@@ -344,7 +375,7 @@ int ea_app_main(int argc, char **argv)
     struct ea_live *lv = NULL;
     struct run_db rdb = { .xml = NULL };
     struct ea_stream *stream = NULL;
-    struct ea_report *base = NULL;   /* --baseline, read before the run (live: before -Z) */
+    struct history h = { NULL, NULL };   /* --baseline (read before the run; live: before -Z), --accept */
     char err[ERRLEN];
     int code = EA_EXIT_USAGE;
     double start = ea_mono_now();
@@ -359,10 +390,10 @@ int ea_app_main(int argc, char **argv)
         goto out;
     }
     rs = ea_ruleset_new();
-    if (!rs || ea_rules_load(&o, rs, stderr) != 0)
+    if (!rs || ea_rules_load(&o, rs, stderr) != 0 || accept_load(&o, &h.acc) != 0)
         goto out;
     ea_ruleset_set_mtls_seen_only(rs, o.mtls_seen_only);
-    if ((code = before_run(&o, rs, &rdb, &base)) != 0)
+    if ((code = before_run(&o, rs, &rdb, &h.base)) != 0)
         goto out;
     code = EA_EXIT_USAGE;
 
@@ -371,7 +402,7 @@ int ea_app_main(int argc, char **argv)
         goto out;
     int input_rc;
     if (o.iface) {
-        lv = live_new(&o, pl, &rdb, base, err, sizeof(err));
+        lv = live_new(&o, pl, &rdb, &h, err, sizeof(err));
         if (lv)
             ea_live_set_stream(lv, stream);
         input_rc = lv ? ea_live_run(lv, err, sizeof(err)) : -2;
@@ -391,7 +422,7 @@ int ea_app_main(int argc, char **argv)
     ea_pipeline_finish(pl);
     struct ea_view v;
     finished_view(&o, pl, stream, &v);
-    int fail = report_all(&o, &v, lv, stream, &rdb, base);
+    int fail = report_all(&o, &v, lv, stream, &rdb, &h);
     if (fail < 0) {
         code = fail == -2 ? EA_EXIT_USAGE : EA_EXIT_REPORT;
         goto out;
@@ -404,11 +435,12 @@ int ea_app_main(int argc, char **argv)
         code = fail ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
     code = db_record(&o, &rdb, &v, code);
 out:
+    ea_accept_free(h.acc);
     run_db_free(&rdb);
     ea_live_free(lv);
     ea_pipeline_free(pl);
     ea_stream_free(stream);
-    ea_report_free(base);
+    ea_report_free(h.base);
     ea_ruleset_free(rs);
     ea_options_free(&o);
     return code;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "accept.h"
 #include "diff.h"
 #include "merge.h"
 #include "options.h"
@@ -16,10 +18,11 @@
 
 static const char diff_usage[] =
     "usage: edgeaudit diff [--xml FILE] [--html FILE] [--json FILE] [--fail-on any|new]\n"
-    "                      [--deterministic] [--quiet] OLD.xml NEW.xml\n"
+    "                      [--accept FILE] [--deterministic] [--quiet] OLD.xml NEW.xml\n"
     "  compares the report NEW with the baseline OLD: every finding group of NEW is new or\n"
     "  persisting (by its key), groups of OLD gone are resolved, rule status changes are listed;\n"
-    "  the outputs are NEW with a <changes> section\n"
+    "  the outputs are NEW with a <changes> section; --accept FILE marks NEW's groups that the\n"
+    "  accept file accepts (they do not count for the exit code)\n"
     "exit status: 0 nothing to report, 1 findings (--fail-on new: only new finding groups or a\n"
     "rule that got worse), 2 usage or input error, 3 report not written\n";
 
@@ -61,10 +64,12 @@ static int has_key(const char **keys, size_t n, const char *key)
     return n && bsearch(&key, keys, n, sizeof(*keys), str_cmp) != NULL;
 }
 
-/* A finding: unexpected, or blocked on a port a rule requires (the group names the rule). */
+/* A finding: unexpected, or blocked on a port a rule requires (the group names the rule); not accepted. */
 static int finding_group(const struct ea_rr_node *g)
 {
     const char *v = attr_or(g, "verdict", "");
+    if (strcmp(attr_or(g, "accept", ""), "accepted") == 0)
+        return 0;
     return strcmp(v, "unexpected") == 0 || (strcmp(v, "blocked") == 0 && *attr_or(g, "rules", ""));
 }
 
@@ -211,6 +216,7 @@ int ea_diff_reports(const struct ea_report *old, const struct ea_report *cur, co
         ea_rr_insert(root, at + 1, ch) != 0)
         goto out;
     ch = NULL;
+    c->findings = ea_accept_tree_findings(root);
     *out = root;
     root = NULL;
     rc = 0;
@@ -222,10 +228,23 @@ out:
     return rc;
 }
 
-/* A group's change by key, for the streaming rewrite of a run's report. */
+/* A group's change and acceptance by key, for the streaming rewrite of a run's report. */
 struct keychange {
-    const char *key, *change;   /* borrowed from the compared tree */
+    const char *key;                    /* borrowed from the compared tree */
+    const struct ea_rr_node *g;         /* the group there, with change= and accept*= */
 };
+
+/* The attributes a comparison or an acceptance gives a group: dropped when copied, then set anew. */
+static int marked_attr(const char *name)
+{
+    return strcmp(name, "change") == 0 || strncmp(name, "accept", 6) == 0;
+}
+
+/* A top-level element a comparison or an acceptance writes (the copy drops the report's own). */
+static int marked_element(const char *name)
+{
+    return strcmp(name, "changes") == 0 || strcmp(name, "acceptances") == 0;
+}
 
 static int kc_cmp(const void *a, const void *b)
 {
@@ -235,7 +254,8 @@ static int kc_cmp(const void *a, const void *b)
 /* The copy of one report into another with the changes: what rewrite_fill needs. */
 struct rewrite {
     const char *src;
-    const struct ea_rr_node *changes;   /* borrowed */
+    const struct ea_rr_node *changes;   /* borrowed, or NULL */
+    const struct ea_rr_node *accepts;   /* <acceptances>, borrowed, or NULL */
     struct keychange *kc;               /* owned, sorted by key */
     size_t nkc;
 };
@@ -248,7 +268,7 @@ static int copy_element(const struct rewrite *rw, xmlTextReaderPtr r, xmlTextWri
     char key[64] = "";
     for (int ok = xmlTextReaderMoveToFirstAttribute(r); !rc && ok == 1; ok = xmlTextReaderMoveToNextAttribute(r)) {
         const char *an = (const char *)xmlTextReaderConstName(r), *av = (const char *)xmlTextReaderConstValue(r);
-        if (strcmp(an, "change") == 0)
+        if (marked_attr(an))
             continue;
         if (strcmp(an, "key") == 0)
             snprintf(key, sizeof(key), "%s", av);
@@ -257,8 +277,10 @@ static int copy_element(const struct rewrite *rw, xmlTextReaderPtr r, xmlTextWri
     if (!rc && *key && depth == 2 && strcmp(name, "group") == 0) {
         struct keychange want = { key, NULL };
         const struct keychange *f = rw->nkc ? bsearch(&want, rw->kc, rw->nkc, sizeof(*rw->kc), kc_cmp) : NULL;
-        if (f)
-            rc = xmlTextWriterWriteAttribute(w, BAD_CAST "change", BAD_CAST f->change) < 0 ? -1 : 0;
+        for (size_t i = 0; f && !rc && i < f->g->nattr; i++)
+            if (marked_attr(f->g->attr[2 * i]))
+                rc = xmlTextWriterWriteAttribute(w, BAD_CAST f->g->attr[2 * i], BAD_CAST f->g->attr[2 * i + 1]) < 0
+                         ? -1 : 0;
     }
     xmlTextReaderMoveToElement(r);
     if (!rc && xmlTextReaderIsEmptyElement(r))
@@ -284,7 +306,7 @@ static int rewrite_fill(int fd, void *ctx)
     while (!rc && (ret = xmlTextReaderRead(r)) == 1) {
         int type = xmlTextReaderNodeType(r), depth = xmlTextReaderDepth(r);
         const char *name = (const char *)xmlTextReaderConstName(r);
-        if (depth == 1 && strcmp(name, "changes") == 0)
+        if (depth == 1 && marked_element(name))
             skip = type == XML_READER_TYPE_ELEMENT && !xmlTextReaderIsEmptyElement(r);
         else if (skip)
             continue;
@@ -294,8 +316,10 @@ static int rewrite_fill(int fd, void *ctx)
             rc = xmlTextWriterWriteString(w, xmlTextReaderConstValue(r)) < 0 ? -1 : 0;
         else if (type == XML_READER_TYPE_END_ELEMENT) {
             rc = xmlTextWriterEndElement(w) < 0 ? -1 : 0;
-            if (!rc && depth == 1 && strcmp(name, "summary") == 0)
+            if (!rc && depth == 1 && strcmp(name, "summary") == 0 && rw->changes)
                 rc = ea_rr_write_node(w, rw->changes);
+            if (!rc && depth == 1 && strcmp(name, "summary") == 0 && rw->accepts)
+                rc = ea_rr_write_node(w, rw->accepts);
         }
     }
     if (!rc && ret != 0)   /* the reader failed */
@@ -329,15 +353,35 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* {"type":"group-accept","key":...,"accept":...,"accept-who":...}: a group's acceptance, on f. 0 or 1. */
+static int append_accept_line(FILE *f, const struct ea_rr_node *g)
+{
+    struct ea_rr_node one = { .name = "group-accept" };
+    char *attrs[12];
+    size_t na = 0, len = 0;
+    for (size_t a = 0; a < g->nattr && na < 6; a++)   /* key, then the accept* marks */
+        if (strcmp(g->attr[2 * a], "key") == 0 || strncmp(g->attr[2 * a], "accept", 6) == 0) {
+            attrs[2 * na] = g->attr[2 * a];
+            attrs[2 * na + 1] = g->attr[2 * a + 1];
+            na++;
+        }
+    one.attr = attrs;
+    one.nattr = na;
+    char *line = ea_rr_json_line("group-accept", &one, &len);
+    int rc = !line || fwrite(line, 1, len, f) != len;
+    free(line);
+    return rc;
+}
+
 /* JSON lines of the comparison appended to path: one per group's change, then the changes'. */
 static int append_json(const char *path, const struct ea_rr_node *tree)
 {
     const struct ea_rr_node *fi = ea_rr_find(tree, "findings");
     struct ea_rr_node only = { .name = "edgeaudit-report" };
-    struct ea_rr_node *kid[1] = { ea_rr_find(tree, "changes") };
+    struct ea_rr_node *kid[2] = { ea_rr_find(tree, "changes"), ea_rr_find(tree, "acceptances") };
     size_t len = 0;
-    only.kid = kid;
-    only.nkid = kid[0] != NULL;
+    only.kid = kid[0] ? kid : kid + 1;
+    only.nkid = (kid[0] != NULL) + (kid[1] != NULL);
     char *lines = ea_rr_json(&only, &len);
     FILE *f = lines ? fopen(path, "a") : NULL;
     int rc = f ? 0 : -1;
@@ -345,6 +389,9 @@ static int append_json(const char *path, const struct ea_rr_node *tree)
         if (ea_rr_get(fi->kid[i], "change"))
             rc |= fprintf(f, "{\"type\":\"group-change\",\"key\":\"%s\",\"change\":\"%s\"}\n",
                           attr_or(fi->kid[i], "key", ""), attr_or(fi->kid[i], "change", "")) < 0;
+    for (size_t i = 0; f && fi && i < fi->nkid; i++)
+        if (ea_rr_get(fi->kid[i], "accept"))
+            rc |= append_accept_line(f, fi->kid[i]);
     if (f) {
         rc |= fwrite(lines, 1, len, f) != len;
         rc |= fclose(f) != 0;
@@ -356,7 +403,8 @@ static int append_json(const char *path, const struct ea_rr_node *tree)
 /* The run's report rewritten in place with the comparison; HTML and JSON after it. 0 or -1 (err). */
 static int baseline_outputs(const struct ea_diff_run *run, const struct ea_rr_node *tree, char *err, size_t errlen)
 {
-    struct rewrite rw = { run->src ? run->src : run->xml, ea_rr_find(tree, "changes"), NULL, 0 };
+    struct rewrite rw = { run->src ? run->src : run->xml, ea_rr_find(tree, "changes"),
+                          ea_rr_find(tree, "acceptances"), NULL, 0 };
     const struct ea_rr_node *fi = ea_rr_find(tree, "findings");
     struct ea_options o;
     size_t len = 0;
@@ -368,8 +416,8 @@ static int baseline_outputs(const struct ea_diff_run *run, const struct ea_rr_no
         return -1;
     }
     for (size_t i = 0; fi && i < fi->nkid; i++)
-        if (ea_rr_get(fi->kid[i], "change"))
-            rw.kc[rw.nkc++] = (struct keychange){ attr_or(fi->kid[i], "key", ""), ea_rr_get(fi->kid[i], "change") };
+        if (ea_rr_get(fi->kid[i], "change") || ea_rr_get(fi->kid[i], "accept"))
+            rw.kc[rw.nkc++] = (struct keychange){ attr_or(fi->kid[i], "key", ""), fi->kid[i] };
     if (rw.nkc > 1)
         qsort(rw.kc, rw.nkc, sizeof(*rw.kc), kc_cmp);
     if (ea_write_atomic_fn(run->xml, rewrite_fill, &rw, err, errlen) != 0)
@@ -411,36 +459,59 @@ struct ea_report *ea_diff_baseline_load(const char *path, const char *datadir, c
     return old;
 }
 
+/* The run's report read (*cur), accepted (run->accept), compared with the baseline (when one) into
+ * *tree. 0, or -1 with err (ERRLEN bytes). */
+static int baseline_tree(const struct ea_diff_run *run, xmlRelaxNGPtr schema, struct ea_report **cur,
+                         struct ea_rr_node **tree, struct ea_diff_counts *c, char *err)
+{
+    const size_t errlen = ERRLEN;
+    struct ea_report *old = NULL;
+    const struct ea_report *base = run->old;
+    struct ea_accept_counts ac;
+    int rc = -1;
+    memset(c, 0, sizeof(*c));
+    if (run->baseline && !base && (!(base = old = ea_report_read(run->baseline, schema, err, errlen)) ||
+                                   ea_merge_check_keys(old, run->baseline, err, errlen) != 0))
+        goto out;
+    if (!(*cur = ea_report_read(run->src ? run->src : run->xml, schema, err, errlen)))
+        goto out;
+    snprintf(err, errlen, "out of memory");
+    if (run->accept && ea_accept_apply(run->accept, (*cur)->root, run->accept_now_ns, &ac) != 0)
+        goto out;
+    if (base)
+        rc = ea_diff_reports(base, *cur, run->baseline, tree, c);
+    else if ((*tree = ea_rr_node_copy((*cur)->root)) != NULL)
+        rc = 0;
+    c->findings = rc == 0 && ea_accept_tree_findings(*tree);
+out:
+    ea_report_free(old);
+    return rc;
+}
+
 int ea_diff_baseline(const struct ea_diff_run *run, struct ea_diff_counts *c)
 {
     char err[ERRLEN];
     struct ea_options o;
-    struct ea_report *old = NULL, *cur = NULL;
-    const struct ea_report *base = run->old;
+    struct ea_report *cur = NULL;
     struct ea_rr_node *tree = NULL;
     int rc = -2;
     memset(&o, 0, sizeof(o));
     o.datadir = run->datadir;
     xmlRelaxNGPtr schema = ea_report_schema_load(&o, err, sizeof(err));
-    if (!schema || (!base && (!(base = old = ea_report_read(run->baseline, schema, err, sizeof(err))) ||
-                              ea_merge_check_keys(old, run->baseline, err, sizeof(err)) != 0)) ||
-        !(cur = ea_report_read(run->src ? run->src : run->xml, schema, err, sizeof(err))))
+    if (!schema || baseline_tree(run, schema, &cur, &tree, c, err) != 0)
         goto out;
-    if (ea_diff_reports(base, cur, run->baseline, &tree, c) != 0) {
-        snprintf(err, sizeof(err), "out of memory");
-        goto out;
-    }
     rc = -1;   /* from here, a report could not be written */
     if (baseline_outputs(run, tree, err, sizeof(err)) != 0)
         goto out;
-    if (!run->quiet)
+    if (!run->quiet && run->baseline)
         ea_diff_print(tree, run->baseline, NULL);
+    if (!run->quiet)
+        ea_accept_print(tree, NULL);
     rc = 0;
 out:
     if (rc)
-        fprintf(stderr, "edgeaudit: --baseline: %s\n", err);
+        fprintf(stderr, "edgeaudit: %s: %s\n", run->baseline ? "--baseline" : "--accept", err);
     ea_rr_node_free(tree);
-    ea_report_free(old);
     ea_report_free(cur);
     xmlRelaxNGFree(schema);
     return rc;
@@ -450,14 +521,15 @@ out:
 struct diff_args {
     struct ea_merge_outputs out;
     int fail_new, quiet;
-    const char *old, *cur;
+    const char *old, *cur, *accept;
 };
 
 /* Parses argv into *a. Returns -1 to go on, else the exit code (usage printed). */
 static int diff_parse(int argc, char **argv, struct diff_args *a)
 {
     static const struct option lo[] = {
-        EA_MERGE_OUTPUT_OPTIONS, { "fail-on", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+        EA_MERGE_OUTPUT_OPTIONS, { "fail-on", required_argument, NULL, 'f' },
+        { "accept", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 },
     };
     int c;
     memset(a, 0, sizeof(*a));
@@ -467,6 +539,7 @@ static int diff_parse(int argc, char **argv, struct diff_args *a)
         if (ea_merge_output_opt(c, optarg, &a->out, &a->quiet))
             continue;
         switch (c) {
+        case 'a': a->accept = optarg; break;
         case 'f':
             if (strcmp(optarg, "any") == 0 || strcmp(optarg, "new") == 0) {
                 a->fail_new = strcmp(optarg, "new") == 0;
@@ -541,6 +614,32 @@ out:
     return rc;
 }
 
+/*
+ * --accept FILE on NEW: loaded as a rules file is (one line FILE:LINE: cause on error), then
+ * applied to NEW's groups, expiries judged at the end of NEW's capture. 0, or -1 said on stderr.
+ */
+static int diff_accept(const struct diff_args *a, struct ea_report *cur)
+{
+    char err[ERRLEN], dir[PATH_MAX];
+    struct ea_options o;
+    struct ea_accept_counts ac;
+    struct ea_accept *acc = NULL;
+    int rc = -1;
+    memset(&o, 0, sizeof(o));
+    o.datadir = a->out.datadir;
+    if (ea_find_datadir(&o, "rules", "accept.rng", dir, sizeof(dir)) != 0)
+        snprintf(err, sizeof(err), "cannot find the accept schema accept.rng (try --datadir)");
+    else if ((acc = ea_accept_load(a->accept, dir, err, sizeof(err))) != NULL &&
+             ea_accept_apply(acc, cur->root, a->out.deterministic ? 0 : (int64_t)time(NULL) * 1000000000LL, &ac) != 0)
+        snprintf(err, sizeof(err), "out of memory");
+    else if (acc)
+        rc = 0;
+    if (rc)
+        fprintf(stderr, "edgeaudit diff: %s\n", err);
+    ea_accept_free(acc);
+    return rc;
+}
+
 int ea_diff_main(int argc, char **argv)
 {
     struct diff_args a;
@@ -553,6 +652,8 @@ int ea_diff_main(int argc, char **argv)
     code = EA_EXIT_USAGE;
     if (diff_load(&a, reps) != 0)
         goto out;
+    if (a.accept && diff_accept(&a, reps[1]) != 0)
+        goto out;
     if (ea_diff_reports(reps[0], reps[1], a.old, &out, &c) != 0) {
         fprintf(stderr, "edgeaudit diff: out of memory\n");
         goto out;
@@ -564,13 +665,14 @@ int ea_diff_main(int argc, char **argv)
             goto out;
         }
     }
-    if (!a.quiet)
+    if (!a.quiet) {
         ea_diff_print(out, a.old, "diff");
+        ea_accept_print(out, "diff");
+    }
     if (a.fail_new)
         code = c.added_findings || c.rules_worse ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
-    else
-        code = strcmp(attr_or(ea_rr_find(out, "summary"), "result", ""), "findings") == 0 ? EA_EXIT_FINDINGS
-                                                                                          : EA_EXIT_COMPLIANT;
+    else   /* NEW's result, its accepted groups left out */
+        code = c.findings ? EA_EXIT_FINDINGS : EA_EXIT_COMPLIANT;
 out:
     ea_rr_node_free(out);
     ea_report_free(reps[0]);

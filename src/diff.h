@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include "report-read.h"
 
+struct ea_accept;
+
 /* What a comparison found. */
 struct ea_diff_counts {
     uint64_t added;             /* groups of NEW whose key OLD has not */
@@ -13,6 +15,7 @@ struct ea_diff_counts {
     uint64_t resolved;          /* groups of OLD whose key NEW has not */
     uint64_t rules_changed;     /* rules whose status differs (a rule only on one side included) */
     uint64_t rules_worse;       /* of them: worse (observed/unconfigured/absent < not-observed < blocked) */
+    int findings;               /* NEW has findings, its accepted groups (--accept) left out */
 };
 
 /*
@@ -47,6 +50,8 @@ struct ea_diff_run {
     const struct ea_report *old;    /* the baseline read already (ea_diff_baseline_load), or NULL */
     const char *src;            /* the report to compare when it is not xml itself (live: a
                                    temporary file renamed over nothing), or NULL */
+    struct ea_accept *accept;   /* --accept FILE (accept.h), or NULL; baseline may then be NULL */
+    int64_t accept_now_ns;      /* expiries are judged at the capture's end; this when it has none */
 };
 
 /*
@@ -63,7 +68,11 @@ struct ea_report *ea_diff_baseline_load(const char *path, const char *datadir, c
  * run->src when given, else in place), streaming, with
  * change= on each group and <changes> after the summary, renders the HTML
  * again, appends the JSON lines ("group-change" per group, "resolved",
- * "rule-change", "changes") and prints the terminal lines. Fills *c.
+ * "rule-change", "changes") and prints the terminal lines. With run->accept
+ * (accept.c) the run's groups are first marked accepted or expired, with
+ * <acceptances> after the summary (and JSON lines "group-accept", "entry",
+ * "acceptances"); a new group that is accepted is no new finding. Without a
+ * baseline only the acceptance is applied. Fills *c.
  * Returns 0; -2 when the baseline or the report cannot be read (or out of
  * memory), -1 when a report cannot be written; with one line "edgeaudit:
  * --baseline: ..." on stderr.

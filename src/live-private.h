@@ -24,6 +24,7 @@
  * lock (in index order) while it looks at their tables (live-workers.c).
  */
 struct ea_report;
+struct ea_accept;
 
 struct live_worker {
     struct ea_live *lv;
@@ -56,6 +57,7 @@ struct ea_live {
     struct ea_policy *scratch;      /* read only: early verdicts are decided with it, never counted */
     struct ea_stream *stream;       /* borrowed: groups and listed flows for the reports, or NULL */
     const struct ea_report *base;   /* borrowed: --baseline, read before the capture, or NULL */
+    struct ea_accept *acc;          /* borrowed: --accept, loaded before the capture, or NULL */
     FILE *alert_out;                /* stdout or the --alert-file (owned then) */
     int nano;
     int dlt;                        /* the device's link type, read once */

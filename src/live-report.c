@@ -1,5 +1,6 @@
 /* live-report.c: live mode's reports: the whole run so far and the last window, written atomically into --report-dir. */
 #include <limits.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ void ea_live_set_baseline(struct ea_live *lv, const struct ea_report *base)
     lv->base = base;
 }
 
+void ea_live_set_accept(struct ea_live *lv, struct ea_accept *acc)
+{
+    lv->acc = acc;
+}
+
 /*
  * --baseline: the plain report goes to a hidden file beside its place, then
  * diff.c writes it there with the changes (atomically) and renders the HTML
@@ -41,7 +47,8 @@ static int write_compared(struct ea_live *lv, const char *xml, size_t len, const
 {
     const struct ea_options *o = lv->o;
     char plain[PATH_MAX];
-    struct ea_diff_run run = { o->baseline, path, html, NULL, o->datadir, 1, lv->base, plain };
+    struct ea_diff_run run = { o->baseline, path, html, NULL, o->datadir, 1, lv->base, plain, lv->acc,
+                               (int64_t)time(NULL) * 1000000000LL };
     struct ea_diff_counts c;
     snprintf(plain, sizeof(plain), "%s/.edgeaudit-plain-XXXXXX", o->report_dir);
     int fd = mkstemp(plain), rc = -1;
@@ -93,13 +100,13 @@ static int write_pair(struct ea_live *lv, const struct ea_view *view, const char
     }
     snprintf(path, sizeof(path), "%s/%s", lv->o->report_dir, xml_name);
     snprintf(hpath, sizeof(hpath), "%s/%s", lv->o->report_dir, html_name);
-    if (lv->base) {
+    if (lv->base || lv->acc) {
         rc = write_compared(lv, xml, len, path, hpath);
     } else if (ea_write_atomic(path, xml, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }
-    if (!lv->base && ea_report_html_render(lv->o, hpath, xml, len, err, sizeof(err)) != 0) {
+    if (!lv->base && !lv->acc && ea_report_html_render(lv->o, hpath, xml, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "edgeaudit: %s\n", err);
         rc = -1;
     }

@@ -42,6 +42,15 @@ struct ea_report;
  */
 void ea_live_set_baseline(struct ea_live *lv, const struct ea_report *base);
 
+struct ea_accept;
+
+/*
+ * --accept: the accept file (borrowed; loaded before the capture). Every
+ * report of --report-dir is marked with it as an offline run's is (diff.c,
+ * accept.c), expiries judged at the report's last packet. NULL: none.
+ */
+void ea_live_set_accept(struct ea_live *lv, struct ea_accept *acc);
+
 /* 1 when a flow seen last at last_ns belongs to the window of window_ns ending at now_ns. */
 int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns);
 

@@ -409,6 +409,10 @@ static struct ea_rr_node *merge_group(const struct mctx *m, const struct gref *r
     struct ea_rr_node *g = ea_rr_node_copy(run[0].g);
     if (!g)
         return NULL;
+    static const char *const per_run[] = { "change", "accept", "accept-who", "accept-why", "accept-expires",
+                                           "accept-line" };
+    for (size_t i = 0; i < sizeof(per_run) / sizeof(per_run[0]); i++)   /* a run's --baseline, --accept */
+        ea_rr_unset(g, per_run[i]);
     for (size_t i = 0; i < g->nkid; i++)
         ea_rr_node_free(g->kid[i]);
     g->nkid = 0;

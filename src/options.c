@@ -52,6 +52,8 @@ static const char usage_text[] =
     "  --baseline OLD.xml compare with an earlier report: groups new, persisting, resolved, rule\n"
     "                     status changes (in every report, live ones too, and the summary)\n"
     "  --fail-on any|new  exit 1 on any finding (default), or only on new ones since --baseline\n"
+    "  --accept FILE      accepted findings (rules/accept.rng): matched groups are marked and do\n"
+    "                     not count for the exit code, until their entry expires\n"
     "live mode:\n"
     "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
     "  --snaplen N        bytes kept per packet (default 262144)\n"
@@ -101,7 +103,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
            O_MAXF, O_TCPTO, O_UDPTO, O_DATADIR, O_SNAPLEN, O_KEEPROOT, O_ALERTS, O_ALERTFILE,
            O_SYSLOG, O_REPORTDIR, O_INTERVAL, O_WINDOW, O_KEEPFLOWS, O_SETTLE, O_THREADS,
            O_MTLSEV, O_PACK, O_DB, O_SENSOR, O_DBFLOWS, O_EXAMPLES, O_LISTFLOWS, O_BASELINE,
-           O_FAILON };
+           O_FAILON, O_ACCEPT };
     static const struct option lo[] = {
         { "read", required_argument, NULL, 'r' },
         { "rules", required_argument, NULL, O_RULES },
@@ -140,6 +142,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         { "examples", required_argument, NULL, O_EXAMPLES },
         { "list-flows", required_argument, NULL, O_LISTFLOWS },
         { "baseline", required_argument, NULL, O_BASELINE },
+        { "accept", required_argument, NULL, O_ACCEPT },
         { "fail-on", required_argument, NULL, O_FAILON },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -187,6 +190,7 @@ int ea_options_parse(struct ea_options *o, int argc, char **argv, char *err, siz
         case O_SENSOR: o->sensor = optarg; break;
         case O_DBFLOWS: o->db_flows = 1; break;
         case O_BASELINE: o->baseline = optarg; break;
+        case O_ACCEPT: o->accept = optarg; break;
         case O_FAILON:
             if (strcmp(optarg, "any") == 0 || strcmp(optarg, "new") == 0) {
                 o->fail_new = optarg[0] == 'n';

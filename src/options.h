@@ -55,6 +55,7 @@ struct ea_options {
     int list_all;               /* --list-flows all (default examples) */
     const char *baseline;       /* --baseline OLD.xml (offline runs) */
     int fail_new;               /* --fail-on new: exit 1 only for new findings or worse rules */
+    const char *accept;         /* --accept FILE: accepted findings (accept.h) */
 };
 
 /* --threads' upper bound (EA_MAX_THREADS in workers.h). */

@@ -567,7 +567,8 @@ static int numeric(const char *elem, const char *name, const char *v)
         "bytes", "allowed", "unverified", "blocked", "violations", "total", "listed", "rules",
         "observed", "packets", "initiators", "port", "flow", "count", "groups", "finding-flows",
         "examples", "scans", "new", "persisting", "resolved", "new-findings", "rules-changed",
-        "rules-worse", "blocked-required", "groups-dropped",
+        "rules-worse", "blocked-required", "groups-dropped", "line", "entries", "accepted-groups",
+        "accepted-flows", "expired-groups", "stale-entries", "accept-line",
     };
     if (!*v || strspn(v, "0123456789") != strlen(v) || (v[0] == '0' && v[1]))
         return 0;
@@ -687,9 +688,28 @@ char *ea_rr_json(const struct ea_rr_node *root, size_t *len)
         c.nkid = 0;
         jb_line(&b, "changes", &c);
     }
+    const struct ea_rr_node *ac = ea_rr_find(root, "acceptances");
+    jb_lines(&b, ac, "entry", "accept-entry");
+    if (ac) {
+        struct ea_rr_node c = *ac;   /* the acceptance's own attributes, without its entries */
+        c.nkid = 0;
+        jb_line(&b, "acceptances", &c);
+    }
     const struct ea_rr_node *s = ea_rr_find(root, "summary");
     if (s)
         jb_line(&b, "summary", s);
+    if (b.oom || !b.p) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}
+
+char *ea_rr_json_line(const char *type, const struct ea_rr_node *n, size_t *len)
+{
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    jb_line(&b, type, n);
     if (b.oom || !b.p) {
         free(b.p);
         return NULL;

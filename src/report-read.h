@@ -118,9 +118,12 @@ int ea_rr_write_node(xmlTextWriterPtr w, const struct ea_rr_node *n);
  * JSON lines of the tree, named as in the XML (report-json.c's names): one
  * "type":"flow" line per flow, then one per rule, pack, group (its
  * initiators as "initiator-list", its examples as "examples") and change,
- * then the summary (verdict counts by name). Returns malloc'ed bytes (caller frees) with their
+ * the acceptance's entries ("accept-entry") and "acceptances", then the summary (verdict counts by name). Returns malloc'ed bytes (caller frees) with their
  * length in *len, or NULL on out-of-memory.
  */
 char *ea_rr_json(const struct ea_rr_node *root, size_t *len);
+
+/* One JSON line {"type":TYPE, n's attributes...} as ea_rr_json writes them; as ea_rr_json returns. */
+char *ea_rr_json_line(const char *type, const struct ea_rr_node *n, size_t *len);
 
 #endif
