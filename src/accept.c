@@ -409,9 +409,15 @@ void ea_accept_print(const struct ea_rr_node *root, const char *who)
                    get_or(g, "accept-line"), get_or(g, "accept-who"), get_or(g, "accept-expires"),
                    get_or(g, "accept-why"));
     }
-    for (size_t i = 0; i < ac->nkid; i++)
-        if (ea_rr_get(ac->kid[i], "stale"))
-            printf("  stale     line %s: %s (%s, until %s) matched no group\n", get_or(ac->kid[i], "line"),
-                   ea_rr_get(ac->kid[i], "key") ? get_or(ac->kid[i], "key") : get_or(ac->kid[i], "responder"),
-                   get_or(ac->kid[i], "who"), get_or(ac->kid[i], "expires"));
+    for (size_t i = 0; i < ac->nkid; i++) {
+        const struct ea_rr_node *e = ac->kid[i];
+        if (!ea_rr_get(e, "stale"))
+            continue;
+        if (ea_rr_get(e, "key"))
+            printf("  stale     line %s: key %s", get_or(e, "line"), get_or(e, "key"));
+        else
+            printf("  stale     line %s: %s port %s %s rule '%s'", get_or(e, "line"), get_or(e, "responder"),
+                   get_or(e, "port"), get_or(e, "reason-code"), get_or(e, "rule"));
+        printf(" (%s, until %s) matched no group\n", get_or(e, "who"), get_or(e, "expires"));
+    }
 }

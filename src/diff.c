@@ -82,6 +82,7 @@ static int mark_groups(struct ea_rr_node *root, const char **old, size_t nold, s
         if (strcmp(g->name, "group") != 0)
             continue;
         int kept = has_key(old, nold, attr_or(g, "key", ""));
+        ea_rr_unset(g, "change");   /* set last, after an acceptance's marks, whatever NEW had */
         if (ea_rr_set(g, "change", kept ? "persisting" : "new") != 0)
             return -1;
         c->persisting += kept;

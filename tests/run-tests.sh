@@ -56,7 +56,7 @@ suite "rule packs against their pages" pack-check pack-check.py python3 "$top_sr
 suite "capture regression tests" regress regress.sh "$top_srcdir/tests/regress.sh"
 
 # Hostile input (issue 6): broken files, damaged captures, resource bounds.
-for t in report-check browser-check threads-check merge-check diff-check db-check labels malformed hostile-replay bounds scale-check; do
+for t in report-check browser-check threads-check merge-check diff-check history-check db-check labels malformed hostile-replay bounds scale-check; do
     suite "$t" "$t" "$t.sh" "$top_srcdir/tests/$t.sh"
 done
 
