@@ -36,6 +36,10 @@ run edge-findings 1 -r captures/own/mtls12.pcap -r captures/own/tls12-plain.pcap
     --site rules/examples/site-example.xml
 # A port scan (captures/make-scan.py): report v2 folds it into one scan group.
 run scan 1 -r captures/own/scan.pcap --site rules/examples/site-example.xml
+# Accepted findings (--accept): the after capture of tests/history-check.sh, one group accepted,
+# one whose acceptance expired, one stale entry.
+run accepted 1 -r captures/own/history-after.pcap --site rules/examples/site-example.xml \
+    --accept tests/data/history-accept.xml
 # A run with exit code 0: one rule that mtls12.pcap satisfies.
 run compliant 0 -r captures/own/mtls12.pcap --rules tests/data/report-compliant-rules.xml \
     --role edge-access=192.0.2.10 --role federated-partner=203.0.113.20
