@@ -1,4 +1,5 @@
 /* test-accept.c: accept files (rules/accept.rng): loading, FILE:LINE errors, matching, expiry. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "tests.h"
 #include "accept.h"
 #include "group.h"
+#include "report-read.h"
 
 static const char *rulesdir(void)
 {
@@ -165,10 +167,101 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(strncmp(err, "/nonexistent/accept.xml:0: ", 27), 0);
 }
 
+/* A child named name of parent with attributes (name, value pairs, NULL-terminated). */
+static struct ea_rr_node *kid(struct ea_rr_node *parent, const char *name, ...)
+{
+    struct ea_rr_node *n = ea_rr_node_new(name);
+    va_list ap;
+    va_start(ap, name);
+    for (const char *k = va_arg(ap, const char *); k; k = va_arg(ap, const char *))
+        CU_ASSERT_EQUAL(ea_rr_set(n, k, va_arg(ap, const char *)), 0);
+    va_end(ap);
+    CU_ASSERT_EQUAL_FATAL(ea_rr_add(parent, n), 0);
+    return n;
+}
+
+/* A report tree: 2 unexpected flows (one group), 1 required-blocked (one group), no rule not observed. */
+static struct ea_rr_node *report(const char *last)
+{
+    struct ea_rr_node *r = ea_rr_node_new("edgeaudit-report");
+    struct ea_rr_node *cap = kid(r, "capture", NULL), *sum, *fi;
+    if (last)
+        ea_rr_set(cap, "last", last);
+    sum = kid(r, "summary", "result", "findings", "blocked-required", "1", NULL);
+    kid(sum, "verdict", "name", "unexpected", "count", "2", NULL);
+    kid(sum, "status", "name", "not-observed", "count", "0", NULL);
+    kid(sum, "status", "name", "blocked", "count", "0", NULL);
+    kid(r, "rules", NULL);
+    fi = kid(r, "findings", NULL);
+    kid(fi, "group", "key", "00000000000000aa", "verdict", "unexpected", "reason-code", "no-rule", "rules", "",
+        "responder", "192.0.2.10", "port", "22", "flows", "2", NULL);
+    kid(fi, "group", "key", "00000000000000bb", "verdict", "blocked", "reason-code", "syn-rst", "rules", "r",
+        "responder", "192.0.2.10", "port", "5061", "flows", "1", NULL);
+    return r;
+}
+
+/* ea_accept_apply: marks, <acceptances> after the summary, the result without accepted findings,
+ * expiry judged at <capture last> (the fallback only without one), applied twice the same. */
+static void test_apply(void)
+{
+    char err[512], path[64];
+    struct ea_accept *a = load_text(
+        "<edgeaudit-accept version=\"1\">\n"
+        "<accept key=\"00000000000000aa\" who=\"x\" why=\"jump host\" expires=\"2026-11-24\"/>\n"
+        "<accept responder=\"192.0.2.10\" port=\"5061\" reason-code=\"syn-rst\" rule=\"r\" who=\"y\" why=\"down\" "
+        "expires=\"2026-12-31\"/>\n"
+        "<accept key=\"00000000000000cc\" who=\"z\" why=\"gone\" expires=\"2030-01-01\"/>\n"
+        "</edgeaudit-accept>", err, sizeof(err), path, sizeof(path));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    struct ea_accept_counts c;
+    struct ea_rr_node *r = report("2026-11-24T23:59:59.999999999Z");
+    for (int round = 0; round < 2; round++) {
+        CU_ASSERT_EQUAL_FATAL(ea_accept_apply(a, r, 0, &c), 0);
+        CU_ASSERT_EQUAL(c.accepted, 2);
+        CU_ASSERT_EQUAL(c.accepted_flows, 3);
+        CU_ASSERT_EQUAL(c.expired, 0);
+        CU_ASSERT_EQUAL(c.stale, 1);
+        CU_ASSERT_EQUAL(c.findings, 0);
+        CU_ASSERT_EQUAL(ea_rr_count(r, "acceptances"), 1);
+        CU_ASSERT_STRING_EQUAL(r->kid[2]->name, "acceptances");   /* right after the summary */
+        CU_ASSERT_EQUAL(ea_accept_tree_findings(r), 0);
+    }
+    struct ea_rr_node *g = ea_rr_find(r, "findings")->kid[0];
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(g, "accept"), "accepted");
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(g, "accept-why"), "jump host");
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(g, "accept-line"), "2");
+    struct ea_rr_node *ac = ea_rr_find(r, "acceptances");
+    CU_ASSERT_EQUAL(ac->nkid, 3);
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(ac->kid[2], "stale"), "yes");
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(ac, "date"), "2026-11-24T23:59:59.999999999Z");
+    ea_rr_node_free(r);
+
+    /* one nanosecond into the next day: the key entry expired, its 2 unexpected flows count */
+    r = report("2026-11-25T00:00:00Z");
+    CU_ASSERT_EQUAL_FATAL(ea_accept_apply(a, r, 0, &c), 0);
+    CU_ASSERT_EQUAL(c.accepted, 1);
+    CU_ASSERT_EQUAL(c.expired, 1);
+    CU_ASSERT_EQUAL(c.findings, 1);
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(ea_rr_find(r, "findings")->kid[0], "accept"), "expired");
+    CU_ASSERT_STRING_EQUAL(ea_rr_get(ea_rr_find(r, "acceptances"), "result"), "findings");
+    CU_ASSERT_EQUAL(ea_accept_tree_findings(r), 1);
+    ea_rr_node_free(r);
+
+    /* no capture time: judged at the fallback (here 2027-01-01: only the 2030 entry holds) */
+    r = report(NULL);
+    CU_ASSERT_EQUAL_FATAL(ea_accept_apply(a, r, NS(1798761600), &c), 0);
+    CU_ASSERT_EQUAL(c.accepted, 0);
+    CU_ASSERT_EQUAL(c.expired, 2);
+    CU_ASSERT_EQUAL(c.findings, 1);
+    ea_rr_node_free(r);
+    ea_accept_free(a);
+}
+
 void ea_test_add_accept(void)
 {
     EA_SUITE("accept",
              { "load and match", test_load_and_match },
              { "a held entry beats an expired one", test_held_beats_expired },
-             { "bad files: FILE:LINE: cause", test_errors });
+             { "bad files: FILE:LINE: cause", test_errors },
+             { "applied to a report tree", test_apply });
 }
