@@ -400,6 +400,8 @@ int ea_app_main(int argc, char **argv)
     pl = start_run(&o, rs, &stream);
     if (!pl)
         goto out;
+    if (o.db_flows)
+        ea_stream_on_flow(stream, ea_db_session_flow, &rdb.s);
     int input_rc;
     if (o.iface) {
         lv = live_new(&o, pl, &rdb, &h, err, sizeof(err));

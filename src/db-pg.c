@@ -205,39 +205,55 @@ static int put_val(struct pg *g, const struct ea_db_val *v)
         }
         return rc;
     case EA_DB_TEXT:
-        for (size_t i = 0; i < v->len && rc == 0; i++) {
-            const char *e = s[i] == '\\' ? "\\\\" : s[i] == '\n' ? "\\n" : s[i] == '\r' ? "\\r"
-                          : s[i] == '\t' ? "\\t" : NULL;
-            rc = e ? put(g, e, 2) : put(g, (const char *)s + i, 1);
+        for (size_t i = 0, run = 0; i <= v->len && rc == 0; i++) {   /* plain bytes a run at a time */
+            const char *e = i == v->len ? "" : s[i] == '\\' ? "\\\\" : s[i] == '\n' ? "\\n"
+                          : s[i] == '\r' ? "\\r" : s[i] == '\t' ? "\\t" : NULL;
+            if (!e)
+                continue;
+            rc = put(g, (const char *)s + run, i - run) != 0 || put(g, e, strlen(e)) != 0 ? -1 : 0;
+            run = i + 1;
         }
         return rc;
     }
     return -1;
 }
 
+/* COPY data goes to libpq this many bytes at a time (many rows a call, not one). */
+#define PG_COPY_CHUNK (256u << 10)
+
+/* Hands the rows gathered to libpq. 0, or -1 with err. */
+static int copy_flush(struct pg *g, char *err, size_t errlen)
+{
+    if (g->len && PQputCopyData(g->conn, g->line, (int)g->len) != 1) {
+        pg_err(PQerrorMessage(g->conn), err, errlen);
+        g->copy_failed = 1;
+        return -1;
+    }
+    g->len = 0;
+    return 0;
+}
+
 static int pg_bulk_row(void *h, const struct ea_db_val *v, size_t n, char *err, size_t errlen)
 {
     struct pg *g = h;
+    size_t row = g->len;
     int rc = 0;
-    g->len = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = (i && put(g, "\t", 1) != 0) || put_val(g, &v[i]) != 0 ? -1 : 0;
     if (rc != 0 || put(g, "\n", 1) != 0) {
-        snprintf(err, errlen, "out of memory");
-        rc = -1;
-    } else if (PQputCopyData(g->conn, g->line, (int)g->len) != 1) {
-        pg_err(PQerrorMessage(g->conn), err, errlen);
-        rc = -1;
-    }
-    if (rc != 0)
+        g->len = row;
         g->copy_failed = 1;
-    return rc;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return g->len >= PG_COPY_CHUNK ? copy_flush(g, err, errlen) : 0;
 }
 
 static int pg_bulk_end(void *h, char *err, size_t errlen)
 {
     struct pg *g = h;
-    int failed = g->copy_failed;
+    int failed = g->copy_failed || copy_flush(g, err, errlen) != 0;   /* err said by either */
+    g->len = 0;
     g->copy_failed = 0;
     if (PQputCopyEnd(g->conn, failed ? "edgeaudit: a row could not be sent" : NULL) != 1) {
         pg_err(PQerrorMessage(g->conn), err, errlen);

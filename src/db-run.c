@@ -248,55 +248,12 @@ static int put_group(struct ea_db *db, int64_t id, xmlNodePtr g, char *err, size
     return rc;
 }
 
-static const char *const flow_cols[] = {
-    "run_id", "flow_id", "transport", "client", "client_port", "server", "server_port", "vlan",
-    "first_ns", "last_ns", "first_frame", "last_frame", "packets_c2s", "packets_s2c",
-    "bytes_c2s", "bytes_s2c", "app", "app_source", "sni", "verdict", "reason_code", "rules",
-    "reason", "group_key",
-};
-#define NFLOWCOLS (sizeof(flow_cols) / sizeof(flow_cols[0]))
-
-/* One <flow> element of the report as a flows row (in the bulk begun by flows_begin). */
-static int put_flow(struct ea_db *db, int64_t id, xmlNodePtr f, char *err, size_t errlen)
-{
-    struct texts t = { .n = 0 };
-#define T(name) ea_db_text(nz(text_attr(&t, f, name)))
-    const struct ea_db_val p[NFLOWCOLS] = {
-        ea_db_int(id), num_attr(f, "id"), T("transport"), T("client"), num_attr(f, "client-port"),
-        T("server"), num_attr(f, "server-port"), num_attr(f, "vlan"), time_attr(f, "first"),
-        time_attr(f, "last"), num_attr(f, "first-frame"), num_attr(f, "last-frame"),
-        num_attr(f, "packets-c2s"), num_attr(f, "packets-s2c"), num_attr(f, "bytes-c2s"),
-        num_attr(f, "bytes-s2c"), T("app"), T("app-source"), ea_db_text(text_attr(&t, f, "sni")),
-        T("verdict"), T("reason-code"), T("rules"), ea_db_text(text_attr(&t, f, "reason")),
-        ea_db_text(text_attr(&t, f, "group")),
-    };
-#undef T
-    int rc = ea_db_bulk_row(db, p, NFLOWCOLS, err, errlen);
-    texts_free(&t);
-    return rc;
-}
-
-/*
- * Before the first <flow> (f) of the report: a run recorded again loses its
- * rows from f's id on (the flows the report lists again; earlier ones are no
- * longer listed and stay), then the bulk insert begins.
- */
-static int flows_begin(struct ea_db *db, int64_t id, int replace, xmlNodePtr f, char *err, size_t errlen)
-{
-    struct ea_db_val p[2] = { ea_db_int(id), num_attr(f, "id") };
-    if (replace && ea_db_exec(db, EA_DB_STMT("DELETE FROM flows WHERE run_id = $1 AND flow_id >= $2", p, 2),
-                              NULL, NULL, err, errlen) != 0)
-        return -1;
-    return ea_db_bulk_begin(db, "flows", flow_cols, NFLOWCOLS, err, errlen);
-}
-
 /* What the reader of a report is doing: its run, what it records, how far it got. */
 struct report_rd {
     struct ea_db *db;
     int64_t id;
-    int with_flows, replace;
     int64_t groups;
-    int in_findings, seen_findings, in_bulk;
+    int in_findings, seen_findings;
 };
 
 /* One element at depth 1 or 2 of the report (the reader on it). 0, 1 to stop reading, or -1 with err. */
@@ -307,31 +264,24 @@ static int report_elem(struct report_rd *rd, xmlTextReaderPtr r, char *err, size
     if (depth == 1) {
         rd->in_findings = xmlStrEqual(name, BAD_CAST "findings");
         rd->seen_findings |= rd->in_findings;
-        /* <flows> comes last: without --db-flows the rest of the report is not read */
-        return !rd->with_flows && xmlStrEqual(name, BAD_CAST "flows") ? 1 : 0;
+        /* <flows> comes last: the rest of the report is not read (--db-flows takes every
+           flow as it finishes, db-flows.c, not the few the report lists) */
+        return xmlStrEqual(name, BAD_CAST "flows") ? 1 : 0;
     }
-    int group = rd->in_findings && xmlStrEqual(name, BAD_CAST "group");
-    int flow = rd->with_flows && !rd->in_findings && xmlStrEqual(name, BAD_CAST "flow");
-    if (depth != 2 || (!group && !flow))
+    if (depth != 2 || !rd->in_findings || !xmlStrEqual(name, BAD_CAST "group"))
         return 0;
     xmlNodePtr n = xmlTextReaderExpand(r);
     if (!n) {
         snprintf(err, errlen, "the run's report could not be read back");
         return -1;
     }
-    if (group) {
-        rd->groups++;
-        return put_group(rd->db, rd->id, n, err, errlen);
-    }
-    if (!rd->in_bulk && flows_begin(rd->db, rd->id, rd->replace, n, err, errlen) != 0)
-        return -1;
-    rd->in_bulk = 1;
-    return put_flow(rd->db, rd->id, n, err, errlen);
+    rd->groups++;
+    return put_group(rd->db, rd->id, n, err, errlen);
 }
 
 int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report *rep, char *err, size_t errlen)
 {
-    struct report_rd rd = { db, id, rep->with_flows, rep->replace, 0, 0, 0, 0 };
+    struct report_rd rd = { db, id, 0, 0, 0 };
     xmlTextReaderPtr r = rep->xml ? xmlReaderForMemory(rep->xml, (int)rep->len, NULL, NULL, XML_PARSE_NONET)
                                   : NULL;
     int rc = 0, more = r ? xmlTextReaderRead(r) : 0;
@@ -344,9 +294,6 @@ int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report 
         rc = -1;
     }
     xmlFreeTextReader(r);
-    char err2[256] = "";
-    if (rd.in_bulk && ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
-        rc = -1;
     if (rc == 0 && rd.seen_findings) {
         const struct ea_db_val p[] = { ea_db_int(rd.groups), ea_db_int(id) };
         rc = ea_db_exec(db, EA_DB_STMT("UPDATE runs SET finding_groups = $1 WHERE id = $2", p, 2),
@@ -377,12 +324,15 @@ int ea_db_record_run(struct ea_db *db, const struct ea_view *v, const struct ea_
     *run_id = 0;
     if (ea_db_begin(db, err, errlen) != 0)
         return -1;
-    struct ea_db_report rep = { ri->report, ri->report_len, ri->with_flows, ri->run_id != 0 };
+    struct ea_db_report rep = { ri->report, ri->report_len };
     if (put_run(db, v, ri, &id, err, errlen) != 0 || (ri->run_id && forget_rows(db, id, err, errlen)) ||
-        put_rules(db, v, id, err, errlen) != 0 || ea_db_record_report(db, id, &rep, err, errlen) != 0)
+        put_rules(db, v, id, err, errlen) != 0 || ea_db_record_report(db, id, &rep, err, errlen) != 0 ||
+        (ri->flows && ea_db_flows_put(ri->flows, db, id, err, errlen) != 0))
         goto fail;
     if (ea_db_commit(db, err, errlen) != 0)
         return -1;
+    if (ri->flows)
+        ea_db_flows_stored(ri->flows);
     *run_id = id;
     return 0;
 fail:
@@ -409,6 +359,10 @@ static int session_connect(struct ea_db_session *s, char *err, size_t errlen)
 int ea_db_session_start(struct ea_db_session *s)
 {
     char err[1024];
+    if (s->with_flows && !(s->flows = ea_db_flows_new())) {
+        fprintf(stderr, "edgeaudit: --db-flows: cannot make a temporary file for the flows\n");
+        return -1;
+    }
     int rc = session_connect(s, err, sizeof(err));
     if (rc == -1)
         fprintf(stderr, "edgeaudit: database not reachable, the run goes on: %s\n", err);
@@ -438,15 +392,21 @@ int ea_db_session_record(struct ea_db_session *s, const struct ea_view *v, const
 {
     char err[1024];
     const char *sensor = s->sensor ? s->sensor : ea_db_default_sensor(s->host, sizeof(s->host));
-    struct ea_db_run_info ri = { sensor, s->live, code, xml, len, s->with_flows, s->run_id };
+    struct ea_db_run_info ri = { sensor, s->live, code, xml, len, s->flows, s->run_id };
+    uint64_t nflows = s->flows ? ea_db_flows_waiting(s->flows) : 0;
+    double t0 = ea_mono_now();
     int had = s->db != NULL;
     if (session_try(s, &ri, v, err, sizeof(err)) != 0 && (!had || session_try(s, &ri, v, err, sizeof(err)) != 0)) {
         fprintf(stderr, "edgeaudit: the run was not recorded in the database%s: %s\n",
                 s->live ? " (the next record holds the whole run so far)" : "", err);
         return -1;
     }
-    if (!s->quiet && !s->live)
-        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s\n", s->run_id, sensor);
+    double dt = ea_mono_now() - t0;
+    if (!s->quiet && !s->live && s->flows)
+        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s with %" PRIu64 " flows in "
+                "%.3f s (%.0f flows/s)\n", s->run_id, sensor, nflows, dt, dt > 0 ? (double)nflows / dt : 0.0);
+    else if (!s->quiet && !s->live)
+        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s in %.3f s\n", s->run_id, sensor, dt);
     return 0;
 }
 
@@ -455,6 +415,18 @@ void ea_db_session_end(struct ea_db_session *s)
     if (s->fails)
         fprintf(stderr, "edgeaudit: database: %u of %u interval records of run %" PRId64 " failed; "
                 "each record holds the whole run so far\n", s->fails, s->tries, s->run_id);
+    if (s->flows && ea_db_flows_waiting(s->flows))
+        fprintf(stderr, "edgeaudit: database: %" PRIu64 " flows (--db-flows) were not stored\n",
+                ea_db_flows_waiting(s->flows));
     ea_db_close(s->db);
     s->db = NULL;
+    ea_db_flows_free(s->flows);
+    s->flows = NULL;
+}
+
+void ea_db_session_flow(const struct ea_view *v, const struct ea_flow *f, const char *group, void *session)
+{
+    struct ea_db_session *s = session;
+    if (s->flows)
+        ea_db_flows_add(s->flows, v, f, group);
 }

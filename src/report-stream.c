@@ -36,6 +36,8 @@ struct ea_stream {
     struct ea_policy *draft_pol;
     int draft_window;
     int oom;
+    ea_stream_flow_fn on_flow;              /* --db-flows, or NULL */
+    void *on_flow_ctx;
 };
 
 /* A flow's texts, as the reports write them. */
@@ -337,6 +339,8 @@ static void flow_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
         group_add(s, s->groups, f, &tx, &ref);
     window_add(s, f, &tx, &wref);
     json_line(s, pl, &v, f, &tx);
+    if (s->on_flow)
+        s->on_flow(&v, f, tx.key[0] ? tx.key : NULL, s->on_flow_ctx);
     struct ea_examples *sinks[2] = { ref.sink, wref.sink };
     offer(s, &v, f, &tx, sinks);
 }
@@ -345,6 +349,12 @@ void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl)
 {
     ea_pipeline_on_finished(pl, flow_finished, s);
     ea_pipeline_set_line_maker(pl, s->o.json ? make_line : NULL);
+}
+
+void ea_stream_on_flow(struct ea_stream *s, ea_stream_flow_fn fn, void *ctx)
+{
+    s->on_flow = fn;
+    s->on_flow_ctx = ctx;
 }
 
 /* Every example of the list's groups (and the rules' evidence) into a new borrowing spool. */

@@ -43,6 +43,14 @@ void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl);
 #define EA_STREAM_WINDOW_BUCKETS 16
 
 /*
+ * Hands each finished flow, after its JSON line, to fn (--db-flows, db-run.h), with
+ * its finding group's key or NULL; v has the rules and the classifier only.
+ */
+typedef void (*ea_stream_flow_fn)(const struct ea_view *v, const struct ea_flow *f, const char *group,
+                                  void *ctx);
+void ea_stream_on_flow(struct ea_stream *s, ea_stream_flow_fn fn, void *ctx);
+
+/*
  * Fills the stream's part of v (groups, evidence, listed flows, K, list-all,
  * groups dropped), the rest being ea_pipeline_view's. The pointers are valid
  * until the next flow, ea_stream_view, ea_stream_draft_end or ea_stream_free.
