@@ -111,14 +111,21 @@ static int put_run(struct ea_db *db, const struct ea_view *v, const struct ea_db
     return rc;
 }
 
-/* One rule_status row per rule. */
+/* One rule_status row per rule (bulk rows). */
 static int put_rules(struct ea_db *db, const struct ea_view *v, int64_t id, char *err, size_t errlen)
 {
-    static const char sql[] =
-        "INSERT INTO rule_status (run_id, rule_id, pack, status, allowed, unverified, blocked, "
-        "violations, bytes, first_ns, last_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    static const char *const cols[] = {
+        "run_id", "rule_id", "pack", "status", "allowed", "unverified", "blocked", "violations", "bytes",
+        "first_ns", "last_ns",
+    };
     const struct ea_ruleset *rs = v->rs;
-    for (size_t i = 0; i < rs->nrules; i++) {
+    char err2[256];
+    int rc = 0;
+    if (rs->nrules == 0)
+        return 0;
+    if (ea_db_bulk_begin(db, "rule_status", cols, sizeof(cols) / sizeof(cols[0]), err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < rs->nrules && rc == 0; i++) {
         const struct ea_rule_stat *s = &v->pol->stat[i];
         const struct ea_rule *r = &rs->rules[i];
         const char *pack = r->doc >= 0 && (size_t)r->doc < rs->ndocs ? rs->docs[r->doc].pack : "";
@@ -129,10 +136,11 @@ static int put_rules(struct ea_db *db, const struct ea_view *v, int64_t id, char
             ea_db_int((int64_t)s->violations), ea_db_int((int64_t)s->bytes),
             ns_val(s->first_ns), ns_val(s->last_ns),
         };
-        if (ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen) != 0)
-            return -1;
+        rc = ea_db_bulk_row(db, p, sizeof(p) / sizeof(p[0]), err, errlen);
     }
-    return 0;
+    if (ea_db_bulk_end(db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
+        rc = -1;
+    return rc;
 }
 
 /* An attribute of n as a malloc'ed string (xmlFree), or NULL. */
@@ -184,12 +192,13 @@ static void texts_free(struct texts *t)
     t->n = 0;
 }
 
-/* The examples of one group element. */
+static const char *const example_cols[] = {
+    "run_id", "key", "flow_id", "client", "client_port", "first_frame", "last_frame", "reason",
+};
+
+/* The examples of one group element, as bulk rows of group_examples. */
 static int put_examples(struct ea_db *db, int64_t id, xmlNodePtr g, const char *key, char *err, size_t errlen)
 {
-    static const char sql[] =
-        "INSERT INTO group_examples (run_id, key, flow_id, client, client_port, first_frame, "
-        "last_frame, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     for (xmlNodePtr e = g->children; e; e = e->next) {
         if (e->type != XML_ELEMENT_NODE || !xmlStrEqual(e->name, BAD_CAST "example"))
             continue;
@@ -200,7 +209,7 @@ static int put_examples(struct ea_db *db, int64_t id, xmlNodePtr g, const char *
             num_attr(e, "client-port"), num_attr(e, "first-frame"), num_attr(e, "last-frame"),
             ea_db_text(text_attr(&t, e, NULL)),
         };
-        int rc = ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen);
+        int rc = ea_db_bulk_row(db, p, sizeof(p) / sizeof(p[0]), err, errlen);
         texts_free(&t);
         if (rc != 0)
             return -1;
@@ -217,14 +226,15 @@ static char *group_words(xmlNodePtr g)
     return NULL;
 }
 
-/* One <group> element of the report: its finding_groups row and its examples. */
+static const char *const group_cols[] = {
+    "run_id", "key", "verdict", "reason_code", "rules", "transport", "responder", "port", "app", "scan",
+    "initiator", "port_ranges", "flows", "packets", "bytes", "initiators", "initiators_capped",
+    "first_ns", "last_ns", "first_frame", "last_frame", "reason",
+};
+
+/* One <group> element of the report: its finding_groups row (a bulk row). */
 static int put_group(struct ea_db *db, int64_t id, xmlNodePtr g, char *err, size_t errlen)
 {
-    static const char sql[] =
-        "INSERT INTO finding_groups (run_id, key, verdict, reason_code, rules, transport, responder, "
-        "port, app, scan, initiator, port_ranges, flows, packets, bytes, initiators, "
-        "initiators_capped, first_ns, last_ns, first_frame, last_frame, reason) VALUES ($1, $2, $3, "
-        "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
     struct texts t = { .n = 0 };
     const char *key = text_attr(&t, g, "key"), *scan = text_attr(&t, g, "scan");
     const char *capped = text_attr(&t, g, "initiators-capped");
@@ -240,18 +250,18 @@ static int put_group(struct ea_db *db, int64_t id, xmlNodePtr g, char *err, size
         num_attr(g, "last-frame"), ea_db_text(words),
     };
 #undef T
-    int rc = ea_db_exec(db, EA_DB_STMT(sql, p, sizeof(p) / sizeof(p[0])), NULL, NULL, err, errlen);
-    if (rc == 0)
-        rc = put_examples(db, id, g, key ? key : "", err, errlen);
+    int rc = ea_db_bulk_row(db, p, sizeof(p) / sizeof(p[0]), err, errlen);
     xmlFree(words);
     texts_free(&t);
     return rc;
 }
 
-/* What the reader of a report is doing: its run, what it records, how far it got. */
+/* What a pass over a report is doing: its run, which rows it writes, how far it got. */
 struct report_rd {
     struct ea_db *db;
     int64_t id;
+    int examples;               /* 0: the groups' rows; 1: their examples' */
+    int in_bulk;
     int64_t groups;
     int in_findings, seen_findings;
 };
@@ -276,24 +286,50 @@ static int report_elem(struct report_rd *rd, xmlTextReaderPtr r, char *err, size
         return -1;
     }
     rd->groups++;
-    return put_group(rd->db, rd->id, n, err, errlen);
+    if (!rd->in_bulk && (rd->examples ? ea_db_bulk_begin(rd->db, "group_examples", example_cols,
+                                                         sizeof(example_cols) / sizeof(example_cols[0]), err, errlen)
+                                      : ea_db_bulk_begin(rd->db, "finding_groups", group_cols,
+                                                         sizeof(group_cols) / sizeof(group_cols[0]), err, errlen)) != 0)
+        return -1;
+    rd->in_bulk = 1;
+    if (!rd->examples)
+        return put_group(rd->db, rd->id, n, err, errlen);
+    xmlChar *key = xmlGetProp(n, BAD_CAST "key");
+    int rc = put_examples(rd->db, rd->id, n, key ? (const char *)key : "", err, errlen);
+    xmlFree(key);
+    return rc;
 }
 
-int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report *rep, char *err, size_t errlen)
+/*
+ * One pass over the report: the groups' rows, or their examples' (a bulk
+ * insert is into one table at a time). 0, or -1 with err.
+ */
+static int report_pass(struct report_rd *rd, const struct ea_db_report *rep, char *err, size_t errlen)
 {
-    struct report_rd rd = { db, id, 0, 0, 0 };
     xmlTextReaderPtr r = rep->xml ? xmlReaderForMemory(rep->xml, (int)rep->len, NULL, NULL, XML_PARSE_NONET)
                                   : NULL;
     int rc = 0, more = r ? xmlTextReaderRead(r) : 0;
     for (; more == 1 && rc == 0; more = xmlTextReaderRead(r))
         if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT)
-            rc = report_elem(&rd, r, err, errlen);
+            rc = report_elem(rd, r, err, errlen);
     rc = rc > 0 ? 0 : rc;   /* stopped at <flows> */
     if (rc == 0 && more < 0) {
         snprintf(err, errlen, "the run's report could not be read back");
         rc = -1;
     }
     xmlFreeTextReader(r);
+    char err2[256];
+    if (rd->in_bulk && ea_db_bulk_end(rd->db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
+        rc = -1;
+    return rc;
+}
+
+int ea_db_record_report(struct ea_db *db, int64_t id, const struct ea_db_report *rep, char *err, size_t errlen)
+{
+    struct report_rd rd = { db, id, 0, 0, 0, 0, 0 }, ex = { db, id, 1, 0, 0, 0, 0 };
+    int rc = report_pass(&rd, rep, err, errlen);
+    if (rc == 0)
+        rc = report_pass(&ex, rep, err, errlen);
     if (rc == 0 && rd.seen_findings) {
         const struct ea_db_val p[] = { ea_db_int(rd.groups), ea_db_int(id) };
         rc = ea_db_exec(db, EA_DB_STMT("UPDATE runs SET finding_groups = $1 WHERE id = $2", p, 2),
@@ -387,6 +423,14 @@ static int session_try(struct ea_db_session *s, const struct ea_db_run_info *ri,
     return 0;
 }
 
+/* This process's CPU seconds so far (the record line says what a record cost, wall and CPU). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int ea_db_session_record(struct ea_db_session *s, const struct ea_view *v, const char *xml, size_t len,
                          int code)
 {
@@ -394,19 +438,21 @@ int ea_db_session_record(struct ea_db_session *s, const struct ea_view *v, const
     const char *sensor = s->sensor ? s->sensor : ea_db_default_sensor(s->host, sizeof(s->host));
     struct ea_db_run_info ri = { sensor, s->live, code, xml, len, s->flows, s->run_id };
     uint64_t nflows = s->flows ? ea_db_flows_waiting(s->flows) : 0;
-    double t0 = ea_mono_now();
+    double t0 = ea_mono_now(), c0 = cpu_now();
     int had = s->db != NULL;
     if (session_try(s, &ri, v, err, sizeof(err)) != 0 && (!had || session_try(s, &ri, v, err, sizeof(err)) != 0)) {
         fprintf(stderr, "edgeaudit: the run was not recorded in the database%s: %s\n",
                 s->live ? " (the next record holds the whole run so far)" : "", err);
         return -1;
     }
-    double dt = ea_mono_now() - t0;
+    double dt = ea_mono_now() - t0, dc = cpu_now() - c0;
     if (!s->quiet && !s->live && s->flows)
         fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s with %" PRIu64 " flows in "
-                "%.3f s (%.0f flows/s)\n", s->run_id, sensor, nflows, dt, dt > 0 ? (double)nflows / dt : 0.0);
+                "%.3f s, %.3f s CPU (%.0f flows/s)\n", s->run_id, sensor, nflows, dt, dc,
+                dt > 0 ? (double)nflows / dt : 0.0);
     else if (!s->quiet && !s->live)
-        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s in %.3f s\n", s->run_id, sensor, dt);
+        fprintf(stderr, "edgeaudit: recorded as run %" PRId64 " of sensor %s in %.3f s, %.3f s CPU\n",
+                s->run_id, sensor, dt, dc);
     return 0;
 }
 

@@ -3,16 +3,18 @@
 #
 #   EDGEAUDIT_BIN=build/src/edgeaudit EA_SRCDIR=/path/to/source tests/db-check.sh
 #
-# SQLite: every capture of captures/own/ recorded as a run of its own sensor (with --db-flows);
-# each run's stored report is its --xml byte for byte (the hostile capture's strings included,
-# also in the flows table) and `report --db` of it equals `merge` of it; `runs` lists them;
+# SQLite: every capture of captures/own/ recorded as a run of its own sensor (with --db-flows:
+# every flow stored, as many rows as the run's JSON flow lines); each run's stored report is
+# its --xml byte for byte (the hostile capture's strings included, also in the flows table)
+# and `report --db` of it equals `merge` of it; `runs` lists them;
 # `report --db` of all runs is the same bytes as `merge` of their XML reports (XML and JSON); schema versions (init, a run refused on an older schema with
 # exit 4, upgrade); selection by sensor and time; a database that cannot be reached costs the
 # record (exit 3), never the reports; quotes in names are data.
 # PostgreSQL: a real server started here (initdb into a temporary directory, pg_ctl on a Unix
 # socket in it, as an unprivileged user: `nobody` when run as root), with a password read from
 # a password file (PGPASSFILE); stopped at the end, pass or fail. 4 sensor processes write 20
-# runs each at once: all 80 are there and `report --db` equals `merge` of the 80 XML files.
+# runs each at once: all 80 are there, with every flow (the JSON flow lines' count, by COPY),
+# and `report --db` equals `merge` of the 80 XML files.
 # Passwords never appear in output. Ends with "N passed, N failed"; non-zero on failure.
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
@@ -53,13 +55,23 @@ else
     bad "db init twice: exit $rc"; cat "$out/init2.log"
 fi
 n=0
+jsum=0
+# flow lines of a JSON report
+jflows() { grep -c '^{"type":"flow"' "$1" 2>/dev/null || echo 0; }
+# the flows rows of a sensor's runs in the SQLite database
+dbflows() { sqlite3 "$db" "SELECT count(*) FROM flows f JOIN runs r ON r.id = f.run_id WHERE r.sensor = '$1'"; }
 for c in "$top"/captures/own/*.pcap; do
     s=$(basename "$c" .pcap)
     "$bin" -r "$c" --site "$site" --deterministic --quiet --xml "$out/$s.plain.xml" > /dev/null 2>&1
     want=$?
-    run "$s" "$c" "$db" --db-flows
+    run "$s" "$c" "$db" --db-flows --json "$out/$s.json"
     got=$(cat "$out/$s.rc")
     n=$((n + 1))
+    jn=$(jflows "$out/$s.json")
+    jsum=$((jsum + jn))
+    if [ "$jn" -lt 1 ] || [ "$(dbflows "$s")" != "$jn" ]; then
+        bad "$s: --db-flows stored $(dbflows "$s") flows, the JSON lines hold $jn"
+    fi
     if [ "$got" != "$want" ] || ! cmp -s "$out/$s.xml" "$out/$s.plain.xml"; then
         bad "$s: with --db exit $got and report differ from without (exit $want)"
         head -n 3 "$out/$s.log"
@@ -80,6 +92,10 @@ sys.exit(0 if len(r) == 1 and bytes(r[0][0]) == open(sys.argv[3], "rb").read() e
         cat "$out/$s.back.log"; diff "$out/$s.merge.xml" "$out/$s.back.xml" | head -n 5
     fi
 done
+dsum=$(sqlite3 "$db" "SELECT count(*) FROM flows")
+if [ "$dsum" = "$jsum" ] && [ "$(sqlite3 "$db" "SELECT count(DISTINCT run_id || '.' || flow_id) FROM flows")" = "$jsum" ]; then
+    ok "--db-flows on SQLite: every flow of the $n runs stored once ($dsum rows, as many as their JSON flow lines)"
+else bad "--db-flows on SQLite: $dsum rows, the JSON lines hold $jsum flows"; fi
 "$bin" runs --db "$db" > "$out/runs.txt" 2>&1
 rc=$?
 lines=$(($(wc -l < "$out/runs.txt") - 1))
@@ -90,7 +106,7 @@ else
 fi
 
 # The hostile capture's strings, out of the flows table, equal the report's attributes.
-python3 - "$db" "$out/hostile.xml" > "$out/hostile-flows.log" 2>&1 <<'EOF'
+python3 - "$db" "$out/hostile.xml" "$(jflows "$out/hostile.json")" > "$out/hostile-flows.log" 2>&1 <<'EOF'
 import sqlite3, sys, xml.etree.ElementTree as ET
 db = sqlite3.connect(sys.argv[1])
 db.text_factory = bytes
@@ -110,7 +126,7 @@ for f in flows:
         print('flow', f.get('id'), 'db', got, 'report', want)
     n += 1
 print(n, 'flows', bad, 'differ', len([f for f in flows if f.get('sni')]), 'with sni')
-sys.exit(1 if bad or n == 0 or len(rows) != n else 0)
+sys.exit(1 if bad or n == 0 or len(rows) != int(sys.argv[3]) else 0)
 EOF
 if [ $? = 0 ]; then ok "hostile: the flows table holds the report's strings byte for byte ($(tail -n 1 "$out/hostile-flows.log"))"
 else bad "hostile: flows table differs"; tail -n 5 "$out/hostile-flows.log"; fi
@@ -250,7 +266,8 @@ sensor() {   # sensor NAME: 20 runs, one after the other
         for c in $caps; do
             [ $i -lt 20 ] || break
             "$bin" -r "$top/captures/own/$c.pcap" --site "$site" --deterministic --quiet \
-                --xml "$out/fleet-$1-$i.xml" --db "$pgt" --sensor "$1" --db-flows > "$out/fleet-$1-$i.log" 2>&1
+                --xml "$out/fleet-$1-$i.xml" --json "$out/fleet-$1-$i.json" --db "$pgt" --sensor "$1" \
+                --db-flows > "$out/fleet-$1-$i.log" 2>&1
             echo $? > "$out/fleet-$1-$i.rc"
             i=$((i + 1))
         done
@@ -273,9 +290,11 @@ fi
 nflows=$(PGPASSFILE=$PGPASSFILE "$pgbin/../bin/psql" -h "$pg" -U edgeaudit -d ea -Atc \
     "SELECT count(*) FROM flows" 2>/dev/null || echo '?')
 want=0
-for f in "$out"/fleet-*.xml; do want=$((want + $(grep -c '<flow id=' "$f"))); done
-if [ "$nflows" = "$want" ]; then ok "--db-flows: the 80 runs' $want flows arrived by COPY, none lost or doubled"
-else bad "flows table holds $nflows rows, the reports list $want"; fi
+for f in "$out"/fleet-*.json; do want=$((want + $(jflows "$f"))); done
+ndist=$("$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc "SELECT count(DISTINCT (run_id, flow_id)) FROM flows" 2>/dev/null)
+if [ "$nflows" = "$want" ] && [ "$ndist" = "$want" ] && [ "$want" -gt 80 ]; then
+    ok "--db-flows on PostgreSQL: every flow of the 80 runs arrived by COPY ($want rows, as many as their JSON flow lines), none doubled"
+else bad "flows table holds $nflows rows ($ndist distinct), the JSON lines hold $want flows"; fi
 "$bin" report --db "$pgt" --deterministic --quiet --xml "$out/fleet.db.xml" > "$out/fleet-report.log" 2>&1
 drc=$?
 # shellcheck disable=SC2046
@@ -291,7 +310,7 @@ else
 fi
 
 # Hostile strings through PostgreSQL: stored byte for byte, and report --db = merge.
-run pg-hostile "$top/captures/own/hostile.pcap" "$pgt" --db-flows
+run pg-hostile "$top/captures/own/hostile.pcap" "$pgt" --db-flows --json "$out/pg-hostile.json"
 "$bin" report --db "$pgt" --sensor pg-hostile --deterministic --quiet --xml "$out/pg-hostile.back.xml" > /dev/null 2>&1
 "$bin" merge --deterministic --quiet --xml "$out/pg-hostile.merge.xml" "$out/pg-hostile.xml" > /dev/null 2>&1
 same "$out/pg-hostile.merge.xml" "$out/pg-hostile.back.xml" "hostile capture through PostgreSQL: report --db equals merge of its report"
@@ -301,7 +320,7 @@ same "$out/pg-hostile.merge.xml" "$out/pg-hostile.back.xml" "hostile capture thr
 same "$out/pg-hostile.xml" "$out/pg-hostile.stored.xml" "hostile capture through PostgreSQL: the stored report is the run's byte for byte"
 sni_db=$("$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc \
     "SELECT count(*) FROM flows f JOIN runs r ON r.id = f.run_id WHERE r.sensor = 'pg-hostile' AND sni IS NOT NULL" 2>/dev/null)
-sni_x=$(grep -c ' sni="' "$out/pg-hostile.xml")
+sni_x=$(grep -c '^{"type":"flow".*"sni":' "$out/pg-hostile.json")
 if [ "$sni_db" = "$sni_x" ] && [ "$sni_x" -gt 0 ]; then ok "hostile SNIs stored in PostgreSQL's flows table ($sni_x)"
 else bad "hostile SNIs: $sni_db in the database, $sni_x in the report"; fi
 
@@ -329,12 +348,14 @@ expect "PostgreSQL: after db upgrade the run is recorded" 1 $?
 
 # Fault (live, root): the server stopped in the middle of a live run on the loopback of a
 # private network namespace. Capture goes on, the intervals the server was down are said and
-# written again later, and the run is one row whose flows are the final report's, none doubled.
+# written again later, and the run is one row with every flow (as many as the JSON flow lines),
+# none doubled.
 if [ "$(id -u)" = 0 ] && command -v ip > /dev/null; then
     ns=eadb-$$
     ip netns add "$ns" && ip -n "$ns" link set lo up
     ip netns exec "$ns" "$bin" -i lo --keep-root --role edge-access=127.0.0.1 --deterministic \
         --report-dir "$out" --interval 1 --db "$pgt" --sensor live --db-flows --xml "$out/live.xml" \
+        --json "$out/live.json" \
         > "$out/live.out" 2> "$out/live.log" &
     lpid=$!
     sleep 1.5
@@ -357,7 +378,7 @@ for i in range(60):
     kill -INT $lpid
     wait $lpid
     lrc=$?
-    lflows=$(grep -c '<flow id=' "$out/live.xml" 2>/dev/null)
+    lflows=$(jflows "$out/live.json")
     lruns=$("$bin" runs --db "$pgt" --sensor live 2>/dev/null | tail -n +2 | wc -l)
     dflows=$("$pgbin/psql" -h "$pg" -U edgeaudit -d ea -Atc "SELECT count(*) || ' ' || count(DISTINCT flow_id) FROM flows f
         JOIN runs r ON r.id = f.run_id WHERE r.sensor = 'live'" 2>/dev/null)
