@@ -18,6 +18,9 @@
 #   BENCH_RUNS    timed runs per command; the fastest counts (default 1)
 #   BENCH_NDPI_MAX  ndpiReader runs on captures of at most this many packets (default: all; it
 #                 takes about ten times edgeaudit's time, and no target needs it past the 3rd)
+#   BENCH_DB      0 skips the database row (bench/db.sh on the 3rd capture: --db on SQLite and
+#                 PostgreSQL, --db-flows; default 1)
+#   BENCH_DB_RUNS rounds of the database row (default 3)
 #   BENCH_LIVE    0 skips the live row (default 1; it needs root, tcpreplay and ip)
 #   BENCH_LIVE_SECONDS  seconds of each live step (default 10)
 #   EDGEAUDIT, READLOOP, GEN_CAPTURE  the binaries (default: the build tree's)
@@ -332,6 +335,11 @@ else
 fi
 say ""
 say "Load average at the end of the offline part: $(load)."
+
+# ---- ingest into the database of runs (issue 16 item 5): the 3rd capture, bench/db.sh ----
+if [ "${BENCH_DB:-1}" = 1 ] && [ -n "${FILE[m3]:-}" ]; then
+    bash "$here/db.sh" "$ea" "${FILE[m3]}" "$dir" "$site" "${LABEL[m3]}" | tee -a "$res"
+fi
 
 # ---- live under load (issue 13 item 7) ----
 if [ "$live" = 1 ]; then
