@@ -185,7 +185,7 @@ static int put_rows(struct ea_db_flows *fl, struct ea_db *db, int64_t run_id, ch
 
 int ea_db_flows_put(struct ea_db_flows *fl, struct ea_db *db, int64_t run_id, char *err, size_t errlen)
 {
-    char err2[256];
+    char err2[256] = "";
     fl->put_rows = 0;
     fl->put_end = fl->start;
     if (fl->failed) {

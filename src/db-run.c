@@ -119,7 +119,7 @@ static int put_rules(struct ea_db *db, const struct ea_view *v, int64_t id, char
         "first_ns", "last_ns",
     };
     const struct ea_ruleset *rs = v->rs;
-    char err2[256];
+    char err2[256] = "";
     int rc = 0;
     if (rs->nrules == 0)
         return 0;
@@ -318,7 +318,7 @@ static int report_pass(struct report_rd *rd, const struct ea_db_report *rep, cha
         rc = -1;
     }
     xmlFreeTextReader(r);
-    char err2[256];
+    char err2[256] = "";
     if (rd->in_bulk && ea_db_bulk_end(rd->db, rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) != 0)
         rc = -1;
     return rc;
