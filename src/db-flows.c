@@ -5,13 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "db-flows.h"
-#include "classify.h"
 #include "dissect-tls.h"
 #include "flow.h"
 #include "policy.h"
-#include "rules.h"
 #include "util-addr.h"
-#include "util-str.h"
 
 /*
  * A row in the file: its length (4 bytes, host order), then each value: a
@@ -86,37 +83,20 @@ static int encode(struct ea_db_flows *fl, size_t *at, const struct ea_db_val *v)
     return 0;
 }
 
-/* The rules the flow matched, their ids apart by spaces, into buf. */
-static void rule_ids(const struct ea_ruleset *rs, const struct ea_flow *f, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (size_t i = 0; i < rs->nrules; i++)
-        if (f->verdict.rules & (1ULL << i)) {
-            if (buf[0])
-                ea_str_append(buf, n, " ");
-            ea_str_append(buf, n, rs->rules[i].id);
-        }
-}
-
 /* The values of f's row (run_id 0: set when the rows are put), as the report's <flow> says them. */
-void ea_db_flows_add(struct ea_db_flows *fl, const struct ea_view *v, const struct ea_flow *f,
-                     const char *group)
+void ea_db_flows_add(struct ea_db_flows *fl, const struct ea_flow *f, const struct ea_stream_texts *t)
 {
-    char client[64], server[64], lbl[64], rules[EA_MAX_RULES * 40];
     const char *sni = ea_tls_matched(f->facts.tls) && f->facts.tls->sni[0] ? f->facts.tls->sni : NULL;
-    rule_ids(v->rs, f, rules, sizeof(rules));
     const struct ea_db_val p[NCOLS] = {
         ea_db_int(0), ea_db_int((int64_t)f->id), ea_db_text(ea_proto_name(f->key.proto)),
-        ea_db_text(ea_addr_str(f->key.family, f->key.src, client, sizeof(client))),
-        ea_db_int(f->key.sport), ea_db_text(ea_addr_str(f->key.family, f->key.dst, server, sizeof(server))),
-        ea_db_int(f->key.dport), ea_db_int(f->key.vlan), ea_db_int((int64_t)f->first_ns),
-        ea_db_int((int64_t)f->last_ns), ea_db_int((int64_t)f->first_frame), ea_db_int((int64_t)f->last_frame),
+        ea_db_text(t->client), ea_db_int(f->key.sport), ea_db_text(t->server), ea_db_int(f->key.dport),
+        ea_db_int(f->key.vlan), ea_db_int((int64_t)f->first_ns), ea_db_int((int64_t)f->last_ns),
+        ea_db_int((int64_t)f->first_frame), ea_db_int((int64_t)f->last_frame),
         ea_db_int((int64_t)f->pkts[0]), ea_db_int((int64_t)f->pkts[1]), ea_db_int((int64_t)f->bytes[0]),
-        ea_db_int((int64_t)f->bytes[1]), ea_db_text(ea_classify_label(v->cls, f, lbl, sizeof(lbl))),
-        ea_db_text(ea_label_src_name(f->label.src)), ea_db_text(sni),
-        ea_db_text(f->verdict.judged ? ea_verdict_name((enum ea_verdict)f->verdict.v) : "unjudged"),
-        ea_db_text(ea_reason_name((enum ea_reason)f->verdict.reason)), ea_db_text(rules),
-        ea_db_text(f->verdict.text ? f->verdict.text : ""), ea_db_text(group),
+        ea_db_int((int64_t)f->bytes[1]), ea_db_text(t->app), ea_db_text(ea_label_src_name(f->label.src)),
+        ea_db_text(sni), ea_db_text(f->verdict.judged ? ea_verdict_name((enum ea_verdict)f->verdict.v) : "unjudged"),
+        ea_db_text(ea_reason_name((enum ea_reason)f->verdict.reason)), ea_db_text(t->rules),
+        ea_db_text(f->verdict.text ? f->verdict.text : ""), ea_db_text(t->group),
     };
     size_t at = 4;
     for (size_t i = 0; i < NCOLS && !fl->failed; i++)

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "db.h"
-#include "pipeline.h"
+#include "flow.h"
+#include "report-stream.h"
 
 /*
  * Rows wait in a temporary file (like the JSON lines, nothing of a flow
@@ -25,12 +26,11 @@ struct ea_db_flows *ea_db_flows_new(void);
 void ea_db_flows_free(struct ea_db_flows *fl);
 
 /*
- * The row of flow f (its labels from v->cls, its rules' ids from v->rs; group: its
- * finding group's key, or NULL), written to the file. A write that fails marks
- * the set failed (ea_db_flows_put then says so); no error here.
+ * The row of flow f (t: its texts as the reports write them), written to the
+ * file. A write that fails marks the set failed (ea_db_flows_put then says
+ * so); no error here.
  */
-void ea_db_flows_add(struct ea_db_flows *fl, const struct ea_view *v, const struct ea_flow *f,
-                     const char *group);
+void ea_db_flows_add(struct ea_db_flows *fl, const struct ea_flow *f, const struct ea_stream_texts *t);
 
 /* Rows waiting (added and not yet stored). */
 uint64_t ea_db_flows_waiting(const struct ea_db_flows *fl);

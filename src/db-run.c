@@ -470,9 +470,9 @@ void ea_db_session_end(struct ea_db_session *s)
     s->flows = NULL;
 }
 
-void ea_db_session_flow(const struct ea_view *v, const struct ea_flow *f, const char *group, void *session)
+void ea_db_session_flow(const struct ea_flow *f, const struct ea_stream_texts *t, void *session)
 {
     struct ea_db_session *s = session;
     if (s->flows)
-        ea_db_flows_add(s->flows, v, f, group);
+        ea_db_flows_add(s->flows, f, t);
 }

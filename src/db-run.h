@@ -80,10 +80,10 @@ struct ea_db_session {
 int ea_db_session_start(struct ea_db_session *s);
 
 /*
- * --db-flows: flow f finished (the report stream's hook; group: its finding
- * group's key, or NULL): its row waits for the next record.
+ * --db-flows: flow f finished (the report stream's hook, ea_stream_on_flow, with its
+ * texts): its row waits for the next record.
  */
-void ea_db_session_flow(const struct ea_view *v, const struct ea_flow *f, const char *group, void *session);
+void ea_db_session_flow(const struct ea_flow *f, const struct ea_stream_texts *t, void *session);
 
 /*
  * Records the run as the view and its XML report show it now, with exit

@@ -339,8 +339,10 @@ static void flow_finished(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
         group_add(s, s->groups, f, &tx, &ref);
     window_add(s, f, &tx, &wref);
     json_line(s, pl, &v, f, &tx);
-    if (s->on_flow)
-        s->on_flow(&v, f, tx.key[0] ? tx.key : NULL, s->on_flow_ctx);
+    if (s->on_flow) {
+        struct ea_stream_texts t = { tx.client, tx.server, tx.app, tx.rules, tx.key[0] ? tx.key : NULL };
+        s->on_flow(f, &t, s->on_flow_ctx);
+    }
     struct ea_examples *sinks[2] = { ref.sink, wref.sink };
     offer(s, &v, f, &tx, sinks);
 }

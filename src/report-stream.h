@@ -42,12 +42,16 @@ void ea_stream_attach(struct ea_stream *s, struct ea_pipeline *pl);
 /* Time buckets of a live --window: it moves in steps of window / this. */
 #define EA_STREAM_WINDOW_BUCKETS 16
 
-/*
- * Hands each finished flow, after its JSON line, to fn (--db-flows, db-run.h), with
- * its finding group's key or NULL; v has the rules and the classifier only.
- */
-typedef void (*ea_stream_flow_fn)(const struct ea_view *v, const struct ea_flow *f, const char *group,
-                                  void *ctx);
+/* A finished flow's texts as the reports write them; borrowed for the call. */
+struct ea_stream_texts {
+    const char *client, *server;    /* addresses */
+    const char *app;                /* its label */
+    const char *rules;              /* the ids of the rules it matched, apart by spaces */
+    const char *group;              /* its finding group's key, or NULL */
+};
+
+/* Hands each finished flow, after its JSON line, to fn with its texts (--db-flows, db-run.h). */
+typedef void (*ea_stream_flow_fn)(const struct ea_flow *f, const struct ea_stream_texts *t, void *ctx);
 void ea_stream_on_flow(struct ea_stream *s, ea_stream_flow_fn fn, void *ctx);
 
 /*
