@@ -103,7 +103,7 @@ say ""
 say "- capture: $label ($cap); runs: $rounds rounds of the ${ways// /, } ways, interleaved (fastest counts)"
 say "- $(date -u '+%Y-%m-%d %H:%M:%S UTC'); load average at the start: $(load); nproc $(nproc)"
 say "- edgeaudit: $ea ($(git -C "$(dirname "$ea")" log -1 --format='%h %cd' --date=short 2> /dev/null || echo '?')); SQLite $(sqlite3 --version | cut -d' ' -f1); PostgreSQL: $([ -n "$pgt" ] && "$pgbin/postgres" --version | awk '{ print $3 }' || echo "not run: $pgwhy")"
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
     for w in $ways; do one "$w"; done
 done
 jflows=$(grep -c '^{"type":"flow"' "$dir/db-base.json" 2> /dev/null || echo '?')
