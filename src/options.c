@@ -57,7 +57,7 @@ static const char usage_text[] =
     "live mode:\n"
     "  -i IFACE           capture on a network interface until SIGINT or SIGTERM\n"
     "  --snaplen N        bytes kept per packet (default 262144)\n"
-    "  -B, --buffer-size KIB  kernel capture buffer in KiB, as tcpdump -B (default: libpcap's)\n"
+    "  -B, --buffer-size KIB  kernel capture buffer in KiB, as tcpdump -B (default 32768)\n"
     "  -p, --no-promiscuous-mode  do not put the interface into promiscuous mode\n"
     "  -Z USER            become USER once the interface is open, before any packet is read\n"
     "  --keep-root        stay root (without it, running as root requires -Z)\n"

@@ -33,7 +33,7 @@ struct ea_options {
     /* live mode (-i) */
     const char *iface;          /* -i IFACE */
     uint32_t snaplen;           /* --snaplen */
-    uint32_t buffer_kib;        /* -B, --buffer-size KiB (0: libpcap's default) */
+    uint32_t buffer_kib;        /* -B, --buffer-size KiB (0: EA_LIVE_BUFFER_KIB) */
     const char *user;           /* -Z USER */
     int keep_root;              /* --keep-root */
     int no_promisc;             /* -p, --no-promiscuous-mode */

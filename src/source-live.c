@@ -56,8 +56,7 @@ struct ea_live_source *ea_live_source_open(const struct ea_live_config *c, char 
        a third of them. Blocks retire when full or at the timeout instead. */
     pcap_set_immediate_mode(s->pc, 0);
     pcap_set_timeout(s->pc, BLOCK_TIMEOUT_MS);
-    if (c->buffer_kib)
-        pcap_set_buffer_size(s->pc, (int)(c->buffer_kib * 1024u));
+    pcap_set_buffer_size(s->pc, (int)((c->buffer_kib ? c->buffer_kib : EA_LIVE_BUFFER_KIB) * 1024u));
     /* Not every device offers nanoseconds; microseconds then, as the stamps are scaled below. */
     if (pcap_set_tstamp_precision(s->pc, PCAP_TSTAMP_PRECISION_NANO) != 0)
         pcap_set_tstamp_precision(s->pc, PCAP_TSTAMP_PRECISION_MICRO);
