@@ -23,6 +23,8 @@
 #   BENCH_DB_RUNS rounds of the database row (default 3)
 #   BENCH_LIVE    0 skips the live row (default 1; it needs root, tcpreplay and ip)
 #   BENCH_LIVE_SECONDS  seconds of each live step (default 10)
+#   BENCH_LIVE_NICE, BENCH_LIVE_SEARCH  the live row's autogroup nice (default -10, "off") and
+#                 search steps (default 3): see bench/live.sh
 #   EDGEAUDIT, READLOOP, GEN_CAPTURE  the binaries (default: the build tree's)
 #
 # What it measures, per capture, with the capture file in the page cache (read once before, and
