@@ -5,7 +5,7 @@
 #
 #   BENCH_LIVE_NICE   the autogroup nice of edgeaudit and of tcpreplay (default -10; "off" leaves
 #                     the scheduling alone). Each runs in a session of its own (setsid), so in a
-#                     scheduling autogroup of its own: with autogroups on (Debian's default) the
+#                     scheduling autogroup of its own: with autogroups on (as on this kernel) the
 #                     kernel shares the CPU between sessions first, and a plain nice means nothing
 #                     against another session's work. On this shared machine, with 7 or 8 busy
 #                     sessions, the sender and edgeaudit in the bench's session got a quarter of a
