@@ -78,8 +78,8 @@ echo "Capture replayed: $(basename "$cap") ($(($(stat -c %s "$cap") / 1048576)) 
     "(top: --pps 5000000); each in a session of its own, autogroup nice $prio (BENCH_LIVE_NICE)." \
     "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')."
 echo ""
-echo "| rate asked (packets/s) | load (1 min) | sent (tcpreplay) | rate sent (packets/s) | received on ea0 (kernel) | received (pcap) | dropped (pcap) | counted by edgeaudit | loss (sent - counted) | report.xml (valid) | report.html (parses) | JSON lines (parse) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
+echo "| rate asked (packets/s) | load (1 min) | sent (tcpreplay) | rate sent (packets/s) | received on ea0 (kernel) | received (pcap) | dropped (pcap) | if-dropped (pcap) | counted by edgeaudit | loss (sent - counted) | report.xml (valid) | report.html (parses) | JSON lines (parse) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
 
 # step RATE: one run, one table row; sets CLEAN (1: no loss and every report written), SENT_PPS
 # and, for the first step, MEANSZ (mean bytes per packet sent).
@@ -94,7 +94,7 @@ step() {
     eapid=$!
     until grep -q 'capturing on' "$d/stderr.log" 2> /dev/null; do
         if ! kill -0 "$eapid" 2> /dev/null || [ $n -ge 100 ]; then
-            echo "| $rate | | edgeaudit did not start: $(tail -n 1 "$d/stderr.log") | | | | | | | | | |"
+            echo "| $rate | | edgeaudit did not start: $(tail -n 1 "$d/stderr.log") | | | | | | | | | | |"
             kill -KILL "$eapid" 2> /dev/null; wait "$eapid" 2> /dev/null; eapid=""
             return
         fi
@@ -134,8 +134,8 @@ print("yes (%d lines)" % n)' "$d/flows.json" 2> /dev/null || echo "no (does not 
         if (s == 0 || p == "-") { print "?"; exit }
         l = s - p; if (l < 0) { printf "%d (more counted than sent)", l; exit }
         printf "%d (%.3f%%)", l, 100 * l / s }')
-    echo "| $rate | $load | ${sent:-?} | ${spps:-?} | $((rx1 - rx0)) | ${recv:--} | ${drop:--} | ${pk:--} | $loss | $x | $h | $j |"
-    case $loss in "0 ("*) [ "${drop:-1}" = 0 ] && [ "$x" = yes ] && [ "$h" = yes ] &&
+    echo "| $rate | $load | ${sent:-?} | ${spps:-?} | $((rx1 - rx0)) | ${recv:--} | ${drop:--} | ${ifd:--} | ${pk:--} | $loss | $x | $h | $j |"
+    case $loss in "0 ("*) [ "${drop:-1}" = 0 ] && [ "${ifd:-1}" = 0 ] && [ "$x" = yes ] && [ "$h" = yes ] &&
         case $j in yes*) CLEAN=1 ;; esac ;; esac
     SENT_PPS=${spps%.*}; SENT_PPS=${SENT_PPS:-0}
 }
