@@ -19,6 +19,13 @@
   <!-- A pack's rules of one table (a newline cannot occur in either attribute). -->
   <xsl:key name="rule-by-pack-table" match="rules/rule" use="concat(@pack, '&#10;', @table)"/>
 
+  <!-- Set by edgeaudit (report-html.c) to render a long flow list in chunks, a few at a time:
+       "apart" renders the page with the comment edgeaudit-flow-rows where the rows of the flow
+       table go and $flow-count as their number; "only" renders just those rows, for the flows
+       of one chunk. Empty (as xsltproc runs it): the whole page at once. -->
+  <xsl:param name="flow-rows" select="''"/>
+  <xsl:param name="flow-count" select="''"/>
+
   <xsl:variable name="r" select="/edgeaudit-report"/>
   <xsl:variable name="cap" select="$r/capture"/>
 
@@ -32,6 +39,15 @@
   <xsl:variable name="span" select="number($cap-last) - number($cap-first)"/>
 
   <xsl:template match="/">
+    <xsl:choose>
+      <xsl:when test="$flow-rows = 'only'">
+        <xsl:for-each select="edgeaudit-report/flows/flow"><xsl:call-template name="flow-row"/></xsl:for-each>
+      </xsl:when>
+      <xsl:otherwise><xsl:call-template name="page"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="page">
     <xsl:text disable-output-escaping="yes">&lt;!DOCTYPE html&gt;&#10;</xsl:text>
     <html lang="en">
       <head>
@@ -687,9 +703,15 @@
   <!-- Every flow, with what the dissectors saw. -->
   <xsl:template name="all-flows">
     <section id="flows">
+      <xsl:variable name="n">
+        <xsl:choose>
+          <xsl:when test="$flow-rows = 'apart'"><xsl:value-of select="$flow-count"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="count(flows/flow)"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:variable>
       <xsl:choose>
-        <xsl:when test="flows/@listed = 'all'"><h2>All flows (<xsl:value-of select="count(flows/flow)"/>)</h2></xsl:when>
-        <xsl:otherwise><h2>Flows listed (<xsl:value-of select="count(flows/flow)"/> of <xsl:value-of select="flows/@total"/>)</h2>
+        <xsl:when test="flows/@listed = 'all'"><h2>All flows (<xsl:value-of select="$n"/>)</h2></xsl:when>
+        <xsl:otherwise><h2>Flows listed (<xsl:value-of select="$n"/> of <xsl:value-of select="flows/@total"/>)</h2>
           <p class="small">The example flows of the groups and the rules' evidence; the other flows are counted above.
             <code>--list-flows all</code> lists every flow.</p></xsl:otherwise>
       </xsl:choose>
@@ -700,34 +722,40 @@
             <th class="num">Packets</th><th class="num">Bytes</th><th>Frames</th><th>First – last</th></tr>
         </thead>
         <tbody>
-          <xsl:for-each select="flows/flow">
-            <tr class="v-{@verdict}" id="flow-{@id}">
-              <td class="num"><xsl:value-of select="@id"/></td>
-              <td class="nowrap"><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
-                <div class="small"><xsl:value-of select="@reason-code"/></div></td>
-              <td class="nowrap"><xsl:call-template name="endpoints"/>
-                <xsl:if test="@tcp-open"><div class="small">tcp <xsl:value-of select="@tcp-open"/>, <xsl:value-of select="@tcp-close"/>
-                  <xsl:if test="@syn-retransmissions">, <xsl:value-of select="@syn-retransmissions"/> SYN retransmission(s)</xsl:if></div></xsl:if>
-                <xsl:if test="@initiator"><div class="small">initiator inferred</div></xsl:if></td>
-              <td><xsl:value-of select="@app"/>
-                <div class="small">by <xsl:value-of select="@app-source"/>; nDPI <xsl:value-of select="@ndpi"/><xsl:if test="@ndpi-service">; service <xsl:value-of select="@ndpi-service"/></xsl:if></div></td>
-              <td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td>
-              <td class="details">
-                <xsl:if test="@reason != ''"><div><xsl:value-of select="@reason"/></div></xsl:if>
-                <xsl:apply-templates select="tls|sip|xmpp|stun|rtp|banner"/>
-                <xsl:if test="@icmp-errors"><div class="small">ICMP errors: <xsl:value-of select="@icmp-errors"/> (frame <xsl:value-of select="@icmp-frame"/>)</div></xsl:if>
-              </td>
-              <td class="num nowrap"><xsl:value-of select="@packets-c2s"/> / <xsl:value-of select="@packets-s2c"/></td>
-              <td class="num nowrap"><xsl:value-of select="@bytes-c2s"/> / <xsl:value-of select="@bytes-s2c"/></td>
-              <td class="nowrap"><xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/></td>
-              <td class="nowrap small"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template>
-                <br/><xsl:call-template name="time"><xsl:with-param name="t" select="@last"/></xsl:call-template></td>
-            </tr>
-          </xsl:for-each>
+          <xsl:choose>
+            <xsl:when test="$flow-rows = 'apart'"><xsl:comment>edgeaudit-flow-rows</xsl:comment></xsl:when>
+            <xsl:otherwise><xsl:for-each select="flows/flow"><xsl:call-template name="flow-row"/></xsl:for-each></xsl:otherwise>
+          </xsl:choose>
         </tbody>
       </table>
       </div>
     </section>
+  </xsl:template>
+
+  <!-- One row of the flow table: the context flow, with what the dissectors saw. -->
+  <xsl:template name="flow-row">
+    <tr class="v-{@verdict}" id="flow-{@id}">
+      <td class="num"><xsl:value-of select="@id"/></td>
+      <td class="nowrap"><span class="chip v-{@verdict}"><xsl:value-of select="@verdict"/></span>
+        <div class="small"><xsl:value-of select="@reason-code"/></div></td>
+      <td class="nowrap"><xsl:call-template name="endpoints"/>
+        <xsl:if test="@tcp-open"><div class="small">tcp <xsl:value-of select="@tcp-open"/>, <xsl:value-of select="@tcp-close"/>
+          <xsl:if test="@syn-retransmissions">, <xsl:value-of select="@syn-retransmissions"/> SYN retransmission(s)</xsl:if></div></xsl:if>
+        <xsl:if test="@initiator"><div class="small">initiator inferred</div></xsl:if></td>
+      <td><xsl:value-of select="@app"/>
+        <div class="small">by <xsl:value-of select="@app-source"/>; nDPI <xsl:value-of select="@ndpi"/><xsl:if test="@ndpi-service">; service <xsl:value-of select="@ndpi-service"/></xsl:if></div></td>
+      <td><xsl:call-template name="rule-ids"><xsl:with-param name="list" select="normalize-space(@rules)"/></xsl:call-template></td>
+      <td class="details">
+        <xsl:if test="@reason != ''"><div><xsl:value-of select="@reason"/></div></xsl:if>
+        <xsl:apply-templates select="tls|sip|xmpp|stun|rtp|banner"/>
+        <xsl:if test="@icmp-errors"><div class="small">ICMP errors: <xsl:value-of select="@icmp-errors"/> (frame <xsl:value-of select="@icmp-frame"/>)</div></xsl:if>
+      </td>
+      <td class="num nowrap"><xsl:value-of select="@packets-c2s"/> / <xsl:value-of select="@packets-s2c"/></td>
+      <td class="num nowrap"><xsl:value-of select="@bytes-c2s"/> / <xsl:value-of select="@bytes-s2c"/></td>
+      <td class="nowrap"><xsl:value-of select="@first-frame"/>–<xsl:value-of select="@last-frame"/></td>
+      <td class="nowrap small"><xsl:call-template name="time"><xsl:with-param name="t" select="@first"/></xsl:call-template>
+        <br/><xsl:call-template name="time"><xsl:with-param name="t" select="@last"/></xsl:call-template></td>
+    </tr>
   </xsl:template>
 
   <!-- Dissector facts: text only (they may carry hostile strings from packets). -->
