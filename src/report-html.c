@@ -138,7 +138,7 @@ struct render {
     size_t len;
     uint64_t *keep;             /* owned: the rules' evidence flow ids, sorted */
     size_t nkeep, capkeep;
-    uint64_t nflows;            /* the flows of <flows> */
+    uint64_t nflows, nkept;     /* the flows of <flows>; those kept in the page's tree */
     struct mem_out page;        /* owned: the page, ROWS_MARK where the rows go */
     struct mem_out rows;        /* owned: one chunk's rows, reused */
     char why[512];              /* why the rows failed, "" when they did not */
@@ -250,6 +250,7 @@ static xmlDocPtr build_page(struct render *r)
             ret = xmlTextReaderNext(rd);
             continue;
         }
+        r->nkept += depth == 2;
         int shallow = depth == 0 || (depth == 1 && xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "flows"));
         xmlNodePtr parent = depth == 0 ? NULL : depth == 1 ? root : flows;
         xmlNodePtr c = depth == 0 || parent ? copy_under(rd, parent, page, !shallow) : NULL;
@@ -359,7 +360,11 @@ static int fill_html(int fd, void *ctx)
     struct render *r = ctx;
     long at = rows_mark(&r->page);
     size_t k = sizeof(ROWS_MARK) - 1;
-    if (at < 0)   /* a page without a flow table */
+    if (at < 0 && r->nkept != r->nflows) {   /* a stylesheet without the marker would lose rows */
+        snprintf(r->why, sizeof(r->why), "the stylesheet has no place for the flow rows (an older edgeaudit.xsl?)");
+        return -1;
+    }
+    if (at < 0)   /* a page that rendered every flow it has, or has no flow table */
         return ea_write_all(fd, r->page.p ? r->page.p : "", r->page.len);
     if (ea_write_all(fd, r->page.p, (size_t)at) != 0 || write_rows(r, fd) != 0)
         return -1;

@@ -149,6 +149,15 @@ h = open(sys.argv[1]).read()
 n = int(re.search(r'All flows \(([0-9]+)\)', h).group(1))
 ids = [int(i) for i in re.findall(r'<tr class=\"v-[a-z-]+\" id=\"flow-([0-9]+)\"', h)]
 assert n > 2000 and ids == list(range(1, n + 1)), (n, len(ids), ids[:3], ids[-3:])" "$out/chunks.html"
+# A stylesheet without the rows' marker (an older edgeaudit.xsl) cannot drop rows silently.
+mkdir -p "$out/oldxsl/reports" && cp -r "$top/rules" "$out/oldxsl/" &&
+    sed 's|<xsl:comment>edgeaudit-flow-rows</xsl:comment>||' "$xsl" > "$out/oldxsl/reports/edgeaudit.xsl"
+cp "$top/reports/edgeaudit-report.rng" "$out/oldxsl/reports/" 2> /dev/null
+rm -f "$out/nomark.html"
+ea -r "$out/chunks.pcap" --list-flows all --datadir "$out/oldxsl" --quiet --html "$out/nomark.html"
+exit_is 3 "a stylesheet without the flow rows' marker"
+check "... said in one line, and no HTML left behind" \
+    sh -c "one_line_error() { [ \$(grep -c 'no place for the flow rows' '$out/err') -eq 1 ] && [ \$(wc -l < '$out/err') -eq 1 ]; }; one_line_error && [ ! -e '$out/nomark.html' ] && ! ls '$out'/nomark.html.tmp* 2> /dev/null"
 check "all.json: every line parses" python3 "$out/json-check.py" "$out/all.json"
 nflows=$(xmllint --xpath 'string(//flows/@total)' "$out/all.xml")
 nrules=$(xmllint --xpath 'count(//rules/rule)' "$out/all.xml")
