@@ -18,7 +18,8 @@
 # through `edgeaudit diff` (byte for byte), the exit codes of --fail-on any and new with and without
 # acceptance (an accepted new group and accepted findings do not count; one day past expiry they
 # do), bad accept files (exit 2, one line FILE:LINE: cause, as a bad rules file, nothing written)
-# and merge (a merged report carries no acceptance). Needs xmllint and python3.
+# and merge (a merged report carries no acceptance); as root, live mode in a private network
+# namespace (unshare -n): the --report-dir report and the final --xml marked. Needs xmllint, python3.
 # Ends with "N passed, N failed"; non-zero on failure.
 top=${EA_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${EDGEAUDIT_BIN:-$top/src/edgeaudit}
@@ -265,6 +266,56 @@ if cmp -s "$out/after.xml" "$out/after-again.xml" && cmp -s "$out/after.jsonl" "
     ok "deterministic: the XML and JSON lines again byte for byte"
 else
     bad "deterministic: a second run differs"
+fi
+
+# --- live mode: every --report-dir report and the final --xml marked (root: a private network
+# namespace of its own, unshare -n, traffic on its loopback only) ---------------------------------
+if [ "$(id -u)" != 0 ] || ! command -v unshare > /dev/null; then
+    echo "SKIP: the live --accept check needs root and unshare (CI runs as root)"
+else
+    mkdir -p "$out/live-rd"
+    printf '%s\n' '<edgeaudit-accept version="1">' \
+        '  <accept responder="127.0.0.1" port="5060" reason-code="no-rule" rule="" who="CI" why="live test" expires="2099-01-01"/>' \
+        '  <accept responder="127.0.0.1" port="5061" reason-code="no-rule" rule="" who="CI" why="never used" expires="2099-01-01"/>' \
+        '</edgeaudit-accept>' > "$out/live-accept.xml"
+    # run in the namespace: edgeaudit on its lo, three SIP OPTIONS over UDP and their answers, SIGINT.
+    EA_BIN=$bin EA_OUT=$out timeout 60 unshare -n sh -c '
+        ip link set lo up || exit 9
+        "$EA_BIN" -i lo --role edge-access=127.0.0.1 --report-dir "$EA_OUT/live-rd" --interval 1 --keep-root \
+            --quiet --deterministic --accept "$EA_OUT/live-accept.xml" --xml "$EA_OUT/live-final.xml" \
+            --json "$EA_OUT/live-final.jsonl" &
+        pid=$!
+        sleep 1.5
+        python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind((\"127.0.0.1\", 5060))
+for i in range(3):
+    s.sendto(b\"OPTIONS sip:x SIP/2.0\r\n\r\n\", (\"127.0.0.1\", 5060))
+    d, a = r.recvfrom(100)
+    r.sendto(b\"SIP/2.0 200 OK\r\n\r\n\", a)
+    s.recv(100)
+    time.sleep(0.1)
+"
+        sleep 2.5
+        kill -INT $pid
+        wait $pid
+        echo "exit $?"' > "$out/live.out" 2> "$out/live.err"
+    if grep -q '^exit 1$' "$out/live.out"; then ok "live: exit 1 (rules not observed count, the accepted group does not)"
+    else bad "live: $(cat "$out/live.out")"; cat "$out/live.err"; fi
+    for f in live-rd/report.xml live-final.xml; do
+        if [ -f "$out/$f" ] && grep -q 'accept="accepted" accept-who="CI" accept-why="live test"' "$out/$f" &&
+            grep -q '<acceptances file="[^"]*" date="[^"]*" entries="2" accepted-groups="1" accepted-flows="1" expired-groups="0" stale-entries="1"' "$out/$f"; then
+            ok "live: $f marked (the SIP group accepted, one stale entry)"
+        else
+            bad "live: $f not marked"
+        fi
+    done
+    if grep -q 'Accepted findings' "$out/live-rd/report.html" 2>/dev/null; then ok "live: report.html shows Accepted findings"
+    else bad "live: report.html without Accepted findings"; fi
+    if grep -q '"type":"group-accept"' "$out/live-final.jsonl" 2>/dev/null; then ok "live: the JSON lines' group-accept"
+    else bad "live: no group-accept line"; fi
 fi
 
 tally_end
