@@ -17,6 +17,19 @@ const char *ea_addr_str(uint8_t family, const uint8_t *addr, char *buf, unsigned
             memcpy(buf, "-", 2);
         return buf;
     }
+    if (family == 4 && size >= 16) {   /* inet_ntop's dotted quad, without its sprintf (per flow) */
+        char *p = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = addr[i];
+            if (v >= 100)
+                *p++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *p++ = (char)('0' + v / 10 % 10);
+            *p++ = (char)('0' + v % 10);
+            *p++ = i < 3 ? '.' : '\0';
+        }
+        return buf;
+    }
     if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, size))
         buf[0] = '\0';
     return buf;

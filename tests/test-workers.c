@@ -3,11 +3,13 @@
 #include <string.h>
 #include <time.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include "tests.h"
 #include "flow-table.h"
 #include "workers.h"
 #include "runmode-files.h"
 #include "util-time.h"
+#include "util-addr.h"
 #include "util-stats.h"
 
 /* xorshift64: reproducible tuples without libc's rand. */
@@ -332,8 +334,33 @@ static void test_time_str_matches_strftime(void)
     CU_ASSERT_STRING_EQUAL(small, "1970-01");
 }
 
+/* ea_addr_str writes IPv4 addresses by hand for speed: it must match inet_ntop exactly. */
+static void test_addr_str_matches_inet_ntop(void)
+{
+    for (int i = 0; i < 20000; i++) {
+        uint8_t a[16];
+        uint64_t r = next_rand();
+        memcpy(a, &r, 8);
+        if (i < 256) {   /* every byte value in every place */
+            memset(a, i, 4);
+            a[i & 3] = (uint8_t)(255 - i);
+        }
+        if (i == 256)
+            memcpy(a, "\1\2\3\4", 4);   /* "1.2.3.4" fits in 8 bytes */
+        char got[64], want[64], small[8], want_small[8];
+        inet_ntop(AF_INET, a, want, sizeof(want));
+        CU_ASSERT_STRING_EQUAL(ea_addr_str(4, a, got, sizeof(got)), want);
+        CU_ASSERT_STRING_EQUAL(ea_addr_str(4, a, got, 16), want);
+        if (!inet_ntop(AF_INET, a, want_small, sizeof(want_small)))
+            want_small[0] = '\0';   /* too small: empty, as ea_addr_str makes it */
+        ea_addr_str(4, a, small, sizeof(small));
+        CU_ASSERT_STRING_EQUAL(small, want_small);
+    }
+}
+
 void ea_test_add_perf(void)
 {
     EA_SUITE("perf",
-             { "time string matches strftime", test_time_str_matches_strftime });
+             { "time string matches strftime", test_time_str_matches_strftime },
+             { "IPv4 address string matches inet_ntop", test_addr_str_matches_inet_ntop });
 }
