@@ -580,7 +580,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
         if (!in->ndpi_flow)
             in->ndpi_flow = ea_ndpi_flow_new();
         if (in->ndpi_flow)
-            in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, in->ndpi_flow, p, &f->label.ndpi_master,
+            in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, &in->ndpi_flow, p, &f->label.ndpi_master,
                                                      &f->label.ndpi_app);
         if (in->ndpi_done) {    /* nDPI has said all it will say: its flow is not asked again */
             ea_ndpi_flow_free(in->ndpi_flow);
@@ -653,7 +653,7 @@ void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
     if (in && in->ndpi_flow && !in->ndpi_done) {
         uint16_t m = 0, a = 0;
         uint8_t g = 0;
-        ea_ndpi_giveup(c->ndpi, in->ndpi_flow, &m, &a, &g);
+        ea_ndpi_giveup(c->ndpi, &in->ndpi_flow, &m, &a, &g);
         if (m || a) {
             f->label.ndpi_master = m;
             f->label.ndpi_app = a;

@@ -7,9 +7,33 @@
 #include <ndpi_api.h>
 #include "ndpi-glue.h"
 
+/* nDPI's per-flow state (688 bytes in 4.2) as 8-byte words. */
+#define FLOW_WORDS ((SIZEOF_FLOW_STRUCT + 7) / 8)
+#define MASK_WORDS ((FLOW_WORDS + 63) / 64)
+
+union flow_buf {
+    struct ndpi_flow_struct f;
+    uint64_t w[FLOW_WORDS];
+};
+
+/*
+ * A flow's nDPI state between two of its packets, packed: bit i of mask is
+ * set when word i of the state is not zero, and those words follow in
+ * order. Most of the state stays zero (a STUN flow after its binding
+ * request and response holds about 20 words), and a UDP flow that nDPI has
+ * not decided may wait out its idle timeout with it. The words keep their
+ * alignment, so the pointers to what nDPI allocated for the flow stay
+ * words of the packed state, and the flow owns that as before.
+ */
+struct ea_ndpi_flow {
+    uint64_t mask[MASK_WORDS];
+    uint64_t w[];
+};
+
 struct ea_ndpi {
     struct ndpi_detection_module_struct *mod;
     int layout_ok;    /* the installed header's module layout matches the library's */
+    union flow_buf work;   /* the unpacked state of the flow at hand */
 };
 
 struct ea_ndpi *ea_ndpi_new(void)
@@ -61,18 +85,76 @@ void ea_ndpi_reset(struct ea_ndpi *n)
     drop_cache(&m->msteams_cache);
 }
 
+static unsigned words_of(const struct ea_ndpi_flow *pf)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < MASK_WORDS; i++)
+        n += (unsigned)__builtin_popcountll(pf->mask[i]);
+    return n;
+}
+
+static void unpack(const struct ea_ndpi_flow *pf, union flow_buf *b)
+{
+    size_t k = 0;
+    memset(b, 0, sizeof(*b));
+    for (size_t i = 0; i < FLOW_WORDS; i++)
+        if (pf->mask[i / 64] >> (i % 64) & 1)
+            b->w[i] = pf->w[k++];
+}
+
+/*
+ * Packs b into *pf, resized to its non-zero words. On out-of-memory *pf is
+ * left as it was and -1 is returned.
+ */
+static int pack(const union flow_buf *b, struct ea_ndpi_flow **pf)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < FLOW_WORDS; i++)
+        n += b->w[i] != 0;
+    if (n != words_of(*pf)) {
+        struct ea_ndpi_flow *r = realloc(*pf, sizeof(*r) + n * sizeof(r->w[0]));
+        if (!r)
+            return -1;
+        *pf = r;
+    }
+    struct ea_ndpi_flow *p = *pf;
+    size_t k = 0;
+    memset(p->mask, 0, sizeof(p->mask));
+    for (size_t i = 0; i < FLOW_WORDS; i++)
+        if (b->w[i]) {
+            p->mask[i / 64] |= 1ULL << (i % 64);
+            p->w[k++] = b->w[i];
+        }
+    return 0;
+}
+
 void *ea_ndpi_flow_new(void)
 {
-    struct ndpi_flow_struct *f = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
-    if (f)
-        memset(f, 0, SIZEOF_FLOW_STRUCT);
-    return f;
+    return calloc(1, sizeof(struct ea_ndpi_flow));   /* all words zero: a new flow */
 }
 
 void ea_ndpi_flow_free(void *nf)
 {
-    if (nf)
-        ndpi_free_flow(nf);
+    union flow_buf b;
+    if (!nf)
+        return;
+    unpack(nf, &b);
+    ndpi_free_flow_data(&b.f);   /* what nDPI allocated for the flow; the state itself is ours */
+    free(nf);
+}
+
+/* Packs the module's work state back into *nfp; on out-of-memory frees the flow, *nfp NULL. */
+static int repack(struct ea_ndpi *n, void **nfp)
+{
+    struct ea_ndpi_flow *pf = *nfp;
+    if (pack(&n->work, &pf) == 0) {
+        *nfp = pf;
+        return 0;
+    }
+    ndpi_free_flow_data(&n->work.f);
+    free(pf);
+    *nfp = NULL;
+    return -1;
 }
 
 static uint16_t main_id(ndpi_protocol p)
@@ -80,27 +162,33 @@ static uint16_t main_id(ndpi_protocol p)
     return p.app_protocol != NDPI_PROTOCOL_UNKNOWN ? p.app_protocol : p.master_protocol;
 }
 
-int ea_ndpi_process(struct ea_ndpi *n, void *nf, const struct ea_packet *pkt,
+int ea_ndpi_process(struct ea_ndpi *n, void **nfp, const struct ea_packet *pkt,
                     uint16_t *master, uint16_t *app)
 {
     /* nDPI takes an unsigned short length; IP datagrams never exceed it. */
     unsigned short len = pkt->l3_len > 65535 ? 65535 : (unsigned short)pkt->l3_len;
-    ndpi_protocol p = ndpi_detection_process_packet(n->mod, nf, pkt->l3, len, pkt->ts_ns / 1000000ULL);
+    unpack(*nfp, &n->work);
+    ndpi_protocol p = ndpi_detection_process_packet(n->mod, &n->work.f, pkt->l3, len,
+                                                    pkt->ts_ns / 1000000ULL);
     *master = p.master_protocol;
     *app = p.app_protocol;
-    if (main_id(p) == NDPI_PROTOCOL_UNKNOWN)
-        return 0;
-    return ndpi_extra_dissection_possible(n->mod, nf) ? 0 : 1;
+    int done = main_id(p) != NDPI_PROTOCOL_UNKNOWN &&
+               !ndpi_extra_dissection_possible(n->mod, &n->work.f);
+    if (repack(n, nfp) != 0)
+        return 1;
+    return done;
 }
 
-void ea_ndpi_giveup(struct ea_ndpi *n, void *nf, uint16_t *master, uint16_t *app,
+void ea_ndpi_giveup(struct ea_ndpi *n, void **nfp, uint16_t *master, uint16_t *app,
                     uint8_t *guessed)
 {
     uint8_t g = 0;
-    ndpi_protocol p = ndpi_detection_giveup(n->mod, nf, 1, &g);
+    unpack(*nfp, &n->work);
+    ndpi_protocol p = ndpi_detection_giveup(n->mod, &n->work.f, 1, &g);
     *master = p.master_protocol;
     *app = p.app_protocol;
     *guessed = g;
+    repack(n, nfp);
 }
 
 const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len)

@@ -23,19 +23,28 @@ void ea_ndpi_free(struct ea_ndpi *n);                /* NULL is a no-op */
  */
 void ea_ndpi_reset(struct ea_ndpi *n);
 
-/* Per-flow nDPI state (about 700 bytes in 4.2). NULL on out-of-memory. */
+/*
+ * Per-flow nDPI state, owned by the caller: nDPI's 688 bytes (4.2) kept
+ * packed between the flow's packets, its non-zero words only (about 170
+ * bytes for a STUN flow nDPI has not decided), and what nDPI allocated for
+ * the flow. NULL on out-of-memory.
+ */
 void *ea_ndpi_flow_new(void);
 void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
 
 /*
  * Feeds one packet from its IP header on (pkt->l3, l3_len and ts_ns; pkt is
- * borrowed). Fills master and app with what nDPI knows so far. Returns 1 when nDPI has decided and wants no more packets.
+ * borrowed) to the flow *nfp, which may move (it is packed again, to its new
+ * size). Fills master and app with what nDPI knows so far. Returns 1 when
+ * nDPI has decided and wants no more packets, and also when the state
+ * could not be packed again (out of memory): then the flow is freed and
+ * *nfp is NULL.
  */
-int ea_ndpi_process(struct ea_ndpi *n, void *nf, const struct ea_packet *pkt,
+int ea_ndpi_process(struct ea_ndpi *n, void **nfp, const struct ea_packet *pkt,
                     uint16_t *master, uint16_t *app);
 
-/* nDPI's last word on a flow it has not decided (its port guess included). */
-void ea_ndpi_giveup(struct ea_ndpi *n, void *nf, uint16_t *master, uint16_t *app,
+/* nDPI's last word on a flow it has not decided (its port guess included); *nfp as above. */
+void ea_ndpi_giveup(struct ea_ndpi *n, void **nfp, uint16_t *master, uint16_t *app,
                     uint8_t *guessed);
 
 /* "TLS", "TLS.Skype_Teams", "Unknown": written into buf, returned. */
