@@ -5,8 +5,11 @@
 /* Checks what the dissector may promise whatever the bytes were. */
 static void check_info(const struct ea_tls_info *ti)
 {
-    FZ_CHECK_FIELD(ti, sni);
-    FZ_CHECK_FIELD(ti, alpn);
+    /* The strings are made to their length: NUL-terminated within their caps. */
+    if (strlen(ti->sni) > EA_SNI_CAP || strlen(ti->alpn) > EA_ALPN_CAP)
+        FZ_FAIL("sni or alpn over its cap");
+    fz_check_field("sni", ti->sni, strlen(ti->sni) + 1);
+    fz_check_field("alpn", ti->alpn, strlen(ti->alpn) + 1);
     enum ea_mtls m = ea_tls_mtls(ti);
     if (m != EA_MTLS_NONE && m != EA_MTLS_NO && m != EA_MTLS_YES && m != EA_MTLS_UNVERIFIABLE)
         FZ_FAIL("ea_tls_mtls returned %d", (int)m);
@@ -37,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!st)
         return 0;
-    memset(&ti, 0, sizeof(ti));
+    ea_tls_info_init(&ti);
     ea_tls_probe(data, size);
     ea_cur_init(&in, data, size);
     /* Keep feeding after DONE and NOT_MINE too: a caller may, and it must stay safe. */
@@ -59,5 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)stopped;
     check_info(&ti);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&ti);
     return 0;
 }

@@ -12,7 +12,7 @@ static void check_info(const struct ea_xmpp_info *xi)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ea_xmpp_info xi;
-    struct ea_tls_info ti;
+    struct ea_tls_info ti = { 0 };
     struct ea_xmpp_state *xs = ea_xmpp_state_new();
     struct ea_tls_state *ts = ea_tls_state_new();
     struct ea_cur in;
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!xs || !ts)
         goto out;
     memset(&xi, 0, sizeof(xi));
-    memset(&ti, 0, sizeof(ti));
+    ea_tls_info_init(&ti);
     ea_cur_init(&in, data, size);
     while (fz_next(&in, &ch)) {
         size_t off = 0;
@@ -47,9 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } while (off < ch.len);
         check_info(&xi);
     }
-    FZ_CHECK_FIELD(&ti, sni);
+    fz_check_field("sni", ti.sni, strlen(ti.sni) + 1);
 out:
     ea_xmpp_state_free(xs);
     ea_tls_state_free(ts);
+    ea_tls_info_clear(&ti);
     return 0;
 }

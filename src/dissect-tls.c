@@ -164,6 +164,30 @@ static void set_malformed(struct ea_tls_info *info, struct tls_dir *d)
     dir_stop(d);
 }
 
+/* The info's strings when absent; never written (its one byte is the NUL). */
+static char no_str[1];
+
+/* *dst becomes a copy of s (made to its length), or "" when s is empty or memory is out. */
+static void set_str(char **dst, const char *s)
+{
+    size_t n = strlen(s);
+    char *c = n ? malloc(n + 1) : NULL;
+    if (c)
+        memcpy(c, s, n + 1);
+    if (*dst != no_str)
+        free(*dst);
+    *dst = c ? c : no_str;
+}
+
+/* A zeroed info (fed without ea_tls_info_init) gets its "" strings. */
+static void strs_init(struct ea_tls_info *info)
+{
+    if (!info->sni)
+        info->sni = no_str;
+    if (!info->alpn)
+        info->alpn = no_str;
+}
+
 /* RFC 6066 3: ServerNameList, first host_name (type 0) kept. */
 static int parse_sni(struct ea_tls_info *info, struct ea_cur *e)
 {
@@ -177,8 +201,10 @@ static int parse_sni(struct ea_tls_info *info, struct ea_cur *e)
         if (l.err)
             break;
         if (name_type == 0 && !have && n > 0) {
-            if (ea_str_sanitize(info->sni, EA_SNI_CAP, name, n))
+            char sni[EA_SNI_CAP + 1];
+            if (ea_str_sanitize(sni, EA_SNI_CAP, name, n))
                 info->str_truncated = 1;
+            set_str(&info->sni, sni);
             have = 1;
         }
     }
@@ -214,8 +240,10 @@ static int parse_alpn(struct ea_tls_info *info, struct ea_cur *e)
         if (!cut)
             cut = raw_append(raw, sizeof(raw), &raw_len, name, n);
     }
-    if (ea_str_sanitize(info->alpn, EA_ALPN_CAP, raw, raw_len) || cut)
+    char alpn[EA_ALPN_CAP + 1];
+    if (ea_str_sanitize(alpn, EA_ALPN_CAP, raw, raw_len) || cut)
         info->str_truncated = 1;
+    set_str(&info->alpn, alpn);
     return !(e->err || l.err);
 }
 
@@ -790,6 +818,7 @@ enum ea_dis_rc ea_tls_feed(struct ea_tls_state *st, struct ea_tls_info *info,
 {
     if (!st || !info)
         return EA_DIS_NOT_MINE;
+    strs_init(info);
     if (st->rc != EA_DIS_NEED_MORE || (dir != EA_DIR_C2S && dir != EA_DIR_S2C))
         return (enum ea_dis_rc)st->rc;
 
@@ -1093,13 +1122,34 @@ const char *ea_tls_mtls_why(const struct ea_tls_info *info)
     return mtls_explain(info).why;
 }
 
+void ea_tls_info_init(struct ea_tls_info *t)
+{
+    memset(t, 0, sizeof(*t));
+    strs_init(t);
+}
+
+void ea_tls_info_clear(struct ea_tls_info *t)
+{
+    if (t->sni != no_str)
+        free(t->sni);
+    if (t->alpn != no_str)
+        free(t->alpn);
+    ea_tls_info_init(t);
+}
+
 struct ea_tls_info *ea_tls_info_new(void)
 {
-    return calloc(1, sizeof(struct ea_tls_info));
+    struct ea_tls_info *t = malloc(sizeof(*t));
+    if (t)
+        ea_tls_info_init(t);
+    return t;
 }
 
 void ea_tls_info_free(struct ea_tls_info *t)
 {
+    if (!t)
+        return;
+    ea_tls_info_clear(t);
     free(t);
 }
 

@@ -82,8 +82,16 @@ struct ea_tls_info {
     uint8_t app_data;             /* application_data record seen */
     uint8_t malformed;            /* a record or handshake message did not parse */
     uint8_t str_truncated;        /* SNI or ALPN was cut to its cap */
-    char sni[EA_SNI_CAP + 1];     /* server_name (RFC 6066), sanitised */
-    char alpn[EA_ALPN_CAP + 1];   /* ALPN protocols offered by the client, comma-joined */
+    /*
+     * server_name (RFC 6066), sanitised, at most EA_SNI_CAP bytes, and the
+     * ALPN protocols the client offered (RFC 7301), comma-joined, at most
+     * EA_ALPN_CAP: each a string of its own length owned by the info (a TLS
+     * flow held for its close timeout keeps tens of bytes, not 320), or a
+     * static "" when absent. Never NULL once the info was made with
+     * ea_tls_info_new or ea_tls_info_init, or fed (a zeroed info is fine).
+     */
+    char *sni;
+    char *alpn;
     uint8_t record_seen;          /* at least one TLS record header was accepted */
     uint8_t hello_retry;          /* server sent a HelloRetryRequest (TLS 1.3 only) */
     uint8_t alert;                /* a cleartext alert record was seen */
@@ -134,6 +142,15 @@ int ea_tls_probe(const uint8_t *data, size_t len);
 /* A zeroed info, owned by the caller; NULL on out-of-memory. Free with ea_tls_info_free. */
 struct ea_tls_info *ea_tls_info_new(void);
 void ea_tls_info_free(struct ea_tls_info *t);   /* NULL is a no-op */
+
+/*
+ * An info in the caller's storage (a zeroed one, or one ea_tls_info_init
+ * made): ea_tls_info_clear frees the strings it owns and leaves it as
+ * ea_tls_info_init does, all zero with sni and alpn "". Do not clear an
+ * info that was never initialised or zeroed.
+ */
+void ea_tls_info_init(struct ea_tls_info *t);
+void ea_tls_info_clear(struct ea_tls_info *t);
 
 /* 1 when a ClientHello or a ServerHello was parsed, or TLS was confirmed mid-stream; 0 for NULL. */
 int ea_tls_matched(const struct ea_tls_info *t);

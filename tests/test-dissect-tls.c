@@ -47,7 +47,7 @@ static enum ea_dis_rc feed_all(const struct flight *fl, size_t nfl, size_t step,
 {
     enum ea_dis_rc rc = EA_DIS_NEED_MORE;
     struct ea_tls_state *st = ea_tls_state_new();
-    memset(info, 0, sizeof(*info));
+    ea_tls_info_clear(info);   /* frees what an earlier feed left in it */
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     for (size_t i = 0; i < nfl && rc == EA_DIS_NEED_MORE; i++) {
         size_t off = 0;
@@ -169,7 +169,7 @@ static void check_segmentation(const struct flight *fl, size_t nfl);
 
 static void test_mtls_yes(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     CU_ASSERT_EQUAL(feed(hs_mtls12, NFL(hs_mtls12), &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);
     CU_ASSERT_EQUAL(in.client_version, 0x0303);
@@ -188,11 +188,12 @@ static void test_mtls_yes(void)
     CU_ASSERT_EQUAL(feed(client_only, 2, &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);
     CU_ASSERT(!in.server_hello && in.ccs[0]);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_no_request(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     CU_ASSERT_EQUAL(feed(hs_plain12, NFL(hs_plain12), &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
     CU_ASSERT(in.server_cert && !in.cert_request && in.server_hello_done);
@@ -201,20 +202,22 @@ static void test_mtls_no_request(void)
     /* ServerHelloDone without CertificateRequest settles it already. */
     CU_ASSERT_EQUAL(feed(hs_plain12, 2, &in), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_empty_cert(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     CU_ASSERT_EQUAL(feed(hs_empty12, NFL(hs_empty12), &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
     CU_ASSERT(in.cert_request && in.client_cert && !in.client_cert_nonempty);
     CU_ASSERT(in.ccs[0] && !in.malformed);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_tls13(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     /* The client's encrypted flight is still to come: the answer waits for it. */
     CU_ASSERT_EQUAL(feed(hs_tls13, NFL(hs_tls13), &in), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
@@ -236,11 +239,12 @@ static void test_mtls_tls13(void)
     const struct flight upto_sh[] = { FL(EA_DIR_C2S, tls13_c1), { EA_DIR_S2C, tls13_s1, sh } };
     CU_ASSERT_EQUAL(feed(upto_sh, 2, &in), EA_DIS_NEED_MORE);
     CU_ASSERT(in.server_hello && in.t13.n[EA_DIR_S2C] == 0);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_resumed(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     /* The server's CCS straight after ServerHello ends it. */
     CU_ASSERT_EQUAL(feed(hs_resume12, 2, &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
@@ -252,11 +256,12 @@ static void test_mtls_resumed(void)
     CU_ASSERT_EQUAL(feed(client_only, 2, &in), EA_DIS_DONE);
     CU_ASSERT(in.resumed && in.ccs[0]);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_partial(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     /* ClientHello only, server silent. */
     CU_ASSERT_EQUAL(feed(hs_mtls12, 1, &in), EA_DIS_NEED_MORE);
     CU_ASSERT(in.client_hello && !in.server_hello);
@@ -269,9 +274,10 @@ static void test_mtls_partial(void)
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
 
     /* Nothing seen at all. */
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_clear(&in);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(NULL), EA_MTLS_NONE);
+    ea_tls_info_clear(&in);
 }
 
 static void test_mtls_names(void)
@@ -284,7 +290,7 @@ static void test_mtls_names(void)
 
 static void test_hello_retry(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     /* After the HelloRetryRequest and its dummy CCS: no version, no CCS, not resumed. */
     CU_ASSERT_EQUAL(feed(hs_hrr13, 2, &in), EA_DIS_NEED_MORE);
     CU_ASSERT(in.hello_retry && !in.server_hello && !in.ccs[1] && !in.resumed);
@@ -302,6 +308,7 @@ static void test_hello_retry(void)
     CU_ASSERT_EQUAL(in.version, 0x0304);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ea_tls_mtls_why(&in), "not captured"));
+    ea_tls_info_clear(&in);
 }
 
 /*
@@ -311,7 +318,7 @@ static void test_hello_retry(void)
  */
 static void test_client_ccs_compat(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     static const uint8_t ccs[] = {
         0x14, 0x03, 0x03, 0x00, 0x01,   /* record: change_cipher_spec, length 1 */
         0x01,
@@ -341,13 +348,14 @@ static void test_client_ccs_compat(void)
     CU_ASSERT_EQUAL(feed(kx, 2, &in), EA_DIS_DONE);
     CU_ASSERT(in.ccs[0] && !in.resumed);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    ea_tls_info_clear(&in);
 }
 
 /* ---- SNI and ALPN ---- */
 
 static void test_sni_alpn(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     feed(hs_mtls12, 1, &in);
     CU_ASSERT_STRING_EQUAL(in.sni, "tls.example.test");
     CU_ASSERT_STRING_EQUAL(in.alpn, "h2,http/1.1");
@@ -355,6 +363,7 @@ static void test_sni_alpn(void)
     feed(hs_tls13, 1, &in);
     CU_ASSERT_STRING_EQUAL(in.sni, "tls.example.test");
     CU_ASSERT_STRING_EQUAL(in.alpn, "h2,http/1.1");
+    ea_tls_info_clear(&in);
 }
 
 /*
@@ -399,7 +408,7 @@ static void test_sni_alpn_caps(void)
 {
     static uint8_t buf[4096];
     uint8_t host[300], alpn[200];
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     size_t n;
 
     memset(host, 'a', sizeof(host));
@@ -435,6 +444,7 @@ static void test_sni_alpn_caps(void)
     CU_ASSERT_EQUAL(in.sni[0], 'x');
     CU_ASSERT_EQUAL(in.alpn[0], 'h');
     CU_ASSERT(strlen(in.alpn) >= 2);   /* the NUL was replaced, not kept */
+    ea_tls_info_clear(&in);
 }
 
 /* ---- segmentation ---- */
@@ -442,7 +452,7 @@ static void test_sni_alpn_caps(void)
 /* Every split point of every flight, and 1, 2, 3, 7 bytes at a time, give the same facts. */
 static void check_segmentation(const struct flight *fl, size_t nfl)
 {
-    struct ea_tls_info ref, in;
+    struct ea_tls_info ref = { 0 }, in = { 0 };
     enum ea_dis_rc ref_rc = feed(fl, nfl, &ref);
     static const size_t steps[] = { 1, 2, 3, 7, 1000 };
     for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
@@ -454,11 +464,15 @@ static void check_segmentation(const struct flight *fl, size_t nfl)
             enum ea_dis_rc rc = feed_all(fl, nfl, 0, i, k, &in);
             if (rc != ref_rc || !info_eq(&ref, &in)) {
                 CU_FAIL("split changed the result");
+                ea_tls_info_clear(&ref);
+                ea_tls_info_clear(&in);
                 return;
             }
         }
     }
     CU_PASS("all splits agree");
+    ea_tls_info_clear(&ref);
+    ea_tls_info_clear(&in);
 }
 
 static void test_segmentation(void)
@@ -474,7 +488,7 @@ static void test_segmentation(void)
 /* One byte at a time, DONE comes exactly with the last byte of the client's CCS record. */
 static void test_done_point(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     size_t ccs_end = record_end(mtls12_c2, sizeof(mtls12_c2), 20);
     CU_ASSERT_FATAL(ccs_end > 0 && ccs_end < sizeof(mtls12_c2));
     for (size_t k = ccs_end - 6; k <= ccs_end; k++) {
@@ -485,6 +499,7 @@ static void test_done_point(void)
         CU_ASSERT_EQUAL(rc, k == ccs_end ? EA_DIS_DONE : EA_DIS_NEED_MORE);
         CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);
     }
+    ea_tls_info_clear(&in);
 }
 
 /* Several messages in one record, and messages spanning records, give the same facts. */
@@ -492,7 +507,7 @@ static void test_reframing(void)
 {
     static const size_t frags[] = { 1, 2, 3, 4, 5, 7, 64, 300, 16384 };
     static uint8_t s1[8192], c2[8192];
-    struct ea_tls_info ref, in;
+    struct ea_tls_info ref = { 0 }, in = { 0 };
     enum ea_dis_rc ref_rc = feed(hs_mtls12, NFL(hs_mtls12), &ref);
 
     for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
@@ -517,6 +532,8 @@ static void test_reframing(void)
     check_segmentation(fl, 3);
     CU_ASSERT_EQUAL(feed(fl, 3, &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
+    ea_tls_info_clear(&ref);
+    ea_tls_info_clear(&in);
 }
 
 /* ---- truncation ---- */
@@ -524,7 +541,7 @@ static void test_reframing(void)
 /* Every prefix of the ClientHello record (header included): waits, claims nothing. */
 static void test_truncated_stream(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     for (size_t k = 0; k < sizeof(mtls12_c1); k++) {
         CU_ASSERT_EQUAL(feed_one(EA_DIR_C2S, mtls12_c1, k, &in), EA_DIS_NEED_MORE);
         CU_ASSERT(!in.client_hello && !in.malformed && in.sni[0] == 0);
@@ -537,6 +554,7 @@ static void test_truncated_stream(void)
         CU_ASSERT(!in.malformed);
         CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
     }
+    ea_tls_info_clear(&in);
 }
 
 /*
@@ -546,7 +564,7 @@ static void test_truncated_stream(void)
  */
 static void test_truncated_client_hello(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     const size_t body = sizeof(mtls12_c1) - 9;   /* 222 */
     const size_t no_ext = 2 + 32 + 1 + 2 + 56 + 2; /* version random sid suites comp = 95 */
     CU_ASSERT_FATAL(body == 222);
@@ -566,13 +584,14 @@ static void test_truncated_client_hello(void)
             CU_ASSERT(in.sni[0] == 0 && in.client_version == 0x0303);
         free(b);
     }
+    ea_tls_info_clear(&in);
 }
 
 /* ---- malformed and foreign input ---- */
 
 static void test_not_tls(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     /* SSLv2-compatible ClientHello: 2-byte length with the high bit, msg_type 1, version 3.1. */
     static const uint8_t sslv2[] = {
@@ -625,13 +644,14 @@ static void test_not_tls(void)
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
     /* Once NOT_MINE, it stays so. */
     struct ea_tls_state *st = ea_tls_state_new();
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_clear(&in);
     CU_ASSERT_EQUAL(ea_tls_feed(st, &in, EA_DIR_C2S, http, 4), EA_DIS_NOT_MINE);
     CU_ASSERT_EQUAL(ea_tls_feed(st, &in, EA_DIR_C2S, mtls12_c1, sizeof(mtls12_c1)),
                     EA_DIS_NOT_MINE);
     CU_ASSERT(!in.client_hello);
     ea_tls_state_free(st);
     ea_tls_state_free(NULL);
+    ea_tls_info_clear(&in);
 }
 
 static void test_probe(void)
@@ -659,7 +679,7 @@ static void test_probe(void)
 /* Damage after a valid start: flagged, DONE, never a crash. */
 static void test_malformed(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     const struct flight fl[] = { FL(EA_DIR_C2S, mtls12_c1), FL(EA_DIR_C2S, junk) };
     CU_ASSERT_EQUAL(feed(fl, 2, &in), EA_DIS_DONE);
@@ -753,11 +773,12 @@ static void test_malformed(void)
     /* Bad arguments. */
     CU_ASSERT_EQUAL(ea_tls_feed(NULL, &in, 0, mtls12_c1, 5), EA_DIS_NOT_MINE);
     struct ea_tls_state *st = ea_tls_state_new();
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_clear(&in);
     CU_ASSERT_EQUAL(ea_tls_feed(st, &in, 2, mtls12_c1, sizeof(mtls12_c1)), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(ea_tls_feed(st, &in, 0, NULL, 10), EA_DIS_NEED_MORE);
     CU_ASSERT(!in.record_seen);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&in);
 }
 
 /* Random byte damage to a real handshake: any answer, no crash or over-read (ASan). */
@@ -779,11 +800,12 @@ static void test_damage(void)
             t[(seed >> 8) % n] ^= (uint8_t)(1u << ((seed >> 4) & 7));
         }
         const struct flight fl[] = { FL(EA_DIR_C2S, c1), FL(EA_DIR_S2C, s1), FL(EA_DIR_C2S, c2) };
-        struct ea_tls_info in;
+        struct ea_tls_info in = { 0 };
         enum ea_dis_rc rc = feed_all(fl, 3, (size_t)(round % 5) * 13, (size_t)-1, 0, &in);
         CU_ASSERT(rc == EA_DIS_NEED_MORE || rc == EA_DIS_DONE || rc == EA_DIS_NOT_MINE);
         CU_ASSERT(strlen(in.sni) <= EA_SNI_CAP && strlen(in.alpn) <= EA_ALPN_CAP);
         malformed += in.malformed;
+        ea_tls_info_clear(&in);
     }
     /* The damage must actually reach the parser. */
     CU_ASSERT(malformed > 100);
@@ -918,7 +940,7 @@ static enum ea_dis_rc feed_t13(const uint16_t *lens, size_t n, struct ea_tls_inf
 
 static void test_t13_answers(void)
 {
-    struct ea_tls_info in;
+    struct ea_tls_info in = { 0 };
     /* The recorded server flight is cut after its first record: the client's shape decides. */
     const uint16_t fin_only[] = { 69, 300 };
     CU_ASSERT_EQUAL(feed_t13(fin_only, 1, &in), EA_DIS_DONE);
@@ -996,13 +1018,14 @@ static void test_t13_answers(void)
     CU_ASSERT_EQUAL(feed(hs_plain12, NFL(hs_plain12), &in), EA_DIS_DONE);
     CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_SEEN);
     CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_NO);
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_clear(&in);
     CU_ASSERT_EQUAL(ea_tls_mtls_evidence(&in), EA_MTLS_EV_NONE);
     CU_ASSERT_STRING_EQUAL(ea_tls_mtls_why(&in), "");
     CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_SEEN), "seen");
     CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_INFERRED), "inferred");
     CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_UNVERIFIABLE), "unverifiable");
     CU_ASSERT_STRING_EQUAL(ea_mtls_evidence_name(EA_MTLS_EV_NONE), "");
+    ea_tls_info_clear(&in);
 }
 
 /* ea_tls_matched: 0 for NULL and a fresh info, 1 once a ClientHello or a ServerHello. */

@@ -68,7 +68,7 @@ static void teardown(void)
 /* A full TLS 1.2 handshake (Certificate, ChangeCipherSpec both ways), mutual when clientcert. */
 static struct ea_tls_info *tls(struct ea_flow *f, int certreq, int clientcert, const char *alpn)
 {
-    struct ea_tls_info *t = calloc(1, sizeof(*t));
+    struct ea_tls_info *t = ea_tls_info_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     t->record_seen = t->client_hello = t->server_hello = t->server_cert = t->server_hello_done = 1;
     t->client_version = t->version = 0x0303;
@@ -76,7 +76,10 @@ static struct ea_tls_info *tls(struct ea_flow *f, int certreq, int clientcert, c
     t->client_cert = (uint8_t)certreq;
     t->client_cert_nonempty = (uint8_t)clientcert;
     t->ccs[0] = t->ccs[1] = 1;
-    snprintf(t->alpn, sizeof(t->alpn), "%s", alpn ? alpn : "");
+    if (alpn) {
+        t->alpn = strdup(alpn);   /* owned by the info */
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t->alpn);
+    }
     f->facts.tls = t;
     f->label.app = EA_APP_TLS;
     f->label.src = EA_SRC_DISSECTOR;

@@ -83,7 +83,7 @@ struct ea_flow *ea_test_flow(uint8_t proto, const char *c, uint16_t cp, const ch
 /* A TLS 1.2 (or 1.3) handshake with or without a client certificate. */
 static void tls(struct ea_flow *f, uint16_t ver, int certreq, int clientcert)
 {
-    f->facts.tls = calloc(1, sizeof(*f->facts.tls));
+    f->facts.tls = ea_tls_info_new();
     f->facts.tls->record_seen = f->facts.tls->client_hello = f->facts.tls->server_hello = 1;
     f->facts.tls->client_version = 0x0303;
     f->facts.tls->version = ver;
@@ -202,7 +202,7 @@ static void test_wrong_protocol(void)
     done(f);
     f = ea_test_flow(6, CLIENT, 40001, EDGE, 443);
     tls(f, 0x0303, 0, 0);
-    memcpy(f->facts.tls->alpn, "h2,http/1.1", 12);
+    f->facts.tls->alpn = strdup("h2,http/1.1");   /* owned by the info */
     judge(f, EA_V_UNEXPECTED, EA_R_WRONG_PROTOCOL, "client-sip-443");
     done(f);
     f = ea_test_flow(6, NET, 40001, EDGE, 5269);

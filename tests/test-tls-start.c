@@ -53,7 +53,7 @@ static void test_v2_hello_then_records(void)
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         struct ea_tls_state *st = ea_tls_state_new();
         struct ea_tls_info in;
-        memset(&in, 0, sizeof(in));
+        ea_tls_info_init(&in);
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         CU_ASSERT_EQUAL(put_steps(st, &in, EA_DIR_C2S, v2_hello, sizeof(v2_hello), steps[i]),
                         EA_DIS_NEED_MORE);
@@ -68,6 +68,7 @@ static void test_v2_hello_then_records(void)
         CU_ASSERT(in.client_cert_nonempty && in.ccs[0] && !in.malformed && !in.midstream);
         CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_YES);
         ea_tls_state_free(st);
+        ea_tls_info_clear(&in);
     }
 }
 
@@ -77,11 +78,12 @@ static void test_v2_truncated(void)
     for (size_t n = 0; n < sizeof(v2_hello); n++) {
         struct ea_tls_state *st = ea_tls_state_new();
         struct ea_tls_info in;
-        memset(&in, 0, sizeof(in));
+        ea_tls_info_init(&in);
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         CU_ASSERT_EQUAL(put(st, &in, EA_DIR_C2S, v2_hello, n), EA_DIS_NEED_MORE);
         CU_ASSERT(!in.client_hello && !in.sslv2_hello);
         ea_tls_state_free(st);   /* frees a half-collected hello */
+        ea_tls_info_clear(&in);
     }
 }
 
@@ -104,20 +106,22 @@ static void test_v2_not_mine(void)
         struct ea_tls_info in;
         memcpy(b, v2_hello, sizeof(b));
         b[bad[i].at] = bad[i].val;
-        memset(&in, 0, sizeof(in));
+        ea_tls_info_init(&in);
         struct ea_tls_state *st = ea_tls_state_new();
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         CU_ASSERT_EQUAL(put(st, &in, EA_DIR_C2S, b, sizeof(b)), EA_DIS_NOT_MINE);
         CU_ASSERT(!in.client_hello);
         ea_tls_state_free(st);
+        ea_tls_info_clear(&in);
     }
     /* From the server, or after the server spoke, a high-bit byte is no hello. */
     struct ea_tls_state *st = ea_tls_state_new();
     struct ea_tls_info in;
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_init(&in);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_S2C, v2_hello, sizeof(v2_hello)), EA_DIS_NOT_MINE);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&in);
 }
 
 /* Application data records of 'len' bytes each with version 0x0303, back to back. */
@@ -143,7 +147,7 @@ static void test_midstream(void)
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         struct ea_tls_state *st = ea_tls_state_new();
         struct ea_tls_info in;
-        memset(&in, 0, sizeof(in));
+        ea_tls_info_init(&in);
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         /* The server may be heard first. */
         CU_ASSERT_EQUAL(put_steps(st, &in, EA_DIR_S2C, s2c, ns, steps[i]), EA_DIS_NEED_MORE);
@@ -153,6 +157,7 @@ static void test_midstream(void)
         CU_ASSERT_EQUAL(in.record_version, 0x0303);
         CU_ASSERT_EQUAL(ea_tls_mtls(&in), EA_MTLS_UNVERIFIABLE);
         ea_tls_state_free(st);
+        ea_tls_info_clear(&in);
     }
 }
 
@@ -164,12 +169,13 @@ static void test_midstream_truncated(void)
     for (size_t n = 0; n < ns; n++) {
         struct ea_tls_state *st = ea_tls_state_new();
         struct ea_tls_info in;
-        memset(&in, 0, sizeof(in));
+        ea_tls_info_init(&in);
         CU_ASSERT_PTR_NOT_NULL_FATAL(st);
         CU_ASSERT_EQUAL(put(st, &in, EA_DIR_C2S, c2s, nc), EA_DIS_NEED_MORE);
         CU_ASSERT_EQUAL(put(st, &in, EA_DIR_S2C, s2c, n), EA_DIS_NEED_MORE);
         CU_ASSERT(!in.midstream);
         ea_tls_state_free(st);
+        ea_tls_info_clear(&in);
     }
 }
 
@@ -182,31 +188,34 @@ static void test_midstream_not_mine(void)
     size_t ns = appdata(s2c, sizeof(s2c), 2, 30, 1);
     struct ea_tls_state *st = ea_tls_state_new();
     struct ea_tls_info in;
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_init(&in);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_C2S, c2s, nc), EA_DIS_NEED_MORE);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_S2C, s2c, ns), EA_DIS_NOT_MINE);
     CU_ASSERT(!in.midstream);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&in);
 
     /* The second record's header is no record's: content type 99. */
     ns = appdata(s2c, sizeof(s2c), 2, 30, 3);
     s2c[35] = 99;
     st = ea_tls_state_new();
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_init(&in);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_S2C, s2c, ns), EA_DIS_NOT_MINE);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&in);
 
     /* The client started with a handshake: the server's application data is no mid-stream join. */
     st = ea_tls_state_new();
-    memset(&in, 0, sizeof(in));
+    ea_tls_info_init(&in);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_C2S, mtls12_c1, sizeof(mtls12_c1)), EA_DIS_NEED_MORE);
     ns = appdata(s2c, sizeof(s2c), 2, 30, 3);
     CU_ASSERT_EQUAL(put(st, &in, EA_DIR_S2C, s2c, ns), EA_DIS_NOT_MINE);
     CU_ASSERT(!in.midstream);
     ea_tls_state_free(st);
+    ea_tls_info_clear(&in);
 }
 
 void ea_test_add_tls_start(void)
