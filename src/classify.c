@@ -48,10 +48,11 @@ struct ea_inspect_tcp {
  * dissector states, nDPI's flow and the infos the flow has not adopted: an
  * info passes to the flow (f->facts) once its dissector matched, or when
  * inspection ends. A UDP flow, which may wait out its idle timeout still
- * inspected, holds 80 bytes here; a TCP flow has its stream part as well.
+ * inspected, holds 72 bytes here (an 80-byte malloc chunk); a TCP flow has its
+ * stream part as well.
  */
 struct ea_inspect {
-    uint32_t payload_pkts;
+    uint16_t payload_pkts;            /* at most EA_INSPECT_MAX_PACKETS: then it is decided */
     uint16_t alive;                   /* bit per table row still in the running */
     uint16_t adopted;                 /* bit per row whose info the flow owns */
     uint8_t ndpi_done;
@@ -86,8 +87,9 @@ struct dissector {
     uint8_t keep_partial;             /* unmatched facts still pass to the flow at the end */
     void *(*state_new)(void);         /* NULL: it keeps no state */
     void (*state_free)(void *st);
-    void *(*info_new)(void);
+    void *(*info_new)(void);          /* a zeroed info (info_size bytes) */
     void (*info_free)(void *info);
+    size_t info_size;
     int (*matched)(const void *info);
     void (*adopt)(struct ea_flow *f, void *info);       /* f->facts.X = info */
     enum ea_dis_rc (*stream)(struct feed *fd);          /* NULL: not on streams */
@@ -274,7 +276,7 @@ static int sip_settled(const struct ea_flow *f, const struct ea_inspect *in, con
 
 #define INFO_FNS(NAME) \
     .info_new = NAME##_info_new, .info_free = NAME##_info_free, .matched = NAME##_matched, \
-    .adopt = NAME##_adopt
+    .adopt = NAME##_adopt, .info_size = sizeof(struct ea_##NAME##_info)
 
 static const struct dissector table[DI__COUNT] = {
     [DI_BANNER] = { .keep_mine = { ALL, ALL }, .keep_done = { BIT(DI_BANNER), ALL },
@@ -326,6 +328,16 @@ static void drop_info(struct ea_inspect *in, size_t i)
     in->info[i] = NULL;
 }
 
+/* 1 when the n bytes at p are all zero (p not NULL). */
+static int all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; p && i < n; i++)
+        if (b[i])
+            return 0;
+    return p != NULL;
+}
+
 /* Row i's verdict on what it was fed, applied to the rows still alive. */
 static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
 {
@@ -348,8 +360,13 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
         break;
     case EA_DIS_NOT_MINE:
     default:
-        if (on == ON_DGRAM && ds->dgram_miss_stays)
+        if (on == ON_DGRAM && ds->dgram_miss_stays) {
+            /* Still in the running: an info the miss left as new is made again when needed
+               (a DNS flow whose IDs start like STUN waits out its timeout without one). */
+            if (!(in->adopted & BIT(i)) && all_zero(in->info[i], ds->info_size))
+                drop_info(in, i);
             break;
+        }
         in->alive &= (uint16_t)~BIT(i);
         if (!ds->matched(in->info[i]))
             drop_info(in, i);
