@@ -93,13 +93,19 @@ static unsigned words_of(const struct ea_ndpi_flow *pf)
     return n;
 }
 
+/* Room for n words, in steps of four: a flow's state grows a word or two at a time. */
+static size_t room(unsigned n)
+{
+    return sizeof(struct ea_ndpi_flow) + ((n + 3u) & ~3u) * sizeof(uint64_t);
+}
+
 static void unpack(const struct ea_ndpi_flow *pf, union flow_buf *b)
 {
     size_t k = 0;
     memset(b, 0, sizeof(*b));
-    for (size_t i = 0; i < FLOW_WORDS; i++)
-        if (pf->mask[i / 64] >> (i % 64) & 1)
-            b->w[i] = pf->w[k++];
+    for (size_t m = 0; m < MASK_WORDS; m++)
+        for (uint64_t bits = pf->mask[m]; bits; bits &= bits - 1)
+            b->w[m * 64 + (size_t)__builtin_ctzll(bits)] = pf->w[k++];
 }
 
 /*
@@ -108,29 +114,27 @@ static void unpack(const struct ea_ndpi_flow *pf, union flow_buf *b)
  */
 static int pack(const union flow_buf *b, struct ea_ndpi_flow **pf)
 {
+    uint64_t mask[MASK_WORDS] = { 0 }, w[FLOW_WORDS];
     unsigned n = 0;
     for (size_t i = 0; i < FLOW_WORDS; i++)
-        n += b->w[i] != 0;
-    if (n != words_of(*pf)) {
-        struct ea_ndpi_flow *r = realloc(*pf, sizeof(*r) + n * sizeof(r->w[0]));
+        if (b->w[i]) {
+            mask[i / 64] |= 1ULL << (i % 64);
+            w[n++] = b->w[i];
+        }
+    if (room(n) != room(words_of(*pf))) {
+        struct ea_ndpi_flow *r = realloc(*pf, room(n));
         if (!r)
             return -1;
         *pf = r;
     }
-    struct ea_ndpi_flow *p = *pf;
-    size_t k = 0;
-    memset(p->mask, 0, sizeof(p->mask));
-    for (size_t i = 0; i < FLOW_WORDS; i++)
-        if (b->w[i]) {
-            p->mask[i / 64] |= 1ULL << (i % 64);
-            p->w[k++] = b->w[i];
-        }
+    memcpy((*pf)->mask, mask, sizeof(mask));
+    memcpy((*pf)->w, w, n * sizeof(w[0]));
     return 0;
 }
 
 void *ea_ndpi_flow_new(void)
 {
-    return calloc(1, sizeof(struct ea_ndpi_flow));   /* all words zero: a new flow */
+    return calloc(1, room(0));   /* all words zero: a new flow */
 }
 
 void ea_ndpi_flow_free(void *nf)
