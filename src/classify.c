@@ -697,8 +697,11 @@ void ea_classify_held(const struct ea_flow *f, struct ea_inspect_held *h)
         return;
     h->work = 1;
     h->ndpi = in->ndpi_flow != NULL;
-    for (size_t i = 0; in->tcp && i < DI__COUNT; i++)
-        h->states += in->tcp->state[i] != NULL;
+    h->ndpi_bytes = ea_ndpi_flow_size(in->ndpi_flow);
+    for (size_t i = 0; i < DI__COUNT; i++) {
+        h->states += in->tcp && in->tcp->state[i] != NULL;
+        h->infos += in->info[i] && !(in->adopted & BIT(i));
+    }
 }
 
 const char *ea_classify_ndpi_name(struct ea_classifier *c, const struct ea_flow *f,

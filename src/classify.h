@@ -40,6 +40,8 @@ struct ea_inspect_held {
     unsigned work;     /* 1 while the flow has its working state (f->work) */
     unsigned ndpi;     /* 1 while it holds an nDPI flow */
     unsigned states;   /* dissector stream states held */
+    unsigned infos;    /* dissector facts held that the flow has not adopted */
+    size_t ndpi_bytes; /* the room of nDPI's flow, kept packed between packets */
 };
 
 /* Fills *h for f; all zero for a decided flow. */

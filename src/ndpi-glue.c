@@ -137,6 +137,11 @@ void *ea_ndpi_flow_new(void)
     return calloc(1, room(0));   /* all words zero: a new flow */
 }
 
+size_t ea_ndpi_flow_size(const void *nf)
+{
+    return nf ? room(words_of(nf)) : 0;
+}
+
 void ea_ndpi_flow_free(void *nf)
 {
     union flow_buf b;

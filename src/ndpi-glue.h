@@ -32,6 +32,9 @@ void ea_ndpi_reset(struct ea_ndpi *n);
 void *ea_ndpi_flow_new(void);
 void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
 
+/* The bytes the packed state takes (what nDPI allocated for the flow aside); 0 for NULL. */
+size_t ea_ndpi_flow_size(const void *nf);
+
 /*
  * Feeds one packet from its IP header on (pkt->l3, l3_len and ts_ns; pkt is
  * borrowed) to the flow *nfp, which may move (it is packed again, to its new

@@ -291,6 +291,11 @@ static void test_settled_flow_releases_state(void)
     ea_classify_held(f, &h);
     CU_ASSERT_EQUAL(h.work, 1);
     CU_ASSERT_EQUAL(h.ndpi, 1);                /* a query alone: nDPI waits for the answer */
+    /* Kept packed, its non-zero words only: far less than nDPI's 688-byte struct (issue 13). */
+    CU_ASSERT(h.ndpi_bytes > 0 && h.ndpi_bytes <= 344);
+    /* The query's first byte (0x12) is in STUN's range, which stays in the running: its facts,
+       still all zero, are not kept while the flow waits (issue 13: memory per alive flow). */
+    CU_ASSERT_EQUAL(h.infos, 0);
     feed_dns(c, f, 1);
     ea_classify_held(f, &h);
     CU_ASSERT_FALSE(f->label.decided);         /* any datagram may still be STUN (RFC 7983) */
