@@ -21,7 +21,8 @@ union flow_buf {
  * set when word i of the state is not zero, and those words follow in
  * order. Most of the state stays zero (a STUN flow after its binding
  * request and response holds about 20 words), and a UDP flow that nDPI has
- * not decided may wait out its idle timeout with it. The words keep their
+ * not decided may wait out its idle timeout with it. A TCP flow's state is
+ * kept whole, in place (in_place). The words keep their
  * alignment, so the pointers to what nDPI allocated for the flow stay
  * words of the packed state, and the flow owns that as before.
  */
@@ -152,11 +153,39 @@ void ea_ndpi_flow_free(void *nf)
     free(nf);
 }
 
-/* Packs the module's work state back into *nfp; on out-of-memory frees the flow, *nfp NULL. */
-static int repack(struct ea_ndpi *n, void **nfp)
+/*
+ * A state that keeps every word is nDPI's struct itself, in place (its
+ * words in order, 8-aligned): a TCP flow's, which nDPI sees through its
+ * handshake packets in a row and which settles or closes soon after, so it
+ * is not worth packing again at each packet.
+ */
+static union flow_buf *in_place(struct ea_ndpi_flow *pf)
+{
+    return words_of(pf) == FLOW_WORDS ? (union flow_buf *)(void *)pf->w : NULL;
+}
+
+/* Keeps every word of b in *pf (in_place from now on); -1 on out-of-memory, *pf as it was. */
+static int keep_whole(const union flow_buf *b, struct ea_ndpi_flow **pf)
+{
+    struct ea_ndpi_flow *r = realloc(*pf, room(FLOW_WORDS));
+    if (!r)
+        return -1;
+    memset(r->mask, 0, sizeof(r->mask));
+    for (size_t i = 0; i < FLOW_WORDS; i++)
+        r->mask[i / 64] |= 1ULL << (i % 64);
+    memcpy(r->w, b->w, sizeof(b->w));
+    *pf = r;
+    return 0;
+}
+
+/*
+ * Puts the module's work state back into *nfp: packed, or whole for a TCP
+ * flow; on out-of-memory frees the flow and sets *nfp NULL.
+ */
+static int repack(struct ea_ndpi *n, void **nfp, int whole)
 {
     struct ea_ndpi_flow *pf = *nfp;
-    if (pack(&n->work, &pf) == 0) {
+    if ((whole ? keep_whole(&n->work, &pf) : pack(&n->work, &pf)) == 0) {
         *nfp = pf;
         return 0;
     }
@@ -176,14 +205,17 @@ int ea_ndpi_process(struct ea_ndpi *n, void **nfp, const struct ea_packet *pkt,
 {
     /* nDPI takes an unsigned short length; IP datagrams never exceed it. */
     unsigned short len = pkt->l3_len > 65535 ? 65535 : (unsigned short)pkt->l3_len;
-    unpack(*nfp, &n->work);
-    ndpi_protocol p = ndpi_detection_process_packet(n->mod, &n->work.f, pkt->l3, len,
+    union flow_buf *b = in_place(*nfp);
+    if (!b) {
+        unpack(*nfp, &n->work);
+        b = &n->work;
+    }
+    ndpi_protocol p = ndpi_detection_process_packet(n->mod, &b->f, pkt->l3, len,
                                                     pkt->ts_ns / 1000000ULL);
     *master = p.master_protocol;
     *app = p.app_protocol;
-    int done = main_id(p) != NDPI_PROTOCOL_UNKNOWN &&
-               !ndpi_extra_dissection_possible(n->mod, &n->work.f);
-    if (repack(n, nfp) != 0)
+    int done = main_id(p) != NDPI_PROTOCOL_UNKNOWN && !ndpi_extra_dissection_possible(n->mod, &b->f);
+    if (b == &n->work && repack(n, nfp, pkt->t.proto == IPPROTO_TCP) != 0)
         return 1;
     return done;
 }
@@ -192,12 +224,17 @@ void ea_ndpi_giveup(struct ea_ndpi *n, void **nfp, uint16_t *master, uint16_t *a
                     uint8_t *guessed)
 {
     uint8_t g = 0;
-    unpack(*nfp, &n->work);
-    ndpi_protocol p = ndpi_detection_giveup(n->mod, &n->work.f, 1, &g);
+    union flow_buf *b = in_place(*nfp);
+    if (!b) {
+        unpack(*nfp, &n->work);
+        b = &n->work;
+    }
+    ndpi_protocol p = ndpi_detection_giveup(n->mod, &b->f, 1, &g);
     *master = p.master_protocol;
     *app = p.app_protocol;
     *guessed = g;
-    repack(n, nfp);
+    if (b == &n->work)
+        repack(n, nfp, 0);
 }
 
 const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len)
