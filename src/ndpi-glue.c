@@ -115,7 +115,8 @@ static void unpack(const struct ea_ndpi_flow *pf, union flow_buf *b)
  */
 static int pack(const union flow_buf *b, struct ea_ndpi_flow **pf)
 {
-    uint64_t mask[MASK_WORDS] = { 0 }, w[FLOW_WORDS];
+    /* w zeroed too: cppcheck cannot tell that n bounds what is read of it */
+    uint64_t mask[MASK_WORDS] = { 0 }, w[FLOW_WORDS] = { 0 };
     unsigned n = 0;
     for (size_t i = 0; i < FLOW_WORDS; i++)
         if (b->w[i]) {
