@@ -3,23 +3,39 @@
 #include <string.h>
 #include "util-json.h"
 
-void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n)
+/*
+ * Room for n more bytes and the NUL after them: returns where they go, or
+ * NULL (oom set, or already set). Grows by doubling: amortised O(1) a byte.
+ */
+static char *room(struct ea_jbuf *b, size_t n)
 {
     if (b->oom)
-        return;
+        return NULL;
+    if (n >= (size_t)-1 - b->len) {   /* len + n + 1 would wrap */
+        b->oom = 1;
+        return NULL;
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
+        while (b->len + n + 1 > cap && cap <= (size_t)-1 / 2)
             cap *= 2;
-        char *np = realloc(b->p, cap);
+        char *np = b->len + n + 1 > cap ? NULL : realloc(b->p, cap);
         if (!np) {
             b->oom = 1;
-            return;
+            return NULL;
         }
         b->p = np;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
+    return b->p + b->len;
+}
+
+void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n)
+{
+    char *w = room(b, n);
+    if (!w)
+        return;
+    memcpy(w, s, n);
     b->len += n;
     b->p[b->len] = 0;
 }
@@ -29,46 +45,111 @@ void ea_jb_lit(struct ea_jbuf *b, const char *s)
     ea_jb_put(b, s, strlen(s));
 }
 
-void ea_jb_str(struct ea_jbuf *b, const char *s)
+/* 1 for the bytes a JSON string cannot hold as they are (RFC 8259 section 7), and NUL (the end). */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x00: controls */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x10: controls */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,   /* 0x50: '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,   /* 0x70: DEL */
+    /* 0x80-0xff: zero, UTF-8 passes as is */
+};
+
+/* The escape of one byte that needs it: \" \\ \n \r \t, else \u00XX. */
+static void put_escape(struct ea_jbuf *b, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s;
-    ea_jb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[7];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
-            esc = u;
-        }
-        if (!esc)
-            continue;
-        ea_jb_put(b, run, (size_t)(s - run));
-        ea_jb_lit(b, esc);
-        run = s + 1;
+    char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+    switch (c) {
+    case '"':  ea_jb_put(b, "\\\"", 2); break;
+    case '\\': ea_jb_put(b, "\\\\", 2); break;
+    case '\n': ea_jb_put(b, "\\n", 2); break;
+    case '\r': ea_jb_put(b, "\\r", 2); break;
+    case '\t': ea_jb_put(b, "\\t", 2); break;
+    default:   ea_jb_put(b, u, sizeof(u)); break;
     }
-    ea_jb_put(b, run, (size_t)(s - run));
+}
+
+void ea_jb_str(struct ea_jbuf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    while (!needs_escape[*p])
+        p++;
+    if (!*p) {   /* nothing to escape (the usual case): one copy between the quotes */
+        size_t n = (size_t)(p - run);
+        char *w = room(b, n + 2);
+        if (!w)
+            return;
+        w[0] = '"';
+        memcpy(w + 1, s, n);
+        w[n + 1] = '"';
+        b->len += n + 2;
+        b->p[b->len] = 0;
+        return;
+    }
     ea_jb_put(b, "\"", 1);
+    for (;;) {   /* runs that need nothing, each copied at once, between escapes */
+        ea_jb_put(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        put_escape(b, *p);
+        run = ++p;
+        while (!needs_escape[*p])
+            p++;
+    }
+    ea_jb_put(b, "\"", 1);
+}
+
+/* The decimal digits of v, written backwards ending at end; returns where they start. */
+static char *decimal(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+void ea_jb_u64(struct ea_jbuf *b, uint64_t v)
+{
+    char t[20];   /* UINT64_MAX has 20 digits */
+    char *s = decimal(t + sizeof(t), v);
+    ea_jb_put(b, s, (size_t)(t + sizeof(t) - s));
+}
+
+void ea_jb_i64(struct ea_jbuf *b, int64_t v)
+{
+    char t[21];   /* '-' and 19 digits of INT64_MIN's magnitude */
+    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *s = decimal(t + sizeof(t), mag);
+    if (v < 0)
+        *--s = '-';
+    ea_jb_put(b, s, (size_t)(t + sizeof(t) - s));
+}
+
+/* 1 when the object or array open at the buffer's end already has a member. */
+static int needs_comma(const struct ea_jbuf *b)
+{
+    return b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[';
 }
 
 void ea_jb_key(struct ea_jbuf *b, const char *k)
 {
-    if (b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')
+    if (needs_comma(b))
         ea_jb_put(b, ",", 1);
     if (k) {
         ea_jb_str(b, k);
         ea_jb_put(b, ":", 1);
     }
+}
+
+void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n)
+{
+    if (needs_comma(b))
+        ea_jb_put(b, mk, n);
+    else
+        ea_jb_put(b, mk + 1, n - 1);
 }

@@ -3,6 +3,7 @@
 #define EA_UTIL_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The buffer: p (malloc'ed, NUL-terminated once anything was put, the
@@ -24,14 +25,30 @@ void ea_jb_lit(struct ea_jbuf *b, const char *s);
 /*
  * Appends s as a JSON string (RFC 8259 section 7): quote, backslash and
  * control characters escaped (\n, \r, \t by name, the others and DEL as
- * \u00XX); s is already valid UTF-8 and passes as is.
+ * \u00XX); every other byte passes as is (s is meant to be UTF-8; it is
+ * not checked).
  */
 void ea_jb_str(struct ea_jbuf *b, const char *s);
+
+/* Appends v in decimal, the text of printf's "%" PRIu64. */
+void ea_jb_u64(struct ea_jbuf *b, uint64_t v);
+
+/* Appends v in decimal, the text of printf's "%" PRId64 (INT64_MIN included). */
+void ea_jb_i64(struct ea_jbuf *b, int64_t v);
 
 /*
  * Starts a member "k": with the comma before it when the object or array
  * already has members; with k NULL, only the comma (an array's element).
  */
 void ea_jb_key(struct ea_jbuf *b, const char *k);
+
+/*
+ * ea_jb_key for a key that needs no escaping, given as mk = ",\"k\":" of
+ * length n; its comma is left off at an object's or array's start. Use
+ * EA_JB_KEY(b, "k"), which builds mk and n at compile time.
+ */
+void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n);
+#define EA_JB_MEMBER(k) ",\"" k "\":"
+#define EA_JB_KEY(b, k) ea_jb_keyn((b), EA_JB_MEMBER(k), sizeof(EA_JB_MEMBER(k)) - 1)
 
 #endif

@@ -1,5 +1,7 @@
 /* test-util.c: unit tests of util-str.c, util-bytes.h, util-stats.c, util-time.c, util-addr.c, util-xml.c. */
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -442,6 +444,138 @@ static void test_json_buffer(void)
     free(b.p);
 }
 
+/* The escaping as it was written byte by byte before the table (the reference the table must match). */
+static void ref_json_str(char *out, size_t size, const char *s)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    for (; *s && o + 8 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            o += (size_t)snprintf(out + o, size - o, "\\%c", c);
+        else if (c == '\n' || c == '\r' || c == '\t')
+            o += (size_t)snprintf(out + o, size - o, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+        else if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, size - o, "\\u%04x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o++] = '"';
+    out[o] = 0;
+}
+
+static void check_json_str(const char *s)
+{
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    char want[1024];
+    ref_json_str(want, sizeof(want), s);
+    ea_jb_str(&b, s);
+    CU_ASSERT_FALSE(b.oom);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
+    CU_ASSERT_STRING_EQUAL(b.p, want);
+    CU_ASSERT_EQUAL(b.len, strlen(want));
+    free(b.p);
+}
+
+/* Every byte alone and inside runs, quote, backslash, controls, DEL, invalid UTF-8 kept as is. */
+static void test_json_escape(void)
+{
+    char s[64];
+    for (int c = 1; c < 256; c++) {
+        s[0] = (char)c;
+        s[1] = 0;
+        check_json_str(s);
+        snprintf(s, sizeof(s), "ab%ccd%c%cef", c, c, c);
+        check_json_str(s);
+    }
+    check_json_str("");
+    check_json_str("\"\\\"\\");
+    check_json_str("\xff\xfe \xc3 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xe2\x82");
+    check_json_str("plain text with no escape at all, a long run of it");
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    ea_jb_str(&b, "a\x1f\x7f\x01\nb");
+    CU_ASSERT_STRING_EQUAL(b.p, "\"a\\u001f\\u007f\\u0001\\nb\"");
+    free(b.p);
+}
+
+static void check_u64(uint64_t v)
+{
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    char want[32];
+    snprintf(want, sizeof(want), "%" PRIu64, v);
+    ea_jb_u64(&b, v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
+    CU_ASSERT_STRING_EQUAL(b.p, want);
+    free(b.p);
+}
+
+static void check_i64(int64_t v)
+{
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    char want[32];
+    snprintf(want, sizeof(want), "%" PRId64, v);
+    ea_jb_i64(&b, v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
+    CU_ASSERT_STRING_EQUAL(b.p, want);
+    free(b.p);
+}
+
+/* Numbers by hand give printf's text: 0, powers of ten and their neighbours, the extremes. */
+static void test_json_numbers(void)
+{
+    uint64_t p = 1, x = 0x9e3779b97f4a7c15ULL;
+    check_u64(0);
+    check_u64(UINT64_MAX);
+    check_i64(0);
+    check_i64(-1);
+    check_i64(INT64_MIN);
+    check_i64(INT64_MAX);
+    for (int i = 0; i < 20; i++, p *= 10) {
+        check_u64(p - 1);
+        check_u64(p);
+        check_u64(p + 1);
+        check_i64(-(int64_t)(p % (uint64_t)INT64_MAX));
+    }
+    for (int i = 0; i < 1000; i++) {   /* a fixed pseudo-random walk */
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        check_u64(x >> (i % 64));
+        check_i64((int64_t)(x >> (i % 64)) * (i & 1 ? -1 : 1));
+    }
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    ea_jb_u64(&b, 18446744073709551615ULL);
+    ea_jb_put(&b, " ", 1);
+    ea_jb_i64(&b, INT64_MIN);
+    CU_ASSERT_STRING_EQUAL(b.p, "18446744073709551615 -9223372036854775808");
+    free(b.p);
+}
+
+/* EA_JB_KEY writes the same as ea_jb_key: no comma at an object's or array's start, one after. */
+static void test_json_literal_key(void)
+{
+    struct ea_jbuf a = { NULL, 0, 0, 0 }, b = { NULL, 0, 0, 0 };
+    EA_JB_KEY(&a, "first");
+    ea_jb_key(&b, "first");
+    ea_jb_put(&a, "{", 1);
+    ea_jb_put(&b, "{", 1);
+    EA_JB_KEY(&a, "k");
+    ea_jb_key(&b, "k");
+    ea_jb_u64(&a, 1);
+    ea_jb_u64(&b, 1);
+    EA_JB_KEY(&a, "reason-code");
+    ea_jb_key(&b, "reason-code");
+    ea_jb_put(&a, "[", 1);
+    ea_jb_put(&b, "[", 1);
+    EA_JB_KEY(&a, "x");
+    ea_jb_key(&b, "x");
+    ea_jb_put(&a, "]}", 2);
+    ea_jb_put(&b, "]}", 2);
+    CU_ASSERT_STRING_EQUAL(a.p, "\"first\":{\"k\":1,\"reason-code\":[\"x\":]}");
+    CU_ASSERT_STRING_EQUAL(a.p, b.p);
+    CU_ASSERT_EQUAL(a.len, b.len);
+    free(a.p);
+    free(b.p);
+}
+
 /* The atomic stream: nothing at path until commit, then every byte (past its 64 KB buffer); abort leaves nothing. */
 static void test_atomic_stream(void)
 {
@@ -496,5 +630,8 @@ void ea_test_add_util(void)
              { "protocol names", test_proto_name },
              { "xml errors caught and hooks restored", test_xml_catch },
              { "json buffer and strings", test_json_buffer },
+             { "json escape table against the byte-at-a-time reference", test_json_escape },
+             { "json numbers against printf", test_json_numbers },
+             { "json literal keys", test_json_literal_key },
              { "atomic stream", test_atomic_stream });
 }
