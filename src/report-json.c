@@ -44,14 +44,14 @@ static void kv_timen(struct ea_jbuf *b, const char *mk, size_t n, uint64_t ns)
 static const char *hex_str(char *buf, size_t size, unsigned v, unsigned width)
 {
     static const char hex[] = "0123456789abcdef";
-    char t[2 + 8];
+    char t[2 + 8];   /* a 32-bit v has 8 digits at most; width is 8 at most */
     char *s = t + sizeof(t);
     unsigned n = 0;
     do {
         *--s = hex[v & 15];
         v >>= 4;
         n++;
-    } while (v || n < width);
+    } while ((v || n < width) && s > t + 2);
     *--s = 'x';
     *--s = '0';
     size_t len = (size_t)(t + sizeof(t) - s);
