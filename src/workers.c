@@ -989,7 +989,7 @@ static size_t adopt_left(struct ea_workers *ws, uint64_t wm, const int *done, co
  */
 static void workers_poll(struct ea_workers *ws)
 {
-    uint64_t wm = UINT64_MAX, made[EA_MAX_THREADS], left[EA_MAX_THREADS];
+    uint64_t wm = UINT64_MAX, made[EA_MAX_THREADS] = { 0 }, left[EA_MAX_THREADS] = { 0 };
     for (unsigned i = 0; i < ws->n; i++) {
         uint64_t p = atomic_load_explicit(&ws->w[i].progress, memory_order_acquire);
         if (p < wm)
@@ -1012,8 +1012,8 @@ static void workers_drain(struct ea_workers *ws)
 {
     int numbered = 0;
     for (;;) {
-        int done[EA_MAX_THREADS], all_done = 1, ending = 1;
-        uint64_t made[EA_MAX_THREADS], left[EA_MAX_THREADS];
+        int done[EA_MAX_THREADS] = { 0 }, all_done = 1, ending = 1;
+        uint64_t made[EA_MAX_THREADS] = { 0 }, left[EA_MAX_THREADS] = { 0 };
         for (unsigned i = 0; i < ws->n; i++) {
             done[i] = atomic_load_explicit(&ws->w[i].progress, memory_order_acquire) == UINT64_MAX;
             all_done &= done[i];
