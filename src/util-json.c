@@ -120,16 +120,6 @@ void ea_jb_u64(struct ea_jbuf *b, uint64_t v)
     ea_jb_put(b, s, (size_t)(t + sizeof(t) - s));
 }
 
-void ea_jb_i64(struct ea_jbuf *b, int64_t v)
-{
-    char t[21];   /* '-' and 19 digits of INT64_MIN's magnitude */
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    char *s = decimal(t + sizeof(t), mag);
-    if (v < 0)
-        *--s = '-';
-    ea_jb_put(b, s, (size_t)(t + sizeof(t) - s));
-}
-
 /* 1 when the object or array open at the buffer's end already has a member. */
 static int needs_comma(const struct ea_jbuf *b)
 {

@@ -33,8 +33,6 @@ void ea_jb_str(struct ea_jbuf *b, const char *s);
 /* Appends v in decimal, the text of printf's "%" PRIu64. */
 void ea_jb_u64(struct ea_jbuf *b, uint64_t v);
 
-/* Appends v in decimal, the text of printf's "%" PRId64 (INT64_MIN included). */
-void ea_jb_i64(struct ea_jbuf *b, int64_t v);
 
 /*
  * Starts a member "k": with the comma before it when the object or array

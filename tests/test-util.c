@@ -509,43 +509,24 @@ static void check_u64(uint64_t v)
     free(b.p);
 }
 
-static void check_i64(int64_t v)
-{
-    struct ea_jbuf b = { NULL, 0, 0, 0 };
-    char want[32];
-    snprintf(want, sizeof(want), "%" PRId64, v);
-    ea_jb_i64(&b, v);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
-    CU_ASSERT_STRING_EQUAL(b.p, want);
-    free(b.p);
-}
-
-/* Numbers by hand give printf's text: 0, powers of ten and their neighbours, the extremes. */
+/* Numbers by hand give printf's text: 0, powers of ten and their neighbours, UINT64_MAX. */
 static void test_json_numbers(void)
 {
     uint64_t p = 1, x = 0x9e3779b97f4a7c15ULL;
     check_u64(0);
     check_u64(UINT64_MAX);
-    check_i64(0);
-    check_i64(-1);
-    check_i64(INT64_MIN);
-    check_i64(INT64_MAX);
     for (int i = 0; i < 20; i++, p *= 10) {
         check_u64(p - 1);
         check_u64(p);
         check_u64(p + 1);
-        check_i64(-(int64_t)(p % (uint64_t)INT64_MAX));
     }
     for (int i = 0; i < 1000; i++) {   /* a fixed pseudo-random walk */
         x ^= x << 13; x ^= x >> 7; x ^= x << 17;
         check_u64(x >> (i % 64));
-        check_i64((int64_t)(x >> (i % 64)) * (i & 1 ? -1 : 1));
     }
     struct ea_jbuf b = { NULL, 0, 0, 0 };
     ea_jb_u64(&b, 18446744073709551615ULL);
-    ea_jb_put(&b, " ", 1);
-    ea_jb_i64(&b, INT64_MIN);
-    CU_ASSERT_STRING_EQUAL(b.p, "18446744073709551615 -9223372036854775808");
+    CU_ASSERT_STRING_EQUAL(b.p, "18446744073709551615");
     free(b.p);
 }
 
