@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 export EA_SRCDIR="${EA_SRCDIR:-$top}"
-targets="fuzz-pipeline fuzz-tls fuzz-sip fuzz-xmpp fuzz-stun fuzz-rtp fuzz-rules fuzz-str fuzz-report"
+targets="fuzz-pipeline fuzz-tls fuzz-sip fuzz-xmpp fuzz-stun fuzz-rtp fuzz-rules fuzz-str fuzz-report fuzz-accept"
 
 if [ -n "$FUZZ_BIN_DIR" ]; then bin=$FUZZ_BIN_DIR
 elif [ -x ./fuzz-tls ]; then bin=$(pwd)

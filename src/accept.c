@@ -38,13 +38,19 @@ static char *attr_dup(xmlNodePtr n, const char *name, int *oom)
     return s;
 }
 
-/* "YYYY-MM-DD" into the end of that day (00:00 UTC the day after), or -1 if it is no real day. */
+/*
+ * "YYYY-MM-DD" into the end of that day (00:00 UTC the day after), or -1 if
+ * it is no real day. A day past 2262 (a "for ever" date such as 9999-12-31)
+ * ends after every time a capture can hold: INT64_MAX.
+ */
 static int day_end(const char *d, int64_t *end_ns)
 {
+    const int64_t day = 86400LL * 1000000000LL;
     int64_t start = 0;
-    if (strlen(d) != 10 || ea_db_parse_time(d, &start) != 0)
+    int rc = strlen(d) == 10 ? ea_db_parse_time(d, &start) : -1;
+    if (rc == -1)
         return -1;
-    *end_ns = start + 86400LL * 1000000000LL;
+    *end_ns = rc == -2 || start > INT64_MAX - day ? INT64_MAX : start + day;
     return 0;
 }
 

@@ -427,6 +427,9 @@ int ea_db_parse_time(const char *s, int64_t *ns)
     /* a day that does not exist (2027-02-30) comes back as another */
     if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d)
         return -1;
+    /* a real time, but past what nanoseconds since the epoch hold in 64 bits (2262-04-11) */
+    if (t > (INT64_MAX - frac) / 1000000000LL)
+        return -2;
     *ns = (int64_t)t * 1000000000LL + frac;
     return 0;
 }

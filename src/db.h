@@ -142,7 +142,8 @@ int ea_db_check(struct ea_db *db, char *err, size_t errlen);
 /*
  * Parses a time (--since/--until, the reports' times): "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]][Z]"
  * (also with a space for the T), always UTC, into ns since the epoch.
- * 0, or -1 when s is not such a time.
+ * 0, -1 when s is not such a time, -2 when it is one but later than 64-bit
+ * nanoseconds reach (2262-04-11T23:47:16Z).
  */
 int ea_db_parse_time(const char *s, int64_t *ns);
 

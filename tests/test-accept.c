@@ -128,6 +128,26 @@ static void test_held_beats_expired(void)
 }
 
 /* Each bad file gives one line "FILE:LINE: cause". */
+/* A "for ever" day past 2262 loads and holds at any time; a rule that is no rule id is refused. */
+static void test_far_expiry_and_rule_names(void)
+{
+    char err[512] = "", path[64];
+    struct ea_accept *a = load_text("<edgeaudit-accept version=\"1\"><accept key=\"1dc8cb82b14384b7\" "
+        "who=\"a\" why=\"b\" expires=\"9999-12-31\"/></edgeaudit-accept>", err, sizeof(err), path,
+        sizeof(path));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_EQUAL(a->e[0].end_ns, INT64_MAX);
+    struct ea_group g = group(0x1dc8cb82b14384b7ULL, "no-rule", "", "192.0.2.10", 5060);
+    CU_ASSERT_EQUAL(ea_accept_match(a, &g, INT64_MAX - 1, NULL), EA_ACCEPT_ACCEPTED);
+    ea_accept_free(a);
+    a = load_text("<edgeaudit-accept version=\"1\">\n<accept responder=\"192.0.2.10\" port=\"22\" "
+        "reason-code=\"no-rule\" rule=\"a b\" who=\"a\" why=\"b\" expires=\"2099-01-01\"/>\n"
+        "</edgeaudit-accept>", err, sizeof(err), path, sizeof(path));
+    CU_ASSERT_PTR_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
+    ea_accept_free(a);
+}
+
 static void test_errors(void)
 {
     static const struct { const char *text; long line; const char *cause; } bad[] = {
@@ -262,6 +282,7 @@ void ea_test_add_accept(void)
     EA_SUITE("accept",
              { "load and match", test_load_and_match },
              { "a held entry beats an expired one", test_held_beats_expired },
+             { "a far expiry holds for ever; rule must be a rule id", test_far_expiry_and_rule_names },
              { "bad files: FILE:LINE: cause", test_errors },
              { "applied to a report tree", test_apply });
 }

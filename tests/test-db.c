@@ -170,6 +170,11 @@ static void test_open_errors(void)
 static void test_parse_time(void)
 {
     int64_t ns = 0;
+    /* real days past 64-bit nanoseconds are told apart from bad input; nothing overflows */
+    CU_ASSERT_EQUAL(ea_db_parse_time("9999-12-31", &ns), -2);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2262-04-12", &ns), -2);
+    CU_ASSERT_EQUAL(ea_db_parse_time("2262-04-11", &ns), 0);
+    CU_ASSERT_EQUAL(ea_db_parse_time("9999-02-30", &ns), -1);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05", &ns), 0);
     CU_ASSERT_EQUAL(ns, 1796428800LL * 1000000000LL);
     CU_ASSERT_EQUAL(ea_db_parse_time("2026-12-05T01:02:03Z", &ns), 0);
