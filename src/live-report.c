@@ -15,13 +15,6 @@
 #include "report-stream.h"
 #include "util-file.h"
 
-int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns)
-{
-    if (now_ns < window_ns)
-        return 1;
-    return last_ns >= now_ns - window_ns;
-}
-
 void ea_live_set_stream(struct ea_live *lv, struct ea_stream *s)
 {
     lv->stream = s;

@@ -51,7 +51,4 @@ struct ea_accept;
  */
 void ea_live_set_accept(struct ea_live *lv, struct ea_accept *acc);
 
-/* 1 when a flow seen last at last_ns belongs to the window of window_ns ending at now_ns. */
-int ea_live_in_window(uint64_t last_ns, uint64_t now_ns, uint64_t window_ns);
-
 #endif

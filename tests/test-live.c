@@ -54,15 +54,6 @@ static void test_set_loss(void)
     ea_ruleset_free(rs);
 }
 
-static void test_window(void)
-{
-    uint64_t now = 1000 * NS, w = 60 * NS;
-    CU_ASSERT_EQUAL(ea_live_in_window(now, now, w), 1);
-    CU_ASSERT_EQUAL(ea_live_in_window(now - w, now, w), 1);        /* the edge belongs to it */
-    CU_ASSERT_EQUAL(ea_live_in_window(now - w - 1, now, w), 0);
-    CU_ASSERT_EQUAL(ea_live_in_window(0, 30 * NS, w), 1);          /* run shorter than the window */
-}
-
 static struct ea_flow *mkflow(void)
 {
     struct ea_flow *f = calloc(1, sizeof(*f));
@@ -287,7 +278,6 @@ void ea_test_add_live(void)
     EA_SUITE("live",
              { "loss: the 10 % threshold", test_loss_threshold },
              { "loss: pipeline counters and mark", test_set_loss },
-             { "window: flows seen in the last window", test_window },
              { "window: slides over its buckets, bounded by the groups", test_window_slides },
              { "settled: when a flow may be judged early", test_settled },
              { "alerts: once per flow, again only when revised", test_alert_once },
