@@ -110,27 +110,31 @@ static void unpack(const struct ea_ndpi_flow *pf, union flow_buf *b)
 }
 
 /*
- * Packs b into *pf, resized to its non-zero words. On out-of-memory *pf is
- * left as it was and -1 is returned.
+ * Packs b into *pf, resized to its non-zero words: a first pass finds them
+ * (without branches: most of the state is zero), a second copies them. On
+ * out-of-memory *pf is left as it was and -1 is returned.
  */
 static int pack(const union flow_buf *b, struct ea_ndpi_flow **pf)
 {
-    /* w zeroed too: cppcheck cannot tell that n bounds what is read of it */
-    uint64_t mask[MASK_WORDS] = { 0 }, w[FLOW_WORDS] = { 0 };
+    uint64_t mask[MASK_WORDS] = { 0 };
     unsigned n = 0;
-    for (size_t i = 0; i < FLOW_WORDS; i++)
-        if (b->w[i]) {
-            mask[i / 64] |= 1ULL << (i % 64);
-            w[n++] = b->w[i];
-        }
+    for (size_t i = 0; i < FLOW_WORDS; i++) {
+        uint64_t nz = b->w[i] != 0;
+        mask[i / 64] |= nz << (i % 64);
+        n += (unsigned)nz;
+    }
     if (room(n) != room(words_of(*pf))) {
         struct ea_ndpi_flow *r = realloc(*pf, room(n));
         if (!r)
             return -1;
         *pf = r;
     }
-    memcpy((*pf)->mask, mask, sizeof(mask));
-    memcpy((*pf)->w, w, n * sizeof(w[0]));
+    struct ea_ndpi_flow *p = *pf;
+    size_t k = 0;
+    memcpy(p->mask, mask, sizeof(mask));
+    for (size_t m = 0; m < MASK_WORDS; m++)
+        for (uint64_t bits = mask[m]; bits; bits &= bits - 1)
+            p->w[k++] = b->w[m * 64 + (size_t)__builtin_ctzll(bits)];
     return 0;
 }
 
@@ -144,14 +148,11 @@ size_t ea_ndpi_flow_size(const void *nf)
     return nf ? room(words_of(nf)) : 0;
 }
 
-void ea_ndpi_flow_free(void *nf)
+/* The mask word m of a state that keeps every word. */
+static uint64_t full_mask(size_t m)
 {
-    union flow_buf b;
-    if (!nf)
-        return;
-    unpack(nf, &b);
-    ndpi_free_flow_data(&b.f);   /* what nDPI allocated for the flow; the state itself is ours */
-    free(nf);
+    size_t left = FLOW_WORDS - m * 64;
+    return left >= 64 ? ~0ULL : (1ULL << left) - 1;
 }
 
 /*
@@ -162,7 +163,24 @@ void ea_ndpi_flow_free(void *nf)
  */
 static union flow_buf *in_place(struct ea_ndpi_flow *pf)
 {
-    return words_of(pf) == FLOW_WORDS ? (union flow_buf *)(void *)pf->w : NULL;
+    for (size_t m = 0; m < MASK_WORDS; m++)
+        if (pf->mask[m] != full_mask(m))
+            return NULL;
+    return (union flow_buf *)(void *)pf->w;
+}
+
+void ea_ndpi_flow_free(void *nf)
+{
+    union flow_buf b;
+    if (!nf)
+        return;
+    union flow_buf *s = in_place(nf);
+    if (!s) {
+        unpack(nf, &b);
+        s = &b;
+    }
+    ndpi_free_flow_data(&s->f);   /* what nDPI allocated for the flow; the state itself is ours */
+    free(nf);
 }
 
 /* Keeps every word of b in *pf (in_place from now on); -1 on out-of-memory, *pf as it was. */
@@ -171,9 +189,8 @@ static int keep_whole(const union flow_buf *b, struct ea_ndpi_flow **pf)
     struct ea_ndpi_flow *r = realloc(*pf, room(FLOW_WORDS));
     if (!r)
         return -1;
-    memset(r->mask, 0, sizeof(r->mask));
-    for (size_t i = 0; i < FLOW_WORDS; i++)
-        r->mask[i / 64] |= 1ULL << (i % 64);
+    for (size_t m = 0; m < MASK_WORDS; m++)
+        r->mask[m] = full_mask(m);
     memcpy(r->w, b->w, sizeof(b->w));
     *pf = r;
     return 0;

@@ -118,9 +118,112 @@ static void test_master_wins(void)
     ea_ndpi_free(n);
 }
 
+/* An IPv4 DNS query (resp 0) or its answer (1) of the flow 10.0.0.1:sport <-> 10.0.0.2:53. */
+static size_t dns_packet(uint8_t *pkt, size_t room, uint16_t sport, int resp)
+{
+    static const uint8_t q[] = {
+        0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,          /* id, RD, one question */
+        7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+    };
+    static const uint8_t an[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+    size_t dns = sizeof(q) + (resp ? sizeof(an) : 0), len = 28 + dns;
+    CU_ASSERT_FATAL(len <= room);
+    memset(pkt, 0, len);
+    pkt[0] = 0x45;
+    pkt[3] = (uint8_t)len;
+    pkt[8] = 64; pkt[9] = 17;                                 /* UDP */
+    pkt[12] = 10; pkt[15] = resp ? 2 : 1;
+    pkt[16] = 10; pkt[19] = resp ? 1 : 2;
+    uint16_t sp = resp ? 53 : sport, dp = resp ? sport : 53;
+    pkt[20] = (uint8_t)(sp >> 8); pkt[21] = (uint8_t)sp;
+    pkt[22] = (uint8_t)(dp >> 8); pkt[23] = (uint8_t)dp;
+    pkt[25] = (uint8_t)(8 + dns);
+    memcpy(pkt + 28, q, sizeof(q));
+    if (resp) {
+        pkt[30] = 0x81; pkt[31] = 0x80;                       /* response, no error */
+        pkt[35] = 1;                                          /* one answer */
+        memcpy(pkt + 28 + sizeof(q), an, sizeof(an));
+    }
+    return len;
+}
+
+static int feed_dns(struct ea_ndpi *n, void **nf, uint16_t sport, int resp, uint16_t *m, uint16_t *a)
+{
+    uint8_t pkt[128];
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.l3_len = (uint32_t)dns_packet(pkt, sizeof(pkt), sport, resp);
+    p.l3 = pkt;
+    p.t.proto = 17;
+    p.ts_ns = 1000000000ULL * (uint64_t)(1 + resp);
+    return ea_ndpi_process(n, nf, &p, m, a);
+}
+
+/*
+ * Two UDP flows in turn through the one work state: each is packed to its
+ * non-zero words between its packets and unpacked whole again, so nDPI
+ * finds each query when its answer comes.
+ */
+static void test_packed_flows_interleaved(void)
+{
+    struct ea_ndpi *n = ea_ndpi_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    void *x = ea_ndpi_flow_new(), *y = ea_ndpi_flow_new();
+    uint16_t m = 1, a = 1;
+    CU_ASSERT_FATAL(x && y);
+    CU_ASSERT_EQUAL(ea_ndpi_flow_size(x), ea_ndpi_flow_size(y));   /* nothing but the mask */
+    size_t empty = ea_ndpi_flow_size(x);
+    CU_ASSERT_EQUAL(feed_dns(n, &x, 40001, 0, &m, &a), 0);          /* nDPI waits for the answer */
+    CU_ASSERT_EQUAL(feed_dns(n, &y, 40002, 0, &m, &a), 0);
+    CU_ASSERT(ea_ndpi_flow_size(x) > empty && ea_ndpi_flow_size(x) <= 344);
+    CU_ASSERT(ea_ndpi_flow_size(y) > empty && ea_ndpi_flow_size(y) <= 344);
+    m = a = 1;
+    CU_ASSERT_EQUAL(feed_dns(n, &x, 40001, 1, &m, &a), 1);
+    CU_ASSERT_EQUAL(ea_ndpi_app(m, a), EA_APP_DNS);
+    m = a = 1;
+    CU_ASSERT_EQUAL(feed_dns(n, &y, 40002, 1, &m, &a), 1);
+    CU_ASSERT_EQUAL(ea_ndpi_app(m, a), EA_APP_DNS);
+    ea_ndpi_flow_free(x);
+    ea_ndpi_flow_free(y);
+    ea_ndpi_flow_free(NULL);
+    CU_ASSERT_EQUAL(ea_ndpi_flow_size(NULL), 0);
+    ea_ndpi_free(n);
+}
+
+/* A TCP flow's state is kept whole, in place, from its first packet on, and freed from there. */
+static void test_tcp_state_in_place(void)
+{
+    uint8_t syn[40];
+    memset(syn, 0, sizeof(syn));
+    syn[0] = 0x45; syn[3] = 40; syn[8] = 64; syn[9] = 6;      /* IPv4, TCP */
+    syn[12] = 10; syn[15] = 1; syn[16] = 10; syn[19] = 2;
+    syn[20] = 0x9c; syn[21] = 0x41; syn[23] = 0xbb;             /* 40001 -> 443 */
+    syn[32] = 0x50; syn[33] = 0x02; syn[34] = 0xff;             /* data offset 5, SYN, window */
+    struct ea_ndpi *n = ea_ndpi_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    void *x = ea_ndpi_flow_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    struct ea_packet p;
+    memset(&p, 0, sizeof(p));
+    p.l3 = syn;
+    p.l3_len = sizeof(syn);
+    p.t.proto = 6;
+    uint16_t m, a;
+    CU_ASSERT_EQUAL(ea_ndpi_process(n, &x, &p, &m, &a), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    size_t whole = ea_ndpi_flow_size(x);
+    CU_ASSERT(whole >= 688);                                    /* every word of nDPI's struct */
+    CU_ASSERT_EQUAL(ea_ndpi_process(n, &x, &p, &m, &a), 0);
+    CU_ASSERT_EQUAL(ea_ndpi_flow_size(x), whole);
+    ea_ndpi_flow_free(x);
+    ea_ndpi_free(n);
+}
+
 void ea_test_add_ndpi_glue(void)
 {
     EA_SUITE("ndpi-glue",
              { "every nDPI protocol has a listed word", test_every_ndpi_protocol_listed },
-             { "the master protocol is the label", test_master_wins });
+             { "the master protocol is the label", test_master_wins },
+             { "packed UDP flows take turns in the work state", test_packed_flows_interleaved },
+             { "a TCP flow's state stays whole, in place", test_tcp_state_in_place });
 }
