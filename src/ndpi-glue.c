@@ -31,10 +31,23 @@ struct ea_ndpi_flow {
     uint64_t w[];
 };
 
+/* Room for a protocol name ("TLS.Skype_Teams"); a longer one is not kept in the cache. */
+#define NAME_ROOM 64
+#define NAME_SLOTS 16
+
+/* One name ea_ndpi_name has made, for the next flow with the same protocols. */
+struct name_slot {
+    uint16_t master, app;
+    uint8_t used;
+    char name[NAME_ROOM];
+};
+
 struct ea_ndpi {
     struct ndpi_detection_module_struct *mod;
     int layout_ok;    /* the installed header's module layout matches the library's */
     union flow_buf work;   /* the unpacked state of the flow at hand */
+    /* Names by (master, app): a report names every flow, and formatting one costs ~600 instructions. */
+    struct name_slot names[NAME_SLOTS];
 };
 
 struct ea_ndpi *ea_ndpi_new(void)
@@ -255,6 +268,17 @@ void ea_ndpi_giveup(struct ea_ndpi *n, void **nfp, uint16_t *master, uint16_t *a
         repack(n, nfp, 0);
 }
 
+/* Copies name into buf as snprintf(buf, len, "%s", name) would: cut to len - 1 bytes. */
+static const char *copy_cut(const char *name, char *buf, size_t len)
+{
+    size_t l = strlen(name);
+    if (l >= len)
+        l = len - 1;
+    memcpy(buf, name, l);
+    buf[l] = 0;
+    return buf;
+}
+
 const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len)
 {
     ndpi_protocol p = { master, app, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED };
@@ -263,6 +287,16 @@ const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char 
     /* A master equal to the app protocol adds nothing: print it once. */
     if (p.master_protocol == p.app_protocol)
         p.master_protocol = NDPI_PROTOCOL_UNKNOWN;
+    struct name_slot *s = &n->names[(p.master_protocol * 31u + p.app_protocol) % NAME_SLOTS];
+    if (s->used && s->master == p.master_protocol && s->app == p.app_protocol)
+        return copy_cut(s->name, buf, len);
+    /* nDPI cuts the name to the room it is given; a name that fills the slot may have been cut. */
+    ndpi_protocol2name(n->mod, p, s->name, (u_int)sizeof(s->name));
+    s->used = strlen(s->name) + 1 < sizeof(s->name);
+    s->master = p.master_protocol;
+    s->app = p.app_protocol;
+    if (s->used)
+        return copy_cut(s->name, buf, len);
     ndpi_protocol2name(n->mod, p, buf, (u_int)len);
     return buf;
 }

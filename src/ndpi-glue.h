@@ -50,7 +50,12 @@ int ea_ndpi_process(struct ea_ndpi *n, void **nfp, const struct ea_packet *pkt,
 void ea_ndpi_giveup(struct ea_ndpi *n, void **nfp, uint16_t *master, uint16_t *app,
                     uint8_t *guessed);
 
-/* "TLS", "TLS.Skype_Teams", "Unknown": written into buf, returned. */
+/*
+ * "TLS", "TLS.Skype_Teams", "Unknown": written into buf (cut to len as
+ * snprintf cuts), returned. The module keeps the last names it made, by
+ * (master, app), for the next flows: like ea_ndpi_process, one thread at a
+ * time per module.
+ */
 const char *ea_ndpi_name(struct ea_ndpi *n, uint16_t master, uint16_t app, char *buf, size_t len);
 
 /*

@@ -118,6 +118,42 @@ static void test_master_wins(void)
     ea_ndpi_free(n);
 }
 
+/* Every name through the cache is nDPI's own: on a miss, on a hit, cut short, after a slot changed hands. */
+static void test_names_cached(void)
+{
+    struct ea_ndpi *n = ea_ndpi_new();
+    char b[64], ref[64];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    unsigned k = ea_ndpi_protocols(n);
+    for (int round = 0; round < 2; round++)        /* round 0 fills the slots, round 1 finds them */
+        for (unsigned id = 1; id < k; id++) {
+            if (id == ND_DNS)
+                continue;
+            /* The service word is ndpi_get_proto_name's, the name ndpi_protocol2name's. */
+            ea_ndpi_service(n, ND_DNS, (uint16_t)id, ref, sizeof(ref));
+            CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, 0, (uint16_t)id, b, sizeof(b)), ref);
+        }
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_TLS, ND_TLS, b, sizeof(b)), "TLS");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_TLS, 0, b, sizeof(b)), "TLS");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, 0, 0, b, sizeof(b)), "Unknown");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_DNS, ND_DROPBOX, b, sizeof(b)), "DNS.Dropbox");
+    /* Two pairs that share a slot ((master * 31 + app) % 16): each keeps its own name. */
+    ea_ndpi_service(n, ND_DNS, ND_DNS + 16, ref, sizeof(ref));
+    CU_ASSERT(ref[0] && strcmp(ref, "DNS") != 0);
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, 0, ND_DNS, b, sizeof(b)), "DNS");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, 0, ND_DNS + 16, b, sizeof(b)), ref);
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, 0, ND_DNS, b, sizeof(b)), "DNS");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_DNS, ND_DROPBOX, b, sizeof(b)), "DNS.Dropbox");
+    /* Cut as snprintf cuts, whether the name was cached or not. */
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_DNS, ND_DROPBOX, b, 5), "DNS.");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_STUN, ND_ZOOM, b, 5), "STUN");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_STUN, ND_ZOOM, b, sizeof(b)), "STUN.Zoom");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_STUN, ND_ZOOM, b, 1), "");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(n, ND_STUN, ND_ZOOM, b, 0), "");
+    CU_ASSERT_STRING_EQUAL(ea_ndpi_name(NULL, ND_STUN, ND_ZOOM, b, sizeof(b)), "");
+    ea_ndpi_free(n);
+}
+
 /* An IPv4 DNS query (resp 0) or its answer (1) of the flow 10.0.0.1:sport <-> 10.0.0.2:53. */
 static size_t dns_packet(uint8_t *pkt, size_t room, uint16_t sport, int resp)
 {
@@ -224,6 +260,7 @@ void ea_test_add_ndpi_glue(void)
     EA_SUITE("ndpi-glue",
              { "every nDPI protocol has a listed word", test_every_ndpi_protocol_listed },
              { "the master protocol is the label", test_master_wins },
+             { "protocol names come from the cache as nDPI makes them", test_names_cached },
              { "packed UDP flows take turns in the work state", test_packed_flows_interleaved },
              { "a TCP flow's state stays whole, in place", test_tcp_state_in_place });
 }
