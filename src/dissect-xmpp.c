@@ -7,6 +7,7 @@
 #include "util-str.h"
 
 #define XBUF 4096        /* one unfinished markup item per direction; more is overflow */
+#define XBUF_MIN 256     /* first room for a held item: it grows (doubling) up to XBUF */
 #define NAME_MAX_LEN 64  /* longer element or attribute names are not XMPP's */
 #define MAX_ATTRS 24     /* attributes looked at per start tag */
 
@@ -35,9 +36,15 @@ enum step { ST_MORE, ST_OK, ST_NOT_MINE, ST_STOP };
 /* Where a to/from value came from: the initiator's own header beats the responder's mirror. */
 enum src { SRC_NONE, SRC_MIRROR, SRC_OWN };
 
+/*
+ * One direction. Bytes are scanned where they arrive; only an item cut by the
+ * end of a segment is held in buf (owned, made on first need, cap bytes of
+ * room, at most XBUF), so a flow that is not XMPP never allocates one.
+ */
 struct xdir {
-    uint8_t buf[XBUF];     /* bytes of the item under way (and what follows it) */
-    size_t have;
+    uint8_t *buf;          /* bytes of the item under way (and what follows it), NULL until held */
+    size_t cap;
+    size_t have;           /* bytes not consumed yet; held in buf while the direction scans */
     unsigned depth;        /* 0 before the stream header, 1 inside the stream */
     uint8_t started;       /* stream header parsed */
     uint8_t stopped;       /* stream closed, malformed or overflowed: bytes ignored */
@@ -76,9 +83,13 @@ struct ea_xmpp_state *ea_xmpp_state_new(void)
     return calloc(1, sizeof(struct ea_xmpp_state));
 }
 
-/* Frees a state; NULL is a no-op. */
+/* Frees a state and its held bytes; NULL is a no-op. */
 void ea_xmpp_state_free(struct ea_xmpp_state *st)
 {
+    if (!st)
+        return;
+    free(st->d[0].buf);
+    free(st->d[1].buf);
     free(st);
 }
 
@@ -605,13 +616,14 @@ static enum step scan_one(struct ea_xmpp_state *st, struct ea_xmpp_info *info, i
     return child(st, info, dir, &t);
 }
 
-/* Consumes every complete item in the direction's buffer; returns bytes used. */
-static size_t scan(struct ea_xmpp_state *st, struct ea_xmpp_info *info, int dir)
+/* Consumes every complete item in the n bytes at b of direction dir; returns bytes used. */
+static size_t scan(struct ea_xmpp_state *st, struct ea_xmpp_info *info, int dir,
+                   const uint8_t *b, size_t n)
 {
     struct xdir *d = &st->d[dir];
     struct ea_cur c;
 
-    ea_cur_init(&c, d->buf, d->have);
+    ea_cur_init(&c, b, n);
     while (ea_cur_left(&c) > 0 && !d->stopped && !st->not_mine && !info->proceed) {
         size_t before = c.off;
         enum step s = scan_one(st, info, dir, &c);
@@ -667,6 +679,30 @@ const char *ea_xmpp_evidence_name(enum ea_xmpp_evidence ev)
     }
 }
 
+/* 1 while direction dir still scans what comes: then the bytes not consumed are held. */
+static int scanning(const struct ea_xmpp_state *st, const struct ea_xmpp_info *info, int dir)
+{
+    return !st->d[dir].stopped && !st->not_mine && !info->proceed;
+}
+
+/* Makes room for need bytes (at most XBUF) in d's buffer, doubling from XBUF_MIN; 0 on out-of-memory. */
+static int room(struct xdir *d, size_t need)
+{
+    if (need <= d->cap)
+        return 1;
+    size_t cap = d->cap ? d->cap : XBUF_MIN;
+    while (cap < need)
+        cap *= 2;
+    if (cap > XBUF)
+        cap = XBUF;
+    uint8_t *nb = realloc(d->buf, cap);
+    if (!nb)
+        return 0;
+    d->buf = nb;
+    d->cap = cap;
+    return 1;
+}
+
 /* The answer after a feed; sticky once it is not NEED_MORE. */
 static enum ea_dis_rc verdict(struct ea_xmpp_state *st, const struct ea_xmpp_info *info)
 {
@@ -709,11 +745,27 @@ enum ea_dis_rc ea_xmpp_feed(struct ea_xmpp_state *st, struct ea_xmpp_info *info,
         size_t left = ea_cur_left(&in), take = XBUF - d->have;
         if (take > left)
             take = left;
-        memcpy(d->buf + d->have, ea_cur_ptr(&in, take), take);
-        d->have += take;
-        size_t used = scan(st, info, dir);
-        memmove(d->buf, d->buf + used, d->have - used);
-        d->have -= used;
+        const uint8_t *src = ea_cur_ptr(&in, take);
+        if (d->have == 0) {                 /* nothing held: scan the bytes where they are */
+            size_t used = scan(st, info, dir, src, take);
+            d->have = take - used;
+            if (d->have && d->have < XBUF && scanning(st, info, dir)) {
+                if (room(d, d->have))
+                    memcpy(d->buf, src + used, d->have);
+                else
+                    d->stopped = 1;         /* out of memory: parsing ends with what is known */
+            }
+        } else {
+            if (!room(d, d->have + take)) {
+                d->stopped = 1;
+                break;
+            }
+            memcpy(d->buf + d->have, src, take);
+            d->have += take;
+            size_t used = scan(st, info, dir, d->buf, d->have);
+            memmove(d->buf, d->buf + used, d->have - used);
+            d->have -= used;
+        }
         if (d->have == XBUF) {              /* one item fills the buffer: give up on it */
             info->buf_overflow = 1;
             d->stopped = 1;
