@@ -404,6 +404,43 @@ static void test_values(void)
     }
 }
 
+/*
+ * An item held across feeds grows its buffer (256 bytes, doubling to 4096):
+ * fed 50 bytes at a time, a 3000-byte header gives what one feed gives, and
+ * one that reaches 4096 bytes unterminated overflows exactly as in one piece.
+ */
+static void test_held_growth(void)
+{
+    char *big = malloc(8192);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    int n = snprintf(big, 8192, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='%0*d'>", 3000, 7);
+    struct ea_xmpp_info one = { 0 }, xi = { 0 };
+    struct ea_xmpp_state *st = ea_xmpp_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(feed(st, &one, 0, big, (size_t)n), EA_DIS_NEED_MORE);
+    ea_xmpp_state_free(st);
+    st = ea_xmpp_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    for (int off = 0; off < n; off += 50)
+        CU_ASSERT_EQUAL(feed(st, &xi, 0, big + off, (size_t)(n - off < 50 ? n - off : 50)), EA_DIS_NEED_MORE);
+    CU_ASSERT(one.stream[0] && one.str_truncated && !one.buf_overflow);
+    CU_ASSERT_EQUAL(memcmp(&one, &xi, sizeof(xi)), 0);
+    ea_xmpp_state_free(st);
+
+    /* 4095 bytes held: not yet overflow; the 4096th byte is. */
+    n = snprintf(big, 8192, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='%0*d", 6000, 7);
+    memset(&xi, 0, sizeof(xi));
+    st = ea_xmpp_state_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    for (int off = 0; off < 4095; off += 455)
+        CU_ASSERT_EQUAL(feed(st, &xi, 0, big + off, 455), EA_DIS_NEED_MORE);
+    CU_ASSERT(!xi.buf_overflow);
+    CU_ASSERT_EQUAL(feed(st, &xi, 0, big + 4095, 1), EA_DIS_NOT_MINE);
+    CU_ASSERT(xi.buf_overflow && !xi.stream[0]);
+    ea_xmpp_state_free(st);
+    free(big);
+}
+
 static void test_hostile(void)
 {
     struct ea_xmpp_state *st;
@@ -625,6 +662,7 @@ void ea_test_add_dissect_xmpp(void)
              { "when DONE", test_done_rules },
              { "attribute values", test_values },
              { "hostile input", test_hostile },
+             { "a held item grows its buffer to the cap", test_held_growth },
              { "mid-stream: stanzas both ways", test_midstream_stanzas },
              { "mid-stream: namespace, dialback, end tag, SASL", test_midstream_evidence },
              { "mid-stream: not XMPP, cut at every length", test_midstream_not_mine });
