@@ -10,6 +10,7 @@ int main(int argc, char **argv)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return rc;
     ea_test_add_util();
+    ea_test_add_pool();
     ea_test_add_decode();
     ea_test_add_flow_table();
     ea_test_add_dissect_tls();

@@ -11,6 +11,7 @@ struct ea_flow;
 struct ea_flow *ea_test_flow(uint8_t proto, const char *c, uint16_t cp, const char *s, uint16_t sp);
 
 void ea_test_add_util(void);
+void ea_test_add_pool(void);
 void ea_test_add_decode(void);
 void ea_test_add_flow_table(void);
 void ea_test_add_dissect_tls(void);
