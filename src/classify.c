@@ -10,6 +10,7 @@
 #include "dissect-stun.h"
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
+#include "util-pool.h"
 
 /* Payload packets a STUN flow is watched for media after its checks (issue 15). */
 #define EA_ICE_MEDIA_WAIT 24
@@ -61,8 +62,32 @@ struct ea_inspect {
     struct ea_inspect_tcp *tcp;       /* TCP flows only (owned), else NULL */
 };
 
+/*
+ * Bytes a pool of the classifier keeps at most: what one flow's inspection
+ * gives back is taken again by the next flows (pools are per classifier, so
+ * per worker thread).
+ */
+#define EA_POOL_BYTES 65536
+
+/* Blocks of a pool of blocks of 'size' bytes: EA_POOL_BYTES' worth, at least 16. */
+#define POOL_CAP(size) ((size) * 16 > EA_POOL_BYTES ? 16 : EA_POOL_BYTES / (size))
+
+/*
+ * The classifier. Its pools hold the blocks a flow's inspection takes and
+ * gives back (ea_inspect, its TCP part, each row's state and facts). A
+ * block of a pool is a plain malloc block: facts a flow adopted are freed
+ * with the flow (ea_flow_free, maybe in another thread), never given back.
+ */
+struct ea_classifier {
+    struct ea_ndpi *ndpi;
+    struct ea_stats *st;
+    struct ea_pool inspect_pool, tcp_pool;
+    struct ea_pool state_pool[DI__COUNT], info_pool[DI__COUNT];
+};
+
 /* One hand-over of bytes to one dissector. */
 struct feed {
+    struct ea_classifier *c;
     struct ea_flow *f;
     struct ea_inspect *in;
     void *state;                      /* the row's state (NULL when it keeps none) */
@@ -85,10 +110,12 @@ struct dissector {
     uint8_t dgram_claims;             /* a datagram in its range is its own, whatever it says */
     uint8_t dgram_miss_stays;         /* a datagram not its own does not rule it out */
     uint8_t keep_partial;             /* unmatched facts still pass to the flow at the end */
-    void *(*state_new)(void);         /* NULL: it keeps no state */
+    size_t (*state_size)(void);       /* NULL: it keeps no state; else a zeroed block of this size is a new one */
     void (*state_free)(void *st);
-    void *(*info_new)(void);          /* a zeroed info (info_size bytes) */
+    void (*state_clear)(void *st);    /* frees what a state holds, not the state (NULL: nothing) */
     void (*info_free)(void *info);
+    void (*info_init)(void *info);    /* makes a zeroed block a new info (NULL: zero is new) */
+    void (*info_clear)(void *info);   /* frees what an info holds, not the info (NULL: nothing) */
     size_t info_size;
     int (*matched)(const void *info);
     void (*adopt)(struct ea_flow *f, void *info);       /* f->facts.X = info */
@@ -100,7 +127,6 @@ struct dissector {
 
 /* A row's info functions as the table calls them, and its place in the flow's facts. */
 #define FACTS(NAME, MATCHED)                                                           \
-    static void *NAME##_info_new(void) { return ea_##NAME##_info_new(); }              \
     static void NAME##_info_free(void *i) { ea_##NAME##_info_free(i); }                \
     static int NAME##_matched(const void *i) { return MATCHED(i); }                    \
     static void NAME##_adopt(struct ea_flow *f, void *i) { f->facts.NAME = i; }
@@ -111,13 +137,19 @@ FACTS(tls, ea_tls_matched)
 FACTS(rtp, ea_rtp_matched)
 FACTS(sip, ea_sip_matched)
 
+/* TLS facts hold strings: "" until set (ea_tls_info_init), freed by ea_tls_info_clear. */
+static void tls_info_init(void *i) { ea_tls_info_init(i); }
+static void tls_info_clear(void *i) { ea_tls_info_clear(i); }
+
 /* A row's state functions as the table calls them. */
 #define STATE(NAME, PREFIX)                                                            \
-    static void *NAME##_state_new(void) { return PREFIX##_state_new(); }               \
-    static void NAME##_state_free(void *st) { PREFIX##_state_free(st); }
+    static void NAME##_state_free(void *st) { PREFIX##_state_free(st); }               \
+    static size_t NAME##_state_size(void) { return PREFIX##_state_size(); }
 STATE(xmpp, ea_xmpp)
 STATE(tls, ea_tls)
 STATE(rtp, ea_rtp_tcp)
+static void xmpp_state_clear(void *st) { ea_xmpp_state_clear(st); }
+static void tls_state_clear(void *st) { ea_tls_state_clear(st); }
 
 /* SSH identification or HTTP start line: the first bytes of each direction. */
 static enum ea_dis_rc banner_stream(struct feed *fd)
@@ -181,7 +213,7 @@ static enum ea_dis_rc xmpp_stream(struct feed *fd)
     return ea_xmpp_feed(fd->state, fd->info, fd->dir, fd->d, fd->n);
 }
 
-static void *info_of(struct ea_inspect *in, size_t i);
+static void *info_of(struct ea_classifier *c, struct ea_inspect *in, size_t i);
 static void adopt_if_matched(struct ea_flow *f, struct ea_inspect *in, size_t i);
 
 /*
@@ -193,7 +225,7 @@ static void turn_after_pseudo_tls(struct feed *fd)
 {
     if (!ea_tls_pseudo_start(fd->info) || fd->n < 20 || (fd->d[0] & 0xC0))
         return;
-    struct ea_stun_info *si = info_of(fd->in, DI_STUN);
+    struct ea_stun_info *si = info_of(fd->c, fd->in, DI_STUN);
     size_t mlen = 20 + ((size_t)fd->d[2] << 8 | fd->d[3]);
     if (si && ea_stun_parse(si, fd->dir, fd->d, mlen < fd->n ? mlen : fd->n) == EA_DIS_DONE)
         adopt_if_matched(fd->f, fd->in, DI_STUN);
@@ -212,7 +244,7 @@ static enum ea_dis_rc rtp_stream(struct feed *fd)
     enum ea_dis_rc rc = ea_rtp_tcp_feed(fd->state, r, fd->dir, fd->d, fd->n);
     const struct ea_stun_info *fs = ea_rtp_tcp_stun(fd->state);
     if (fs && r->stun_in_4571) {
-        struct ea_stun_info *si = info_of(fd->in, DI_STUN);
+        struct ea_stun_info *si = info_of(fd->c, fd->in, DI_STUN);
         if (si) {
             *si = *fs;
             adopt_if_matched(fd->f, fd->in, DI_STUN);
@@ -275,7 +307,7 @@ static int sip_settled(const struct ea_flow *f, const struct ea_inspect *in, con
 }
 
 #define INFO_FNS(NAME) \
-    .info_new = NAME##_info_new, .info_free = NAME##_info_free, .matched = NAME##_matched, \
+    .info_free = NAME##_info_free, .matched = NAME##_matched, \
     .adopt = NAME##_adopt, .info_size = sizeof(struct ea_##NAME##_info)
 
 static const struct dissector table[DI__COUNT] = {
@@ -288,26 +320,68 @@ static const struct dissector table[DI__COUNT] = {
                   .settled = stun_settled },
     /* STARTTLS accepted (RFC 6120 5.4.3.3): from the next bytes on, both directions are TLS. */
     [DI_XMPP] = { .keep_mine = { ALL, ALL }, .keep_done = { 0, ALL }, .upgrade_to = BIT(DI_TLS),
-                  .keep_partial = 1, .state_new = xmpp_state_new, .state_free = xmpp_state_free,
+                  .keep_partial = 1, .state_free = xmpp_state_free, .state_size = xmpp_state_size,
+                  .state_clear = xmpp_state_clear,
                   INFO_FNS(xmpp), .stream = xmpp_stream },
     /* TLS excludes the cleartext dissectors. */
     [DI_TLS] = { .keep_mine = { BIT(DI_TLS), ALL }, .keep_done = { 0, ALL }, .keep_partial = 1,
-                 .state_new = tls_state_new, .state_free = tls_state_free,
+                 .state_free = tls_state_free, .state_size = tls_state_size,
+                 .state_clear = tls_state_clear,
+                 .info_init = tls_info_init, .info_clear = tls_info_clear,
                  INFO_FNS(tls), .stream = tls_stream },
     [DI_RTP] = { .keep_mine = { ALL, ALL }, .keep_done = { 0, ALL },
                  .dgram_lo = 128, .dgram_hi = 191, .dgram_claims = 1, .keep_partial = 1,
-                 .state_new = rtp_state_new, .state_free = rtp_state_free,
+                 .state_free = rtp_state_free, .state_size = rtp_state_size,
                  INFO_FNS(rtp), .stream = rtp_stream, .dgram = rtp_dgram, .settled = rtp_settled },
     [DI_SIP] = { .keep_mine = { ALL, ALL }, .keep_done = { ALL, BIT(DI_SIP) },
                  .dgram_lo = 0, .dgram_hi = 255,
                  INFO_FNS(sip), .stream = sip_stream, .dgram = sip_dgram, .settled = sip_settled },
 };
 
-/* Row i's facts, allocated on first use; NULL on out-of-memory. */
-static void *info_of(struct ea_inspect *in, size_t i)
+/* Row i's new facts, from c's pool; NULL on out-of-memory. */
+static void *info_make(struct ea_classifier *c, size_t i)
+{
+    void *info = ea_pool_get(&c->info_pool[i]);
+    if (info && table[i].info_init)
+        table[i].info_init(info);
+    return info;
+}
+
+/* Gives row i's facts back to c's pool; without c (a flow freed undecided) frees them. */
+static void info_release(struct ea_classifier *c, size_t i, void *info)
+{
+    if (!c || !info) {
+        table[i].info_free(info);
+        return;
+    }
+    if (table[i].info_clear)
+        table[i].info_clear(info);
+    ea_pool_put(&c->info_pool[i], info);
+}
+
+/* Row i's new stream state, from c's pool; NULL on out-of-memory. */
+static void *state_make(struct ea_classifier *c, size_t i)
+{
+    return ea_pool_get(&c->state_pool[i]);
+}
+
+/* Gives row i's state back to c's pool; without c frees it. */
+static void state_release(struct ea_classifier *c, size_t i, void *st)
+{
+    if (!c || !st) {
+        table[i].state_free(st);
+        return;
+    }
+    if (table[i].state_clear)
+        table[i].state_clear(st);
+    ea_pool_put(&c->state_pool[i], st);
+}
+
+/* Row i's facts, made on first use; NULL on out-of-memory. */
+static void *info_of(struct ea_classifier *c, struct ea_inspect *in, size_t i)
 {
     if (!in->info[i])
-        in->info[i] = table[i].info_new();
+        in->info[i] = info_make(c, i);
     return in->info[i];
 }
 
@@ -320,11 +394,11 @@ static void adopt_if_matched(struct ea_flow *f, struct ea_inspect *in, size_t i)
     }
 }
 
-/* Frees row i's facts unless the flow owns them. */
-static void drop_info(struct ea_inspect *in, size_t i)
+/* Gives back row i's facts unless the flow owns them (c NULL: frees them). */
+static void drop_info(struct ea_classifier *c, struct ea_inspect *in, size_t i)
 {
     if (!(in->adopted & BIT(i)))
-        table[i].info_free(in->info[i]);
+        info_release(c, i, in->info[i]);
     in->info[i] = NULL;
 }
 
@@ -339,7 +413,7 @@ static int all_zero(const void *p, size_t n)
 }
 
 /* Row i's verdict on what it was fed, applied to the rows still alive. */
-static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
+static void apply(struct ea_classifier *c, struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
 {
     const struct dissector *ds = &table[i];
     switch (rc) {
@@ -354,7 +428,7 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
         for (size_t j = 0; j < DI__COUNT; j++)
             if ((ds->upgrade_to & BIT(j)) && in->tcp) {   /* a fresh start for what follows */
                 if (table[j].state_free)
-                    table[j].state_free(in->tcp->state[j]);
+                    state_release(c, j, in->tcp->state[j]);
                 in->tcp->state[j] = NULL;
             }
         break;
@@ -364,22 +438,22 @@ static void apply(struct ea_inspect *in, size_t i, int on, enum ea_dis_rc rc)
             /* Still in the running: an info the miss left as new is made again when needed
                (a DNS flow whose IDs start like STUN waits out its timeout without one). */
             if (!(in->adopted & BIT(i)) && all_zero(in->info[i], ds->info_size))
-                drop_info(in, i);
+                drop_info(c, in, i);
             break;
         }
         in->alive &= (uint16_t)~BIT(i);
         if (!ds->matched(in->info[i]))
-            drop_info(in, i);
+            drop_info(c, in, i);
         break;
     }
 }
 
-/* Frees the states of the rows that are out: no bytes reach them again. */
-static void drop_dead_states(struct ea_inspect *in)
+/* Gives back the states of the rows that are out: no bytes reach them again. */
+static void drop_dead_states(struct ea_classifier *c, struct ea_inspect *in)
 {
     for (size_t j = 0; in->tcp && j < DI__COUNT; j++)
         if (in->tcp->state[j] && !(in->alive & BIT(j))) {
-            table[j].state_free(in->tcp->state[j]);
+            state_release(c, j, in->tcp->state[j]);
             in->tcp->state[j] = NULL;
         }
 }
@@ -394,17 +468,17 @@ static enum ea_dis_rc run(struct feed *fd, size_t i, int on)
     const struct dissector *ds = &table[i];
     struct ea_inspect *in = fd->in;
     enum ea_dis_rc rc = EA_DIS_NOT_MINE;
-    int stateful = ds->state_new && on == ON_STREAM && in->tcp;
+    int stateful = ds->state_size && on == ON_STREAM && in->tcp;
     if (stateful && !in->tcp->state[i])
-        in->tcp->state[i] = ds->state_new();
+        in->tcp->state[i] = state_make(fd->c, i);
     fd->state = stateful ? in->tcp->state[i] : NULL;
-    fd->info = info_of(in, i);
+    fd->info = info_of(fd->c, in, i);
     if (fd->info && (fd->state || !stateful)) {
         rc = on == ON_STREAM ? ds->stream(fd) : ds->dgram(fd);
         adopt_if_matched(fd->f, in, i);
     }
-    apply(in, i, on, rc);
-    drop_dead_states(in);
+    apply(fd->c, in, i, on, rc);
+    drop_dead_states(fd->c, in);
     return rc;
 }
 
@@ -461,34 +535,48 @@ static void adopt_all(struct ea_flow *f, struct ea_inspect *in)
         }
 }
 
-/* Frees a flow's working state: every row's state, the facts the flow did not adopt, nDPI's flow. */
-static void inspect_free(void *work)
+/*
+ * Ends a flow's working state: every row's state, the facts the flow did not
+ * adopt, nDPI's flow. Its blocks go back to c's pools; without c they are
+ * freed. NULL in is a no-op.
+ */
+static void inspect_release(struct ea_classifier *c, struct ea_inspect *in)
 {
-    struct ea_inspect *in = work;
     if (!in)
         return;
     for (size_t i = 0; i < DI__COUNT; i++) {
         if (table[i].state_free && in->tcp)
-            table[i].state_free(in->tcp->state[i]);
-        drop_info(in, i);
+            state_release(c, i, in->tcp->state[i]);
+        drop_info(c, in, i);
     }
     ea_ndpi_flow_free(in->ndpi_flow);
-    free(in->tcp);
-    free(in);
+    if (!c) {
+        free(in->tcp);
+        free(in);
+        return;
+    }
+    ea_pool_put(&c->tcp_pool, in->tcp);
+    ea_pool_put(&c->inspect_pool, in);
+}
+
+/* The flow's work_free, for a flow freed before its inspection ended (no classifier at hand). */
+static void inspect_free(void *work)
+{
+    inspect_release(NULL, work);
 }
 
 /* The flow's working state, made on its first packet; NULL on out-of-memory. */
-static struct ea_inspect *inspect_of(struct ea_flow *f)
+static struct ea_inspect *inspect_of(struct ea_classifier *c, struct ea_flow *f)
 {
     if (f->work)
         return f->work;
-    struct ea_inspect *in = calloc(1, sizeof(*in));
+    struct ea_inspect *in = ea_pool_get(&c->inspect_pool);
     if (!in)
         return NULL;
     if (f->key.proto == IPPROTO_TCP) {
-        in->tcp = calloc(1, sizeof(*in->tcp));
+        in->tcp = ea_pool_get(&c->tcp_pool);
         if (!in->tcp) {
-            free(in);
+            ea_pool_put(&c->inspect_pool, in);
             return NULL;
         }
     }
@@ -501,16 +589,35 @@ static struct ea_inspect *inspect_of(struct ea_flow *f)
     return in;
 }
 
-struct ea_classifier {
-    struct ea_ndpi *ndpi;
-    struct ea_stats *st;
-};
+/* Every pool empty, each sized for its blocks. */
+static void pools_init(struct ea_classifier *c)
+{
+    ea_pool_init(&c->inspect_pool, sizeof(struct ea_inspect), POOL_CAP(sizeof(struct ea_inspect)));
+    ea_pool_init(&c->tcp_pool, sizeof(struct ea_inspect_tcp), POOL_CAP(sizeof(struct ea_inspect_tcp)));
+    for (size_t i = 0; i < DI__COUNT; i++) {
+        size_t ss = table[i].state_size ? table[i].state_size() : 0;
+        ea_pool_init(&c->state_pool[i], ss, ss ? POOL_CAP(ss) : 0);
+        ea_pool_init(&c->info_pool[i], table[i].info_size, POOL_CAP(table[i].info_size));
+    }
+}
+
+/* Frees what the pools keep. */
+static void pools_drain(struct ea_classifier *c)
+{
+    ea_pool_drain(&c->inspect_pool);
+    ea_pool_drain(&c->tcp_pool);
+    for (size_t i = 0; i < DI__COUNT; i++) {
+        ea_pool_drain(&c->state_pool[i]);
+        ea_pool_drain(&c->info_pool[i]);
+    }
+}
 
 struct ea_classifier *ea_classifier_new(struct ea_stats *st)
 {
     struct ea_classifier *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    pools_init(c);
     c->ndpi = ea_ndpi_new();
     if (!c->ndpi) {
         free(c);
@@ -525,6 +632,7 @@ void ea_classifier_free(struct ea_classifier *c)
     if (!c)
         return;
     ea_ndpi_free(c->ndpi);
+    pools_drain(c);
     free(c);
 }
 
@@ -582,7 +690,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 {
     if (f->label.decided)
         return;
-    struct ea_inspect *in = inspect_of(f);
+    struct ea_inspect *in = inspect_of(c, f);
     if (!in)
         return;
 
@@ -605,7 +713,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
         }
     }
 
-    struct feed fd = { .f = f, .in = in, .dir = *dir };
+    struct feed fd = { .c = c, .f = f, .in = in, .dir = *dir };
     if (f->key.proto == IPPROTO_TCP) {
         tcp_segment(c, &fd, p);
     } else if (f->key.proto == IPPROTO_UDP) {
@@ -684,7 +792,7 @@ void ea_classify_finish(struct ea_classifier *c, struct ea_flow *f)
                                        (f->facts.xmpp && f->facts.xmpp->str_truncated) +
                                        (f->facts.banner && f->facts.banner->str_truncated));
     f->label.decided = 1;
-    inspect_free(f->work);
+    inspect_release(c, f->work);
     f->work = NULL;
     f->work_free = NULL;
 }

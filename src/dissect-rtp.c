@@ -299,6 +299,11 @@ struct ea_rtp_tcp_state *ea_rtp_tcp_state_new(void)
 }
 
 /* NULL is a no-op. */
+size_t ea_rtp_tcp_state_size(void)
+{
+    return sizeof(struct ea_rtp_tcp_state);
+}
+
 void ea_rtp_tcp_state_free(struct ea_rtp_tcp_state *st)
 {
     free(st);

@@ -33,6 +33,9 @@ struct ea_rtp_tcp_state;
 struct ea_rtp_tcp_state *ea_rtp_tcp_state_new(void);     /* NULL on out-of-memory */
 void ea_rtp_tcp_state_free(struct ea_rtp_tcp_state *st);  /* NULL is a no-op */
 
+/* Bytes of a state, which holds nothing else: a zeroed block of this size is a new state. */
+size_t ea_rtp_tcp_state_size(void);
+
 /*
  * Feeds in-order TCP stream bytes: RFC 4571 framing (16-bit length, then an
  * RTP, RTCP or STUN packet). Same return values as ea_rtp_parse.

@@ -81,12 +81,23 @@ struct ea_tls_state *ea_tls_state_new(void)
 }
 
 /* Frees the state and any half-kept handshake message. NULL is a no-op. */
-void ea_tls_state_free(struct ea_tls_state *st)
+size_t ea_tls_state_size(void)
+{
+    return sizeof(struct ea_tls_state);
+}
+
+void ea_tls_state_clear(struct ea_tls_state *st)
 {
     if (!st)
         return;
     free(st->d[0].keep);
     free(st->d[1].keep);
+    st->d[0].keep = st->d[1].keep = NULL;
+}
+
+void ea_tls_state_free(struct ea_tls_state *st)
+{
+    ea_tls_state_clear(st);
     free(st);
 }
 

@@ -108,6 +108,12 @@ struct ea_tls_state;
 struct ea_tls_state *ea_tls_state_new(void);
 void ea_tls_state_free(struct ea_tls_state *st);   /* NULL is a no-op */
 
+/* Bytes of a state: a zeroed block of this size is a new state (a pool may make it). */
+size_t ea_tls_state_size(void);
+
+/* Frees what st holds (handshake messages under way), not st: zeroed, it serves again. NULL is a no-op. */
+void ea_tls_state_clear(struct ea_tls_state *st);
+
 /* Consecutive well-formed records per direction that confirm TLS joined mid-stream. */
 #define EA_TLS_MID_RECORDS 2
 

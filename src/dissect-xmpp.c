@@ -83,13 +83,24 @@ struct ea_xmpp_state *ea_xmpp_state_new(void)
     return calloc(1, sizeof(struct ea_xmpp_state));
 }
 
-/* Frees a state and its held bytes; NULL is a no-op. */
-void ea_xmpp_state_free(struct ea_xmpp_state *st)
+size_t ea_xmpp_state_size(void)
+{
+    return sizeof(struct ea_xmpp_state);
+}
+
+void ea_xmpp_state_clear(struct ea_xmpp_state *st)
 {
     if (!st)
         return;
     free(st->d[0].buf);
     free(st->d[1].buf);
+    st->d[0].buf = st->d[1].buf = NULL;
+}
+
+/* Frees a state and its held bytes; NULL is a no-op. */
+void ea_xmpp_state_free(struct ea_xmpp_state *st)
+{
+    ea_xmpp_state_clear(st);
     free(st);
 }
 

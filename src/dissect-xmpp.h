@@ -33,6 +33,12 @@ struct ea_xmpp_state;
 struct ea_xmpp_state *ea_xmpp_state_new(void);      /* NULL on out-of-memory */
 void ea_xmpp_state_free(struct ea_xmpp_state *st);   /* NULL is a no-op */
 
+/* Bytes of a state: a zeroed block of this size is a new state (a pool may make it). */
+size_t ea_xmpp_state_size(void);
+
+/* Frees what st holds (items cut by a segment end), not st: zeroed, it serves again. NULL is a no-op. */
+void ea_xmpp_state_clear(struct ea_xmpp_state *st);
+
 /*
  * Feeds in-order stream bytes of direction 'dir' (bounded buffer per
  * direction). Returns NOT_MINE when the stream does not open as XMPP
