@@ -160,16 +160,17 @@ static void dissector_facts(struct ea_jbuf *b, const struct ea_flow *f)
 }
 
 static void write_flow(struct ea_jbuf *b, const struct ea_view *pl, const struct ea_flow *f,
-                       const char *group, const char *scan_group)
+                       const struct ea_json_flow_texts *t)
 {
     const struct ea_ruleset *rs = pl->rs;
+    const char *group = t ? t->group : NULL, *scan_group = t ? t->scan_group : NULL;
     char a[64], lbl[64], nd[64];
     ea_jb_put(b, "{", 1);
     KV_STR(b, "type", "flow");
     KV_U64(b, "id", f->id);
-    KV_STR(b, "client", ea_addr_str(f->key.family, f->key.src, a, sizeof(a)));
+    KV_STR(b, "client", t && t->client ? t->client : ea_addr_str(f->key.family, f->key.src, a, sizeof(a)));
     KV_U64(b, "client-port", f->key.sport);
-    KV_STR(b, "server", ea_addr_str(f->key.family, f->key.dst, a, sizeof(a)));
+    KV_STR(b, "server", t && t->server ? t->server : ea_addr_str(f->key.family, f->key.dst, a, sizeof(a)));
     KV_U64(b, "server-port", f->key.dport);
     KV_STR(b, "transport", ea_proto_name(f->key.proto));
     KV_U64(b, "vlan", f->key.vlan);
@@ -319,7 +320,7 @@ char *ea_report_json_alert(const struct ea_view *pl, const struct ea_flow *f, co
                            const char *previous, size_t *len)
 {
     struct ea_jbuf b = { NULL, 0, 0, 0 };
-    write_flow(&b, pl, f, NULL, NULL);
+    write_flow(&b, pl, f, NULL);
     if (b.oom || b.len < 2)
         goto fail;
     b.len -= 2;   /* reopen the object: drop its "}\n" */
@@ -340,13 +341,20 @@ char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, cons
                           const char *scan_group, size_t *len)
 {
     struct ea_jbuf b = { NULL, 0, 0, 0 };
-    write_flow(&b, v, f, group, scan_group);
+    struct ea_json_flow_texts t = { group, scan_group, NULL, NULL };
+    write_flow(&b, v, f, &t);
     if (b.oom) {
         free(b.p);
         return NULL;
     }
     *len = b.len;
     return b.p;
+}
+
+void ea_report_json_flow_into(struct ea_jbuf *b, const struct ea_view *v, const struct ea_flow *f,
+                              const struct ea_json_flow_texts *t)
+{
+    write_flow(b, v, f, t);
 }
 
 /* One example of a group, as an object: the <example> element's attributes and words. */

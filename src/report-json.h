@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include "pipeline.h"
+#include "util-json.h"
 
 /*
  * The JSON lines are written as flows finish (report-stream.c): one
@@ -15,6 +16,20 @@
  */
 char *ea_report_json_flow(const struct ea_view *v, const struct ea_flow *f, const char *group,
                           const char *scan_group, size_t *len);
+
+/* Texts a caller already has for a flow's line; each NULL when it has not. */
+struct ea_json_flow_texts {
+    const char *group, *scan_group;   /* as ea_report_json_flow's (NULL: not in the line) */
+    const char *client, *server;      /* ea_addr_str of the flow's addresses (NULL: made here) */
+};
+
+/*
+ * ea_report_json_flow's line appended to b, the caller's buffer (reused
+ * from line to line: set b->len to 0 in between, free b->p at the end).
+ * Out-of-memory sets b->oom. t may be NULL.
+ */
+void ea_report_json_flow_into(struct ea_jbuf *b, const struct ea_view *v, const struct ea_flow *f,
+                              const struct ea_json_flow_texts *t);
 
 /*
  * The lines after the flows: one per rule ({"type":"rule"}, its evidence

@@ -19,6 +19,7 @@ struct ea_stream {
     struct ea_atomic *json;                 /* NULL without --json, before the first line, or failed */
     int json_tried;                         /* opened (or failed to) at the first line */
     char json_err[1024];
+    struct ea_jbuf line;                    /* the JSON line being made, reused line after line */
     struct ea_spool *all;                   /* --list-flows all */
     /* what the last view handed out */
     struct ea_group_list *list;
@@ -96,6 +97,7 @@ void ea_stream_free(struct ea_stream *s)
     for (size_t i = 0; i < EA_MAX_RULES; i++)
         ea_examples_clear(&s->evidence[i]);
     ea_atomic_abort(s->json);
+    free(s->line.p);
     ea_spool_free(s->all);
     for (size_t i = 0; i < EA_STREAM_WINDOW_BUCKETS; i++)
         bucket_clear(&s->win[i]);
@@ -295,11 +297,17 @@ static void json_line(struct ea_stream *s, struct ea_pipeline *pl, const struct 
         fwrite(made, 1, len, ea_atomic_file(s->json));   /* errors show at ea_stream_finish */
         return;
     }
-    char *line = ea_report_json_flow(v, f, tx->key[0] ? tx->key : NULL,
-                                     tx->scan_key[0] ? tx->scan_key : NULL, &len);
-    if (!line || fwrite(line, 1, len, ea_atomic_file(s->json)) != len)
-        s->oom |= !line;   /* a write error shows at ea_stream_finish (ferror) */
-    free(line);
+    struct ea_json_flow_texts t = { tx->key[0] ? tx->key : NULL, tx->scan_key[0] ? tx->scan_key : NULL,
+                                    tx->client, tx->server };
+    s->line.len = 0;
+    ea_report_json_flow_into(&s->line, v, f, &t);
+    if (s->line.oom) {   /* this line is lost; the next starts afresh */
+        s->oom = 1;
+        free(s->line.p);
+        memset(&s->line, 0, sizeof(s->line));
+        return;
+    }
+    fwrite(s->line.p, 1, s->line.len, ea_atomic_file(s->json));   /* errors show at ea_stream_finish */
 }
 
 /*
@@ -319,7 +327,16 @@ static char *make_line(const struct ea_view *v, const struct ea_flow *f, size_t 
         if (!tx.rules[0])
             ea_group_key_str(ea_group_key(&gf, 1), tx.scan_key);
     }
-    return ea_report_json_flow(v, f, tx.key[0] ? tx.key : NULL, tx.scan_key[0] ? tx.scan_key : NULL, len);
+    struct ea_jbuf b = { NULL, 0, 0, 0 };
+    struct ea_json_flow_texts t = { tx.key[0] ? tx.key : NULL, tx.scan_key[0] ? tx.scan_key : NULL,
+                                    tx.client, tx.server };
+    ea_report_json_flow_into(&b, v, f, &t);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
 }
 
 /* The pipeline's on_finished hook: the flow was judged; it is freed after this. */

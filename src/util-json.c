@@ -30,7 +30,7 @@ static char *room(struct ea_jbuf *b, size_t n)
     return b->p + b->len;
 }
 
-void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n)
+void ea_jb_put_grow(struct ea_jbuf *b, const char *s, size_t n)
 {
     char *w = room(b, n);
     if (!w)
@@ -80,7 +80,7 @@ void ea_jb_str(struct ea_jbuf *b, const char *s)
         p++;
     if (!*p) {   /* nothing to escape (the usual case): one copy between the quotes */
         size_t n = (size_t)(p - run);
-        char *w = room(b, n + 2);
+        char *w = b->len < b->cap && n + 2 < b->cap - b->len && !b->oom ? b->p + b->len : room(b, n + 2);
         if (!w)
             return;
         w[0] = '"';
@@ -103,13 +103,27 @@ void ea_jb_str(struct ea_jbuf *b, const char *s)
     ea_jb_put(b, "\"", 1);
 }
 
+/* "00" "01" ... "99": two digits at a time. */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* The decimal digits of v, written backwards ending at end; returns where they start. */
 static char *decimal(char *end, uint64_t v)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
     return end;
 }
 
@@ -136,10 +150,3 @@ void ea_jb_key(struct ea_jbuf *b, const char *k)
     }
 }
 
-void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n)
-{
-    if (needs_comma(b))
-        ea_jb_put(b, mk, n);
-    else
-        ea_jb_put(b, mk + 1, n - 1);
-}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * The buffer: p (malloc'ed, NUL-terminated once anything was put, the
@@ -16,8 +17,23 @@ struct ea_jbuf {
     int oom;
 };
 
-/* Appends n bytes of s as they are. */
-void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n);
+/* ea_jb_put's way when the bytes do not fit (growing), or after oom. Use ea_jb_put. */
+void ea_jb_put_grow(struct ea_jbuf *b, const char *s, size_t n);
+
+/*
+ * Appends n bytes of s as they are. Inline: a line is hundreds of small
+ * appends, and with a constant n (EA_JB_KEY) the copy is a few moves.
+ */
+static inline void ea_jb_put(struct ea_jbuf *b, const char *s, size_t n)
+{
+    if (b->len < b->cap && n < b->cap - b->len && !b->oom) {   /* room for n bytes and the NUL */
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = 0;
+        return;
+    }
+    ea_jb_put_grow(b, s, n);
+}
 
 /* Appends the NUL-terminated s as it is. */
 void ea_jb_lit(struct ea_jbuf *b, const char *s);
@@ -45,7 +61,14 @@ void ea_jb_key(struct ea_jbuf *b, const char *k);
  * length n; its comma is left off at an object's or array's start. Use
  * EA_JB_KEY(b, "k"), which builds mk and n at compile time.
  */
-void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n);
+static inline void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n)
+{
+    char last = b->len ? b->p[b->len - 1] : '{';
+    if (last != '{' && last != '[')
+        ea_jb_put(b, mk, n);
+    else
+        ea_jb_put(b, mk + 1, n - 1);
+}
 #define EA_JB_MEMBER(k) ",\"" k "\":"
 #define EA_JB_KEY(b, k) ea_jb_keyn((b), EA_JB_MEMBER(k), sizeof(EA_JB_MEMBER(k)) - 1)
 
