@@ -15,6 +15,8 @@
 #include "util-xml.h"
 #include "util-json.h"
 #include "util-file.h"
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 
@@ -361,6 +363,46 @@ static void test_addr_str(void)
     CU_ASSERT_STRING_EQUAL(ea_addr_str(4, v4, NULL, 0), "");
 }
 
+/* ea_addr_str's IPv6 text is inet_ntop's, byte for byte: every pattern of zero groups, all widths. */
+static void test_addr_v6_like_inet_ntop(void)
+{
+    static const unsigned vals[] = { 0x1, 0xa, 0xab, 0xabc, 0xabcd, 0xffff, 0x1000, 0x0100, 0x2001 };
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    unsigned checked = 0, bad = 0;
+    for (unsigned zeros = 0; zeros < 256; zeros++) {
+        for (unsigned v = 0; v < 4 * sizeof(vals) / sizeof(vals[0]); v++) {
+            uint8_t a[16];
+            for (int i = 0; i < 8; i++) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                unsigned w = zeros >> i & 1 ? 0 : v < 9 ? vals[(v + (unsigned)i) % 9] : (unsigned)(x % 0xffff) + 1;
+                a[2 * i] = (uint8_t)(w >> 8);
+                a[2 * i + 1] = (uint8_t)w;
+            }
+            if (v == 5 && zeros == 0x1f) {   /* ::ffff:a.b.c.d shapes come from the zero patterns */
+                a[10] = a[11] = 0xff;
+            }
+            char want[64], got[64];
+            CU_ASSERT_PTR_NOT_NULL_FATAL(inet_ntop(AF_INET6, a, want, sizeof(want)));
+            ea_addr_str(6, a, got, sizeof(got));
+            bad += strcmp(want, got) != 0;
+            ea_addr_str(6, a, got, INET6_ADDRSTRLEN);
+            bad += strcmp(want, got) != 0;
+            ea_addr_str(6, a, got, (unsigned)strlen(want) + 1);   /* exactly fits: inet_ntop's way */
+            bad += strcmp(want, got) != 0;
+            checked++;
+        }
+    }
+    CU_ASSERT_EQUAL(checked, 256u * 36u);
+    CU_ASSERT_EQUAL(bad, 0u);
+    static const uint8_t ends[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+    static const uint8_t tie[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1 };
+    static const uint8_t one[16] = { 0x20, 0x01, 0, 0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6 };
+    char b[64];
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, ends, b, sizeof b), "2001:db8:0:0:1::");
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, tie, b, sizeof b), "fe80::1:0:0:1:1");   /* the first of equal runs */
+    CU_ASSERT_STRING_EQUAL(ea_addr_str(6, one, b, sizeof b), "2001:0:1:2:3:4:5:6");   /* one zero group stays */
+}
+
 /* The transport names the reports and --flows print, by IP protocol number. */
 static void test_proto_name(void)
 {
@@ -608,6 +650,7 @@ void ea_test_add_util(void)
              { "stats add every field", test_stats_add_every_field },
              { "time string", test_time_str },
              { "address string v4/v6", test_addr_str },
+             { "address string v6 as inet_ntop's", test_addr_v6_like_inet_ntop },
              { "protocol names", test_proto_name },
              { "xml errors caught and hooks restored", test_xml_catch },
              { "json buffer and strings", test_json_buffer },
