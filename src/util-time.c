@@ -18,13 +18,28 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* Writes v as exactly 'width' decimal digits at p. */
+/* "00" "01" ... "99": two digits at a time. */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes v (below 100) as two decimal digits at p. */
+static void two(char *p, unsigned v)
+{
+    memcpy(p, pairs + 2 * v, 2);
+}
+
+/* Writes v as exactly 'width' decimal digits at p (the lowest ones when v has more). */
 static void digits(char *p, uint64_t v, int width)
 {
-    for (int i = width - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
+    int i = width;
+    for (; i >= 2; i -= 2) {
+        two(p + i - 2, (unsigned)(v % 100));
+        v /= 100;
     }
+    if (i)
+        p[0] = (char)('0' + v % 10);
 }
 
 /* ISO 8601 UTC with nanoseconds; see util-time.h. */
@@ -38,11 +53,11 @@ const char *ea_time_str(uint64_t ns, char *buf, size_t n)
     char t[] = "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ";
     civil_from_days((int64_t)day, &y, &m, &d);
     digits(t, (uint64_t)y, 4);
-    digits(t + 5, m, 2);
-    digits(t + 8, d, 2);
-    digits(t + 11, sec / 3600, 2);
-    digits(t + 14, sec / 60 % 60, 2);
-    digits(t + 17, sec % 60, 2);
+    two(t + 5, m);
+    two(t + 8, d);
+    two(t + 11, (unsigned)(sec / 3600));
+    two(t + 14, (unsigned)(sec / 60 % 60));
+    two(t + 17, (unsigned)(sec % 60));
     digits(t + 20, ns % 1000000000ULL, 9);
     if (n) {    /* cut to n - 1 characters, as snprintf would */
         size_t len = sizeof(t) - 1 < n ? sizeof(t) - 1 : n - 1;
