@@ -30,6 +30,19 @@ static uint64_t fnv_more(uint64_t h, const char *s)
     return h;
 }
 
+/* "%u" of a port (a tuple's: 5 digits at most) into pbuf (8 bytes), without snprintf per flow. */
+static void port_text(char *pbuf, unsigned port)
+{
+    char t[8], *p = t + sizeof(t);
+    port &= 0xffff;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + port % 10);
+        port /= 10;
+    } while (port);
+    memcpy(pbuf, p, (size_t)(t + sizeof(t) - p));
+}
+
 /* The canonical string's pieces in order, '|' between them; port as text in pbuf. */
 static size_t pieces(const struct ea_group_fields *gf, int scan, char *pbuf, const char **p)
 {
@@ -44,7 +57,7 @@ static size_t pieces(const struct ea_group_fields *gf, int scan, char *pbuf, con
     if (scan) {
         p[n++] = gf->initiator;
     } else {
-        snprintf(pbuf, 8, "%u", gf->port);
+        port_text(pbuf, gf->port);
         p[n++] = pbuf;
         p[n++] = gf->app;
     }
