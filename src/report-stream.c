@@ -110,7 +110,7 @@ static void flow_texts(const struct ea_view *v, const struct ea_flow *f, struct 
     ea_addr_str(f->key.family, f->key.src, t->client, sizeof(t->client));
     ea_addr_str(f->key.family, f->key.dst, t->server, sizeof(t->server));
     char lbl[64];
-    snprintf(t->app, sizeof(t->app), "%s", ea_classify_label(v->cls, f, lbl, sizeof(lbl)));
+    ea_str_copy(t->app, sizeof(t->app), ea_classify_label(v->cls, f, lbl, sizeof(lbl)));
     t->rules[0] = 0;
     for (size_t i = 0; i < v->rs->nrules; i++)
         if (f->verdict.rules & (1ULL << i)) {

@@ -151,3 +151,52 @@ void ea_str_append(char *dst, size_t size, const char *src)
     memcpy(dst + used, src, n);
     dst[used + n] = '\0';
 }
+
+size_t ea_str_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (size) {
+        size_t k = n < size ? n : size - 1;
+        if (k)
+            memcpy(dst, src, k);
+        dst[k] = '\0';
+    }
+    return n;
+}
+
+void ea_sb_init(struct ea_sb *b, char *buf, size_t size)
+{
+    b->p = buf;
+    b->size = buf ? size : 0;
+    b->len = 0;
+    if (b->size)
+        b->p[0] = '\0';
+}
+
+/* Appends n bytes of s: what fits before the last byte of the buffer, which stays for the NUL. */
+static void sb_put(struct ea_sb *b, const char *s, size_t n)
+{
+    if (b->len + 1 < b->size) {
+        size_t room = b->size - 1 - b->len, k = n < room ? n : room;
+        memcpy(b->p + b->len, s, k);
+        b->p[b->len + k] = '\0';
+    }
+    b->len += n;
+}
+
+void ea_sb_str(struct ea_sb *b, const char *s)
+{
+    if (s)
+        sb_put(b, s, strlen(s));
+}
+
+void ea_sb_u64(struct ea_sb *b, uint64_t v)
+{
+    char t[20];   /* UINT64_MAX has 20 digits */
+    char *s = t + sizeof(t);
+    do {
+        *--s = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sb_put(b, s, (size_t)(t + sizeof(t) - s));
+}

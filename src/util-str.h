@@ -24,4 +24,32 @@ int ea_bytes_prefix_ci(const uint8_t *data, size_t len, const char *lit);
 /* Safe formatted append into a fixed buffer; never overflows, always NUL. */
 void ea_str_append(char *dst, size_t size, const char *src);
 
+/*
+ * snprintf(dst, size, "%s", src) without the printf machinery: copies what
+ * fits of src (cut at a byte, as snprintf cuts), always NUL-terminated when
+ * size > 0. Returns strlen(src). A NULL src is taken as "".
+ */
+size_t ea_str_copy(char *dst, size_t size, const char *src);
+
+/*
+ * A text built piece by piece into a caller's buffer of size bytes, as one
+ * snprintf of the pieces' concatenation would write it: what does not fit
+ * is cut (at a byte), and the buffer is NUL-terminated when size > 0. len is
+ * the length the whole text has (snprintf's return), even past size. A NULL
+ * buffer with size 0 takes nothing (the length is still counted).
+ */
+struct ea_sb {
+    char *p;
+    size_t size, len;
+};
+
+/* Starts b over buf (size bytes); buf gets "" when size > 0. */
+void ea_sb_init(struct ea_sb *b, char *buf, size_t size);
+
+/* Appends s (NULL: nothing), as "%s". */
+void ea_sb_str(struct ea_sb *b, const char *s);
+
+/* Appends v in decimal, as "%u" / "%llu". */
+void ea_sb_u64(struct ea_sb *b, uint64_t v);
+
 #endif

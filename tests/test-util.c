@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -246,6 +247,50 @@ static void test_append(void)
     CU_ASSERT_STRING_EQUAL(m2, "ab\xE2\x82\xAC");
 }
 
+/* ea_str_copy and the string builder write what snprintf writes, cut at every buffer size. */
+static void test_copy_and_builder(void)
+{
+    static const char *const words[] = { "", "a", "SYN answered by RST (", "\xE2\x82\xAC", "; x" };
+    char want[64], got[64];
+    unsigned bad = 0;
+    for (size_t size = 0; size <= 40; size++) {
+        for (size_t w = 0; w < 5; w++) {
+            memset(want, '#', sizeof(want));
+            memset(got, '#', sizeof(got));
+            int n = snprintf(want, size, "%s", words[w]);
+            bad += ea_str_copy(got, size, words[w]) != (size_t)n;
+            bad += memcmp(want, got, sizeof(want)) != 0;   /* not a byte past the cut either */
+        }
+        uint64_t v = 18446744073709551615ULL;
+        memset(want, '#', sizeof(want));
+        memset(got, '#', sizeof(got));
+        char full[128];   /* the one snprintf of all the pieces, then cut at size as snprintf cuts */
+        snprintf(full, sizeof(full), "%s%u SYN%s%s%llu)%s", words[2], 3u, "s", words[3],
+                 (unsigned long long)v, words[4]);
+        int n = snprintf(want, size, "%s", full);
+        struct ea_sb b;
+        ea_sb_init(&b, size ? got : NULL, size);
+        ea_sb_str(&b, words[2]);
+        ea_sb_u64(&b, 3);
+        ea_sb_str(&b, " SYN");
+        ea_sb_str(&b, "s");
+        ea_sb_str(&b, NULL);
+        ea_sb_str(&b, words[3]);
+        ea_sb_u64(&b, v);
+        ea_sb_str(&b, ")");
+        ea_sb_str(&b, words[4]);
+        bad += b.len != (size_t)n;
+        bad += memcmp(want, got, sizeof(want)) != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0u);
+    struct ea_sb z;
+    ea_sb_init(&z, got, sizeof(got));
+    ea_sb_u64(&z, 0);
+    CU_ASSERT_STRING_EQUAL(got, "0");
+    CU_ASSERT_EQUAL(ea_str_copy(got, sizeof(got), NULL), 0u);
+    CU_ASSERT_STRING_EQUAL(got, "");
+}
+
 /* The cursor of util-bytes.h: every read is checked and the error sticks. */
 static void test_cursor(void)
 {
@@ -339,6 +384,21 @@ static void test_time_str(void)
     b[0] = 'x';
     ea_time_str(0, b, 0);           /* n 0 writes nothing */
     CU_ASSERT_EQUAL(b[0], 'x');
+    /* against gmtime_r and strftime over a fixed pseudo-random walk of times */
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    unsigned bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        uint64_t ns = i < 1000 ? x % (4102444800ULL * 1000000000ULL) : x >> (i % 40);
+        time_t sec = (time_t)(ns / 1000000000ULL);
+        struct tm tm;
+        char want[64], date[32];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gmtime_r(&sec, &tm));
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "%s.%09lluZ", date, (unsigned long long)(ns % 1000000000ULL));
+        bad += strcmp(ea_time_str(ns, b, sizeof b), want) != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0u);
 }
 
 /* IPv4, IPv6 (compressed, full width, v4-mapped), unknown family and short buffers. */
@@ -646,6 +706,7 @@ void ea_test_add_util(void)
              { "sanitize pseudo-random bytes", test_sanitize_fuzz },
              { "prefix case-insensitive", test_prefix_ci },
              { "append", test_append },
+             { "copy and builder as snprintf", test_copy_and_builder },
              { "cursor", test_cursor },
              { "stats add every field", test_stats_add_every_field },
              { "time string", test_time_str },
