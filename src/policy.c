@@ -1,11 +1,11 @@
 /* policy.c: holds every flow against the matrix: one verdict per flow, one status per rule. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
 #include "flow-table.h"
 #include "util-addr.h"
+#include "util-str.h"
 #include "dissect-banner.h"
 #include "dissect-rtp.h"
 #include "dissect-sip.h"
@@ -13,7 +13,6 @@
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
 
-#define EA_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 const char *ea_verdict_name(enum ea_verdict v)
 {
@@ -58,19 +57,41 @@ void ea_policy_free(struct ea_policy *pol)
 }
 
 /*
- * The words of a reason, when they are wanted: the rule checks below serve
- * both ea_policy_decide (why is NULL: the reason alone) and
- * ea_policy_explain (the words too), so the two can never disagree.
+ * The pieces (a NULL ends them) into buf, n bytes, as one snprintf of their
+ * concatenation writes it (util-str.h's builder: no printf per flow).
  */
-EA_PRINTF(3, 4) static void say(char *why, size_t n, const char *fmt, ...)
+static void text_parts(char *buf, size_t n, const char *const *parts)
 {
-    if (!why)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, n, fmt, ap);
-    va_end(ap);
+    struct ea_sb b;
+    ea_sb_init(&b, buf, n);
+    for (; *parts; parts++)
+        ea_sb_str(&b, *parts);
 }
+
+/* Decimal text of v into buf (24 bytes), for a piece; returns buf. */
+static const char *num(char *buf, uint64_t v)
+{
+    struct ea_sb b;
+    ea_sb_init(&b, buf, 24);
+    ea_sb_u64(&b, v);
+    return buf;
+}
+
+/* "%u" / "%llu" of v as a piece: the text lives until the end of the enclosing block. */
+#define NUM(v) num((char[24]){ 0 }, (uint64_t)(v))
+/* The pieces into buf (n bytes). */
+#define TEXT(buf, n, ...) text_parts((buf), (n), (const char *const[]){ __VA_ARGS__, NULL })
+/*
+ * The words of a reason, when they are wanted: the rule checks below serve
+ * both ea_policy_decide (why is NULL: the reason alone; the pieces are not
+ * even made) and ea_policy_explain (the words too), so the two can never
+ * disagree.
+ */
+#define SAY(why, n, ...) \
+    do { \
+        if (why) \
+            TEXT((why), (n), __VA_ARGS__); \
+    } while (0)
 
 static int tls_seen(const struct ea_flow *f)
 {
@@ -132,35 +153,34 @@ static enum ea_reason check_tls(const struct ea_rule *r, const struct ea_flow *f
     const struct ea_tls_info *t = f->facts.tls;
     const char *ver = tls_version_name(t->version ? t->version : t->client_version);
     if (t->midstream) {   /* issue 15: records both ways confirm TLS, not the handshake */
-        say(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured%s; %s",
-            r->sec == EA_SEC_MTLS ? ", so mutual TLS cannot be seen" : "", what);
+        SAY(why, n, "TLS records both ways, joined mid-stream: the handshake was not captured",
+            r->sec == EA_SEC_MTLS ? ", so mutual TLS cannot be seen" : "", "; ", what);
         return r->sec == EA_SEC_MTLS ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
     }
     if (!t->server_hello && !t->resumed) {
-        say(why, n, "only the client's side of the TLS handshake was seen");
+        SAY(why, n, "only the client's side of the TLS handshake was seen");
         return EA_R_UNCONFIRMED;
     }
     if (r->sec != EA_SEC_MTLS) {
-        say(why, n, "%s handshake seen; %s", ver, what);
+        SAY(why, n, ver, " handshake seen; ", what);
         return EA_R_SATISFIED;
     }
     switch (ea_tls_mtls(t)) {
     case EA_MTLS_YES:
         if (ea_tls_mtls_evidence(t) == EA_MTLS_EV_INFERRED) {
             /* --mtls-evidence: may an answer inferred from the TLS 1.3 shape make it allowed? */
-            say(why, n, "mutual %s inferred: %s%s; %s", ver, ea_tls_mtls_why(t),
+            SAY(why, n, "mutual ", ver, " inferred: ", ea_tls_mtls_why(t),
                 r->mtls_seen_only ? ", but --mtls-evidence seen accepts only a certificate seen in clear" : "",
-                what);
+                "; ", what);
             return r->mtls_seen_only ? EA_R_UNCONFIRMED : EA_R_SATISFIED;
         }
-        say(why, n, "mutual %s: CertificateRequest and a client certificate seen; %s", ver, what);
+        SAY(why, n, "mutual ", ver, ": CertificateRequest and a client certificate seen; ", what);
         return EA_R_SATISFIED;
     case EA_MTLS_NO:
-        say(why, n, "%s without a client certificate where mutual TLS is required: %s",
-            ver, mtls_no_why(t));
+        SAY(why, n, ver, " without a client certificate where mutual TLS is required: ", mtls_no_why(t));
         return EA_R_LOW_SECURITY;
     default:
-        say(why, n, "%s; %s", ver, mtls_unverifiable_why(t));
+        SAY(why, n, ver, "; ", mtls_unverifiable_why(t));
         return EA_R_UNCONFIRMED;
     }
 }
@@ -170,30 +190,30 @@ static enum ea_reason check_unknown(const struct ea_rule *r, const struct ea_flo
                                     char *why, size_t n)
 {
     if (f->label.app != EA_APP_UNKNOWN && f->label.src == EA_SRC_PORT) {
-        say(why, n, "only a port guess (%s) names the application", ea_app_name(f->label.app));
+        SAY(why, n, "only a port guess (", ea_app_name(f->label.app), ") names the application");
         return EA_R_UNCONFIRMED;
     }
     if (!has_payload(f)) {
-        say(why, n, "too few packets: no payload to identify the application");
+        SAY(why, n, "too few packets: no payload to identify the application");
         return EA_R_UNCONFIRMED;
     }
     if (f->tcp.open == EA_OPEN_MIDSTREAM) {
-        say(why, n, "joined mid-stream: the start of the connection, where %s shows, was not captured",
-            r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake");
+        SAY(why, n, "joined mid-stream: the start of the connection, where ",
+            r->sec == EA_SEC_NONE ? "the protocol" : "the TLS handshake", " shows, was not captured");
         return EA_R_UNCONFIRMED;
     }
     if (r->sec != EA_SEC_NONE && f->key.proto == IPPROTO_TCP) {
-        say(why, n, "plaintext where %s is required: the connection does not open with a TLS handshake",
-            r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+        SAY(why, n, "plaintext where ", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS",
+            " is required: the connection does not open with a TLS handshake");
         return EA_R_LOW_SECURITY;
     }
-    say(why, n, "the payload could not be identified as %s", ea_rule_proto_name(r->proto));
+    SAY(why, n, "the payload could not be identified as ", ea_rule_proto_name(r->proto));
     return EA_R_UNCONFIRMED;
 }
 
 static enum ea_reason wrong_protocol(const struct ea_rule *r, const char *label, char *why, size_t n)
 {
-    say(why, n, "%s where the rule requires %s%s", label, ea_rule_proto_name(r->proto),
+    SAY(why, n, label, " where the rule requires ", ea_rule_proto_name(r->proto),
         r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
     return EA_R_WRONG_PROTOCOL;
 }
@@ -209,17 +229,14 @@ static int alpn_is_http(const struct ea_tls_info *t)
 /* A label named by the application, for wrong_protocol (64 bytes, as the words always had). */
 static const char *app_label(const struct ea_flow *f, char *lbl, size_t n)
 {
-    if (f->label.app == EA_APP_NDPI)
-        snprintf(lbl, n, "a protocol nDPI identifies");
-    else
-        snprintf(lbl, n, "%s", ea_app_name(f->label.app));
+    ea_str_copy(lbl, n, f->label.app == EA_APP_NDPI ? "a protocol nDPI identifies" : ea_app_name(f->label.app));
     return lbl;
 }
 
 /* The application is taken from the port: "SIP is taken from port 5061 because ...". */
 static const char *from_port(const char *proto, uint16_t dport, char *what, size_t n)
 {
-    snprintf(what, n, "%s is taken from port %u because the payload is encrypted", proto, dport);
+    TEXT(what, n, proto, " is taken from port ", NUM(dport), " because the payload is encrypted");
     return what;
 }
 
@@ -230,14 +247,14 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
     if (tls_seen(f)) {
         if (alpn_is_http(f->facts.tls)) {
             if (why)
-                snprintf(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
+                TEXT(lbl, sizeof(lbl), "HTTPS (TLS with ALPN \"", f->facts.tls->alpn, "\")");
             return wrong_protocol(r, lbl, why, n);
         }
         return check_tls(r, f, why ? from_port("SIP", dport, lbl, sizeof(lbl)) : "", why, n);
     }
     if (ea_sip_matched(f->facts.sip)) {
         if (r->sec == EA_SEC_NONE) {
-            say(why, n, "SIP %s seen", f->facts.sip->request ? f->facts.sip->method : "response");
+            SAY(why, n, "SIP ", f->facts.sip->request ? f->facts.sip->method : "response", " seen");
             return EA_R_SATISFIED;
         }
         return wrong_protocol(r, "plaintext SIP", why, n);
@@ -250,10 +267,10 @@ static enum ea_reason check_sip(const struct ea_rule *r, const struct ea_flow *f
 /* How an XMPP stream showed its side: "stream (jabber:server)", "joined mid-stream (by the port only: ...)". */
 static const char *xmpp_kind(const struct ea_xmpp_info *x, enum ea_xmpp_evidence ev, char *kind, size_t n)
 {
-    snprintf(kind, n, "%s (%s%s)", x->midstream ? "joined mid-stream" : "stream",
-             ev == EA_XMPP_EV_NAMESPACE ? (x->ns_server ? "jabber:server" : "jabber:client")
-             : ev == EA_XMPP_EV_DIALBACK ? "dialback" : "by the port only",
-             ev == EA_XMPP_EV_PORT && x->midstream ? ": no stream header" : "");
+    TEXT(kind, n, x->midstream ? "joined mid-stream" : "stream", " (",
+         ev == EA_XMPP_EV_NAMESPACE ? (x->ns_server ? "jabber:server" : "jabber:client")
+         : ev == EA_XMPP_EV_DIALBACK ? "dialback" : "by the port only",
+         ev == EA_XMPP_EV_PORT && x->midstream ? ": no stream header" : "", ")");
     return kind;
 }
 
@@ -269,15 +286,15 @@ static enum ea_reason check_xmpp_side(const struct ea_rule *r, const struct ea_f
     if (side == EA_XMPP_SIDE_C2S) {
         char lbl[128] = "";
         if (why)
-            snprintf(lbl, sizeof(lbl), "an XMPP client %s", kind);
+            TEXT(lbl, sizeof(lbl), "an XMPP client ", kind);
         return wrong_protocol(r, lbl, why, n);
     }
     if (r->sec == EA_SEC_NONE) {
-        say(why, n, "XMPP server-to-server %s%s", kind, x->proceed ? ", upgraded with STARTTLS" : "");
+        SAY(why, n, "XMPP server-to-server ", kind, x->proceed ? ", upgraded with STARTTLS" : "");
         return EA_R_SATISFIED;
     }
     if (!tls_seen(f)) {
-        say(why, n, "XMPP without TLS where %s is required", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+        SAY(why, n, "XMPP without TLS where ", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS", " is required");
         return EA_R_LOW_SECURITY;
     }
     return check_tls(r, f, "XMPP stream header (jabber:server) seen before STARTTLS", why, n);
@@ -293,7 +310,7 @@ static enum ea_reason check_xmpp(const struct ea_rule *r, const struct ea_flow *
         return check_xmpp_side(r, f, side, ev, why, n);
     if (tls_seen(f)) {
         if (r->sec == EA_SEC_NONE) {
-            say(why, n, "TLS from the first byte: the XMPP stream header is encrypted");
+            SAY(why, n, "TLS from the first byte: the XMPP stream header is encrypted");
             return EA_R_UNCONFIRMED;
         }
         char what[96] = "";
@@ -309,9 +326,9 @@ static enum ea_reason check_stun(const struct ea_rule *r, const struct ea_flow *
     const struct ea_stun_info *s = f->facts.stun;
     if (ea_stun_matched(s)) {
         const struct ea_rtp_info *m = f->facts.rtp;
-        say(why, n, "%s %s: %u request(s), %u response(s)%s",
-            (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", ea_stun_method_name(s->first_method),
-            s->requests[0] + s->requests[1], s->responses[0] + s->responses[1],
+        SAY(why, n, (s->msturn || s->ms_attrs) ? "MS-TURN" : "STUN", " ", ea_stun_method_name(s->first_method),
+            ": ", NUM(s->requests[0] + s->requests[1]), " request(s), ",
+            NUM(s->responses[0] + s->responses[1]), " response(s)",
             m && m->turn_channel ? "; then media inside TURN ChannelData on the same 5-tuple" :
             m && m->is_rtp ? "; then RTP media on the same 5-tuple" :
             m && m->is_rtcp ? "; then RTCP on the same 5-tuple" : "");
@@ -329,14 +346,14 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
     if (ea_rtp_matched(p)) {
         char ice[80] = "";
         if (why && ea_stun_matched(f->facts.stun))
-            snprintf(ice, sizeof(ice), " after %u STUN message(s) on the same 5-tuple (ICE)",
-                     f->facts.stun->messages[0] + f->facts.stun->messages[1]);
-        say(why, n, "%s%s%s", p->is_rtp ? "RTP" : "RTCP",
+            TEXT(ice, sizeof(ice), " after ", NUM(f->facts.stun->messages[0] + f->facts.stun->messages[1]),
+                 " STUN message(s) on the same 5-tuple (ICE)");
+        SAY(why, n, p->is_rtp ? "RTP" : "RTCP",
             framed ? " with RFC 4571 framing" : p->turn_channel ? " inside TURN ChannelData" : "", ice);
         return EA_R_SATISFIED;
     }
     if ((p && p->stun_in_4571) || ea_stun_matched(f->facts.stun)) {
-        say(why, n, "STUN connectivity checks%s", framed ? " (RFC 4571 framing)" : "");
+        SAY(why, n, "STUN connectivity checks", framed ? " (RFC 4571 framing)" : "");
         return EA_R_SATISFIED;
     }
     if (identified(f))
@@ -346,22 +363,24 @@ static enum ea_reason check_rtp(const struct ea_rule *r, const struct ea_flow *f
 
 /*
  * Issue 14's protocols: psom, http, dns, tls, and the three services of TCP 443.
- * why may be NULL with n 0 (snprintf writes nothing then).
+ * why may be NULL with n 0 (nothing is written then).
  */
 
 /* What a rule's protocol must be, in words: "sip over TLS", "psom over mutual TLS". */
 static void rule_words(const struct ea_rule *r, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s%s", ea_rule_proto_name(r->proto),
-             r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
+    TEXT(buf, n, ea_rule_proto_name(r->proto),
+         r->sec == EA_SEC_MTLS ? " over mutual TLS" : r->sec == EA_SEC_TLS ? " over TLS" : "");
 }
 
 /* The wrong kind of flow for the row: "<kind> where the rule requires sip over TLS". */
 static enum ea_reason wrong_kind(const struct ea_rule *r, const char *kind, char *why, size_t n)
 {
     char want[64];
-    rule_words(r, want, sizeof(want));
-    snprintf(why, n, "%s where the rule requires %s", kind, want);
+    if (why) {
+        rule_words(r, want, sizeof(want));
+        TEXT(why, n, kind, " where the rule requires ", want);
+    }
     return EA_R_WRONG_PROTOCOL;
 }
 
@@ -438,21 +457,24 @@ static enum ea_reason check_443(const struct ea_rule *r, const struct ea_flow *f
         if (k == K_TURN)
             return EA_R__COUNT;
         if (k == K_PSEUDO) {
-            snprintf(why, n, "the pseudo-TLS start of TURN over TCP ([MS-TURN]) seen, "
-                     "but no TURN message after it was parsed");
+            SAY(why, n, "the pseudo-TLS start of TURN over TCP ([MS-TURN]) seen, "
+                "but no TURN message after it was parsed");
             return EA_R_UNCONFIRMED;
         }
         if (k == K_TLS_OPEN) {
-            snprintf(why, n, "only a ClientHello was seen: a real TLS handshake and the pseudo-TLS "
-                     "start of TURN over TCP look alike there");
+            SAY(why, n, "only a ClientHello was seen: a real TLS handshake and the pseudo-TLS "
+                "start of TURN over TCP look alike there");
             return EA_R_UNCONFIRMED;
         }
     } else if (k == K_TLS || k == K_TLS_OPEN || k == K_SIP) {
         return EA_R__COUNT;      /* sip and psom: TLS, or plaintext SIP, is the row's own check */
     }
-    snprintf(kind, sizeof(kind), "%s to %s address", words[k], svc);
+    if (!why)
+        return wrong_kind(r, "", why, n);
     if (k == K_HTTPS && f->facts.tls->alpn[0])
-        snprintf(kind, sizeof(kind), "plain HTTPS (ALPN \"%s\") to %s address", f->facts.tls->alpn, svc);
+        TEXT(kind, sizeof(kind), "plain HTTPS (ALPN \"", f->facts.tls->alpn, "\") to ", svc, " address");
+    else
+        TEXT(kind, sizeof(kind), words[k], " to ", svc, " address");
     return wrong_kind(r, kind, why, n);
 }
 
@@ -472,13 +494,15 @@ static const char *label_words(const struct ea_flow *f)
 static enum ea_reason check_psom(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
     if (tls_seen(f)) {
-        char what[128];
+        char what[128] = "";
         if (alpn_is_http(f->facts.tls)) {
-            snprintf(what, sizeof(what), "HTTPS (TLS with ALPN \"%s\")", f->facts.tls->alpn);
+            if (why)
+                TEXT(what, sizeof(what), "HTTPS (TLS with ALPN \"", f->facts.tls->alpn, "\")");
             return wrong_kind(r, what, why, n);
         }
-        snprintf(what, sizeof(what), "PSOM is taken from the role and port %u because the payload is encrypted",
-                 r->port_lo);
+        if (why)
+            TEXT(what, sizeof(what), "PSOM is taken from the role and port ", NUM(r->port_lo),
+                 " because the payload is encrypted");
         return check_tls(r, f, what, why, n);
     }
     if (identified(f))
@@ -491,30 +515,31 @@ static enum ea_reason check_http(const struct ea_rule *r, const struct ea_flow *
 {
     const struct ea_tls_info *t = f->facts.tls;
     if (tls_seen(f)) {
-        char what[128];
+        char what[128] = "";
         if (r->sec == EA_SEC_NONE)
             return wrong_kind(r, "TLS", why, n);
         if (t->alpn[0] && !alpn_is_http(t)) {
-            snprintf(what, sizeof(what), "TLS with ALPN \"%s\"", t->alpn);
+            if (why)
+                TEXT(what, sizeof(what), "TLS with ALPN \"", t->alpn, "\"");
             return wrong_kind(r, what, why, n);
         }
-        if (t->alpn[0])
-            snprintf(what, sizeof(what), "HTTP named by the client's ALPN offer \"%s\"", t->alpn);
-        else
-            snprintf(what, sizeof(what), "HTTP is taken from port %u because the payload is encrypted",
-                     r->port_lo);
+        if (why && t->alpn[0])
+            TEXT(what, sizeof(what), "HTTP named by the client's ALPN offer \"", t->alpn, "\"");
+        else if (why)
+            TEXT(what, sizeof(what), "HTTP is taken from port ", NUM(r->port_lo),
+                 " because the payload is encrypted");
         return check_tls(r, f, what, why, n);
     }
     if (identified(f) && f->label.app == EA_APP_HTTP) {
         const struct ea_banner_info *b = f->facts.banner;
         if (r->sec != EA_SEC_NONE) {
-            snprintf(why, n, "plain HTTP where %s is required", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS");
+            SAY(why, n, "plain HTTP where ", r->sec == EA_SEC_MTLS ? "mutual TLS" : "TLS", " is required");
             return EA_R_LOW_SECURITY;
         }
         if (b && b->kind == EA_BANNER_HTTP)
-            snprintf(why, n, "HTTP: \"%s\"", b->text);
+            SAY(why, n, "HTTP: \"", b->text, "\"");
         else
-            snprintf(why, n, "HTTP, as nDPI identifies it");
+            SAY(why, n, "HTTP, as nDPI identifies it");
         return EA_R_SATISFIED;
     }
     if (identified(f))
@@ -526,7 +551,7 @@ static enum ea_reason check_http(const struct ea_rule *r, const struct ea_flow *
 static enum ea_reason check_dns(const struct ea_rule *r, const struct ea_flow *f, char *why, size_t n)
 {
     if (identified(f) && f->label.app == EA_APP_DNS) {
-        snprintf(why, n, "DNS over %s, as nDPI identifies it", f->key.proto == IPPROTO_TCP ? "TCP" : "UDP");
+        SAY(why, n, "DNS over ", f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", ", as nDPI identifies it");
         return EA_R_SATISFIED;
     }
     if (identified(f))
@@ -566,7 +591,7 @@ static enum ea_reason check_rule(const struct ea_rule *r, const struct ea_flow *
     case EA_RP_TLS: return check_tls_only(r, f, why, n);
     default: break;
     }
-    say(why, n, "edgeaudit cannot confirm %s on the wire", ea_rule_proto_name(r->proto));
+    SAY(why, n, "edgeaudit cannot confirm ", ea_rule_proto_name(r->proto), " on the wire");
     return EA_R_UNCONFIRMED;
 }
 
@@ -580,17 +605,18 @@ static enum ea_reason blocked_reason(const struct ea_flow *f, int turn, char *wh
     uint64_t back = f->pkts[turn ? 0 : 1];
     if (f->key.proto == IPPROTO_TCP) {
         if (f->tcp.open == EA_OPEN_SYN_RST) {
-            say(why, n, "SYN answered by RST (%u SYN%s)", f->tcp.syns, f->tcp.syns == 1 ? "" : "s");
+            SAY(why, n, "SYN answered by RST (", NUM(f->tcp.syns), " SYN", f->tcp.syns == 1 ? "" : "s", ")");
             return EA_R_SYN_RST;
         }
         if (f->tcp.open == EA_OPEN_SYN && back == 0) {
             if (f->icmp.errors) {
-                say(why, n, "SYN answered by ICMP type %u code %u (frame %llu)", f->icmp.type,
-                    f->icmp.code, (unsigned long long)f->icmp.frame);
+                SAY(why, n, "SYN answered by ICMP type ", NUM(f->icmp.type), " code ", NUM(f->icmp.code),
+                    " (frame ", NUM(f->icmp.frame), ")");
                 return EA_R_ICMP_UNREACHABLE;
             }
-            say(why, n, "%u SYN%s with no SYN-ACK (%u retransmission%s)", (unsigned)f->tcp.syns,
-                f->tcp.syns == 1 ? "" : "s", f->tcp.syns ? (unsigned)f->tcp.syns - 1u : 0u, f->tcp.syns == 2 ? "" : "s");
+            SAY(why, n, NUM(f->tcp.syns), " SYN", f->tcp.syns == 1 ? "" : "s", " with no SYN-ACK (",
+                NUM(f->tcp.syns ? (unsigned)f->tcp.syns - 1u : 0u), " retransmission",
+                f->tcp.syns == 2 ? "" : "s", ")");
             return EA_R_SYN_UNANSWERED;
         }
         return EA_R__COUNT;
@@ -598,23 +624,23 @@ static enum ea_reason blocked_reason(const struct ea_flow *f, int turn, char *wh
     if (back != 0)
         return EA_R__COUNT;
     if (f->icmp.errors) {
-        say(why, n, "answered only by ICMP type %u code %u (frame %llu)", f->icmp.type,
-            f->icmp.code, (unsigned long long)f->icmp.frame);
+        SAY(why, n, "answered only by ICMP type ", NUM(f->icmp.type), " code ", NUM(f->icmp.code),
+            " (frame ", NUM(f->icmp.frame), ")");
         return EA_R_ICMP_UNREACHABLE;
     }
     if (f->key.proto != IPPROTO_UDP)
         return EA_R__COUNT;
     if (f->facts.stun && f->facts.stun->requests[0]) {
-        say(why, n, "%u STUN %s request%s with no reply", f->facts.stun->requests[0],
-            ea_stun_method_name(f->facts.stun->first_method), f->facts.stun->requests[0] == 1 ? "" : "s");
+        SAY(why, n, NUM(f->facts.stun->requests[0]), " STUN ", ea_stun_method_name(f->facts.stun->first_method),
+            " request", f->facts.stun->requests[0] == 1 ? "" : "s", " with no reply");
         return EA_R_UDP_NO_REPLY;
     }
     if (f->facts.sip && f->facts.sip->request) {
-        say(why, n, "SIP %s with no reply", f->facts.sip->method);
+        SAY(why, n, "SIP ", f->facts.sip->method, " with no reply");
         return EA_R_UDP_NO_REPLY;
     }
     if (f->label.app == EA_APP_DNS) {
-        say(why, n, "DNS query with no reply");
+        SAY(why, n, "DNS query with no reply");
         return EA_R_UDP_NO_REPLY;
     }
     return EA_R__COUNT;
@@ -813,18 +839,18 @@ static void explain_wrong_side(const struct ea_ruleset *rs, const struct ea_deci
     const struct ea_rule *r = first_rule(rs, d->rules);
     const char *from = rs->roles[r->src_role].name;
     char a[64];
-    snprintf(buf, n, "the wrong side: only %s may reach %s on %u/%s, and %s is not %s", from,
-             rs->roles[r->dst_role].name, f->key.dport, f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
-             ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), from);
+    TEXT(buf, n, "the wrong side: only ", from, " may reach ", rs->roles[r->dst_role].name, " on ",
+         NUM(f->key.dport), "/", f->key.proto == IPPROTO_TCP ? "tcp" : "udp", ", and ",
+         ea_addr_str(f->key.family, f->key.src, a, sizeof(a)), " is not ", from);
 }
 
 static void explain_no_rule(const struct ea_flow *f, char *buf, size_t n)
 {
     if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
-        snprintf(buf, n, "no rule for this port or direction (%s %u)",
-                 f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", f->key.dport);
+        TEXT(buf, n, "no rule for this port or direction (", f->key.proto == IPPROTO_TCP ? "TCP" : "UDP", " ",
+             NUM(f->key.dport), ")");
     else
-        snprintf(buf, n, "no rule for this port or direction (IP protocol %u)", f->key.proto);
+        TEXT(buf, n, "no rule for this port or direction (IP protocol ", NUM(f->key.proto), ")");
 }
 
 void ea_policy_explain(const struct ea_ruleset *rs, const struct ea_decision *d,
@@ -835,7 +861,7 @@ void ea_policy_explain(const struct ea_ruleset *rs, const struct ea_decision *d,
     n = n < EA_REASON_TEXT_MAX ? n : EA_REASON_TEXT_MAX;
     buf[0] = '\0';
     if (d->verdict == EA_V_OUT_OF_SCOPE) {
-        snprintf(buf, n, "touches no audited host");
+        ea_str_copy(buf, n, "touches no audited host");
         return;
     }
     if (d->verdict == EA_V_BLOCKED) {

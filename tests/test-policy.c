@@ -729,6 +729,63 @@ static void test_explain(void)
     teardown();
 }
 
+/* The words no capture regression shows, byte for byte (built piece by piece, not by printf). */
+static void test_explain_rare(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    char w[EA_REASON_TEXT_MAX];
+    struct ea_flow *f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
+    f->pkts[1] = 0;
+    f->icmp.errors = 1;
+    f->icmp.type = 3;
+    f->icmp.code = 3;
+    f->icmp.frame = 12345678901234ULL;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "answered only by ICMP type 3 code 3 (frame 12345678901234); a required row "
+                              "was blocked (pic-stun-in)");
+    done(f);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 1;
+    f->pkts[1] = 0;
+    f->icmp.errors = 1;
+    f->icmp.type = 3;
+    f->icmp.code = 13;
+    f->icmp.frame = 7;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "SYN answered by ICMP type 3 code 13 (frame 7); a required row was "
+                              "blocked (xmpp-s2s-in)");
+    done(f);
+    f = ea_test_flow(6, NET, 40001, EDGE, 5269);
+    f->tcp.open = EA_OPEN_SYN;
+    f->tcp.syns = 2;
+    f->pkts[1] = 0;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "2 SYNs with no SYN-ACK (1 retransmission); a required row was "
+                              "blocked (xmpp-s2s-in)");
+    done(f);
+    f = ea_test_flow(17, LMC, 40001, EDGE, 3478);
+    f->pkts[1] = 0;
+    f->facts.stun = calloc(1, sizeof(*f->facts.stun));
+    f->facts.stun->messages[0] = f->facts.stun->requests[0] = 1;
+    f->facts.stun->first_method = 1;
+    words_of(f, w, sizeof(w));
+    CU_ASSERT_STRING_EQUAL(w, "1 STUN binding request with no reply; a required row was blocked (pic-stun-in)");
+    /* cut at every size as snprintf cuts: the first n - 1 bytes, then NUL */
+    char full[EA_REASON_TEXT_MAX];
+    snprintf(full, sizeof(full), "%s", w);
+    for (size_t n = 1; n < strlen(full) + 2; n++) {
+        char cut[128];
+        memset(cut, 'x', sizeof(cut));
+        struct ea_decision d = ea_policy_decide(pol, f);
+        ea_policy_explain(rs, &d, f, cut, n);
+        CU_ASSERT_EQUAL(strlen(cut), n - 1 < strlen(full) ? n - 1 : strlen(full));
+        CU_ASSERT_EQUAL(strncmp(cut, full, n - 1), 0);
+    }
+    done(f);
+    teardown();
+}
+
 /* Recording writes the decision and its words into the flow, replacing the old words. */
 static void test_record(void)
 {
@@ -777,6 +834,7 @@ void ea_test_add_policy(void)
              { "decide: an inferred initiator turned round", test_decide_inferred },
              { "account counts", test_account },
              { "explain gives the words", test_explain },
+             { "explain: rare words exactly", test_explain_rare },
              { "record writes the flow", test_record },
              { "names", test_names });
 }
