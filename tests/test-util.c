@@ -594,6 +594,19 @@ static void test_json_escape(void)
     check_json_str("\"\\\"\\");
     check_json_str("\xff\xfe \xc3 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xe2\x82");
     check_json_str("plain text with no escape at all, a long run of it");
+    /* every byte that matters at every place of the 8-byte words read at once, in ASCII and UTF-8 */
+    static const unsigned char probe[] = { 0x01, 0x0a, 0x1f, 0x20, '"', '\\', 0x7e, 0x7f, 0x80, 0xa9, 0xc3, 0xff,
+                                           0x21, 0x5b, 0x5d, 0x3f };
+    for (size_t k = 0; k < sizeof(probe); k++)
+        for (size_t at = 0; at < 26; at++)
+            for (int fill = 0; fill < 2; fill++) {
+                char t[27];
+                for (size_t i = 0; i < 26; i++)
+                    t[i] = fill ? (char)(i % 2 ? 0xa9 : 0xc3) : (char)('a' + i);
+                t[at] = (char)probe[k];
+                t[at + 1 + k % 9 < 26 ? at + 1 + k % 9 : 26] = 0;   /* ends around the words' ends too */
+                check_json_str(t);
+            }
     struct ea_jbuf b = { NULL, 0, 0, 0 };
     ea_jb_str(&b, "a\x1f\x7f\x01\nb");
     CU_ASSERT_STRING_EQUAL(b.p, "\"a\\u001f\\u007f\\u0001\\nb\"");
