@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "group.h"
+#include "util-str.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
@@ -1103,11 +1104,26 @@ const char *ea_flow_filter(const struct ea_group_fields *gf, unsigned cport, cha
 {
     const char *client = gf->initiator, *server = gf->responder, *transport = gf->transport;
     unsigned sport = gf->port;
-    if (has_ports(transport))
-        snprintf(buf, n, "%s==%s && %s==%s && %s.port==%u && %s.port==%u", addr_field(client), client,
-                 addr_field(server), server, transport, cport, transport, sport);
-    else
-        snprintf(buf, n, "%s==%s && %s==%s && %s", addr_field(client), client, addr_field(server),
-                 server, ws_proto(transport));
+    struct ea_sb b;   /* "%s==%s && %s==%s && %s.port==%u && %s.port==%u", or "... && %s" */
+    ea_sb_init(&b, buf, n);
+    ea_sb_str(&b, addr_field(client));
+    ea_sb_str(&b, "==");
+    ea_sb_str(&b, client);
+    ea_sb_str(&b, " && ");
+    ea_sb_str(&b, addr_field(server));
+    ea_sb_str(&b, "==");
+    ea_sb_str(&b, server);
+    ea_sb_str(&b, " && ");
+    if (has_ports(transport)) {
+        ea_sb_str(&b, transport);
+        ea_sb_str(&b, ".port==");
+        ea_sb_u64(&b, cport);
+        ea_sb_str(&b, " && ");
+        ea_sb_str(&b, transport);
+        ea_sb_str(&b, ".port==");
+        ea_sb_u64(&b, sport);
+    } else {
+        ea_sb_str(&b, ws_proto(transport));
+    }
     return buf;
 }

@@ -3,27 +3,37 @@
 #include <stdio.h>
 #include "output-flows.h"
 #include "util-addr.h"
+#include "util-str.h"
 #include "dissect-tls.h"
 #include "flow-spool.h"
 
 const char *ea_endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t n)
 {
     char a[64];
+    struct ea_sb b;   /* "[%s]:%u" or "%s:%u", without printf: per listed flow */
     ea_addr_str(family, addr, a, sizeof(a));
-    if (family == 6)
-        snprintf(buf, n, "[%s]:%u", a, port);
-    else
-        snprintf(buf, n, "%s:%u", a, port);
+    ea_sb_init(&b, buf, n);
+    ea_sb_str(&b, family == 6 ? "[" : "");
+    ea_sb_str(&b, a);
+    ea_sb_str(&b, family == 6 ? "]:" : ":");
+    ea_sb_u64(&b, port);
     return buf;
 }
 
 const char *ea_output_flow_brief(const struct ea_flow *f, char *buf, size_t n)
 {
     char c[80], s[80];
-    snprintf(buf, n, "%s flow %" PRIu64 " %s -> %s: %s", ea_verdict_name((enum ea_verdict)f->verdict.v), f->id,
-             ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
-             ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-             f->verdict.text ? f->verdict.text : "");
+    struct ea_sb b;   /* "%s flow %" PRIu64 " %s -> %s: %s" */
+    ea_sb_init(&b, buf, n);
+    ea_sb_str(&b, ea_verdict_name((enum ea_verdict)f->verdict.v));
+    ea_sb_str(&b, " flow ");
+    ea_sb_u64(&b, f->id);
+    ea_sb_str(&b, " ");
+    ea_sb_str(&b, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)));
+    ea_sb_str(&b, " -> ");
+    ea_sb_str(&b, ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)));
+    ea_sb_str(&b, ": ");
+    ea_sb_str(&b, f->verdict.text ? f->verdict.text : "");
     return buf;
 }
 
@@ -31,26 +41,51 @@ const char *ea_output_flow_line(const struct ea_view *pl, const struct ea_flow *
 {
     char c[80], s[80], lbl[64], nd[64];
     char mtls[32] = "-";
+    struct ea_sb b;
     if (f->facts.tls && ea_tls_mtls(f->facts.tls) != EA_MTLS_NONE) {
         enum ea_mtls_evidence ev = ea_tls_mtls_evidence(f->facts.tls);
-        if (ev == EA_MTLS_EV_UNVERIFIABLE)
-            snprintf(mtls, sizeof(mtls), "unverifiable");
-        else
-            snprintf(mtls, sizeof(mtls), "%s(%s)", ea_mtls_name(ea_tls_mtls(f->facts.tls)),
-                     ea_mtls_evidence_name(ev));
+        ea_sb_init(&b, mtls, sizeof(mtls));   /* "unverifiable" or "%s(%s)" */
+        if (ev == EA_MTLS_EV_UNVERIFIABLE) {
+            ea_sb_str(&b, "unverifiable");
+        } else {
+            ea_sb_str(&b, ea_mtls_name(ea_tls_mtls(f->facts.tls)));
+            ea_sb_str(&b, "(");
+            ea_sb_str(&b, ea_mtls_evidence_name(ev));
+            ea_sb_str(&b, ")");
+        }
     }
-    char vl[16] = "";
-    if (f->key.vlan)
-        snprintf(vl, sizeof(vl), " vlan=%u", f->key.vlan);
-    snprintf(buf, n, "%" PRIu64 " %s -> %s %s%s app=%s(%s) ndpi=%s mtls=%s pkts=%" PRIu64 "/%" PRIu64
-             " bytes=%" PRIu64 "/%" PRIu64 " %s",
-             f->id, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)),
-             ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)),
-             ea_proto_name(f->key.proto), vl,
-             ea_classify_label(pl->cls, f, lbl, sizeof(lbl)), ea_label_src_name(f->label.src),
-             ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)), mtls,
-             f->pkts[0], f->pkts[1], f->bytes[0], f->bytes[1],
-             f->verdict.judged ? ea_verdict_name(f->verdict.v) : "");
+    /* "%" PRIu64 " %s -> %s %s%s app=%s(%s) ndpi=%s mtls=%s pkts=%" PRIu64 "/%" PRIu64
+       " bytes=%" PRIu64 "/%" PRIu64 " %s", the vlan part " vlan=%u" */
+    ea_sb_init(&b, buf, n);
+    ea_sb_u64(&b, f->id);
+    ea_sb_str(&b, " ");
+    ea_sb_str(&b, ea_endpoint_str(f->key.family, f->key.src, f->key.sport, c, sizeof(c)));
+    ea_sb_str(&b, " -> ");
+    ea_sb_str(&b, ea_endpoint_str(f->key.family, f->key.dst, f->key.dport, s, sizeof(s)));
+    ea_sb_str(&b, " ");
+    ea_sb_str(&b, ea_proto_name(f->key.proto));
+    if (f->key.vlan) {
+        ea_sb_str(&b, " vlan=");
+        ea_sb_u64(&b, f->key.vlan);
+    }
+    ea_sb_str(&b, " app=");
+    ea_sb_str(&b, ea_classify_label(pl->cls, f, lbl, sizeof(lbl)));
+    ea_sb_str(&b, "(");
+    ea_sb_str(&b, ea_label_src_name(f->label.src));
+    ea_sb_str(&b, ") ndpi=");
+    ea_sb_str(&b, ea_classify_ndpi_name(pl->cls, f, nd, sizeof(nd)));
+    ea_sb_str(&b, " mtls=");
+    ea_sb_str(&b, mtls);
+    ea_sb_str(&b, " pkts=");
+    ea_sb_u64(&b, f->pkts[0]);
+    ea_sb_str(&b, "/");
+    ea_sb_u64(&b, f->pkts[1]);
+    ea_sb_str(&b, " bytes=");
+    ea_sb_u64(&b, f->bytes[0]);
+    ea_sb_str(&b, "/");
+    ea_sb_u64(&b, f->bytes[1]);
+    ea_sb_str(&b, " ");
+    ea_sb_str(&b, f->verdict.judged ? ea_verdict_name(f->verdict.v) : "");
     return buf;
 }
 

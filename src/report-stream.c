@@ -219,9 +219,13 @@ static char *serialize(const struct ea_view *v, const struct ea_flow *f, const s
     char *xml = ea_report_xml_flow(v, f, tx->key[0] ? tx->key : NULL, &xlen), *b = NULL;
     int finding = f->verdict.judged && (f->verdict.v == EA_V_UNEXPECTED ||
                                         (f->verdict.v == EA_V_BLOCKED && f->verdict.blocked_required));
-    snprintf(cport, sizeof(cport), "%u", f->key.sport);
-    snprintf(ff, sizeof(ff), "%" PRIu64, f->first_frame);
-    snprintf(lf, sizeof(lf), "%" PRIu64, f->last_frame);
+    struct ea_sb sb;   /* "%u" and "%" PRIu64, without printf */
+    ea_sb_init(&sb, cport, sizeof(cport));
+    ea_sb_u64(&sb, f->key.sport);
+    ea_sb_init(&sb, ff, sizeof(ff));
+    ea_sb_u64(&sb, f->first_frame);
+    ea_sb_init(&sb, lf, sizeof(lf));
+    ea_sb_u64(&sb, f->last_frame);
     struct ea_group_fields gf = { NULL, NULL, NULL, ea_proto_name(f->key.proto), tx->server, tx->client,
                                   NULL, f->key.dport };
     ea_flow_filter(&gf, f->key.sport, filter, sizeof(filter));

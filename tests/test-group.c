@@ -391,6 +391,38 @@ static void test_initiator_and_group_caps(void)
     ea_group_table_free(t);
 }
 
+/* A flow's Wireshark filter is the printf text it always was (ports, no ports, IPv6, ICMPv6), cut as snprintf cuts. */
+static void test_flow_filter(void)
+{
+    static const struct { const char *c, *s, *t; unsigned cp, sp; } cases[] = {
+        { "203.0.113.20", "192.0.2.10", "tcp", 40001, 5061 },
+        { "2001:db8::20", "2001:db8::10", "udp", 0, 65535 },
+        { "2001:db8::20", "2001:db8::10", "icmp6", 0, 0 },
+        { "203.0.113.20", "192.0.2.10", "ip", 7, 7 },
+    };
+    unsigned bad = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ea_group_fields gf = { "unexpected", "no-rule", "", cases[i].t, cases[i].s, cases[i].c, "x", cases[i].sp };
+        const char *fc = strchr(cases[i].c, ':') ? "ipv6.addr" : "ip.addr";
+        const char *fs = strchr(cases[i].s, ':') ? "ipv6.addr" : "ip.addr";
+        char full[256], want[256], got[256];
+        if (strcmp(cases[i].t, "tcp") == 0 || strcmp(cases[i].t, "udp") == 0)
+            snprintf(full, sizeof(full), "%s==%s && %s==%s && %s.port==%u && %s.port==%u", fc, cases[i].c, fs,
+                     cases[i].s, cases[i].t, cases[i].cp, cases[i].t, cases[i].sp);
+        else
+            snprintf(full, sizeof(full), "%s==%s && %s==%s && %s", fc, cases[i].c, fs, cases[i].s,
+                     strcmp(cases[i].t, "icmp6") == 0 ? "icmpv6" : cases[i].t);
+        for (size_t n = 1; n <= strlen(full) + 2; n++) {
+            memset(want, 'x', sizeof(want));
+            memset(got, 'x', sizeof(got));
+            snprintf(want, n, "%s", full);
+            ea_flow_filter(&gf, cases[i].cp, got, n);
+            bad += memcmp(want, got, sizeof(want)) != 0;
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0u);
+}
+
 void ea_test_add_group(void)
 {
     EA_SUITE("group",
@@ -400,5 +432,6 @@ void ea_test_add_group(void)
              { "folding is independent of order", test_fold_independent_of_order },
              { "16 ports fold, 15 do not", test_fold_threshold },
              { "initiator and group caps", test_initiator_and_group_caps },
-             { "tables merged equal the whole", test_merge_equals_whole });
+             { "tables merged equal the whole", test_merge_equals_whole },
+             { "a flow's filter", test_flow_filter });
 }

@@ -12,6 +12,8 @@
 #include "dissect-tls.h"
 #include "dissect-xmpp.h"
 #include "flow-table.h"   /* ea_flow_turn */
+#include "output-flows.h"
+#include <inttypes.h>
 
 static struct ea_ruleset *rs;
 static struct ea_policy *pol;
@@ -729,6 +731,34 @@ static void test_explain(void)
     teardown();
 }
 
+/* A finding's one-line brief (console and alerts) is the printf text it always was, cut as snprintf cuts. */
+static void test_brief(void)
+{
+    CU_ASSERT_FATAL(setup(1) == 0);
+    struct ea_flow *f = ea_test_flow(6, NET, 40001, EDGE, 5061);
+    f->id = 18446744073709551615ULL;
+    f->tcp.open = EA_OPEN_SYN_RST;
+    f->tcp.syns = 1;
+    CU_ASSERT_EQUAL(ea_policy_judge(pol, f), 0);
+    char want[1400], got[1400], full[1400];
+    snprintf(full, sizeof(full), "%s flow %" PRIu64 " %s:%u -> %s:%u: %s", ea_verdict_name(f->verdict.v), f->id,
+             NET, 40001u, EDGE, 5061u, f->verdict.text);
+    for (size_t n = 1; n < strlen(full) + 3; n++) {
+        memset(want, 'x', sizeof(want));
+        memset(got, 'x', sizeof(got));
+        snprintf(want, n, "%s", full);
+        ea_output_flow_brief(f, got, n);
+        CU_ASSERT_EQUAL(memcmp(want, got, sizeof(want)), 0);
+    }
+    char ep[80];
+    static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+    CU_ASSERT_STRING_EQUAL(ea_endpoint_str(6, v6, 443, ep, sizeof(ep)), "[2001:db8::1]:443");
+    CU_ASSERT_STRING_EQUAL(ea_endpoint_str(6, v6, 0, ep, 12), "[2001:db8::");
+    CU_ASSERT_STRING_EQUAL(ea_endpoint_str(4, f->key.src, 65535, ep, sizeof(ep)), NET ":65535");
+    done(f);
+    teardown();
+}
+
 /* The words no capture regression shows, byte for byte (built piece by piece, not by printf). */
 static void test_explain_rare(void)
 {
@@ -835,6 +865,7 @@ void ea_test_add_policy(void)
              { "account counts", test_account },
              { "explain gives the words", test_explain },
              { "explain: rare words exactly", test_explain_rare },
+             { "a finding's brief line", test_brief },
              { "record writes the flow", test_record },
              { "names", test_names });
 }
