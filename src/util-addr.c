@@ -20,7 +20,7 @@ static int v6_text(const uint8_t *a, char *buf)
     unsigned w[8];
     int best = -1, blen = 0, cur = -1;
     for (int i = 0; i < 8; i++) {
-        w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+        w[i] = (unsigned)a[2 * (size_t)i] << 8 | a[2 * (size_t)i + 1];
         if (w[i] == 0 && cur < 0)
             cur = i;
         if ((w[i] != 0 || i == 7) && cur >= 0) {

@@ -106,9 +106,9 @@ void ea_jb_str(struct ea_jbuf *b, const char *s)
         if (!w)
             return;
         w[0] = '"';
-        memcpy(w + 1, s, n);
-        w[n + 1] = '"';
-        b->len += n + 2;
+        memcpy(w + 1, s, at);
+        w[at + 1] = '"';
+        b->len += at + 2;
         b->p[b->len] = 0;
         return;
     }
@@ -135,7 +135,7 @@ static const char pairs[] =
 static char *decimal(char *end, uint64_t v)
 {
     while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
+        size_t r = (size_t)(v % 100);
         v /= 100;
         end -= 2;
         memcpy(end, pairs + 2 * r, 2);

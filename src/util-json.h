@@ -63,8 +63,7 @@ void ea_jb_key(struct ea_jbuf *b, const char *k);
  */
 static inline void ea_jb_keyn(struct ea_jbuf *b, const char *mk, size_t n)
 {
-    char last = b->len ? b->p[b->len - 1] : '{';
-    if (last != '{' && last != '[')
+    if (b->len && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')
         ea_jb_put(b, mk, n);
     else
         ea_jb_put(b, mk + 1, n - 1);

@@ -27,7 +27,7 @@ static const char pairs[] =
 /* Writes v (below 100) as two decimal digits at p. */
 static void two(char *p, unsigned v)
 {
-    memcpy(p, pairs + 2 * v, 2);
+    memcpy(p, pairs + (size_t)2 * v, 2);
 }
 
 /* Writes v as exactly 'width' decimal digits at p (the lowest ones when v has more). */
