@@ -73,54 +73,32 @@ static void put_escape(struct ea_jbuf *b, unsigned char c)
     }
 }
 
-/*
- * How many bytes from the start of s (n bytes) need no escape. Eight bytes
- * at a time, inside the known length: a word with a byte below 0x20, or a
- * '"', '\\' or DEL, is looked at byte by byte (each test's "any byte" answer
- * is exact: the "haszero" and "hasless" words of Bit Twiddling Hacks).
- */
-static size_t plain_run(const unsigned char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
-        uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) |
-                       ((del - ones) & ~del);
-        if (hit & highs)
-            break;
-    }
-    while (i < n && !needs_escape[s[i]])
-        i++;
-    return i;
-}
-
 void ea_jb_str(struct ea_jbuf *b, const char *s)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s), at = plain_run(u, n);
-    if (at == n) {   /* nothing to escape (the usual case): one copy between the quotes */
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    while (!needs_escape[*p])
+        p++;
+    if (!*p) {   /* nothing to escape (the usual case): one copy between the quotes */
+        size_t n = (size_t)(p - run);
         char *w = b->len < b->cap && n + 2 < b->cap - b->len && !b->oom ? b->p + b->len : room(b, n + 2);
         if (!w)
             return;
         w[0] = '"';
-        memcpy(w + 1, s, at);
-        w[at + 1] = '"';
-        b->len += at + 2;
+        memcpy(w + 1, s, n);
+        w[n + 1] = '"';
+        b->len += n + 2;
         b->p[b->len] = 0;
         return;
     }
-    size_t run = 0;
     ea_jb_put(b, "\"", 1);
     for (;;) {   /* runs that need nothing, each copied at once, between escapes */
-        ea_jb_put(b, s + run, at - run);
-        if (at == n)
+        ea_jb_put(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
             break;
-        put_escape(b, u[at]);
-        run = ++at;
-        at += plain_run(u + at, n - at);
+        put_escape(b, *p);
+        run = ++p;
+        while (!needs_escape[*p])
+            p++;
     }
     ea_jb_put(b, "\"", 1);
 }
