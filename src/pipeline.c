@@ -48,7 +48,19 @@ struct ea_pipeline {
     ea_line_maker line_maker;       /* --json: a finished flow's line, from the flow alone */
     const char *line;               /* ea_pipeline_adopt_line: the adopted flow's line, or NULL */
     size_t line_len;
+    /* frees an adopted flow that is not kept (ea_pipeline_on_release); NULL: ea_flow_free */
+    void (*release)(struct ea_flow *f, void *ctx);
+    void *release_ctx;
 };
+
+/* An adopted flow that pl does not keep goes: to the release hook, else ea_flow_free. */
+static void release_flow(struct ea_pipeline *pl, struct ea_flow *f)
+{
+    if (pl->release)
+        pl->release(f, pl->release_ctx);
+    else
+        ea_flow_free(f);
+}
 
 /* Live mode's bound on kept flows: drops the oldest sixteenth at once, so that
    the memmove is paid once per many flows, not once per flow. */
@@ -92,7 +104,7 @@ void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f)
     pl->nfinished++;
     if (pl->on_finished) {
         pl->on_finished(pl, f, pl->finished_ctx);
-        ea_flow_free(f);
+        release_flow(pl, f);
         return;
     }
     if (pl->keep_done && pl->ndone >= pl->keep_done)
@@ -102,7 +114,7 @@ void ea_pipeline_adopt(struct ea_pipeline *pl, struct ea_flow *f)
         struct ea_flow **nd = realloc(pl->done, n * sizeof(*nd));
         if (!nd) {
             pl->oom = 1;
-            ea_flow_free(f);
+            release_flow(pl, f);
             return;
         }
         pl->done = nd;
@@ -308,6 +320,12 @@ void ea_pipeline_set_line_maker(struct ea_pipeline *pl, ea_line_maker fn)
 ea_line_maker ea_pipeline_line_maker(const struct ea_pipeline *pl)
 {
     return pl->line_maker;
+}
+
+void ea_pipeline_on_release(struct ea_pipeline *pl, void (*fn)(struct ea_flow *f, void *ctx), void *ctx)
+{
+    pl->release = fn;
+    pl->release_ctx = ctx;
 }
 
 void ea_pipeline_adopt_line(struct ea_pipeline *pl, struct ea_flow *f, const char *line, size_t len)

@@ -235,7 +235,8 @@ void ea_pipeline_idle(struct ea_pipeline *pl, uint64_t now_ns);
 /*
  * A flow that left a table, already through ea_classify_finish: judges it
  * (unless judging is deferred), calls the on_judged hook, then hands it to
- * the on_finished hook and frees it, or, without that hook, keeps it among
+ * the on_finished hook and frees it (or its release hook does:
+ * ea_pipeline_on_release), or, without that hook, keeps it among
  * the finished flows (bounded by ea_pipeline_keep_flows). pl takes ownership. Used by the table's callback, and by live
  * --threads to hand a worker's finished flows to the main pipeline.
  */
@@ -259,6 +260,15 @@ ea_line_maker ea_pipeline_line_maker(const struct ea_pipeline *pl);
  * on_finished hook finds it with ea_pipeline_flow_line instead of making it.
  */
 void ea_pipeline_adopt_line(struct ea_pipeline *pl, struct ea_flow *f, const char *line, size_t len);
+
+/*
+ * Who frees an adopted flow that pl does not keep (the on_finished hook took
+ * it, or out of memory): fn, which owns the flow from then on, instead of
+ * ea_flow_free; fn NULL restores ea_flow_free. Offline --threads hands each
+ * flow back to the worker thread that allocated it (workers.c), so that it is
+ * freed in that thread's own malloc arena. ctx is borrowed.
+ */
+void ea_pipeline_on_release(struct ea_pipeline *pl, void (*fn)(struct ea_flow *f, void *ctx), void *ctx);
 
 /* In the on_finished hook: the line adopted with the flow (ea_pipeline_adopt_line), or NULL. */
 const char *ea_pipeline_flow_line(const struct ea_pipeline *pl, size_t *len);

@@ -39,8 +39,12 @@
    thread takes them while the others are made (not all at once after the last). */
 #define FLUSH_BATCH 1024
 
-/* What the main thread sleeps, at the end, while no worker has a flow ready for it. */
+/* What the main thread sleeps, at the end, while no worker has a flow ready for it (and a
+   worker that has ended its flush, while the main thread has handed it nothing to free). */
 #define END_WAIT_NS 500000L
+
+/* A worker frees what the main thread handed back every this many messages. */
+#define BACK_EVERY 64
 
 /* The id in a JSON line a worker made (report-json.c writes the id as "id":N). */
 static const char ID_MARK[] = "\"id\":0,";
@@ -106,9 +110,10 @@ struct made_line {
 
 /*
  * A worker's JSON lines are packed into blocks, in the order its flows leave,
- * which is the order the main thread takes them in: the main thread frees a
- * block once it took a line of a later one (or hands it back as the spare),
- * so no line is a malloc of one thread freed by another (a contended arena).
+ * which is the order the main thread takes them in: the main thread hands a
+ * block back (the worker's back log) once it took a line of a later one, and
+ * the worker keeps it as its spare or frees it, so no line is a malloc of one
+ * thread freed by another (a contended arena).
  */
 #define LINE_BLOCK (256u << 10)
 #define LINE_BLOCKS_MAX 64      /* a worker's blocks not yet freed; past it, lines are not made */
@@ -120,10 +125,11 @@ struct line_block {
 };
 
 /*
- * A queue of events from a worker to the main thread, unbounded (a worker
- * never waits for the main thread): chunks of LOG_CHUNK, appended by the
- * worker, which publishes how many it wrote; read and freed by the main
- * thread. A chunk's next is set before any event in it is published.
+ * A queue of events from one thread to another, unbounded (neither waits for
+ * the other): chunks of LOG_CHUNK, appended by the writer, which publishes
+ * how many it wrote; read and freed by the reader. A chunk's next is set
+ * before any event in it is published. A worker writes its made and left
+ * logs for the main thread; the main thread writes each worker's back log.
  */
 #define LOG_CHUNK 4096
 
@@ -134,12 +140,12 @@ struct log_chunk {
 
 struct evlog {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines */
     _Atomic uint64_t count;     /* published: events written */
-    struct log_chunk *wc;       /* worker: chunk being written, wn events in it */
+    struct log_chunk *wc;       /* writer: chunk being written, wn events in it */
     size_t wn;
-    uint64_t wcount;            /* worker: events written */
-    _Alignas(CACHE_LINE) struct log_chunk *rc;   /* main: chunk being read, rn events read in it */
+    uint64_t wcount;            /* writer: events written */
+    _Alignas(CACHE_LINE) struct log_chunk *rc;   /* reader: chunk being read, rn events read in it */
     size_t rn;
-    uint64_t read;              /* main: events read */
+    uint64_t read;              /* reader: events read */
 };
 
 struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lines */
@@ -165,8 +171,9 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     int flushing;               /* worker: in MSG_END's flush: hand flows back every FLUSH_BATCH */
     struct line_block *wblock;  /* worker: the block being filled, or NULL before the first */
     uint64_t nblocks;           /* worker: blocks started */
-    _Atomic uint64_t freed;     /* main: blocks freed or made the spare */
-    _Atomic(struct line_block *) spare;   /* a freed block for the worker to reuse, or NULL */
+    _Atomic uint64_t freed;     /* main: blocks handed back */
+    struct line_block *spare;   /* worker: a block handed back, to reuse, or NULL */
+    unsigned since_back;        /* worker: messages since it last took its back log */
     _Atomic(struct line_block *) first;   /* the worker's first block, for the main thread */
     struct line_block *rblock;  /* main: the oldest block not freed */
     double cpu;                 /* worker: its CPU seconds, set as it ends (EA_DEBUG_THREADS) */
@@ -178,6 +185,12 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     _Alignas(CACHE_LINE) uint64_t **gid;
     uint32_t *gleft;
     size_t ngid, nchunk;
+    /* main -> worker: the flows the main thread adopted (f) and the line blocks it is done with
+       (f NULL, line the block's data), for the worker to free in its own malloc arena: a free
+       from another thread takes that arena's lock against the worker's mallocs. Taken by the
+       worker every BACK_EVERY messages, in its flush, and after it until the main thread is done
+       (ws->adopted); what is left then is freed by workers_free. */
+    _Alignas(CACHE_LINE) struct evlog back;
 };
 
 /* The main thread's side of the run: flow ids, the flows held (for the peak), what was adopted. */
@@ -198,6 +211,8 @@ struct ea_workers {
     unsigned since_poll;            /* packets handed over since the last poll */
     double cpu0, wall0;             /* main: its CPU and the wall clock at the start */
     int nomem;                      /* main: out of memory; flows left are freed, run marked */
+    struct worker *adopting;        /* main: the worker whose flow pl is adopting (flow_back) */
+    atomic_int adopted;             /* main: every flow was adopted; the workers may end */
 };
 
 unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers)
@@ -409,7 +424,13 @@ static int log_init(struct evlog *l)
     return l->wc ? 0 : -1;
 }
 
-/* Frees the chunks and the flows of events not read. The worker has ended. */
+/* The line block that holds 'data' (a block's data, as the back log carries it). */
+static struct line_block *block_of(char *data)
+{
+    return (struct line_block *)(void *)(data - offsetof(struct line_block, data));
+}
+
+/* Frees the chunks and the flows (back log: and blocks) of events not read. Both threads ended. */
 static void log_free(struct evlog *l)
 {
     struct log_chunk *c = l->rc;
@@ -419,7 +440,10 @@ static void log_free(struct evlog *l)
             c = c->next;
             i = 0;
         }
-        ea_flow_free(c->ev[i].f);
+        if (c->ev[i].f)
+            ea_flow_free(c->ev[i].f);
+        else if (c->ev[i].line)
+            free(block_of(c->ev[i].line));
     }
     for (c = l->rc; c;) {
         struct log_chunk *next = c->next;
@@ -429,7 +453,7 @@ static void log_free(struct evlog *l)
     l->rc = l->wc = NULL;
 }
 
-/* Worker: appends an event, seen by the main thread once published (log_publish). -1 on out-of-memory. */
+/* Writer: appends an event, seen by the reader once published (log_publish). -1 on out-of-memory. */
 static int log_push(struct evlog *l, struct keyed ev)
 {
     if (l->wn == LOG_CHUNK) {
@@ -451,7 +475,7 @@ static void log_publish(struct evlog *l)
     atomic_store_explicit(&l->count, l->wcount, memory_order_release);
 }
 
-/* Main: the next event not read, of the first 'avail' published, or NULL. */
+/* Reader: the next event not read, of the first 'avail' published, or NULL. */
 static const struct keyed *log_peek(struct evlog *l, uint64_t avail)
 {
     if (l->read == avail)
@@ -515,7 +539,8 @@ static char *block_room(struct worker *w, size_t len)
     }
     if (w->nblocks - atomic_load_explicit(&w->freed, memory_order_relaxed) >= LINE_BLOCKS_MAX)
         return NULL;
-    struct line_block *nb = atomic_exchange_explicit(&w->spare, NULL, memory_order_acquire);
+    struct line_block *nb = w->spare;
+    w->spare = NULL;
     if (nb && nb->cap < len) {
         free(nb);
         nb = NULL;
@@ -538,19 +563,44 @@ static char *block_room(struct worker *w, size_t len)
     return nb->data;
 }
 
-/* Main: frees (or makes the spare) w's blocks before the one holding line. */
+/* Main: hands w's blocks before the one holding line back to w (or frees them: out of memory). */
 static void blocks_before(struct worker *w, const char *line)
 {
     if (!w->rblock)
         w->rblock = atomic_load_explicit(&w->first, memory_order_acquire);
     while (w->rblock && !(line >= w->rblock->data && line < w->rblock->data + w->rblock->cap)) {
-        struct line_block *b = w->rblock, *none = NULL;
+        struct line_block *b = w->rblock;
         w->rblock = b->next;
-        if (!atomic_compare_exchange_strong_explicit(&w->spare, &none, b, memory_order_release,
-                                                     memory_order_relaxed))
+        if (log_push(&w->back, (struct keyed){ 0, 0, NULL, b->data, 0, 0 }) != 0)
             free(b);
         atomic_fetch_add_explicit(&w->freed, 1, memory_order_relaxed);
     }
+}
+
+/*
+ * Worker: frees the flows the main thread handed back and keeps one block
+ * handed back as its spare (frees the others). Returns how many it took.
+ */
+static size_t take_back(struct worker *w)
+{
+    uint64_t avail = atomic_load_explicit(&w->back.count, memory_order_acquire);
+    const struct keyed *k;
+    size_t n = 0;
+    w->since_back = 0;
+    while ((k = log_peek(&w->back, avail))) {
+        if (k->f) {
+            ea_flow_free(k->f);
+        } else if (k->line) {
+            struct line_block *b = block_of(k->line);
+            if (!w->spare)
+                w->spare = b;
+            else
+                free(b);
+        }
+        log_pop(&w->back);
+        n++;
+    }
+    return n;
 }
 
 /* The id mark among the first ID_LOOK bytes of a line, or NULL. */
@@ -609,6 +659,7 @@ static void flow_left(struct ea_pipeline *pl, struct ea_flow *f, void *ctx)
     if (w->flushing && ea_pipeline_nflows(pl) >= FLUSH_BATCH) {
         take_left(w);   /* the flows before this one, while the flush goes on */
         log_publish(&w->left);
+        take_back(w);
     }
     f->table.end_frame = w->end_key;
     struct ea_decision d = ea_policy_decide(ea_pipeline_policy(pl), f);
@@ -697,8 +748,17 @@ static void *worker_main(void *arg)
         end = worker_handle(w, m);
         hand_back(w, m);
         ring_done(r, m);
+        if (++w->since_back == BACK_EVERY)
+            take_back(w);
     }
     ring_release(r);
+    /* The main thread still adopts the flows of the flush: free them here as they come back. */
+    while (!atomic_load_explicit(&ws->adopted, memory_order_acquire))
+        if (take_back(w) == 0)
+            nanosleep(&(struct timespec){ 0, END_WAIT_NS }, NULL);
+    take_back(w);   /* the last, published before adopted was set */
+    free(w->spare);
+    w->spare = NULL;
     w->cpu = thread_cpu();
     return NULL;
 }
@@ -724,6 +784,7 @@ static void workers_free(struct ea_workers *ws)
 {
     if (!ws)
         return;
+    atomic_store(&ws->adopted, 1);   /* a worker waits for it after MSG_END */
     for (unsigned i = 0; i < ws->n; i++) {
         struct worker *w = &ws->w[i];
         if (w->started) {
@@ -737,6 +798,7 @@ static void workers_free(struct ea_workers *ws)
         ring_destroy(&w->ring);
         log_free(&w->made);
         log_free(&w->left);
+        log_free(&w->back);
         free(w->scratch);
         free(w->lines);
         struct line_block *b = w->rblock ? w->rblock : atomic_load(&w->first);
@@ -745,7 +807,7 @@ static void workers_free(struct ea_workers *ws)
             free(b);
             b = next;
         }
-        free(atomic_load(&w->spare));
+        free(w->spare);
         for (size_t c = 0; c < w->nchunk; c++)
             free(w->gid[c]);
         free(w->gid);
@@ -764,6 +826,7 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
     struct ea_workers *ws = calloc(1, sizeof(*ws));
     if (!ws)
         return NULL;
+    atomic_init(&ws->adopted, 0);
     const struct ea_flow_limits *lim = ea_pipeline_limits(pl);
     ws->rs = ea_pipeline_rules(pl);
     ws->pl = pl;
@@ -782,9 +845,9 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
         atomic_init(&w->progress, 0);
         atomic_init(&w->ending, 0);
         atomic_init(&w->freed, 0);
-        atomic_init(&w->spare, NULL);
         atomic_init(&w->first, NULL);
-        if (ring_init(&w->ring) != 0 || log_init(&w->made) != 0 || log_init(&w->left) != 0)
+        if (ring_init(&w->ring) != 0 || log_init(&w->made) != 0 || log_init(&w->left) != 0 ||
+            log_init(&w->back) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -924,6 +987,21 @@ static size_t put_id(struct ea_workers *ws, const char *line, size_t len, size_t
     return need;
 }
 
+/* Main, pl's release hook: the flow pl adopted goes back to its worker (freed here on out-of-memory). */
+static void flow_back(struct ea_flow *f, void *ctx)
+{
+    struct ea_workers *ws = ctx;
+    if (log_push(&ws->adopting->back, (struct keyed){ 0, 0, f, NULL, 0, 0 }) != 0)
+        ea_flow_free(f);
+}
+
+/* Main: makes what it handed back visible to the workers. */
+static void publish_back(struct ea_workers *ws)
+{
+    for (unsigned i = 0; i < ws->n; i++)
+        log_publish(&ws->w[i].back);
+}
+
 /* Main: gives w's flow f its run id and hands it to pl, with its line (in a block) when made. */
 static void adopt_one(struct ea_workers *ws, struct worker *w, struct ea_flow *f, const char *line,
                       size_t len, size_t idpos)
@@ -937,6 +1015,7 @@ static void adopt_one(struct ea_workers *ws, struct worker *w, struct ea_flow *f
     }
     f->id = gid_take(w, f->id);
     size_t n = line ? put_id(ws, line, len, idpos, f->id) : 0;
+    ws->adopting = w;   /* flow_back hands f to w once pl is done with it */
     /* counted, announced and kept, as one table's flows */
     if (n)
         ea_pipeline_adopt_line(ws->pl, f, ws->lbuf, n);
@@ -1000,7 +1079,8 @@ static void workers_poll(struct ea_workers *ws)
         left[i] = atomic_load_explicit(&ws->w[i].left.count, memory_order_acquire);
     }
     number_made(ws, wm, made);
-    adopt_left(ws, wm, NULL, left);
+    if (adopt_left(ws, wm, NULL, left))
+        publish_back(ws);
 }
 
 /*
@@ -1028,6 +1108,8 @@ static void workers_drain(struct ea_workers *ws)
             numbered = 1;
         }
         size_t n = numbered ? adopt_left(ws, 0, done, left) : 0;
+        if (n)
+            publish_back(ws);
         if (all_done)
             return;   /* everything was published: all of it was taken */
         if (n == 0)
@@ -1052,8 +1134,10 @@ struct ea_workers *ea_workers_start(struct ea_pipeline *pl, unsigned nworkers, c
     }
     if (!ws)
         snprintf(err, errlen, "cannot start %u worker threads (out of memory or nDPI failed)", nworkers);
-    else
+    else {
         ea_pipeline_count_only(pl, 1);   /* the workers decide; pl counts */
+        ea_pipeline_on_release(pl, flow_back, ws);
+    }
     return ws;
 }
 
@@ -1099,6 +1183,9 @@ int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, 
     broadcast(ws, MSG_END, 0, 0);
     double cpu_end = thread_cpu();
     workers_drain(ws);
+    ea_pipeline_on_release(pl, NULL, NULL);
+    publish_back(ws);
+    atomic_store_explicit(&ws->adopted, 1, memory_order_release);   /* the workers free the last */
     for (unsigned i = 0; i < ws->n; i++) {
         pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
