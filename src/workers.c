@@ -169,13 +169,12 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     struct made_line *lines;    /* worker: the lines of the flows pl holds as done, in order */
     size_t nlines, caplines;
     int flushing;               /* worker: in MSG_END's flush: hand flows back every FLUSH_BATCH */
+    unsigned since_back;        /* worker: messages since it last took its back log */
     struct line_block *wblock;  /* worker: the block being filled, or NULL before the first */
     uint64_t nblocks;           /* worker: blocks started */
     _Atomic uint64_t freed;     /* main: blocks handed back */
     struct line_block *spare;   /* worker: a block handed back, to reuse, or NULL */
-    unsigned since_back;        /* worker: messages since it last took its back log */
     _Atomic(struct line_block *) first;   /* the worker's first block, for the main thread */
-    struct line_block *rblock;  /* main: the oldest block not freed */
     double cpu;                 /* worker: its CPU seconds, set as it ends (EA_DEBUG_THREADS) */
     atomic_int ending;          /* set by the worker once MSG_END is reached: it makes no more flows */
     int lost;                   /* worker: a log ran out of memory; later flows are freed, not handed back */
@@ -185,6 +184,7 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     _Alignas(CACHE_LINE) uint64_t **gid;
     uint32_t *gleft;
     size_t ngid, nchunk;
+    struct line_block *rblock;  /* main: the oldest block not handed back */
     /* main -> worker: the flows the main thread adopted (f) and the line blocks it is done with
        (f NULL, line the block's data), for the worker to free in its own malloc arena: a free
        from another thread takes that arena's lock against the worker's mallocs. Taken by the
