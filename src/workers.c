@@ -991,8 +991,8 @@ static size_t put_id(struct ea_workers *ws, const char *line, size_t len, size_t
 static void flow_back(struct ea_flow *f, void *ctx)
 {
     struct ea_workers *ws = ctx;
-    if (log_push(&ws->adopting->back, (struct keyed){ 0, 0, f, NULL, 0, 0 }) != 0)
-        ea_flow_free(f);
+    if (!ws->adopting || log_push(&ws->adopting->back, (struct keyed){ 0, 0, f, NULL, 0, 0 }) != 0)
+        ea_flow_free(f);   /* not one of adopt_one's flows, or out of memory */
 }
 
 /* Main: makes what it handed back visible to the workers. */
@@ -1021,6 +1021,7 @@ static void adopt_one(struct ea_workers *ws, struct worker *w, struct ea_flow *f
         ea_pipeline_adopt_line(ws->pl, f, ws->lbuf, n);
     else
         ea_pipeline_adopt(ws->pl, f);
+    ws->adopting = NULL;
 }
 
 /* Main: 1 when every worker has a flow ready (avail) or has handed back its last (done). */
