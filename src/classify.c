@@ -703,7 +703,7 @@ void ea_classify_packet(struct ea_classifier *c, struct ea_flow *f, int *dir,
 
     if (!in->ndpi_done && p->l3) {
         if (!in->ndpi_flow)
-            in->ndpi_flow = ea_ndpi_flow_new();
+            in->ndpi_flow = ea_ndpi_flow_new(f->key.proto == IPPROTO_TCP);
         if (in->ndpi_flow)
             in->ndpi_done = (uint8_t)ea_ndpi_process(c->ndpi, &in->ndpi_flow, p, &f->label.ndpi_master,
                                                      &f->label.ndpi_app);

@@ -151,21 +151,25 @@ static int pack(const union flow_buf *b, struct ea_ndpi_flow **pf)
     return 0;
 }
 
-void *ea_ndpi_flow_new(void)
-{
-    return calloc(1, room(0));   /* all words zero: a new flow */
-}
-
-size_t ea_ndpi_flow_size(const void *nf)
-{
-    return nf ? room(words_of(nf)) : 0;
-}
-
 /* The mask word m of a state that keeps every word. */
 static uint64_t full_mask(size_t m)
 {
     size_t left = FLOW_WORDS - m * 64;
     return left >= 64 ? ~0ULL : (1ULL << left) - 1;
+}
+
+void *ea_ndpi_flow_new(int whole)
+{
+    /* All words zero: a new flow, packed to nothing or kept whole (in_place). */
+    struct ea_ndpi_flow *pf = calloc(1, room(whole ? FLOW_WORDS : 0));
+    for (size_t m = 0; pf && whole && m < MASK_WORDS; m++)
+        pf->mask[m] = full_mask(m);
+    return pf;
+}
+
+size_t ea_ndpi_flow_size(const void *nf)
+{
+    return nf ? room(words_of(nf)) : 0;
 }
 
 /*

@@ -27,9 +27,11 @@ void ea_ndpi_reset(struct ea_ndpi *n);
  * Per-flow nDPI state, owned by the caller: nDPI's 688 bytes (4.2) kept
  * packed between the flow's packets, its non-zero words only (about 170
  * bytes for a STUN flow nDPI has not decided), and what nDPI allocated for
- * the flow. NULL on out-of-memory.
+ * the flow. A TCP flow's is kept whole instead, from its first packet on:
+ * 'whole' makes it so at once, without a first packing. NULL on
+ * out-of-memory.
  */
-void *ea_ndpi_flow_new(void);
+void *ea_ndpi_flow_new(int whole);
 void ea_ndpi_flow_free(void *nf);                    /* NULL is a no-op */
 
 /* The bytes the packed state takes (what nDPI allocated for the flow aside); 0 for NULL. */

@@ -204,7 +204,7 @@ static void test_packed_flows_interleaved(void)
 {
     struct ea_ndpi *n = ea_ndpi_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-    void *x = ea_ndpi_flow_new(), *y = ea_ndpi_flow_new();
+    void *x = ea_ndpi_flow_new(0), *y = ea_ndpi_flow_new(0);
     uint16_t m = 1, a = 1;
     CU_ASSERT_FATAL(x && y);
     CU_ASSERT_EQUAL(ea_ndpi_flow_size(x), ea_ndpi_flow_size(y));   /* nothing but the mask */
@@ -237,21 +237,31 @@ static void test_tcp_state_in_place(void)
     syn[32] = 0x50; syn[33] = 0x02; syn[34] = 0xff;             /* data offset 5, SYN, window */
     struct ea_ndpi *n = ea_ndpi_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-    void *x = ea_ndpi_flow_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
     struct ea_packet p;
     memset(&p, 0, sizeof(p));
     p.l3 = syn;
     p.l3_len = sizeof(syn);
     p.t.proto = 6;
     uint16_t m, a;
+    /* Made packed, it turns whole at its first packet. */
+    void *x = ea_ndpi_flow_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    size_t empty = ea_ndpi_flow_size(x);
     CU_ASSERT_EQUAL(ea_ndpi_process(n, &x, &p, &m, &a), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(x);
     size_t whole = ea_ndpi_flow_size(x);
-    CU_ASSERT(whole >= 688);                                    /* every word of nDPI's struct */
+    CU_ASSERT(whole >= 688 && whole > empty);                   /* every word of nDPI's struct */
     CU_ASSERT_EQUAL(ea_ndpi_process(n, &x, &p, &m, &a), 0);
     CU_ASSERT_EQUAL(ea_ndpi_flow_size(x), whole);
+    /* Made whole, it is so before its first packet, and stays in place (the same block). */
+    void *y = ea_ndpi_flow_new(1), *was = y;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    CU_ASSERT_EQUAL(ea_ndpi_flow_size(y), whole);
+    CU_ASSERT_EQUAL(ea_ndpi_process(n, &y, &p, &m, &a), 0);
+    CU_ASSERT_PTR_EQUAL(y, was);
+    CU_ASSERT_EQUAL(ea_ndpi_flow_size(y), whole);
     ea_ndpi_flow_free(x);
+    ea_ndpi_flow_free(y);
     ea_ndpi_free(n);
 }
 
