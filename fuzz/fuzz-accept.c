@@ -82,16 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!schema[0])
         LLVMFuzzerInitialize(NULL, NULL);
-    int fd = memfd_create("fuzz-accept", 0);
-    if (fd < 0)
-        FZ_FAIL("memfd_create failed");
-    for (size_t off = 0; off < size;) {
-        ssize_t n = write(fd, data + off, size - off);
-        if (n <= 0)
-            FZ_FAIL("write to the memfd failed");
-        off += (size_t)n;
-    }
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    int fd = fz_memfd("fuzz-accept", data, size, path, sizeof(path));
     err[0] = '\0';
     a = ea_accept_load(path, schema, err, sizeof(err));
     if (!a) {

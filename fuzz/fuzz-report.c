@@ -67,16 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512], path[64];
     if (!schema)
         LLVMFuzzerInitialize(NULL, NULL);
-    int fd = memfd_create("fuzz-report", 0);
-    if (fd < 0)
-        FZ_FAIL("memfd_create failed");
-    for (size_t off = 0; off < size;) {
-        ssize_t n = write(fd, data + off, size - off);
-        if (n <= 0)
-            FZ_FAIL("write to the memfd failed");
-        off += (size_t)n;
-    }
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    int fd = fz_memfd("fuzz-report", data, size, path, sizeof(path));
     err[0] = 0;
     struct ea_report *r = ea_report_read(path, schema, err, sizeof(err));
     if (r)

@@ -76,16 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     /* First byte: 0x01 set loads the rest as a rules file, else as a site file over the defaults. */
     int as_rules = data[0] & 1;
-    fd = memfd_create("fuzz-rules", 0);
-    if (fd < 0)
-        FZ_FAIL("memfd_create failed");
-    for (size_t off = 1; off < size;) {
-        ssize_t n = write(fd, data + off, size - off);
-        if (n <= 0)
-            FZ_FAIL("write to the memfd failed");
-        off += (size_t)n;
-    }
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    fd = fz_memfd("fuzz-rules", data + 1, size - 1, path, sizeof(path));
     rs = ea_ruleset_new();
     if (!rs)
         goto out;

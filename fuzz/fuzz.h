@@ -54,6 +54,31 @@ static inline int fz_next(struct ea_cur *in, struct fz_chunk *ch)
 #define FZ_FAIL(...) do { fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
                           fputc('\n', stderr); abort(); } while (0)
 
+#ifdef _GNU_SOURCE
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * The file-reading targets' input as a file: a memfd named name holding
+ * data, its /proc/self/fd path into path. Returns the descriptor (the
+ * caller closes it).
+ */
+static inline int fz_memfd(const char *name, const uint8_t *data, size_t size, char *path, size_t n)
+{
+    int fd = memfd_create(name, 0);
+    if (fd < 0)
+        FZ_FAIL("memfd_create failed");
+    for (size_t off = 0; off < size;) {
+        ssize_t w = write(fd, data + off, size - off);
+        if (w <= 0)
+            FZ_FAIL("write to the memfd failed");
+        off += (size_t)w;
+    }
+    snprintf(path, n, "/proc/self/fd/%d", fd);
+    return fd;
+}
+#endif
+
 /*
  * Length of the well-formed UTF-8 character (RFC 3629 section 4) at s[0..n),
  * or 0 when it is ill-formed or cut short.
