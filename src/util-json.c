@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util-json.h"
+#include "util-str.h"
 
 /*
  * Room for n more bytes and the NUL after them: returns where they go, or
@@ -103,34 +104,10 @@ void ea_jb_str(struct ea_jbuf *b, const char *s)
     ea_jb_put(b, "\"", 1);
 }
 
-/* "00" "01" ... "99": two digits at a time. */
-static const char pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* The decimal digits of v, written backwards ending at end; returns where they start. */
-static char *decimal(char *end, uint64_t v)
-{
-    while (v >= 100) {
-        size_t r = (size_t)(v % 100);
-        v /= 100;
-        end -= 2;
-        memcpy(end, pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        end -= 2;
-        memcpy(end, pairs + 2 * v, 2);
-    } else {
-        *--end = (char)('0' + v);
-    }
-    return end;
-}
-
 void ea_jb_u64(struct ea_jbuf *b, uint64_t v)
 {
     char t[20];   /* UINT64_MAX has 20 digits */
-    char *s = decimal(t + sizeof(t), v);
+    char *s = ea_dec_u64(t + sizeof(t), v);
     ea_jb_put(b, s, (size_t)(t + sizeof(t) - s));
 }
 

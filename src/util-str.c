@@ -193,10 +193,40 @@ void ea_sb_str(struct ea_sb *b, const char *s)
 void ea_sb_u64(struct ea_sb *b, uint64_t v)
 {
     char t[20];   /* UINT64_MAX has 20 digits */
-    char *s = t + sizeof(t);
-    do {
-        *--s = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    char *s = ea_dec_u64(t + sizeof(t), v);
     sb_put(b, s, (size_t)(t + sizeof(t) - s));
+}
+
+/* "00" "01" ... "99": two digits at a time. */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+char *ea_dec_u64(char *end, uint64_t v)
+{
+    while (v >= 100) {
+        size_t r = (size_t)(v % 100);
+        v /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
+void ea_dec_fixed(char *p, uint64_t v, int width)
+{
+    int i = width;
+    for (; i >= 2; i -= 2) {
+        memcpy(p + i - 2, pairs + 2 * (size_t)(v % 100), 2);
+        v /= 100;
+    }
+    if (i)
+        p[0] = (char)('0' + v % 10);
 }

@@ -52,4 +52,14 @@ void ea_sb_str(struct ea_sb *b, const char *s);
 /* Appends v in decimal, as "%u" / "%llu". */
 void ea_sb_u64(struct ea_sb *b, uint64_t v);
 
+/*
+ * Decimal digits without printf, two at a time (the JSON lines, times, ea_sb):
+ * ea_dec_u64 writes the digits of v backwards so that they end at end and
+ * returns where they start (at most 20 bytes before end); ea_dec_fixed
+ * writes v as exactly width digits at p, zero-padded (the lowest width
+ * digits when v has more).
+ */
+char *ea_dec_u64(char *end, uint64_t v);
+void ea_dec_fixed(char *p, uint64_t v, int width);
+
 #endif

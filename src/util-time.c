@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "util-time.h"
+#include "util-str.h"
 
 /* Proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's civil_from_days). */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
@@ -18,30 +19,6 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* "00" "01" ... "99": two digits at a time. */
-static const char pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* Writes v (below 100) as two decimal digits at p. */
-static void two(char *p, unsigned v)
-{
-    memcpy(p, pairs + (size_t)2 * v, 2);
-}
-
-/* Writes v as exactly 'width' decimal digits at p (the lowest ones when v has more). */
-static void digits(char *p, uint64_t v, int width)
-{
-    int i = width;
-    for (; i >= 2; i -= 2) {
-        two(p + i - 2, (unsigned)(v % 100));
-        v /= 100;
-    }
-    if (i)
-        p[0] = (char)('0' + v % 10);
-}
-
 /* ISO 8601 UTC with nanoseconds; see util-time.h. */
 const char *ea_time_str(uint64_t ns, char *buf, size_t n)
 {
@@ -52,13 +29,13 @@ const char *ea_time_str(uint64_t ns, char *buf, size_t n)
     unsigned m, d;
     char t[] = "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ";
     civil_from_days((int64_t)day, &y, &m, &d);
-    digits(t, (uint64_t)y, 4);
-    two(t + 5, m);
-    two(t + 8, d);
-    two(t + 11, (unsigned)(sec / 3600));
-    two(t + 14, (unsigned)(sec / 60 % 60));
-    two(t + 17, (unsigned)(sec % 60));
-    digits(t + 20, ns % 1000000000ULL, 9);
+    ea_dec_fixed(t, (uint64_t)y, 4);
+    ea_dec_fixed(t + 5, m, 2);
+    ea_dec_fixed(t + 8, d, 2);
+    ea_dec_fixed(t + 11, sec / 3600, 2);
+    ea_dec_fixed(t + 14, sec / 60 % 60, 2);
+    ea_dec_fixed(t + 17, sec % 60, 2);
+    ea_dec_fixed(t + 20, ns % 1000000000ULL, 9);
     if (n) {    /* cut to n - 1 characters, as snprintf would */
         size_t len = sizeof(t) - 1 < n ? sizeof(t) - 1 : n - 1;
         memcpy(buf, t, len);

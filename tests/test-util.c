@@ -291,6 +291,30 @@ static void test_copy_and_builder(void)
     CU_ASSERT_STRING_EQUAL(got, "");
 }
 
+/* The decimal writers against printf: every number of digits, and fixed widths cut or padded. */
+static void test_decimal(void)
+{
+    char t[20], want[24], got[24];
+    unsigned bad = 0;
+    for (uint64_t v = 1, i = 0; i < 20; i++, v *= 10)
+        for (uint64_t d = 0; d < 3; d++) {
+            uint64_t x = v - 1 + d;   /* 9..., 10..., 11... */
+            char *s = ea_dec_u64(t + sizeof(t), x);
+            snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+            bad += strlen(want) != (size_t)(t + sizeof(t) - s) || memcmp(s, want, strlen(want)) != 0;
+        }
+    char *s = ea_dec_u64(t + sizeof(t), UINT64_MAX);
+    bad += s != t || memcmp(s, "18446744073709551615", 20) != 0;
+    for (int w = 1; w <= 9; w++) {
+        memset(got, 0, sizeof(got));
+        ea_dec_fixed(got, 1234567ULL, w);
+        snprintf(want, sizeof(want), "%0*llu", w, 1234567ULL);
+        const char *low = want + strlen(want) - (size_t)w;   /* the lowest w digits */
+        bad += memcmp(got, low, (size_t)w) != 0 || got[w] != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0u);
+}
+
 /* The cursor of util-bytes.h: every read is checked and the error sticks. */
 static void test_cursor(void)
 {
@@ -720,6 +744,7 @@ void ea_test_add_util(void)
              { "prefix case-insensitive", test_prefix_ci },
              { "append", test_append },
              { "copy and builder as snprintf", test_copy_and_builder },
+             { "decimal writers as printf", test_decimal },
              { "cursor", test_cursor },
              { "stats add every field", test_stats_add_every_field },
              { "time string", test_time_str },
