@@ -6,19 +6,13 @@
 #include "accept.h"
 #include "group.h"
 
-#ifndef EA_SRCDIR
-#define EA_SRCDIR "."
-#endif
-
 static char schema[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *dir = getenv("EA_SRCDIR");
+    const char *dir = fz_srcdir();
     (void)argc;
     (void)argv;
-    if (!dir || !*dir)
-        dir = EA_SRCDIR;
     snprintf(schema, sizeof(schema), "%s/rules", dir);
     return 0;
 }

@@ -10,10 +10,6 @@
 #include "report-stream.h"
 #include "runmode-files.h"
 
-#ifndef EA_SRCDIR
-#define EA_SRCDIR "."
-#endif
-
 static struct ea_ruleset *rs;
 /* One pipeline for every input, reset in between: making nDPI's detection module
    anew for each input cost about 30 ms, which held the target to a few inputs a second.
@@ -40,12 +36,10 @@ static const char *const roles[] = {
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     char err[1024];
-    const char *dir = getenv("EA_SRCDIR");
+    const char *dir = fz_srcdir();
     char path[4096], schema[4096];
     (void)argc;
     (void)argv;
-    if (!dir || !*dir)
-        dir = EA_SRCDIR;
     snprintf(schema, sizeof(schema), "%s/rules", dir);
     snprintf(path, sizeof(path), "%s/rules/lync2013-edge.xml", dir);
     rs = ea_ruleset_new();

@@ -8,22 +8,17 @@
 #include "options.h"
 #include "report-read.h"
 
-#ifndef EA_SRCDIR
-#define EA_SRCDIR "."
-#endif
-
 static xmlRelaxNGPtr schema;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static char dir[4096];
-    const char *src = getenv("EA_SRCDIR");
     struct ea_options o;
     char err[512];
     (void)argc;
     (void)argv;
     memset(&o, 0, sizeof(o));
-    snprintf(dir, sizeof(dir), "%s/reports", src && *src ? src : EA_SRCDIR);
+    snprintf(dir, sizeof(dir), "%s/reports", fz_srcdir());
     o.datadir = dir;
     schema = ea_report_schema_load(&o, err, sizeof(err));
     if (!schema)

@@ -5,19 +5,13 @@
 #include "fuzz.h"
 #include "rules.h"
 
-#ifndef EA_SRCDIR
-#define EA_SRCDIR "."
-#endif
-
 static char schema[4096], defaults[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *dir = getenv("EA_SRCDIR");
+    const char *dir = fz_srcdir();
     (void)argc;
     (void)argv;
-    if (!dir || !*dir)
-        dir = EA_SRCDIR;
     snprintf(schema, sizeof(schema), "%s/rules", dir);
     snprintf(defaults, sizeof(defaults), "%s/rules/lync2013-edge.xml", dir);
     return 0;

@@ -50,6 +50,17 @@ static inline int fz_next(struct ea_cur *in, struct fz_chunk *ch)
     return ch->data != NULL;
 }
 
+#ifndef EA_SRCDIR
+#define EA_SRCDIR "."
+#endif
+
+/* The source tree the file-reading targets load schemas and rules from: $EA_SRCDIR, else the build's. */
+static inline const char *fz_srcdir(void)
+{
+    const char *d = getenv("EA_SRCDIR");
+    return d && *d ? d : EA_SRCDIR;
+}
+
 /* The bug report a fuzzer needs: what went wrong, then a crash it will save. */
 #define FZ_FAIL(...) do { fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
                           fputc('\n', stderr); abort(); } while (0)
