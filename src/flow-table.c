@@ -330,11 +330,11 @@ void ea_flow_table_clear(struct ea_flow_table *ft)
     ft->next_id = 1;
 }
 
-struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir)
+struct ea_flow *ea_flow_table_find_hashed(struct ea_flow_table *ft, const struct ea_tuple *t,
+                                          uint32_t hash, int *dir)
 {
-    uint32_t h = ea_tuple_hash(t);
-    for (struct ea_flow *f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->table.hnext) {
-        if (f->table.hash != h)
+    for (struct ea_flow *f = ft->buckets[hash & (ft->nbuckets - 1)]; f; f = f->table.hnext) {
+        if (f->table.hash != hash)
             continue;
         int d = tuple_match(&f->key, t);
         if (d >= 0) {
@@ -344,6 +344,30 @@ struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tup
         }
     }
     return NULL;
+}
+
+struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir)
+{
+    return ea_flow_table_find_hashed(ft, t, ea_tuple_hash(t), dir);
+}
+
+uint32_t ea_packet_flow_hash(const struct ea_packet *p)
+{
+    return ea_tuple_hash(p->icmp_error ? &p->icmp_quoted : &p->t);
+}
+
+void ea_flow_table_prefetch_bucket(const struct ea_flow_table *ft, uint32_t hash)
+{
+    __builtin_prefetch(&ft->buckets[hash & (ft->nbuckets - 1)], 0, 3);
+}
+
+void ea_flow_table_prefetch_flow(const struct ea_flow_table *ft, uint32_t hash)
+{
+    /* A hint only: the flow may have left by the time the packet comes (a prefetch never
+       faults), and the head may be another flow of the bucket (rare: about one flow a bucket). */
+    const struct ea_flow *f = ft->buckets[hash & (ft->nbuckets - 1)];
+    if (f)
+        __builtin_prefetch(f, 1, 3);
 }
 
 /* Ports that offer a service: a packet from one of these to an ephemeral port is a reply. */
@@ -371,7 +395,13 @@ static void evict_one(struct ea_flow_table *ft)
 
 struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_packet *p, int *dir)
 {
-    struct ea_flow *f = ea_flow_table_find(ft, &p->t, dir);
+    return ea_flow_table_get_hashed(ft, p, ea_tuple_hash(&p->t), dir);
+}
+
+struct ea_flow *ea_flow_table_get_hashed(struct ea_flow_table *ft, const struct ea_packet *p,
+                                         uint32_t hash, int *dir)
+{
+    struct ea_flow *f = ea_flow_table_find_hashed(ft, &p->t, hash, dir);
     if (f)
         return f;
 
@@ -383,7 +413,7 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
         return NULL;
     f->table.lru_list = LIST_NONE;
     f->key = p->t;
-    f->table.hash = ea_tuple_hash(&p->t);
+    f->table.hash = hash;
     f->id = ft->shared_ids ? atomic_fetch_add(ft->shared_ids, 1) : ft->next_id++;
     f->vlan_outer = p->vlan_outer;
     f->encap = p->encap;

@@ -59,6 +59,30 @@ struct ea_flow *ea_flow_table_get(struct ea_flow_table *ft, const struct ea_pack
 struct ea_flow *ea_flow_table_find(struct ea_flow_table *ft, const struct ea_tuple *t, int *dir);
 
 /*
+ * The same two with the tuple's hash computed earlier (hash must be
+ * ea_tuple_hash of p->t, or of t): the same flows, ids, directions and
+ * order as without it, hashing once per packet (a reading thread that
+ * hashed to pick a worker, a loop that hashed to prefetch).
+ */
+struct ea_flow *ea_flow_table_get_hashed(struct ea_flow_table *ft, const struct ea_packet *p,
+                                         uint32_t hash, int *dir);
+struct ea_flow *ea_flow_table_find_hashed(struct ea_flow_table *ft, const struct ea_tuple *t,
+                                          uint32_t hash, int *dir);
+
+/* The hash of the tuple whose flow packet p looks up: the quoted tuple of an ICMP error, else p->t. */
+uint32_t ea_packet_flow_hash(const struct ea_packet *p);
+
+/*
+ * Hints that change nothing in the table, for a loop that knows the next
+ * packets' hashes: _bucket prefetches the bucket slot of hash (a packet or
+ * two ahead); _flow, once that slot is in cache, reads it and prefetches
+ * the flow it points to (a packet ahead). Safe at any time, also when the
+ * flow leaves before its packet comes.
+ */
+void ea_flow_table_prefetch_bucket(const struct ea_flow_table *ft, uint32_t hash);
+void ea_flow_table_prefetch_flow(const struct ea_flow_table *ft, uint32_t hash);
+
+/*
  * Marks the flow as just seen (moves it to the LRU head). Its timeout class
  * (UDP and others, open TCP, closed or unanswered TCP) and its last_ns are
  * read at the table's next call, so the caller updates them for the packet

@@ -445,9 +445,9 @@ static void tcp_track(struct ea_flow *f, int dir, uint8_t fl)
 }
 
 /* An ICMP error quoting a flow we track is evidence against that flow. */
-static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p)
+static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p, uint32_t hash)
 {
-    struct ea_flow *f = ea_flow_table_find(pl->ft, &p->icmp_quoted, NULL);
+    struct ea_flow *f = ea_flow_table_find_hashed(pl->ft, &p->icmp_quoted, hash, NULL);
     if (!f) {
         pl->st.icmp_errors_unmatched++;
         return;
@@ -492,12 +492,17 @@ int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, cons
 
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)
 {
+    ea_pipeline_flow_packet_hashed(pl, p, ea_packet_flow_hash(p));
+}
+
+void ea_pipeline_flow_packet_hashed(struct ea_pipeline *pl, const struct ea_packet *p, uint32_t hash)
+{
     if (p->icmp_error) {
-        icmp_error(pl, p);
+        icmp_error(pl, p, hash);
         return;
     }
     int dir = 0;
-    struct ea_flow *f = ea_flow_table_get(pl->ft, p, &dir);
+    struct ea_flow *f = ea_flow_table_get_hashed(pl->ft, p, hash, &dir);
     if (!f) {
         pl->oom = 1;
         return;

@@ -204,6 +204,9 @@ int ea_pipeline_prepare(struct ea_pipeline *pl, const struct pcap_pkthdr *h, con
 /* The second half: flow lookup, counters and classification of a decoded packet. */
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p);
 
+/* The same with hash = ea_packet_flow_hash(p), computed earlier (flow-table.h). */
+void ea_pipeline_flow_packet_hashed(struct ea_pipeline *pl, const struct ea_packet *p, uint32_t hash);
+
 /*
  * Ends one source: later frame numbers continue after its 'records'. With
  * warn_empty (a file read to its end without error), a file of no records

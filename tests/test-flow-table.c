@@ -379,6 +379,102 @@ static void test_clear(void)
     ea_flow_table_free(ft);
 }
 
+/* The order flows leave a table in, by id (ctx of hashed_table). */
+struct left { uint64_t ids[64]; int n; };
+
+static void note_left(struct ea_flow *f, const char *why, void *ctx)
+{
+    struct left *l = ctx;
+    (void)why;
+    if (l->n < 64)
+        l->ids[l->n++] = f->id;
+    ea_flow_free(f);
+}
+
+static struct ea_flow_table *hashed_table(struct left *l)
+{
+    struct ea_flow_limits lim;
+    ea_flow_limits_default(&lim);
+    lim.max_flows = 8;   /* evictions as well as expiry */
+    memset(l, 0, sizeof(*l));
+    return ea_flow_table_new(&lim, &st, note_left, l);
+}
+
+/*
+ * The hashed lookup (with prefetch hints given ahead, as the read loop
+ * does) gives the same flows, ids, directions and order of leaving as the
+ * plain one, from either direction of a flow.
+ */
+static void test_hashed_same_as_plain(void)
+{
+    struct left lp, lh;
+    memset(&st, 0, sizeof(st));
+    struct ea_flow_table *plain = hashed_table(&lp), *hashed = hashed_table(&lh);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hashed);
+    int diffs = 0, news = 0;
+    for (uint32_t i = 0; i < 400; i++) {
+        /* 20 flows in both directions, some reply-first; time moves 1 s a packet. */
+        uint8_t a = (uint8_t)(1 + i % 20), rev = (uint8_t)(i % 3 == 1);
+        uint16_t cport = (uint16_t)(40000 + i % 20);
+        struct ea_packet p = rev ? pkt(17, 2, 5060, a, cport, 0, i / 4)
+                                 : pkt(17, a, cport, 2, 5060, 0, i / 4);
+        struct ea_packet next = pkt(17, (uint8_t)(1 + (i + 1) % 20), (uint16_t)(40000 + (i + 1) % 20),
+                                    2, 5060, 0, 0);
+        uint32_t h = ea_packet_flow_hash(&p);
+        CU_ASSERT_EQUAL(h, ea_tuple_hash(&p.t));
+        ea_flow_table_prefetch_bucket(hashed, ea_packet_flow_hash(&next));
+        ea_flow_table_prefetch_flow(hashed, h);
+        if (i % 50 == 0) {
+            ea_flow_table_expire(plain, p.ts_ns + 200 * 1000000000ULL * (i % 100 == 0));
+            ea_flow_table_expire(hashed, p.ts_ns + 200 * 1000000000ULL * (i % 100 == 0));
+        }
+        int dp = -1, dh = -1, fdp = -1, fdh = -1;
+        uint64_t made = st.flows_created;
+        struct ea_flow *fp = ea_flow_table_get(plain, &p, &dp);
+        news += st.flows_created != made;
+        struct ea_flow *fh = ea_flow_table_get_hashed(hashed, &p, h, &dh);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
+        diffs += fp->id != fh->id || dp != dh;
+        ea_flow_table_touch(plain, fp);
+        ea_flow_table_touch(hashed, fh);
+        fp->last_ns = fh->last_ns = p.ts_ns;
+        /* find from the other direction: the same flow, the other dir */
+        struct ea_tuple back = p.t;
+        memcpy(back.src, p.t.dst, 16);
+        memcpy(back.dst, p.t.src, 16);
+        back.sport = p.t.dport;
+        back.dport = p.t.sport;
+        CU_ASSERT_PTR_EQUAL(ea_flow_table_find_hashed(hashed, &back, ea_tuple_hash(&back), &fdh), fh);
+        CU_ASSERT_PTR_EQUAL(ea_flow_table_find(plain, &back, &fdp), fp);
+        CU_ASSERT_EQUAL(fdh, 1 - dh);
+        CU_ASSERT_EQUAL(fdp, fdh);
+    }
+    CU_ASSERT_EQUAL(diffs, 0);
+    CU_ASSERT_TRUE(news > 20);   /* flows were evicted or expired and came back as new ones */
+    struct ea_packet gone = pkt(17, 99, 1, 2, 5060, 0, 0);
+    CU_ASSERT_PTR_NULL(ea_flow_table_find_hashed(hashed, &gone.t, ea_tuple_hash(&gone.t), NULL));
+    ea_flow_table_flush(plain);
+    ea_flow_table_flush(hashed);
+    CU_ASSERT_TRUE(lp.n > 20);
+    CU_ASSERT_EQUAL(lp.n, lh.n);
+    CU_ASSERT_EQUAL(memcmp(lp.ids, lh.ids, sizeof(lp.ids)), 0);
+    ea_flow_table_free(plain);
+    ea_flow_table_free(hashed);
+}
+
+/* An ICMP error looks up the flow it quotes: its hash is the quoted tuple's. */
+static void test_packet_flow_hash_icmp(void)
+{
+    struct ea_packet q = pkt(17, 1, 40000, 2, 5060, 0, 1);
+    struct ea_packet e = pkt(1, 2, 0, 1, 0, 0, 1);
+    e.icmp_error = true;
+    e.icmp_quoted = q.t;
+    CU_ASSERT_EQUAL(ea_packet_flow_hash(&e), ea_tuple_hash(&q.t));
+    CU_ASSERT_NOT_EQUAL(ea_packet_flow_hash(&e), ea_tuple_hash(&e.t));
+}
+
 void ea_test_add_flow_table(void)
 {
     EA_SUITE("flow-table",
@@ -394,5 +490,7 @@ void ea_test_add_flow_table(void)
              { "expiry order across timeout classes", test_expiry_order_across_classes },
              { "flush and turn", test_flush_and_turn },
              { "ids shared between tables", test_shared_ids },
-             { "clear", test_clear });
+             { "clear", test_clear },
+             { "hashed lookup: the same as the plain one", test_hashed_same_as_plain },
+             { "packet flow hash: an ICMP error's is the quoted tuple's", test_packet_flow_hash_icmp });
 }
