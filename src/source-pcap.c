@@ -37,6 +37,7 @@ struct ea_source {
     int have_prog;
     long rec_hdr;              /* classic pcap: bytes of a record header; 0: not checked */
     long at;                   /* classic pcap: file position after the last record */
+    uint32_t snaplen;          /* pcap_snapshot: the caplen libpcap cuts a longer record to */
     struct ea_reader rd;       /* the stream's cookie; the FILE itself belongs to pc */
     char *buf;                 /* the stream's buffer, freed after pc */
 };
@@ -149,6 +150,21 @@ static FILE *open_stream(struct ea_source *s, const char *path, const struct sta
 }
 
 /*
+ * The stream position after the record of h, before was the one before it
+ * (classic pcap). libpcap cuts a record stored longer than the file's
+ * snaplen to exactly the snaplen and skips the rest, so a caplen under the
+ * snaplen is the size stored: the position is counted here. Only a record
+ * of caplen snaplen asks the stream (ftell: from memory, see ea_reader, but
+ * under the FILE's lock, which every record paid before).
+ */
+static long record_end(struct ea_source *s, long before, const struct pcap_pkthdr *h)
+{
+    if (before >= 0 && h->caplen < s->snaplen)
+        return before + s->rec_hdr + (long)h->caplen;
+    return ftell(pcap_file(s->pc));
+}
+
+/*
  * A record libpcap accepts but no capture tool writes: caplen 0, caplen
  * greater than the length on the wire, or (classic pcap, where the stream
  * position before and after the record shows its stored size) greater
@@ -160,7 +176,7 @@ static int bad_record(struct ea_source *s, const struct pcap_pkthdr *h, char *er
     const char *why = NULL;
     char tmp[96];
     long before = s->at;
-    long after = s->rec_hdr ? ftell(pcap_file(s->pc)) : -1;   /* from memory: see ea_reader */
+    long after = s->rec_hdr ? record_end(s, before, h) : -1;
     s->at = after;
     if (h->caplen == 0 && h->len > 0) {
         why = "caplen 0";
@@ -221,6 +237,7 @@ struct ea_source *ea_source_open_file(const char *path, const char *bpf, char *e
     }
     s->rec_hdr = classic_rec_hdr(&s->rd);
     s->at = s->rec_hdr ? ftell(fp) : -1;
+    s->snaplen = (uint32_t)pcap_snapshot(s->pc);
     /* The filter runs here, not in libpcap, so that every record keeps its number. */
     if (bpf && *bpf) {
         if (pcap_compile(s->pc, &s->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {

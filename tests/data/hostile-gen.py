@@ -116,6 +116,12 @@ def cases():
     c["caplen-over-len.pcap"] = (classic(recs[:1] + [pcap_record(f[1], wirelen=len(f[1]) - 20)] + recs[2:]),
                                  "error", 2, 1)
     c["caplen-over-snaplen.pcap"] = (classic(recs, snaplen=96), "error", 1, 0)
+    # The position after a record under the snaplen is counted, not asked of the stream:
+    # after two snapped records, one at the snaplen is fine and one over it is still seen.
+    snapped = [pcap_record(x[:200], usec=i, wirelen=len(x)) for i, x in enumerate(f[:2])]
+    c["caplen-at-snaplen.pcap"] = (classic(snapped + recs[2:], snaplen=len(f[2])), "ok", None, 3)
+    c["caplen-over-snaplen-late.pcap"] = (classic(snapped + recs[2:], snaplen=len(f[2]) - 1),
+                                          "error", 3, 2)
     c["caplen-huge.pcap"] = (classic(recs[:1] + [struct.pack("<IIII", 1363341600, 1, 0x7FFFFFFF, 0x7FFFFFFF)]),
                              "error", 2, 1)
     ng = pcapng_shb() + pcapng_idb()
