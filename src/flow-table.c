@@ -366,8 +366,24 @@ void ea_flow_table_prefetch_flow(const struct ea_flow_table *ft, uint32_t hash)
     /* A hint only: the flow may have left by the time the packet comes (a prefetch never
        faults), and the head may be another flow of the bucket (rare: about one flow a bucket). */
     const struct ea_flow *f = ft->buckets[hash & (ft->nbuckets - 1)];
-    if (f)
+    if (f) {
         __builtin_prefetch(f, 1, 3);
+        __builtin_prefetch((const char *)f + 64, 1, 3);
+        __builtin_prefetch((const char *)f + 128, 1, 3);
+        __builtin_prefetch((const char *)f + 192, 1, 3);
+    }
+}
+
+void ea_flow_table_prefetch_links(const struct ea_flow_table *ft, uint32_t hash)
+{
+    const struct ea_flow *f = ft->buckets[hash & (ft->nbuckets - 1)];
+    if (!f || f->table.hash != hash || f == ft->pending)
+        return;
+    /* Moving f to the LRU head writes its neighbours' links. */
+    if (f->table.lru_prev)
+        __builtin_prefetch(f->table.lru_prev, 1, 3);
+    if (f->table.lru_next)
+        __builtin_prefetch(f->table.lru_next, 1, 3);
 }
 
 /* Ports that offer a service: a packet from one of these to an ephemeral port is a reply. */

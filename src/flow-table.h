@@ -81,6 +81,12 @@ uint32_t ea_packet_flow_hash(const struct ea_packet *p);
  */
 void ea_flow_table_prefetch_bucket(const struct ea_flow_table *ft, uint32_t hash);
 void ea_flow_table_prefetch_flow(const struct ea_flow_table *ft, uint32_t hash);
+/*
+ * The third step, once the flow is in cache (a packet after _flow): reads
+ * the flow and prefetches its LRU neighbours, whose links touching it
+ * (ea_flow_table_touch) writes. Safe at any time too.
+ */
+void ea_flow_table_prefetch_links(const struct ea_flow_table *ft, uint32_t hash);
 
 /*
  * Marks the flow as just seen (moves it to the LRU head). Its timeout class

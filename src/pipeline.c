@@ -464,8 +464,24 @@ static void icmp_error(struct ea_pipeline *pl, const struct ea_packet *p, uint32
         f->last_frame = p->frame;
 }
 
-int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
-                  int dlt, uint64_t frame, struct ea_packet *p)
+void ea_pipeline_count_record(struct ea_pipeline *pl, const struct pcap_pkthdr *h)
+{
+    uint64_t ts = ea_source_ts_ns(h);
+    pl->st.packets++;
+    pl->st.bytes += h->len;
+    pl->st.captured_bytes += h->caplen;
+    if (!pl->st.first_ns || ts < pl->st.first_ns)
+        pl->st.first_ns = ts;
+    if (ts > pl->st.last_ns)
+        pl->st.last_ns = ts;
+    if (ts < pl->now_ns)
+        pl->st.ts_backwards++;
+    else
+        pl->now_ns = ts;
+}
+
+int ea_pipeline_decode_only(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                            int dlt, uint64_t frame, struct ea_packet *p)
 {
     memset(p, 0, sizeof(*p));
     p->frame = pl->frame_base + frame;
@@ -474,20 +490,14 @@ int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, cons
     p->wirelen = h->len;
     p->dlt = dlt;
     p->data = data;
-
-    pl->st.packets++;
-    pl->st.bytes += h->len;
-    pl->st.captured_bytes += h->caplen;
-    if (!pl->st.first_ns || p->ts_ns < pl->st.first_ns)
-        pl->st.first_ns = p->ts_ns;
-    if (p->ts_ns > pl->st.last_ns)
-        pl->st.last_ns = p->ts_ns;
-    if (p->ts_ns < pl->now_ns)
-        pl->st.ts_backwards++;
-    else
-        pl->now_ns = p->ts_ns;
-
     return ea_decode(pl->dec, p, &pl->st) == EA_DECODE_OK;
+}
+
+int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                  int dlt, uint64_t frame, struct ea_packet *p)
+{
+    ea_pipeline_count_record(pl, h);
+    return ea_pipeline_decode_only(pl, h, data, dlt, frame, p);
 }
 
 void ea_pipeline_flow_packet(struct ea_pipeline *pl, const struct ea_packet *p)

@@ -191,6 +191,21 @@ int ea_pipeline_decode(struct ea_pipeline *pl, const struct pcap_pkthdr *h, cons
                        int dlt, uint64_t frame, struct ea_packet *p);
 
 /*
+ * ea_pipeline_decode in its two halves, for a loop that decodes records
+ * ahead of the one whose flow it looks up (runmode-files.c).
+ * _count_record: the record's counters and the packet-time clock, called
+ * in record order right before that record's expiry check and flow stage.
+ * _decode_only: the decoding into *p (the decoder's own counters and its
+ * defragmenter: called in record order too, but may run a record or two
+ * ahead). A record decoded into a reassembled datagram (p->fragment) borrows
+ * the decoder's buffer until the next _decode_only: nothing may be decoded
+ * ahead of it.
+ */
+void ea_pipeline_count_record(struct ea_pipeline *pl, const struct pcap_pkthdr *h);
+int ea_pipeline_decode_only(struct ea_pipeline *pl, const struct pcap_pkthdr *h, const uint8_t *data,
+                            int dlt, uint64_t frame, struct ea_packet *p);
+
+/*
  * 1 once a second of packet time since the last time it said 1: the caller
  * expires idle flows now (ea_flow_table_expire at ea_pipeline_now), before
  * the decoded packet goes on to the flow stage.

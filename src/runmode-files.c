@@ -1,5 +1,7 @@
 /* runmode-files.c: the one loop over input files (and standard input), in one thread or N. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "runmode-files.h"
 #include "source-pcap.h"
 #include "workers.h"
@@ -42,19 +44,135 @@ static void expire(struct run *r, uint64_t frame)
         ea_flow_table_expire(ea_pipeline_table(r->pl), now);
 }
 
-/* Reads one file to its end or its first error (-1, err holding the line). */
-static int read_file(struct run *r, const char *file, char *err, size_t errlen)
+/*
+ * One thread reads ahead: records held at once, the one whose flow is looked
+ * up and those decoded after it. Three ahead let a record's bucket slot be
+ * prefetched three records before its lookup, its flow two before (the slot
+ * is in cache by then) and the flow's LRU neighbours one before (the flow
+ * is), so none of those cache misses stalls the lookup.
+ */
+#define AHEAD 4
+/* The first room for a record's copy: most frames fit, bigger ones grow it. */
+#define AHEAD_ROOM 2048u
+
+/* One record read ahead: its own copy (libpcap's lasts one read), decoded. */
+struct ahead {
+    struct pcap_pkthdr h;
+    uint8_t *buf;
+    size_t room;
+    struct ea_packet p;
+    uint32_t hash;              /* ea_packet_flow_hash(&p) when ok */
+    int ok;                     /* p goes on to the flow stage */
+};
+
+/* The records of one file read and decoded ahead, oldest at head. */
+struct reader {
+    struct ea_source *s;
+    int dlt;
+    struct ahead q[AHEAD];
+    unsigned head, n;
+    int rc;                     /* ea_source_next's last answer: 1 while records remain */
+};
+
+/* Copies the record into a, growing its buffer. -1 on out-of-memory. */
+static int keep_record(struct ahead *a, const struct pcap_pkthdr *h, const uint8_t *d)
+{
+    if (h->caplen > a->room) {
+        size_t room = h->caplen > AHEAD_ROOM ? h->caplen : AHEAD_ROOM;
+        uint8_t *b = realloc(a->buf, room);
+        if (!b)
+            return -1;
+        a->buf = b;
+        a->room = room;
+    }
+    a->h = *h;
+    if (h->caplen)
+        memcpy(a->buf, d, h->caplen);
+    return 0;
+}
+
+/*
+ * Reads and decodes records until AHEAD are held, the input ends or fails
+ * (rd->rc 0 or -1, err holding the line), or the newest is a reassembled
+ * datagram: that one borrows the decoder until the next decode.
+ */
+static void read_ahead(struct run *r, struct reader *rd, char *err, size_t errlen)
+{
+    struct ea_flow_table *ft = ea_pipeline_table(r->pl);
+    while (rd->rc == 1 && rd->n < AHEAD) {
+        if (rd->n) {
+            const struct ahead *last = &rd->q[(rd->head + rd->n - 1) % AHEAD];
+            if (last->ok && last->p.fragment)
+                return;
+        }
+        struct pcap_pkthdr *h;
+        const uint8_t *d;
+        rd->rc = ea_source_next(rd->s, &h, &d, err, errlen);
+        if (rd->rc != 1)
+            return;
+        struct ahead *a = &rd->q[(rd->head + rd->n) % AHEAD];
+        if (keep_record(a, h, d) != 0) {
+            snprintf(err, errlen, "%s: out of memory", ea_source_name(rd->s));
+            rd->rc = -1;
+            return;
+        }
+        a->ok = ea_pipeline_decode_only(r->pl, &a->h, a->buf, rd->dlt,
+                                        ea_source_records(rd->s), &a->p);
+        if (a->ok) {
+            a->hash = ea_packet_flow_hash(&a->p);
+            ea_flow_table_prefetch_bucket(ft, a->hash);
+        }
+        rd->n++;
+    }
+}
+
+/* The oldest record held: its counters, the expiry it makes due, its flow. */
+static void process_one(struct run *r, struct reader *rd, const char *file)
 {
     struct ea_pipeline *pl = r->pl;
-    struct ea_source *s = ea_source_open_file(file, r->in->bpf, err, errlen);
-    if (!s)
-        return -1;
-    int dlt = ea_source_dlt(s);
-    if (ea_pipeline_add_source(pl, file, dlt) != 0) {
-        snprintf(err, errlen, "%s: out of memory", file);
-        ea_source_close(s);
-        return -1;
+    const struct ahead *a = &rd->q[rd->head];
+    ea_pipeline_count_record(pl, &a->h);
+    if (ea_pipeline_expiry_due(pl))
+        expire(r, a->p.frame);
+    const struct ahead *next = &rd->q[(rd->head + 1) % AHEAD];
+    if (rd->n > 1 && next->ok)
+        ea_flow_table_prefetch_links(ea_pipeline_table(pl), next->hash);
+    next = &rd->q[(rd->head + 2) % AHEAD];
+    if (rd->n > 2 && next->ok)
+        ea_flow_table_prefetch_flow(ea_pipeline_table(pl), next->hash);
+    if (a->ok)
+        ea_pipeline_flow_packet_hashed(pl, &a->p, a->hash);
+    progress(r, file);
+    rd->head = (rd->head + 1) % AHEAD;
+    rd->n--;
+}
+
+/* One thread: every record of s through pl, decoded ahead. 1 at the end, -1 on error. */
+static int read_one_thread(struct run *r, struct ea_source *s, const char *file,
+                           char *err, size_t errlen)
+{
+    struct reader rd;
+    memset(&rd, 0, sizeof(rd));
+    rd.s = s;
+    rd.dlt = ea_source_dlt(s);
+    rd.rc = 1;
+    for (;;) {
+        read_ahead(r, &rd, err, errlen);
+        if (!rd.n)
+            break;
+        process_one(r, &rd, file);
     }
+    for (unsigned i = 0; i < AHEAD; i++)
+        free(rd.q[i].buf);
+    return rd.rc;
+}
+
+/* --threads: every record of s decoded here and handed to the workers. As ea_source_next. */
+static int read_to_workers(struct run *r, struct ea_source *s, const char *file,
+                           char *err, size_t errlen)
+{
+    struct ea_pipeline *pl = r->pl;
+    int dlt = ea_source_dlt(s);
     struct pcap_pkthdr *h;
     const uint8_t *d;
     int rc;
@@ -63,12 +181,27 @@ static int read_file(struct run *r, const char *file, char *err, size_t errlen)
         int ok = ea_pipeline_decode(pl, h, d, dlt, ea_source_records(s), &p);
         if (ea_pipeline_expiry_due(pl))
             expire(r, p.frame);
-        if (ok && r->ws && ea_workers_packet(r->ws, &p) != 0)
+        if (ok && ea_workers_packet(r->ws, &p) != 0)
             ea_pipeline_mark_oom(pl);
-        else if (ok && !r->ws)
-            ea_pipeline_flow_packet(pl, &p);
         progress(r, file);
     }
+    return rc;
+}
+
+/* Reads one file to its end or its first error (-1, err holding the line). */
+static int read_file(struct run *r, const char *file, char *err, size_t errlen)
+{
+    struct ea_pipeline *pl = r->pl;
+    struct ea_source *s = ea_source_open_file(file, r->in->bpf, err, errlen);
+    if (!s)
+        return -1;
+    if (ea_pipeline_add_source(pl, file, ea_source_dlt(s)) != 0) {
+        snprintf(err, errlen, "%s: out of memory", file);
+        ea_source_close(s);
+        return -1;
+    }
+    int rc = r->ws ? read_to_workers(r, s, file, err, errlen)
+                   : read_one_thread(r, s, file, err, errlen);
     ea_pipeline_end_source(pl, ea_source_records(s), rc == 0);
     ea_source_close(s);
     if (r->in->progress && r->last != r->start)
