@@ -42,6 +42,18 @@
 /* Flow ids mapped per chunk of the run's id map (workers.c, struct worker). */
 #define GID_CHUNK 4096
 
+/*
+ * With two threads (--threads 2) the reading thread is one of them: it is
+ * worker 0 itself (inline, no ring) for this share of the flow hashes, and
+ * one worker thread takes the rest, so that two cores are not shared by
+ * three threads (sleeping and waking, each evicting the other's cache). The
+ * share evens the two out: the reading, decoding, hand-over and adoption
+ * (about 2.5 s of CPU at 10M/500k with all reports, 2026-12-05) plus the
+ * share of the classifying (about 6.1 s in all) against the rest. With
+ * more threads the reading thread only reads (it would be the longest).
+ */
+#define INLINE_SHARE 0.29
+
 /* The reader takes what the workers handed back every this many packets. */
 #define POLL_EVERY 4096
 
@@ -167,6 +179,7 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
     struct ea_pipeline *pl;     /* own flow table, classifier and nDPI; judging deferred;
                                    made by the worker itself (nDPI's start-up runs in parallel) */
     int failed;                 /* pl could not be made: messages are drained and dropped */
+    int inline_;                /* worker 0 with two threads: run by the reading thread, no ring */
     pthread_t th;
     int started;
     uint64_t end_key;           /* end_frame given to flows that leave the table now */
@@ -209,12 +222,13 @@ struct worker {   /* NOLINT(clang-analyzer-optin.performance.Padding): cache lin
 struct ea_workers {
     const struct ea_ruleset *rs;    /* borrowed */
     struct ea_pipeline *pl;         /* borrowed: adopts the flows */
-    struct ea_flow_limits wlim;     /* each worker's share of the limits */
+    struct ea_flow_limits lim;      /* the run's limits (each worker holds its share of flows) */
     ea_line_maker maker;            /* --json: the workers make each flow's line, or NULL */
     char *lbuf;                     /* main: a line with its id put in, lcap bytes */
     size_t lcap;
     unsigned n;
     struct worker *w;               /* n of them, each on its own cache lines */
+    uint64_t cut;                   /* flow hashes below it go to worker 0, inline; 0: none */
     uint64_t next_id;               /* the run's flow ids given so far */
     uint64_t *arrive;               /* first frames of numbered flows not yet counted into the
                                        peak, from arrive[ahead] to arrive[nar] (cap of them) */
@@ -799,18 +813,44 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void *worker_main(void *arg)
+/*
+ * A worker's own pipeline, judging deferred to flow_left; w->failed when it
+ * cannot be made. Its flow table holds its share of the run's flows (the
+ * inline worker's share of the hashes, or an even part of the rest).
+ */
+static void worker_pipeline(struct worker *w)
 {
-    struct worker *w = arg;
-    struct ea_workers *ws = w->ws;
-    struct ring *r = &w->ring;
-    w->pl = ea_pipeline_new(&ws->wlim, ws->rs);
+    const struct ea_workers *ws = w->ws;
+    struct ea_flow_limits lim = ws->lim;
+    uint64_t max = lim.max_flows, own = (max * ws->cut) >> 32, n = ws->n - (ws->cut != 0);
+    if (w->inline_)
+        lim.max_flows = (uint32_t)(own + 1);
+    else
+        lim.max_flows = (uint32_t)((max - own + n - 1) / n);
+    w->pl = ea_pipeline_new(&lim, ws->rs);
     if (w->pl) {
         ea_pipeline_defer_judging(w->pl);
         ea_pipeline_on_judged(w->pl, flow_left, w);
     } else {
         w->failed = 1;
     }
+}
+
+/* The reading thread, as its inline worker: one message, handled at once. */
+static void inline_step(struct worker *w, const struct msg *m)
+{
+    worker_handle(w, m);
+    hand_back(w, m);
+    if (++w->since_back == BACK_EVERY)
+        take_back(w);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct ea_workers *ws = w->ws;
+    struct ring *r = &w->ring;
+    worker_pipeline(w);
     int end = 0;
     while (!end) {
         struct msg *m = ring_next(r);
@@ -837,6 +877,8 @@ static void *worker_main(void *arg)
 static void broadcast(struct ea_workers *ws, enum msg_kind kind, uint64_t now_ns, uint64_t frame)
 {
     for (unsigned i = 0; i < ws->n; i++) {
+        if (ws->w[i].inline_)
+            continue;
         struct ring *r = &ws->w[i].ring;
         struct msg *m = ring_reserve(r, MSG_HDR);
         m->size = (uint32_t)MSG_HDR;
@@ -847,6 +889,11 @@ static void broadcast(struct ea_workers *ws, enum msg_kind kind, uint64_t now_ns
         if (kind == MSG_END)
             ring_publish(r, 1);
     }
+    /* the inline worker last: the threads' part goes on meanwhile */
+    for (unsigned i = 0; i < ws->n; i++)
+        if (ws->w[i].inline_)
+            inline_step(&ws->w[i], &(struct msg){ .kind = (uint8_t)kind, .now_ns = now_ns,
+                                                  .frame = frame });
 }
 
 /* Stops and frees the workers (their pipelines, and flows not adopted, too). NULL is a no-op. */
@@ -901,8 +948,8 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
     ws->rs = ea_pipeline_rules(pl);
     ws->pl = pl;
     ws->maker = ea_pipeline_line_maker(pl);
-    ws->wlim = *lim;
-    ws->wlim.max_flows = lim->max_flows / n + (lim->max_flows % n != 0);
+    ws->lim = *lim;
+    ws->cut = n == 2 ? (uint64_t)(INLINE_SHARE * 4294967296.0) : 0;
     ws->w = aligned_alloc(CACHE_LINE, n * sizeof(*ws->w));
     if (!ws->w)
         goto fail;
@@ -916,11 +963,16 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
         atomic_init(&w->ending, 0);
         atomic_init(&w->freed, 0);
         atomic_init(&w->first, NULL);
-        if (ring_init(&w->ring) != 0 || log_init(&w->made) != 0 || log_init(&w->left) != 0 ||
-            log_init(&w->back) != 0)
+        if ((!(i == 0 && ws->cut) && ring_init(&w->ring) != 0) || log_init(&w->made) != 0 ||
+            log_init(&w->left) != 0 || log_init(&w->back) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < n; i++) {
+        if (i == 0 && ws->cut) {
+            ws->w[i].inline_ = 1;
+            worker_pipeline(&ws->w[i]);
+            continue;
+        }
         if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
             goto fail;
         ws->w[i].started = 1;
@@ -1237,7 +1289,13 @@ int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
 {
     /* The worker looks the flow up with this hash, the one it was sharded by (ea_workers_shard). */
     uint32_t hash = ea_packet_flow_hash(p);
-    int rc = put_packet(&ws->w[shard_of(hash, ws->n)].ring, p, hash);
+    int rc = 0;
+    if (hash < ws->cut) {
+        /* handled at once, while the packet's bytes are still there: not copied */
+        inline_step(&ws->w[0], &(struct msg){ .kind = MSG_PACKET, .hash = hash, .p = *p });
+    } else {
+        rc = put_packet(&ws->w[ws->cut ? 1 : shard_of(hash, ws->n)].ring, p, hash);
+    }
     if (++ws->since_poll == POLL_EVERY) {
         ws->since_poll = 0;
         workers_poll(ws);
@@ -1256,12 +1314,15 @@ static void debug_line(const struct ea_workers *ws, double cpu_end)
     char work[16 * EA_MAX_THREADS] = "";
     size_t n = 0;
     for (unsigned i = 0; i < ws->n && n < sizeof(work); i++) {
+        if (ws->w[i].inline_)
+            continue;   /* its CPU is the reading thread's */
         int k = snprintf(work + n, sizeof(work) - n, " %.2f", ws->w[i].cpu);
         n += k > 0 ? (size_t)k : 0;
     }
-    fprintf(stderr, "edgeaudit: threads: reading thread %.2f s CPU to the end of the input, %.2f s "
+    fprintf(stderr, "edgeaudit: threads: reading thread %.2f s CPU to the end of the input%s, %.2f s "
             "taking the last flows; workers%s s CPU; %.2f s wall\n", cpu_end - ws->cpu0,
-            thread_cpu() - cpu_end, work, ea_mono_now() - ws->wall0);
+            ws->cut ? " (classifying its share of the flows too)" : "", thread_cpu() - cpu_end, work,
+            ea_mono_now() - ws->wall0);
 }
 
 int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, size_t errlen)
@@ -1275,7 +1336,8 @@ int ea_workers_finish(struct ea_workers *ws, struct ea_pipeline *pl, char *err, 
     publish_back(ws);
     atomic_store_explicit(&ws->adopted, 1, memory_order_release);   /* the workers free the last */
     for (unsigned i = 0; i < ws->n; i++) {
-        pthread_join(ws->w[i].th, NULL);
+        if (ws->w[i].started)   /* not the inline worker */
+            pthread_join(ws->w[i].th, NULL);
         ws->w[i].started = 0;
     }
     for (unsigned i = 0; i < ws->n; i++) {

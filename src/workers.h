@@ -35,8 +35,10 @@ unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers);
 struct ea_workers;
 
 /*
- * Starts 'nworkers' (2 to EA_MAX_THREADS) threads judging against pl's
- * rules with pl's limits. pl is borrowed until ea_workers_finish and set to
+ * Starts 'nworkers' (2 to EA_MAX_THREADS) workers judging against pl's
+ * rules with pl's limits: as many threads, except that with 2 the calling
+ * thread is one of them (it classifies a share of the flows itself, in
+ * ea_workers_packet, and one thread the rest). pl is borrowed until ea_workers_finish and set to
  * count only (ea_pipeline_count_only): finished flows are handed to it
  * (ea_pipeline_adopt) from ea_workers_packet and ea_workers_finish. Sets
  * M_TOP_PAD (glibc) for the process. NULL with one line in err when the
