@@ -298,7 +298,7 @@ static void json_line(struct ea_stream *s, struct ea_pipeline *pl, const struct 
         return;
     const char *made = ea_pipeline_flow_line(pl, &len);
     if (made) {
-        fwrite(made, 1, len, ea_atomic_file(s->json));   /* errors show at ea_stream_finish */
+        ea_atomic_write(s->json, made, len);   /* errors show at ea_stream_finish */
         return;
     }
     struct ea_json_flow_texts t = { tx->key[0] ? tx->key : NULL, tx->scan_key[0] ? tx->scan_key : NULL,
@@ -311,7 +311,7 @@ static void json_line(struct ea_stream *s, struct ea_pipeline *pl, const struct 
         memset(&s->line, 0, sizeof(s->line));
         return;
     }
-    fwrite(s->line.p, 1, s->line.len, ea_atomic_file(s->json));   /* errors show at ea_stream_finish */
+    ea_atomic_write(s->json, s->line.p, s->line.len);   /* errors show at ea_stream_finish */
 }
 
 /*

@@ -1,5 +1,7 @@
 /* util-file.c: whole writes and atomic file replacement (reports, merged audits, HTML). */
+#define _GNU_SOURCE   /* sync_file_range */ /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,10 +113,14 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
 /* The stream's buffer: one write(2) per 64 KB of lines, not per 4 KB (stdio's st_blksize). */
 #define ATOMIC_BUF 65536
 
+/* ea_atomic_write starts the disk writes of every this many bytes handed to the kernel. */
+#define WRITEBACK_EVERY (32u << 20)
+
 struct ea_atomic {
     FILE *f;
     char *buf;                  /* the stream's buffer (NULL: stdio's own); freed after f is closed */
     int in_place;               /* not a regular file: written where it is */
+    uint64_t given, started;    /* bytes given to ea_atomic_write; their disk writes started up to */
     char path[4096], tmp[4096];
 };
 
@@ -164,6 +170,30 @@ fail:
 FILE *ea_atomic_file(struct ea_atomic *a)
 {
     return a->f;
+}
+
+/*
+ * The bytes stdio has handed to the kernel (all given but at most a buffer)
+ * start going to disk now (SYNC_FILE_RANGE_WRITE waits for none of them), so
+ * that ea_atomic_commit's fsync waits for the last ones only: on a JSON lines
+ * file of 330 MB the fsync took 0.26 s at the end of the run. A hint: its
+ * errors are fsync's to report.
+ */
+static void start_writeback(struct ea_atomic *a)
+{
+    uint64_t upto = a->given - ATOMIC_BUF;
+    (void)sync_file_range(fileno(a->f), (off_t)a->started, (off_t)(upto - a->started),
+                          SYNC_FILE_RANGE_WRITE);
+    a->started = upto;
+}
+
+size_t ea_atomic_write(struct ea_atomic *a, const void *data, size_t len)
+{
+    size_t n = fwrite(data, 1, len, a->f);
+    a->given += n;
+    if (!a->in_place && a->given - a->started >= (uint64_t)WRITEBACK_EVERY + ATOMIC_BUF)
+        start_writeback(a);
+    return n;
 }
 
 int ea_atomic_commit(struct ea_atomic *a, char *err, size_t errlen)

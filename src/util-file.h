@@ -35,6 +35,9 @@ int ea_write_atomic(const char *path, const char *data, size_t len, char *err, s
 struct ea_atomic;
 struct ea_atomic *ea_atomic_open(const char *path, char *err, size_t errlen);
 FILE *ea_atomic_file(struct ea_atomic *a);
+/* fwrite to a's stream, whose disk writes start every 32 MB (a report of GBs does not wait for
+   all of them at ea_atomic_commit's fsync). Returns what fwrite returns. */
+size_t ea_atomic_write(struct ea_atomic *a, const void *data, size_t len);
 int ea_atomic_commit(struct ea_atomic *a, char *err, size_t errlen);
 void ea_atomic_abort(struct ea_atomic *a);
 

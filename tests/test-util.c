@@ -731,6 +731,37 @@ static void test_atomic_stream(void)
     CU_ASSERT(rmdir(dir) == 0);           /* neither the file nor a temporary one is left */
 }
 
+/* ea_atomic_write past its early writebacks (every 32 MB): every byte arrives, in order. */
+static void test_atomic_write_big(void)
+{
+    char dir[] = "/tmp/ea-test-atomic.XXXXXX", path[64], err[256];
+    enum { BLOCK = 50000, BLOCKS = 1400 };   /* 70 MB: two writebacks and a tail */
+    static unsigned char buf[BLOCK], back[BLOCK];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/big.jsonl", dir);
+    struct ea_atomic *a = ea_atomic_open(path, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    for (unsigned i = 0; i < BLOCKS; i++) {
+        memset(buf, 'a' + (int)(i % 26), sizeof(buf));
+        memcpy(buf, &i, sizeof(i));
+        CU_ASSERT_EQUAL(ea_atomic_write(a, buf, sizeof(buf)), sizeof(buf));
+    }
+    CU_ASSERT_EQUAL_FATAL(ea_atomic_commit(a, err, sizeof(err)), 0);
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    unsigned good = 0;
+    for (unsigned i = 0; i < BLOCKS && fread(back, 1, sizeof(back), f) == sizeof(back); i++) {
+        memset(buf, 'a' + (int)(i % 26), sizeof(buf));
+        memcpy(buf, &i, sizeof(i));
+        good += memcmp(buf, back, sizeof(buf)) == 0;
+    }
+    CU_ASSERT_EQUAL(good, BLOCKS);
+    CU_ASSERT_EQUAL(fgetc(f), EOF);
+    fclose(f);
+    CU_ASSERT(unlink(path) == 0);
+    CU_ASSERT(rmdir(dir) == 0);
+}
+
 void ea_test_add_util(void)
 {
     EA_SUITE("util",
@@ -756,5 +787,6 @@ void ea_test_add_util(void)
              { "json escape table against the byte-at-a-time reference", test_json_escape },
              { "json numbers against printf", test_json_numbers },
              { "json literal keys", test_json_literal_key },
-             { "atomic stream", test_atomic_stream });
+             { "atomic stream", test_atomic_stream },
+             { "atomic write past its writebacks", test_atomic_write_big });
 }
