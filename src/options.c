@@ -71,8 +71,9 @@ static const char usage_text[] =
     "  --keep-flows N     with --list-flows all, flows listed at most (default 100000; counts\n"
     "                     and groups stay exact)\n"
     "  --settle S         quiet seconds before a flow without a final verdict is alerted (default 5)\n"
-    "  --threads N        classify on N worker threads, flows sharded by hash (default 1;\n"
-    "                     with -i, one socket each in a PACKET_FANOUT group)\n"
+    "  --threads N        classify on N threads, flows sharded by hash (default 1; with -r\n"
+    "                     and N=2 the reading thread is one of them; with -i, one socket\n"
+    "                     each in a PACKET_FANOUT group)\n"
     "  -h, --help         this text;  -V, --version  the version\n"
     "exit status: 0 compliant, 1 findings, 2 usage, input or rules error, 3 report not written\n"
     "  (or run not recorded in --db), 4 --db schema older or newer than this edgeaudit\n";
