@@ -51,8 +51,8 @@
  * (about 2.5 s of CPU at 10M/500k with all reports, 2026-12-05) plus the
  * share of the classifying (about 6.1 s in all) against the rest. With
  * more threads the reading thread only reads (it would be the longest).
+ * The share is EA_WORKERS_INLINE_SHARE (workers.h: ea_workers_shard says it).
  */
-#define INLINE_SHARE 0.29
 
 /* The reader takes what the workers handed back every this many packets. */
 #define POLL_EVERY 4096
@@ -241,9 +241,18 @@ struct ea_workers {
     atomic_int adopted;             /* main: every flow was adopted; the workers may end */
 };
 
+/* The flow hashes below this go to worker 0, run inline by the reading thread; 0: none. */
+static uint64_t inline_cut(unsigned n)
+{
+    return n == 2 ? (uint64_t)(EA_WORKERS_INLINE_SHARE * 4294967296.0) : 0;
+}
+
 /* The worker of a flow hash, of n: its high bits (a table's buckets use the low bits). */
 static unsigned shard_of(uint32_t hash, unsigned n)
 {
+    uint64_t cut = inline_cut(n);
+    if (cut)
+        return hash >= cut;
     return (unsigned)(((uint64_t)hash * n) >> 32);
 }
 
@@ -949,7 +958,7 @@ static struct ea_workers *workers_new(struct ea_pipeline *pl, unsigned n)
     ws->pl = pl;
     ws->maker = ea_pipeline_line_maker(pl);
     ws->lim = *lim;
-    ws->cut = n == 2 ? (uint64_t)(INLINE_SHARE * 4294967296.0) : 0;
+    ws->cut = inline_cut(n);
     ws->w = aligned_alloc(CACHE_LINE, n * sizeof(*ws->w));
     if (!ws->w)
         goto fail;
@@ -1290,11 +1299,12 @@ int ea_workers_packet(struct ea_workers *ws, const struct ea_packet *p)
     /* The worker looks the flow up with this hash, the one it was sharded by (ea_workers_shard). */
     uint32_t hash = ea_packet_flow_hash(p);
     int rc = 0;
-    if (hash < ws->cut) {
+    struct worker *w = &ws->w[shard_of(hash, ws->n)];
+    if (w->inline_) {
         /* handled at once, while the packet's bytes are still there: not copied */
-        inline_step(&ws->w[0], &(struct msg){ .kind = MSG_PACKET, .hash = hash, .p = *p });
+        inline_step(w, &(struct msg){ .kind = MSG_PACKET, .hash = hash, .p = *p });
     } else {
-        rc = put_packet(&ws->w[ws->cut ? 1 : shard_of(hash, ws->n)].ring, p, hash);
+        rc = put_packet(&w->ring, p, hash);
     }
     if (++ws->since_poll == POLL_EVERY) {
         ws->since_poll = 0;

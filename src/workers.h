@@ -11,10 +11,16 @@
 /* Most worker threads --threads accepts. */
 #define EA_MAX_THREADS EA_OPT_MAX_THREADS
 
+/* With --threads 2 offline, the share of the flow hashes that worker 0, the reading thread
+   itself, classifies (workers.c says why); the other worker takes the rest. */
+#define EA_WORKERS_INLINE_SHARE 0.29
+
 /*
  * The worker, of nworkers, that owns a tuple: both directions of a flow (and
  * ICMP errors quoting it) go to the same one. Uses the high bits of the
- * symmetric tuple hash, while each worker's table buckets use the low bits.
+ * symmetric tuple hash, while each worker's table buckets use the low bits:
+ * with two workers, the hashes under EA_WORKERS_INLINE_SHARE of the range go
+ * to worker 0, else an even split.
  */
 unsigned ea_workers_shard(const struct ea_tuple *t, unsigned nworkers);
 
